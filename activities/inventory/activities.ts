@@ -1,0 +1,55 @@
+import type { Kysely } from 'kysely';
+import { Context } from '@temporalio/activity';
+import { activityLogger } from '../../common/activity-logger.js';
+import type { Logger } from '../../common/logger.js';
+import { adjustStock, commitReservation, initialiseStock, releaseReservation, reserveStock, type ReservationLine } from './repository.js';
+import type { InventoryDatabase } from './schema.js';
+
+export interface InventoryActivityDeps {
+  db: Kysely<InventoryDatabase>;
+  log: Logger;
+}
+
+/** Ledger entries made by a workflow name it as their actor, unless a person is named. */
+const workflowActor = () => {
+  const { info } = Context.current();
+  return `workflow:${info.workflowExecution?.workflowId ?? info.activityId}`;
+};
+
+export function createInventoryActivities({ db, log }: InventoryActivityDeps) {
+  return {
+    async reserveStock(input: { orderId: string; lines: ReservationLine[] }) {
+      const outcome = await reserveStock(db, { ...input, actor: workflowActor() });
+      activityLogger(log, { orderId: input.orderId }).info(outcome, 'reserve stock');
+      return outcome;
+    },
+
+    async commitReservation(input: { orderId: string }) {
+      const outcome = await commitReservation(db, { ...input, actor: workflowActor() });
+      activityLogger(log, { orderId: input.orderId }).info(outcome, 'commit reservation');
+      return outcome;
+    },
+
+    async releaseReservation(input: { orderId: string; reason: string }) {
+      const outcome = await releaseReservation(db, { ...input, actor: workflowActor() });
+      activityLogger(log, { orderId: input.orderId }).info(outcome, 'release reservation');
+      return outcome;
+    },
+
+    async initialiseStock(input: { sku: string; onHand: number; actor: string }) {
+      const level = await initialiseStock(db, { ...input, idempotencyKey: `init:${input.sku}` });
+      activityLogger(log, { sku: input.sku }).info(level, 'stock initialised');
+      return level;
+    },
+
+    /** `requestId` makes the adjustment apply once however often the activity is retried. */
+    async adjustStock(input: { sku: string; delta: number; reason: string; actor: string; requestId: string }) {
+      const { requestId, ...rest } = input;
+      const level = await adjustStock(db, { ...rest, idempotencyKey: `adjust:${requestId}` });
+      activityLogger(log, { sku: input.sku }).info({ ...level, delta: input.delta }, 'stock adjusted');
+      return level;
+    },
+  };
+}
+
+export type InventoryActivities = ReturnType<typeof createInventoryActivities>;

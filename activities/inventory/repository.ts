@@ -1,0 +1,248 @@
+import { sql, type Kysely } from 'kysely';
+import { DomainError } from '../../common/domain-error.js';
+import { FAILURE } from '../../common/failures.js';
+import type { InventoryDatabase, InventoryDb, ReservationStatus } from './schema.js';
+
+export interface StockLevel {
+  sku: string;
+  onHand: number;
+  reserved: number;
+  available: number;
+  inStock: boolean;
+}
+
+export interface ReservationLine {
+  sku: string;
+  quantity: number;
+}
+
+export interface Actor {
+  actor: string;
+}
+
+/** What a reserve/release/commit call found or did: replays report the state they found. */
+export type ReservationOutcome =
+  | { changed: true; status: ReservationStatus }
+  | { changed: false; status: ReservationStatus | 'NONE' };
+
+const toLevel = (row: { sku: string; on_hand: number; reserved: number }): StockLevel => ({
+  sku: row.sku,
+  onHand: row.on_hand,
+  reserved: row.reserved,
+  available: row.on_hand - row.reserved,
+  inStock: row.on_hand - row.reserved > 0,
+});
+
+export async function findStockLevel(db: InventoryDb, sku: string): Promise<StockLevel | undefined> {
+  const row = await db.selectFrom('stock').select(['sku', 'on_hand', 'reserved']).where('sku', '=', sku).executeTakeFirst();
+  return row && toLevel(row);
+}
+
+export async function findStockLevels(db: InventoryDb, skus: readonly string[]): Promise<Map<string, StockLevel>> {
+  if (skus.length === 0) return new Map();
+  const rows = await db.selectFrom('stock').select(['sku', 'on_hand', 'reserved']).where('sku', 'in', [...skus]).execute();
+  return new Map(rows.map((row) => [row.sku, toLevel(row)]));
+}
+
+/** Creates the stock record for a new SKU; a replay with the same key changes nothing. */
+export async function initialiseStock(
+  db: Kysely<InventoryDatabase>,
+  { sku, onHand, actor, idempotencyKey }: { sku: string; onHand: number; idempotencyKey: string } & Actor,
+): Promise<StockLevel> {
+  return db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('stock')
+      .values({ sku, on_hand: onHand })
+      .onConflict((oc) => oc.column('sku').doNothing())
+      .returning(['sku', 'on_hand', 'reserved'])
+      .executeTakeFirst();
+    if (!inserted) {
+      const existing = await trx.selectFrom('stock').select(['sku', 'on_hand', 'reserved']).where('sku', '=', sku).executeTakeFirstOrThrow();
+      return toLevel(existing);
+    }
+    if (onHand > 0) {
+      await trx
+        .insertInto('movements')
+        .values({ sku, kind: 'INITIAL', on_hand_delta: onHand, reserved_delta: 0, order_id: null, reason: 'initial stock', actor, idempotency_key: idempotencyKey })
+        .execute();
+    }
+    return toLevel(inserted);
+  });
+}
+
+/**
+ * Restock (+) or write-off (-). Never takes on-hand below what is reserved; applied at most
+ * once per idempotency key (a replay returns the current level).
+ */
+export async function adjustStock(
+  db: Kysely<InventoryDatabase>,
+  { sku, delta, reason, actor, idempotencyKey }: { sku: string; delta: number; reason: string; idempotencyKey: string } & Actor,
+): Promise<StockLevel> {
+  return db.transaction().execute(async (trx) => {
+    const replay = await trx.selectFrom('movements').select('id').where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+    if (!replay) {
+      const row = await trx
+        .updateTable('stock')
+        .set({ on_hand: sql`on_hand + ${delta}`, updated_at: sql`now()` })
+        .where('sku', '=', sku)
+        .where(sql<boolean>`on_hand + ${delta} >= reserved`)
+        .returning('sku')
+        .executeTakeFirst();
+      if (!row) {
+        const level = await findStockLevel(trx, sku);
+        if (!level) throw new DomainError(FAILURE.notFound, `No stock record for ${sku}`, { sku });
+        throw new DomainError(FAILURE.insufficientStock, `On-hand of ${sku} cannot drop below the ${level.reserved} reserved`, {
+          sku,
+          onHand: level.onHand,
+          reserved: level.reserved,
+        });
+      }
+      await trx
+        .insertInto('movements')
+        .values({ sku, kind: 'ADJUSTMENT', on_hand_delta: delta, reserved_delta: 0, order_id: null, reason, actor, idempotency_key: idempotencyKey })
+        .execute();
+    }
+    const level = await findStockLevel(trx, sku);
+    if (!level) throw new DomainError(FAILURE.notFound, `No stock record for ${sku}`, { sku });
+    return level;
+  });
+}
+
+const bySku = (a: ReservationLine, b: ReservationLine) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0);
+
+/**
+ * Reserves every line of an order in one transaction, or none. Stock rows are locked in SKU
+ * order so that concurrent multi-line orders cannot deadlock. Idempotent per order: a replay
+ * (or a reserve after a release) finds the order's row and changes nothing.
+ */
+export async function reserveStock(
+  db: Kysely<InventoryDatabase>,
+  { orderId, lines, actor }: { orderId: string; lines: ReservationLine[] } & Actor,
+): Promise<ReservationOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const created = await trx
+      .insertInto('reservations')
+      .values({ order_id: orderId, status: 'RESERVED' })
+      .onConflict((oc) => oc.column('order_id').doNothing())
+      .returning('order_id')
+      .executeTakeFirst();
+    if (!created) {
+      const existing = await trx.selectFrom('reservations').select('status').where('order_id', '=', orderId).executeTakeFirstOrThrow();
+      return { changed: false, status: existing.status };
+    }
+
+    const sorted = [...lines].sort(bySku);
+    const short: string[] = [];
+    for (const line of sorted) {
+      const row = await trx
+        .updateTable('stock')
+        .set({ reserved: sql`reserved + ${line.quantity}`, updated_at: sql`now()` })
+        .where('sku', '=', line.sku)
+        .where(sql<boolean>`on_hand - reserved >= ${line.quantity}`)
+        .returning('sku')
+        .executeTakeFirst();
+      if (!row) short.push(line.sku);
+    }
+    if (short.length > 0) {
+      const known = await findStockLevels(trx, short);
+      const unknown = short.filter((sku) => !known.has(sku));
+      if (unknown.length > 0) throw new DomainError(FAILURE.unknownProduct, `No stock record for ${unknown.join(', ')}`, { skus: unknown });
+      throw new DomainError(FAILURE.outOfStock, `Not enough stock for ${short.join(', ')}`, { skus: short });
+    }
+
+    await trx.insertInto('reservation_lines').values(sorted.map((line) => ({ order_id: orderId, ...line }))).execute();
+    await trx
+      .insertInto('movements')
+      .values(sorted.map((line) => ({ sku: line.sku, kind: 'RESERVE' as const, on_hand_delta: 0, reserved_delta: line.quantity, order_id: orderId, reason: 'order placed', actor, idempotency_key: null })))
+      .execute();
+    return { changed: true, status: 'RESERVED' };
+  });
+}
+
+async function lockReservation(trx: InventoryDb, orderId: string) {
+  return trx.selectFrom('reservations').select('status').where('order_id', '=', orderId).forUpdate().executeTakeFirst();
+}
+
+async function reservationLines(trx: InventoryDb, orderId: string) {
+  const lines = await trx.selectFrom('reservation_lines').select(['sku', 'quantity']).where('order_id', '=', orderId).execute();
+  return lines.sort(bySku);
+}
+
+async function setReservationStatus(trx: InventoryDb, orderId: string, status: ReservationStatus) {
+  await trx.updateTable('reservations').set({ status, updated_at: sql`now()` }).where('order_id', '=', orderId).execute();
+}
+
+/** Reserved stock leaves the warehouse: on-hand and reserved both drop. Idempotent. */
+export async function commitReservation(db: Kysely<InventoryDatabase>, { orderId, actor }: { orderId: string } & Actor): Promise<ReservationOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const reservation = await lockReservation(trx, orderId);
+    if (!reservation) throw new DomainError(FAILURE.notFound, `No reservation for order ${orderId}`, { orderId });
+    if (reservation.status === 'COMMITTED') return { changed: false, status: 'COMMITTED' };
+    if (reservation.status === 'RELEASED') {
+      throw new DomainError(FAILURE.invalidOrderState, `Reservation for order ${orderId} was released`, { orderId });
+    }
+    for (const line of await reservationLines(trx, orderId)) {
+      await trx
+        .updateTable('stock')
+        .set({ on_hand: sql`on_hand - ${line.quantity}`, reserved: sql`reserved - ${line.quantity}`, updated_at: sql`now()` })
+        .where('sku', '=', line.sku)
+        .execute();
+      await trx
+        .insertInto('movements')
+        .values({ sku: line.sku, kind: 'COMMIT', on_hand_delta: -line.quantity, reserved_delta: -line.quantity, order_id: orderId, reason: 'order confirmed', actor, idempotency_key: null })
+        .execute();
+    }
+    await setReservationStatus(trx, orderId, 'COMMITTED');
+    return { changed: true, status: 'COMMITTED' };
+  });
+}
+
+/**
+ * Gives an order's stock back: a held reservation is dropped, committed stock returns to
+ * on-hand. Idempotent; releasing an order that never reserved leaves a RELEASED tombstone so
+ * that a reserve arriving late cannot take stock for a dead order.
+ */
+export async function releaseReservation(
+  db: Kysely<InventoryDatabase>,
+  { orderId, actor, reason }: { orderId: string; reason: string } & Actor,
+): Promise<ReservationOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const tombstone = await trx
+      .insertInto('reservations')
+      .values({ order_id: orderId, status: 'RELEASED' })
+      .onConflict((oc) => oc.column('order_id').doNothing())
+      .returning('order_id')
+      .executeTakeFirst();
+    if (tombstone) return { changed: false, status: 'NONE' };
+
+    const reservation = await lockReservation(trx, orderId);
+    if (!reservation || reservation.status === 'RELEASED') return { changed: false, status: 'RELEASED' };
+    const committed = reservation.status === 'COMMITTED';
+    for (const line of await reservationLines(trx, orderId)) {
+      await trx
+        .updateTable('stock')
+        .set(
+          committed
+            ? { on_hand: sql`on_hand + ${line.quantity}`, updated_at: sql`now()` }
+            : { reserved: sql`reserved - ${line.quantity}`, updated_at: sql`now()` },
+        )
+        .where('sku', '=', line.sku)
+        .execute();
+      await trx
+        .insertInto('movements')
+        .values({
+          sku: line.sku,
+          kind: 'RELEASE',
+          on_hand_delta: committed ? line.quantity : 0,
+          reserved_delta: committed ? 0 : -line.quantity,
+          order_id: orderId,
+          reason,
+          actor,
+          idempotency_key: null,
+        })
+        .execute();
+    }
+    await setReservationStatus(trx, orderId, 'RELEASED');
+    return { changed: true, status: 'RELEASED' };
+  });
+}

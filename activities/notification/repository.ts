@@ -1,0 +1,58 @@
+import { sql } from 'kysely';
+import type { EmailKind, NotificationDb } from './schema.js';
+
+export interface NotificationRecord {
+  kind: EmailKind;
+  to: string;
+  status: 'PENDING' | 'SENT';
+  messageId: string;
+  sentAt: string | null;
+}
+
+/** Records the intent to send; returns the stored row, which may be an earlier attempt's. */
+export async function recordNotification(
+  db: NotificationDb,
+  input: { orderId: string; kind: EmailKind; recipient: string; subject: string; messageId: string },
+) {
+  await db
+    .insertInto('notifications')
+    .values({ order_id: input.orderId, kind: input.kind, recipient: input.recipient, subject: input.subject, message_id: input.messageId, status: 'PENDING', last_error: null, sent_at: null })
+    .onConflict((oc) => oc.columns(['order_id', 'kind']).doNothing())
+    .execute();
+  return db
+    .selectFrom('notifications')
+    .selectAll()
+    .where('order_id', '=', input.orderId)
+    .where('kind', '=', input.kind)
+    .executeTakeFirstOrThrow();
+}
+
+export async function markSent(db: NotificationDb, orderId: string, kind: EmailKind) {
+  await db
+    .updateTable('notifications')
+    .set({ status: 'SENT', sent_at: sql`now()`, attempts: sql`attempts + 1`, last_error: null })
+    .where('order_id', '=', orderId)
+    .where('kind', '=', kind)
+    .execute();
+}
+
+export async function markFailedAttempt(db: NotificationDb, orderId: string, kind: EmailKind, error: string) {
+  await db
+    .updateTable('notifications')
+    .set({ attempts: sql`attempts + 1`, last_error: error.slice(0, 1000) })
+    .where('order_id', '=', orderId)
+    .where('kind', '=', kind)
+    .where('status', '=', 'PENDING')
+    .execute();
+}
+
+export async function listNotifications(db: NotificationDb, orderId: string): Promise<NotificationRecord[]> {
+  const rows = await db.selectFrom('notifications').selectAll().where('order_id', '=', orderId).orderBy('created_at').execute();
+  return rows.map((row) => ({
+    kind: row.kind,
+    to: row.recipient,
+    status: row.status,
+    messageId: row.message_id,
+    sentAt: row.sent_at?.toISOString() ?? null,
+  }));
+}

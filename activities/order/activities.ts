@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely';
+import { activityLogger } from '../../common/activity-logger.js';
+import type { Logger } from '../../common/logger.js';
+import { cancelOrder, confirmOrder, insertOrder, rejectOrder, type NewOrder } from './repository.js';
+import type { OrderDatabase } from './schema.js';
+import type { PricedOrder } from './types.js';
+
+export interface OrderActivityDeps {
+  db: Kysely<OrderDatabase>;
+  log: Logger;
+}
+
+export function createOrderActivities({ db, log }: OrderActivityDeps) {
+  return {
+    async recordOrder(order: NewOrder) {
+      const created = await insertOrder(db, order);
+      activityLogger(log, { orderId: order.orderId }).info({ created }, 'order recorded');
+      return { created };
+    },
+
+    async confirmOrder(input: { orderId: string; priced: PricedOrder }) {
+      const result = await confirmOrder(db, input.orderId, input.priced);
+      activityLogger(log, { orderId: input.orderId }).info({ ...result, totalCents: input.priced.totalCents }, 'order confirmed');
+      return result;
+    },
+
+    async rejectOrder(input: { orderId: string; reason: string }) {
+      const result = await rejectOrder(db, input.orderId, input.reason);
+      activityLogger(log, { orderId: input.orderId }).info({ ...result, reason: input.reason }, 'order rejected');
+      return result;
+    },
+
+    async cancelOrder(input: { orderId: string; reason: string }) {
+      const result = await cancelOrder(db, input.orderId, input.reason);
+      activityLogger(log, { orderId: input.orderId }).info(result, 'order cancelled');
+      return result;
+    },
+  };
+}
+
+export type OrderActivities = ReturnType<typeof createOrderActivities>;

@@ -1,0 +1,168 @@
+import { sql, type Kysely } from 'kysely';
+import { DomainError } from '../../common/domain-error.js';
+import { FAILURE } from '../../common/failures.js';
+import { decodeCursor, toPage, type Page } from '../../common/pagination.js';
+import type { OrderDatabase, OrderDb } from './schema.js';
+import type { OrderLineInput, OrderStatus, OrderView, PricedOrder, ShippingAddress } from './types.js';
+
+export interface NewOrder {
+  orderId: string;
+  customerId: string;
+  customerEmail: string;
+  lines: OrderLineInput[];
+  shippingAddress?: ShippingAddress;
+}
+
+export interface OrderSummary {
+  orderId: string;
+  customerId: string;
+  status: OrderStatus;
+  totalCents: number | null;
+  currency: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface OrderListQuery {
+  customerId?: string;
+  status?: OrderStatus;
+  limit: number;
+  cursor?: string;
+}
+
+type Cursor = [createdAt: string, orderId: string];
+const isCursor = (value: unknown): value is Cursor =>
+  Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string') && !Number.isNaN(Date.parse(value[0] as string));
+
+/** Records a new PENDING order with its lines. A replay (same order ID) changes nothing. */
+export async function insertOrder(db: Kysely<OrderDatabase>, order: NewOrder): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('orders')
+      .values({
+        order_id: order.orderId,
+        customer_id: order.customerId,
+        customer_email: order.customerEmail,
+        status: 'PENDING',
+        shipping_address: order.shippingAddress ? JSON.stringify(order.shippingAddress) : null,
+      })
+      .onConflict((oc) => oc.column('order_id').doNothing())
+      .returning('order_id')
+      .executeTakeFirst();
+    if (!inserted) return false;
+    await trx
+      .insertInto('order_lines')
+      .values(order.lines.map((line, index) => ({ order_id: order.orderId, line_no: index + 1, sku: line.sku, quantity: line.quantity })))
+      .execute();
+    return true;
+  });
+}
+
+/**
+ * Moves an order from one of `from` to `to`. Already in `to` is a replay and succeeds;
+ * any other state is a non-retryable INVALID_ORDER_STATE.
+ */
+async function transition(
+  db: OrderDb,
+  orderId: string,
+  from: OrderStatus[],
+  to: OrderStatus,
+  extra: { reason?: string; total_cents?: number; currency?: string } = {},
+): Promise<{ changed: boolean }> {
+  const updated = await db
+    .updateTable('orders')
+    .set({ status: to, updated_at: sql`now()`, ...extra })
+    .where('order_id', '=', orderId)
+    .where('status', 'in', from)
+    .returning('order_id')
+    .executeTakeFirst();
+  if (updated) return { changed: true };
+  const current = await db.selectFrom('orders').select('status').where('order_id', '=', orderId).executeTakeFirst();
+  if (current?.status === to) return { changed: false };
+  throw new DomainError(FAILURE.invalidOrderState, `Order ${orderId} is ${current?.status ?? 'missing'}, cannot become ${to}`, {
+    orderId,
+    status: current?.status ?? null,
+  });
+}
+
+export async function confirmOrder(db: Kysely<OrderDatabase>, orderId: string, priced: PricedOrder) {
+  return db.transaction().execute(async (trx) => {
+    const result = await transition(trx, orderId, ['PENDING'], 'CONFIRMED', { total_cents: priced.totalCents, currency: priced.currency });
+    if (result.changed) {
+      for (const line of priced.lines) {
+        await trx
+          .updateTable('order_lines')
+          .set({ product_name: line.name, unit_price_cents: line.unitPriceCents, line_total_cents: line.lineTotalCents })
+          .where('order_id', '=', orderId)
+          .where('sku', '=', line.sku)
+          .execute();
+      }
+    }
+    return result;
+  });
+}
+
+export async function rejectOrder(db: OrderDb, orderId: string, reason: string) {
+  return transition(db, orderId, ['PENDING'], 'REJECTED', { reason });
+}
+
+export async function cancelOrder(db: OrderDb, orderId: string, reason: string) {
+  return transition(db, orderId, ['PENDING', 'CONFIRMED'], 'CANCELLED', { reason });
+}
+
+export async function findOrder(db: OrderDb, orderId: string): Promise<OrderView | undefined> {
+  const order = await db.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+  if (!order) return undefined;
+  const lines = await db.selectFrom('order_lines').selectAll().where('order_id', '=', orderId).orderBy('line_no').execute();
+  return {
+    orderId: order.order_id,
+    customerId: order.customer_id,
+    status: order.status,
+    lines: lines.map((line) => ({
+      sku: line.sku,
+      name: line.product_name,
+      quantity: line.quantity,
+      unitPriceCents: line.unit_price_cents,
+      lineTotalCents: line.line_total_cents,
+    })),
+    totalCents: order.total_cents,
+    currency: order.currency,
+    ...(order.reason !== null && { reason: order.reason }),
+    createdAt: order.created_at.toISOString(),
+    updatedAt: order.updated_at.toISOString(),
+  };
+}
+
+export class InvalidOrderCursorError extends Error {}
+
+/** Newest first; a customer sees only their own orders. */
+export async function listOrders(db: OrderDb, query: OrderListQuery): Promise<Page<OrderSummary>> {
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isCursor);
+  if (query.cursor !== undefined && after === undefined) throw new InvalidOrderCursorError('cursor is not valid');
+  let select = db
+    .selectFrom('orders')
+    .select(['order_id', 'customer_id', 'status', 'total_cents', 'currency', 'created_at', 'updated_at'])
+    .orderBy('created_at', 'desc')
+    .orderBy('order_id', 'desc')
+    .limit(query.limit + 1);
+  if (query.customerId !== undefined) select = select.where('customer_id', '=', query.customerId);
+  if (query.status !== undefined) select = select.where('status', '=', query.status);
+  if (after !== undefined) {
+    select = select.where((eb) => eb(eb.refTuple('created_at', 'order_id'), '<', eb.tuple(new Date(after[0]), after[1])));
+  }
+  const rows = await select.execute();
+  return toPage(
+    rows,
+    query.limit,
+    (row) => ({
+      orderId: row.order_id,
+      customerId: row.customer_id,
+      status: row.status,
+      totalCents: row.total_cents,
+      currency: row.currency,
+      createdAt: row.created_at.toISOString(),
+      updatedAt: row.updated_at.toISOString(),
+    }),
+    (row): Cursor => [row.created_at.toISOString(), row.order_id],
+  );
+}

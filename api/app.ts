@@ -1,0 +1,65 @@
+import { Scalar } from '@scalar/hono-api-reference';
+import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
+import { requestId } from 'hono/request-id';
+import { authenticate } from './auth.js';
+import type { ApiDeps, ApiEnv } from './context.js';
+import { ApiError, errorBody, handleError } from './errors.js';
+import { createRouter } from './router.js';
+import { healthRoutes } from './routes/health.js';
+import { inventoryRoutes } from './routes/inventory.js';
+import { orderRoutes } from './routes/orders.js';
+import { productRoutes } from './routes/products.js';
+
+/** Logs one line per request, with a request ID that also goes back in X-Request-Id. */
+const requestLogging = (deps: ApiDeps) =>
+  createMiddleware<ApiEnv>(async (c, next) => {
+    const log = deps.log.child({ requestId: c.get('requestId') });
+    c.set('log', log);
+    const started = performance.now();
+    await next();
+    log.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, durationMs: Math.round(performance.now() - started), user: c.get('principal')?.sub },
+      'request',
+    );
+  });
+
+/** Bodies must be JSON; anything else is a 415 before validation sees it. */
+const requireJsonBody = createMiddleware<ApiEnv>(async (c, next) => {
+  const hasBody = c.req.header('content-length') !== undefined || c.req.header('transfer-encoding') !== undefined;
+  if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && hasBody) {
+    const type = c.req.header('content-type') ?? '';
+    if (!/^application\/json\s*(;|$)/i.test(type)) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
+  }
+  await next();
+});
+
+export function createApp(deps: ApiDeps) {
+  const app = createRouter();
+  app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  app.use('*', requestLogging(deps));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes,
+      onError: () => {
+        throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${deps.bodyLimitBytes} bytes`);
+      },
+    }),
+  );
+  app.use('*', requireJsonBody);
+  app.use('*', authenticate(deps.tokens));
+
+  app.route('/', healthRoutes(deps));
+  app.route('/products', productRoutes(deps));
+  app.route('/inventory', inventoryRoutes(deps));
+  app.route('/orders', orderRoutes(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Orderflow API', version: '1.0.0' } });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Orderflow API' }));
+
+  app.notFound((c) => c.json(errorBody('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError(handleError(deps.log));
+  return app;
+}

@@ -1,0 +1,32 @@
+import type { Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import type { InventoryDatabase } from '../activities/inventory/schema.js';
+import type { NotificationDatabase } from '../activities/notification/schema.js';
+import type { OrderDatabase } from '../activities/order/schema.js';
+import type { ProductDatabase } from '../activities/product/schema.js';
+import type { Logger } from '../common/logger.js';
+import type { Principal, TokenConfig } from '../common/tokens.js';
+
+/** Read-only connections, one per service schema, each with that service's reader role. */
+export interface Readers {
+  product: Kysely<ProductDatabase>;
+  inventory: Kysely<InventoryDatabase>;
+  order: Kysely<OrderDatabase>;
+  notification: Kysely<NotificationDatabase>;
+}
+
+export interface ApiDeps {
+  temporal: Client;
+  readers: Readers;
+  tokens: TokenConfig;
+  log: Logger;
+  bodyLimitBytes: number;
+  cancellationWindow: string;
+}
+
+export interface ApiEnv {
+  Variables: {
+    principal?: Principal;
+    log: Logger;
+  };
+}

@@ -1,0 +1,96 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { OrderView, PlaceOrderInput } from '../activities/order/types.js';
+import { TASK_QUEUES } from '../common/task-queues.js';
+import { getOrderState, type OrderState } from '../workflows/definitions.js';
+import type { PlaceOrder } from '../workflows/place-order.js';
+import { CUSTOMER_ID, ORDER_STATUS } from '../workflows/search-attributes.js';
+import { conflict } from './errors.js';
+
+export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
+
+/**
+ * The order ID for a request: a fresh UUID, or with an Idempotency-Key a UUID derived from
+ * (customer, key), so that a retried POST lands on the same workflow ID.
+ */
+export function orderIdFor(customerId: string, idempotencyKey: string | undefined): string {
+  if (idempotencyKey === undefined) return randomUUID();
+  const hex = createHash('sha256').update(`${customerId}\u0000${idempotencyKey}`).digest('hex');
+  // Shaped as an RFC 9562 version 8 (custom) UUID.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((Number.parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+const requestHash = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('base64url');
+
+/**
+ * Starts PlaceOrder, or finds the run the same key already started (the conflict policy
+ * makes this atomic: no lookup-then-start race). A different body under the same key is a 409.
+ */
+export async function placeOrder(client: Client, input: PlaceOrderInput, body: unknown): Promise<WorkflowHandle<typeof PlaceOrder>> {
+  const workflowId = orderWorkflowId(input.orderId);
+  const hash = requestHash(body);
+  let handle: WorkflowHandle<typeof PlaceOrder>;
+  try {
+    handle = await client.workflow.start<typeof PlaceOrder>('PlaceOrder', {
+      taskQueue: TASK_QUEUES.order,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { requestHash: hash },
+      typedSearchAttributes: [
+        { key: CUSTOMER_ID, value: input.customerId },
+        { key: ORDER_STATUS, value: 'PENDING' },
+      ],
+      staticSummary: `Order ${input.orderId}: ${input.lines.length} line(s) for customer ${input.customerId}`,
+    });
+  } catch (error) {
+    // The run already finished: that is still the same order.
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    handle = client.workflow.getHandle<typeof PlaceOrder>(workflowId);
+  }
+  const description = await handle.describe();
+  if (description.memo?.requestHash !== hash) {
+    throw conflict('Idempotency-Key was already used with a different request body');
+  }
+  return handle;
+}
+
+/** The order as the workflow knows it, for the moment before the order service has recorded it. */
+export async function orderFromWorkflow(client: Client, orderId: string): Promise<OrderView | undefined> {
+  try {
+    const state = await client.workflow.getHandle(orderWorkflowId(orderId)).query(getOrderState);
+    return viewOfState(state);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+function viewOfState(state: OrderState): OrderView {
+  return {
+    orderId: state.orderId,
+    customerId: state.customerId,
+    status: state.status,
+    lines: state.priced
+      ? state.priced.lines
+      : state.lines.map((line) => ({ ...line, name: null, unitPriceCents: null, lineTotalCents: null })),
+    totalCents: state.priced?.totalCents ?? null,
+    currency: state.priced?.currency ?? null,
+    ...(state.reason && { reason: state.reason }),
+    createdAt: state.placedAt,
+    updatedAt: state.placedAt,
+  };
+}
+
+/** For `Prefer: wait=N`: polls the workflow's state until the order leaves PENDING or time runs out. */
+export async function waitUntilDecided(handle: WorkflowHandle<typeof PlaceOrder>, seconds: number): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  let pause = 50;
+  while (Date.now() < deadline) {
+    const state = await handle.query(getOrderState);
+    if (state.status !== 'PENDING') return;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, deadline - Date.now())));
+    pause = Math.min(pause * 2, 500);
+  }
+}

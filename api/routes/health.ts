@@ -1,0 +1,61 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { sql } from 'kysely';
+import type { ApiDeps } from '../context.js';
+import { createRouter } from '../router.js';
+import { jsonContent } from '../schemas.js';
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref()),
+  ]);
+}
+
+const ReadinessSchema = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional() })),
+});
+
+const healthRoute = createRoute({
+  method: 'get',
+  path: '/healthz',
+  tags: ['operations'],
+  summary: 'The process is alive',
+  responses: { 200: jsonContent(z.object({ status: z.literal('ok') }), 'Alive') },
+});
+
+const readyRoute = createRoute({
+  method: 'get',
+  path: '/readyz',
+  tags: ['operations'],
+  summary: 'Temporal and PostgreSQL are reachable',
+  responses: { 200: jsonContent(ReadinessSchema, 'Ready'), 503: jsonContent(ReadinessSchema, 'A dependency is unreachable') },
+});
+
+export function healthRoutes({ temporal, readers }: ApiDeps) {
+  const checks: Record<string, () => Promise<unknown>> = {
+    temporal: () => temporal.connection.workflowService.getSystemInfo({}),
+    ...Object.fromEntries(
+      Object.entries(readers).map(([service, db]) => [`postgres:${service}`, () => sql`SELECT 1`.execute(db)]),
+    ),
+  };
+
+  return createRouter()
+    .openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200))
+    .openapi(readyRoute, async (c) => {
+      const results = await Promise.all(
+        Object.entries(checks).map(async ([name, check]) => {
+          try {
+            await withTimeout(check(), CHECK_TIMEOUT_MS);
+            return [name, { ok: true }] as const;
+          } catch (error) {
+            return [name, { ok: false, error: error instanceof Error ? error.message : String(error) }] as const;
+          }
+        }),
+      );
+      const ready = results.every(([, result]) => result.ok);
+      return c.json({ status: ready ? ('ready' as const) : ('unavailable' as const), checks: Object.fromEntries(results) }, ready ? 200 : 503);
+    });
+}

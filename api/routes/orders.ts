@@ -1,0 +1,128 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { findOrder, InvalidOrderCursorError, listOrders } from '../../activities/order/repository.js';
+import { isStaff, requireRole } from '../auth.js';
+import type { ApiDeps } from '../context.js';
+import { notFound, validationFailed } from '../errors.js';
+import { orderFromWorkflow, orderIdFor, placeOrder, waitUntilDecided } from '../order-workflows.js';
+import { createRouter } from '../router.js';
+import {
+  bearerAuth,
+  errorResponse,
+  jsonContent,
+  OrderSchema,
+  OrderStatusSchema,
+  OrderSummarySchema,
+  pageOf,
+  PageQuerySchema,
+  PlaceOrderSchema,
+} from '../schemas.js';
+
+const OrderIdParam = z.object({ orderId: z.uuid() });
+
+const placeRoute = createRoute({
+  method: 'post',
+  path: '/',
+  tags: ['orders'],
+  summary: 'Place an order (starts the PlaceOrder workflow)',
+  security: bearerAuth,
+  middleware: [requireRole('customer')] as const,
+  request: {
+    headers: z.object({
+      'idempotency-key': z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII, no spaces').optional(),
+      prefer: z.string().optional(),
+    }),
+    body: { required: true, content: { 'application/json': { schema: PlaceOrderSchema } } },
+  },
+  responses: {
+    202: jsonContent(z.object({ orderId: z.uuid(), status: OrderStatusSchema }), 'Accepted; the order is being placed'),
+    200: jsonContent(OrderSchema, 'With Prefer: wait=N, the order once decided (or still PENDING after N seconds)'),
+    400: errorResponse('Invalid order'),
+    401: errorResponse('No or invalid token'),
+    403: errorResponse('Not a customer'),
+    409: errorResponse('Idempotency-Key reused with a different body'),
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/{orderId}',
+  tags: ['orders'],
+  summary: 'One order (its owner, operators and admins)',
+  security: bearerAuth,
+  middleware: [requireRole('customer', 'operator', 'admin')] as const,
+  request: { params: OrderIdParam },
+  responses: { 200: jsonContent(OrderSchema, 'The order'), 404: errorResponse('No such order') },
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['orders'],
+  summary: 'Orders, newest first: customers see their own, operators and admins all',
+  security: bearerAuth,
+  middleware: [requireRole('customer', 'operator', 'admin')] as const,
+  request: { query: PageQuerySchema.extend({ status: OrderStatusSchema.optional() }) },
+  responses: { 200: jsonContent(pageOf(OrderSummarySchema), 'A page of orders') },
+});
+
+/** `Prefer: wait=N` (N <= 30): answer once decided or after N seconds. */
+function preferWaitSeconds(prefer: string | undefined): number | undefined {
+  const match = prefer && /(?:^|[,;\s])wait=(\d+)/.exec(prefer);
+  if (!match?.[1]) return undefined;
+  return Math.min(Number.parseInt(match[1], 10), 30);
+}
+
+export function orderRoutes({ temporal, readers, cancellationWindow }: ApiDeps) {
+  const loadOrder = async (orderId: string) => (await findOrder(readers.order, orderId)) ?? (await orderFromWorkflow(temporal, orderId));
+
+  return createRouter()
+    .openapi(placeRoute, async (c) => {
+      const principal = c.get('principal')!;
+      const body = c.req.valid('json');
+      const headers = c.req.valid('header');
+      const orderId = orderIdFor(principal.sub, headers['idempotency-key']);
+      const handle = await placeOrder(
+        temporal,
+        { orderId, customerId: principal.sub, customerEmail: principal.email, lines: body.lines, cancellationWindow, ...(body.shippingAddress && { shippingAddress: body.shippingAddress }) },
+        body,
+      );
+      c.get('log').info({ orderId, workflowId: handle.workflowId }, 'order placed');
+      c.header('Location', `/orders/${orderId}`);
+
+      const wait = preferWaitSeconds(headers.prefer);
+      if (wait !== undefined) {
+        await waitUntilDecided(handle, wait);
+        const order = await loadOrder(orderId);
+        if (order) {
+          c.header('Preference-Applied', `wait=${wait}`);
+          return c.json(order, 200);
+        }
+      }
+      const current = await loadOrder(orderId);
+      return c.json({ orderId, status: current?.status ?? 'PENDING' }, 202);
+    })
+    .openapi(getRoute, async (c) => {
+      const principal = c.get('principal')!;
+      const { orderId } = c.req.valid('param');
+      const order = await loadOrder(orderId);
+      // Another customer's order is indistinguishable from a missing one.
+      if (!order || (!isStaff(principal) && order.customerId !== principal.sub)) throw notFound(`Order ${orderId}`);
+      return c.json(order, 200);
+    })
+    .openapi(listRoute, async (c) => {
+      const principal = c.get('principal')!;
+      const { limit, cursor, status } = c.req.valid('query');
+      try {
+        const page = await listOrders(readers.order, {
+          limit,
+          ...(cursor && { cursor }),
+          ...(status && { status }),
+          ...(!isStaff(principal) && { customerId: principal.sub }),
+        });
+        return c.json(page, 200);
+      } catch (error) {
+        if (error instanceof InvalidOrderCursorError) throw validationFailed('Invalid cursor', [{ path: 'cursor', message: error.message }]);
+        throw error;
+      }
+    });
+}

@@ -1,0 +1,108 @@
+import { z } from '@hono/zod-openapi';
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'VALIDATION_FAILED' }),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string().optional(), message: z.string() })),
+    }),
+  })
+  .openapi('Error');
+
+export const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export const SkuSchema = z
+  .string()
+  .regex(/^[A-Z0-9][A-Z0-9-]{1,63}$/, 'SKU: 2-64 upper-case letters, digits or dashes')
+  .openapi({ example: 'TEE-BLK-M' });
+
+export const CurrencySchema = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. EUR').openapi({ example: 'EUR' });
+
+export const PageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(500).optional(),
+});
+
+export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+export const ProductSchema = z
+  .object({
+    sku: SkuSchema,
+    name: z.string(),
+    description: z.string(),
+    priceCents: z.number().int(),
+    currency: CurrencySchema,
+    active: z.boolean(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Product');
+
+export const StockLevelSchema = z
+  .object({ sku: SkuSchema, onHand: z.number().int(), reserved: z.number().int(), available: z.number().int(), inStock: z.boolean() })
+  .openapi('StockLevel');
+
+export const OrderStatusSchema = z.enum(['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED']);
+
+export const OrderSchema = z
+  .object({
+    orderId: z.uuid(),
+    customerId: z.string(),
+    status: OrderStatusSchema,
+    lines: z.array(
+      z.object({
+        sku: z.string(),
+        name: z.string().nullable(),
+        quantity: z.number().int(),
+        unitPriceCents: z.number().int().nullable(),
+        lineTotalCents: z.number().int().nullable(),
+      }),
+    ),
+    totalCents: z.number().int().nullable(),
+    currency: z.string().nullable(),
+    reason: z.string().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Order');
+
+export const OrderSummarySchema = OrderSchema.pick({
+  orderId: true,
+  customerId: true,
+  status: true,
+  totalCents: true,
+  currency: true,
+  createdAt: true,
+  updatedAt: true,
+}).openapi('OrderSummary');
+
+export const ShippingAddressSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    line1: z.string().min(1).max(200),
+    line2: z.string().max(200).optional(),
+    city: z.string().min(1).max(100),
+    postalCode: z.string().min(1).max(20),
+    country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 code'),
+  })
+  .strict()
+  .openapi('ShippingAddress');
+
+export const PlaceOrderSchema = z
+  .object({
+    lines: z
+      .array(z.object({ sku: SkuSchema, quantity: z.number().int().min(1).max(1000) }).strict())
+      .min(1)
+      .max(50)
+      .refine((lines) => new Set(lines.map((line) => line.sku)).size === lines.length, 'each SKU may appear on one line only'),
+    shippingAddress: ShippingAddressSchema.optional(),
+  })
+  .strict()
+  .openapi('PlaceOrder');
+
+export const bearerAuth = [{ bearerAuth: [] }];

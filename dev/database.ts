@@ -1,0 +1,101 @@
+import { Kysely, PostgresDialect, sql, type Migration } from 'kysely';
+import pg from 'pg';
+import { inventoryMigrations } from '../activities/inventory/migrations/index.js';
+import { notificationMigrations } from '../activities/notification/migrations/index.js';
+import { orderMigrations } from '../activities/order/migrations/index.js';
+import { productMigrations } from '../activities/product/migrations/index.js';
+import { databaseRole, SERVICE_SCHEMAS, SERVICES, serviceDatabaseUrl, type ServiceName } from '../common/config.js';
+import { createDatabase } from '../common/database.js';
+import { migrateSchema } from '../common/migrations.js';
+
+export const MIGRATIONS: Record<ServiceName, Record<string, Migration>> = {
+  product: productMigrations,
+  inventory: inventoryMigrations,
+  order: orderMigrations,
+  notification: notificationMigrations,
+};
+
+const adminDb = (url: string) => new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
+
+const ident = (name: string) => sql.id(name);
+const databaseName = (databaseUrl: string) => decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+
+/** Roles are cluster-wide and two set-ups may race to create them: tolerate "already exists". */
+async function ensureRole(db: Kysely<unknown>, role: string, password: string | undefined) {
+  await sql`
+    DO $$ BEGIN
+      CREATE ROLE ${ident(role)} LOGIN;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+    END $$`.execute(db);
+  if (password) await sql`ALTER ROLE ${ident(role)} PASSWORD ${sql.lit(password)}`.execute(db);
+}
+
+export interface SetupOptions {
+  /** A superuser (or CREATEDB + CREATEROLE) connection to any database of the cluster. */
+  adminUrl: string;
+  /** The application database: host, port and database name. */
+  databaseUrl: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Creates the database, and for each service its schema, an owner role that can touch only
+ * that schema and a reader role with SELECT on it; then runs each service's migrations as
+ * its owner. Safe to run again: it only adds what is missing.
+ */
+export async function setupDatabase({ adminUrl, databaseUrl, env = process.env }: SetupOptions): Promise<void> {
+  const name = databaseName(databaseUrl);
+  const cluster = adminDb(adminUrl);
+  try {
+    const exists = await sql`SELECT 1 FROM pg_database WHERE datname = ${name}`.execute(cluster);
+    if (exists.rows.length === 0) await sql`CREATE DATABASE ${ident(name)}`.execute(cluster);
+    for (const service of SERVICES) {
+      for (const access of ['owner', 'reader'] as const) {
+        const password = new URL(serviceDatabaseUrl(service, access, databaseUrl, env)).password || undefined;
+        await ensureRole(cluster, databaseRole(service, access), password && decodeURIComponent(password));
+      }
+    }
+  } finally {
+    await cluster.destroy();
+  }
+
+  const adminOnTarget = new URL(adminUrl);
+  adminOnTarget.pathname = `/${name}`;
+  const target = adminDb(adminOnTarget.toString());
+  try {
+    await sql`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`.execute(target);
+    await sql`REVOKE ALL ON SCHEMA public FROM PUBLIC`.execute(target);
+    for (const service of SERVICES) {
+      const schema = SERVICE_SCHEMAS[service];
+      const owner = databaseRole(service, 'owner');
+      const reader = databaseRole(service, 'reader');
+      await sql`GRANT CONNECT ON DATABASE ${ident(name)} TO ${ident(owner)}, ${ident(reader)}`.execute(target);
+      await sql`CREATE SCHEMA IF NOT EXISTS ${ident(schema)} AUTHORIZATION ${ident(owner)}`.execute(target);
+      await sql`REVOKE ALL ON SCHEMA ${ident(schema)} FROM PUBLIC`.execute(target);
+      await sql`GRANT USAGE ON SCHEMA ${ident(schema)} TO ${ident(reader)}`.execute(target);
+      await sql`ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(owner)} IN SCHEMA ${ident(schema)} GRANT SELECT ON TABLES TO ${ident(reader)}`.execute(target);
+      await sql`GRANT SELECT ON ALL TABLES IN SCHEMA ${ident(schema)} TO ${ident(reader)}`.execute(target);
+    }
+  } finally {
+    await target.destroy();
+  }
+
+  for (const service of SERVICES) {
+    const db = createDatabase({ url: serviceDatabaseUrl(service, 'owner', databaseUrl, env), schema: SERVICE_SCHEMAS[service], poolMax: 1 });
+    try {
+      await migrateSchema(db, SERVICE_SCHEMAS[service], MIGRATIONS[service]);
+    } finally {
+      await db.destroy();
+    }
+  }
+}
+
+/** Drops a database made for a test run (terminating its connections). */
+export async function dropDatabase(adminUrl: string, databaseUrl: string): Promise<void> {
+  const cluster = adminDb(adminUrl);
+  try {
+    await sql`DROP DATABASE IF EXISTS ${ident(databaseName(databaseUrl))} WITH (FORCE)`.execute(cluster);
+  } finally {
+    await cluster.destroy();
+  }
+}

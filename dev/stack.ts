@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SERVICES, type ServiceName } from '../common/config.js';
+import { prefixedPrinter, startTsProcess, type ManagedProcess } from './processes.js';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export type Replicas = Record<ServiceName, number>;
+
+/** Parses `inventory=2,order=3` (from --replicas or WORKER_REPLICAS); unnamed services get one. */
+export function parseReplicas(spec: string | undefined): Replicas {
+  const replicas = Object.fromEntries(SERVICES.map((service) => [service, 1])) as Replicas;
+  for (const part of (spec ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([a-z]+)=(\d+)$/.exec(part);
+    const service = match?.[1] as ServiceName | undefined;
+    const count = Number(match?.[2]);
+    if (!service || !SERVICES.includes(service) || !Number.isInteger(count) || count < 1 || count > 16) {
+      throw new Error(`Invalid replicas "${part}": expected <service>=<1..16> with service one of ${SERVICES.join(', ')}`);
+    }
+    replicas[service] = count;
+  }
+  return replicas;
+}
+
+export interface AppProcesses {
+  workers: Map<string, ManagedProcess>;
+  api: ManagedProcess;
+  all(): ManagedProcess[];
+}
+
+export interface StartAppOptions {
+  env: NodeJS.ProcessEnv;
+  replicas: Replicas;
+  /** Where each process's lines go; defaults to the terminal, prefixed with the process name. */
+  output?: (name: string) => (line: string) => void;
+}
+
+/** Starts every service's workers (with replicas) and the API, each in its own process. */
+export function startWorker(service: ServiceName, replica: number, { env, output }: Omit<StartAppOptions, 'replicas'>): ManagedProcess {
+  const name = `${service}-${replica}`;
+  return startTsProcess({ name, entry: path.join(ROOT, 'workers', `${service}.ts`), env, cwd: ROOT, onLine: (output ?? prefixedPrinter)(name) });
+}
+
+export function startApp({ env, replicas, output }: StartAppOptions): AppProcesses {
+  const workers = new Map<string, ManagedProcess>();
+  for (const service of SERVICES) {
+    for (let replica = 1; replica <= replicas[service]; replica += 1) {
+      const worker = startWorker(service, replica, { env, ...(output && { output }) });
+      workers.set(worker.name, worker);
+    }
+  }
+  const api = startTsProcess({ name: 'api', entry: path.join(ROOT, 'api', 'server.ts'), env, cwd: ROOT, onLine: (output ?? prefixedPrinter)('api') });
+  return { workers, api, all: () => [...workers.values(), api] };
+}
+
+/** Polls a URL until it answers 200. */
+export async function waitForHttp(url: string, timeoutMs = 60_000, exited?: Promise<unknown>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let gone = false;
+  void exited?.then(() => (gone = true));
+  while (Date.now() < deadline && !gone) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(gone ? `process serving ${url} exited` : `${url} did not become ready`);
+}

@@ -1,0 +1,73 @@
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../workflows/search-attributes.js';
+import { startProcess, type ManagedProcess } from './processes.js';
+
+const SEARCH_ATTRIBUTE_TYPES: Record<string, string> = { KEYWORD: 'Keyword', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList' };
+
+export interface DevServerOptions {
+  binary: string;
+  /** SQLite file: the server's state survives restarts. */
+  dbFile: string;
+  ip?: string;
+  port: number;
+  uiPort: number;
+  namespace?: string;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  onLine?: (line: string) => void;
+}
+
+/** The arguments of `temporal server start-dev` for our app: search attributes registered, SQLite in WAL mode. */
+export function devServerArgs({ dbFile, ip = '127.0.0.1', port, uiPort, namespace = 'default', logLevel = 'error' }: Omit<DevServerOptions, 'binary' | 'onLine'>): string[] {
+  return [
+    'server', 'start-dev',
+    '--db-filename', dbFile,
+    '--ip', ip,
+    '--port', String(port),
+    '--ui-port', String(uiPort),
+    '--namespace', namespace,
+    '--log-level', logLevel,
+    '--sqlite-pragma', 'journal_mode=wal',
+    '--sqlite-pragma', 'synchronous=normal',
+    ...SEARCH_ATTRIBUTE_DEFINITIONS.flatMap(({ name, type }) => ['--search-attribute', `${name}=${SEARCH_ATTRIBUTE_TYPES[type]}`]),
+  ];
+}
+
+/** Waits until the frontend answers health checks, failing early if the process exits. */
+export async function waitForTemporal(address: string, server?: ManagedProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void server?.exited.then(() => (exited = true));
+  let lastError: unknown;
+  while (Date.now() < deadline && !exited) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.healthService.check({});
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      lastError = error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error(exited ? 'Temporal dev server exited during start-up' : `Temporal at ${address} not ready: ${String(lastError)}`);
+}
+
+export async function startTemporalDevServer(options: DevServerOptions): Promise<ManagedProcess> {
+  const server = startProcess({
+    name: 'temporal',
+    command: options.binary,
+    args: devServerArgs(options),
+    ...(options.onLine && { onLine: options.onLine }),
+  });
+  try {
+    await waitForTemporal(`${options.ip ?? '127.0.0.1'}:${options.port}`, server);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}

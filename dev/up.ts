@@ -1,0 +1,110 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { apiEnv, databaseEnv, parseEnv, temporalEnv, workflowEnv } from '../common/config.js';
+import { runMain } from '../common/main.js';
+import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
+import { setupDatabase } from './database.js';
+import { prefixedPrinter, type ManagedProcess } from './processes.js';
+import { seedCatalog } from './seed.js';
+import { parseReplicas, ROOT, startApp, waitForHttp } from './stack.js';
+import { ensureTemporalBinary } from './temporal-binary.js';
+import { startTemporalDevServer } from './temporal-server.js';
+
+const upEnv = z.object({
+  DATABASE_ADMIN_URL: z.url().default('postgres://postgres@127.0.0.1:5432/postgres'),
+  DATA_DIR: z.string().default(path.join(ROOT, '.data')),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65_535).default(8233),
+  WORKER_REPLICAS: z.string().optional(),
+});
+
+runMain(async () => {
+  const { values: flags } = parseArgs({
+    options: {
+      replicas: { type: 'string' },
+      'external-temporal': { type: 'boolean', default: false },
+    },
+  });
+  const up = parseEnv(upEnv);
+  const temporal = parseEnv(temporalEnv);
+  const database = parseEnv(databaseEnv);
+  const api = parseEnv(apiEnv);
+  const workflow = parseEnv(workflowEnv);
+  const replicas = parseReplicas(flags.replicas ?? up.WORKER_REPLICAS);
+  const say = prefixedPrinter('up');
+  const started = Date.now();
+
+  await mkdir(up.DATA_DIR, { recursive: true });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MAIL_OUTBOX_DIR: process.env.MAIL_OUTBOX_DIR ?? path.join(up.DATA_DIR, 'outbox'),
+    WORKFLOW_BUNDLE_PATH: path.resolve(ROOT, workflow.WORKFLOW_BUNDLE_PATH),
+  };
+
+  const binary = flags['external-temporal'] ? undefined : await ensureTemporalBinary(say);
+  say(`database ${database.DATABASE_URL}: creating schemas and roles, migrating`);
+  await setupDatabase({ adminUrl: up.DATABASE_ADMIN_URL, databaseUrl: database.DATABASE_URL });
+  const seeded = await seedCatalog(database.DATABASE_URL);
+  if (seeded > 0) say(`seeded ${seeded} products with stock`);
+  say('bundling workflows');
+  await buildWorkflowBundle(env.WORKFLOW_BUNDLE_PATH!);
+
+  const processes: ManagedProcess[] = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping...');
+    const [server, ...apps] = processes;
+    // Workers and API first, so they drain in-flight tasks while the server is still up.
+    await Promise.all(apps.map((p) => p.stop()));
+    await server?.stop();
+    say('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  const [host, port] = temporal.TEMPORAL_ADDRESS.split(':');
+  if (binary) {
+    say(`starting Temporal dev server on ${temporal.TEMPORAL_ADDRESS} (state in ${path.join(up.DATA_DIR, 'temporal.db')})`);
+    processes.push(
+      await startTemporalDevServer({
+        binary,
+        dbFile: path.join(up.DATA_DIR, 'temporal.db'),
+        ip: host ?? '127.0.0.1',
+        port: Number(port ?? 7233),
+        uiPort: up.TEMPORAL_UI_PORT,
+        namespace: temporal.TEMPORAL_NAMESPACE,
+      }),
+    );
+  }
+  const app = startApp({ env, replicas });
+  processes.push(...app.all());
+  for (const p of processes) {
+    void p.exited.then((code) => {
+      if (!stopping) {
+        say(`${p.name} exited unexpectedly (code ${code}); stopping everything`);
+        void stopAll(1);
+      }
+    });
+  }
+
+  const apiUrl = `http://${api.API_HOST}:${api.API_PORT}`;
+  await waitForHttp(`${apiUrl}/readyz`, 90_000, app.api.exited);
+  const lines = [
+    '',
+    `Orderflow is up (${((Date.now() - started) / 1000).toFixed(1)} s). Ctrl-C stops everything.`,
+    `  API           ${apiUrl}`,
+    `  API docs      ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
+    `  Temporal UI   http://${host ?? '127.0.0.1'}:${up.TEMPORAL_UI_PORT}`,
+    `  Temporal gRPC ${temporal.TEMPORAL_ADDRESS} (namespace ${temporal.TEMPORAL_NAMESPACE})`,
+    `  PostgreSQL    ${database.DATABASE_URL}`,
+    `  Email         ${process.env.SMTP_URL ?? `${env.MAIL_OUTBOX_DIR} (.eml files)`}`,
+    `  Workers       ${Object.entries(replicas).map(([service, n]) => `${service}×${n}`).join(', ')}`,
+    `  Dev token     npm run -s token -- --sub alice --email alice@example.com --roles customer`,
+    '',
+  ];
+  for (const line of lines) say(line);
+});

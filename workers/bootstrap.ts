@@ -1,0 +1,105 @@
+import os from 'node:os';
+import { ApplicationFailure, type Next } from '@temporalio/common';
+import { NativeConnection, Runtime, Worker, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type WorkerOptions } from '@temporalio/worker';
+import type { Kysely } from 'kysely';
+import { databaseEnv, logEnv, parseEnv, SERVICE_SCHEMAS, serviceDatabaseUrl, temporalEnv, workflowEnv, type ServiceName } from '../common/config.js';
+import { createDatabase } from '../common/database.js';
+import { DomainError } from '../common/domain-error.js';
+import { createLogger, type Logger } from '../common/logger.js';
+import { runMain } from '../common/main.js';
+import { TASK_QUEUES } from '../common/task-queues.js';
+import { temporalLogger } from '../common/temporal-logger.js';
+
+/** Business outcomes thrown by repositories become non-retryable failures of the same type. */
+class DomainErrorToFailure implements ActivityInboundCallsInterceptor {
+  async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>) {
+    try {
+      return await next(input);
+    } catch (error) {
+      if (error instanceof DomainError) {
+        throw ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: true, details: error.details ? [error.details] : [] });
+      }
+      throw error;
+    }
+  }
+}
+
+export interface ServiceWorkerOptions {
+  service: ServiceName;
+  connection: NativeConnection;
+  namespace: string;
+  activities: object;
+  /** Only the order worker hosts workflows, from the prebuilt bundle. */
+  workflowBundlePath?: string;
+  identity?: string;
+  extra?: Partial<WorkerOptions>;
+}
+
+/** A worker polling only its own service's task queue. Used by the process entry points and by tests. */
+export function createServiceWorker({ service, connection, namespace, activities, workflowBundlePath, identity, extra }: ServiceWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue: TASK_QUEUES[service],
+    activities,
+    ...(workflowBundlePath && { workflowBundle: { codePath: workflowBundlePath } }),
+    identity: identity ?? `${service}@${os.hostname()}:${process.pid}`,
+    interceptors: { activity: [() => ({ inbound: new DomainErrorToFailure() })] },
+    // In-flight activities get this long to finish after SIGTERM before they are cancelled.
+    shutdownGraceTime: '10s',
+    ...extra,
+  });
+}
+
+export interface ServiceContext<DB> {
+  db: Kysely<DB>;
+  log: Logger;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface ServiceSetup {
+  activities: object;
+  dispose?: () => Promise<void> | void;
+}
+
+/**
+ * The entry point every service worker shares: parse config once, connect to Temporal and
+ * to the service's own schema with its own role, run until SIGINT/SIGTERM (the SDK's runtime
+ * drains in-flight tasks), then close connections.
+ */
+export function runServiceWorker<DB>(service: ServiceName, setup: (ctx: ServiceContext<DB>) => ServiceSetup): void {
+  runMain(async () => {
+    const env = process.env;
+    const { LOG_LEVEL } = parseEnv(logEnv, env);
+    const temporal = parseEnv(temporalEnv, env);
+    const database = parseEnv(databaseEnv, env);
+    const { WORKFLOW_BUNDLE_PATH } = parseEnv(workflowEnv, env);
+    const log = createLogger(`worker:${service}`, LOG_LEVEL);
+
+    Runtime.install({ logger: temporalLogger(log.child({ sdk: true })), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+    const db = createDatabase<DB>({
+      url: serviceDatabaseUrl(service, 'owner', database.DATABASE_URL, env),
+      schema: SERVICE_SCHEMAS[service],
+      poolMax: database.DATABASE_POOL_MAX,
+      applicationName: `orderflow-worker-${service}`,
+    });
+    const { activities, dispose } = setup({ db, log, env });
+    const connection = await NativeConnection.connect({ address: temporal.TEMPORAL_ADDRESS });
+    try {
+      const worker = await createServiceWorker({
+        service,
+        connection,
+        namespace: temporal.TEMPORAL_NAMESPACE,
+        activities,
+        ...(service === 'order' && { workflowBundlePath: WORKFLOW_BUNDLE_PATH }),
+      });
+      log.info({ taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS }, 'worker started');
+      await worker.run();
+      log.info('worker stopped');
+    } finally {
+      await connection.close();
+      await dispose?.();
+      await db.destroy();
+    }
+  });
+}

@@ -1,0 +1,5 @@
+import { createInventoryActivities } from '../activities/inventory/activities.js';
+import type { InventoryDatabase } from '../activities/inventory/schema.js';
+import { runServiceWorker } from './bootstrap.js';
+
+runServiceWorker<InventoryDatabase>('inventory', ({ db, log }) => ({ activities: createInventoryActivities({ db, log }) }));

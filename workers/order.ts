@@ -1,0 +1,6 @@
+import { createOrderActivities } from '../activities/order/activities.js';
+import type { OrderDatabase } from '../activities/order/schema.js';
+import { runServiceWorker } from './bootstrap.js';
+
+// Also hosts the workflows, from the bundle built by `npm run build:workflows`.
+runServiceWorker<OrderDatabase>('order', ({ db, log }) => ({ activities: createOrderActivities({ db, log }) }));

@@ -1,0 +1,5 @@
+import { createProductActivities } from '../activities/product/activities.js';
+import type { ProductDatabase } from '../activities/product/schema.js';
+import { runServiceWorker } from './bootstrap.js';
+
+runServiceWorker<ProductDatabase>('product', ({ db, log }) => ({ activities: createProductActivities({ db, log }) }));

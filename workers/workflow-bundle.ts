@@ -1,0 +1,24 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode } from '@temporalio/worker';
+
+export const WORKFLOWS_ENTRY = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** Bundles the workflow code once, so that order workers start without webpack. */
+export async function buildWorkflowBundle(outFile: string): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietLogger });
+  await mkdir(path.dirname(outFile), { recursive: true });
+  await writeFile(outFile, code);
+  return outFile;
+}
+
+const noop = () => {};
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error };
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const out = path.resolve(process.argv[2] ?? process.env.WORKFLOW_BUNDLE_PATH ?? 'dist/workflow-bundle.js');
+  const started = Date.now();
+  await buildWorkflowBundle(out);
+  console.log(`workflow bundle written to ${path.relative(process.cwd(), out)} in ${Date.now() - started} ms`);
+}

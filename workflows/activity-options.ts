@@ -1,0 +1,34 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+import { TASK_QUEUES } from '../common/task-queues.js';
+
+/**
+ * Infrastructure faults (database or SMTP down, worker crash) retry with backoff for as long
+ * as it takes; business outcomes are non-retryable ApplicationFailures. Start-to-close bounds
+ * one attempt so that a dead worker's task is retried elsewhere quickly.
+ */
+const retryForever = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' } as const;
+
+export const productActivityOptions: ActivityOptions = {
+  taskQueue: TASK_QUEUES.product,
+  startToCloseTimeout: '10s',
+  retry: retryForever,
+};
+
+export const inventoryActivityOptions: ActivityOptions = {
+  taskQueue: TASK_QUEUES.inventory,
+  startToCloseTimeout: '15s',
+  retry: retryForever,
+};
+
+export const orderActivityOptions: ActivityOptions = {
+  taskQueue: TASK_QUEUES.order,
+  startToCloseTimeout: '10s',
+  retry: retryForever,
+};
+
+/** Mail can be down for hours: back off to five minutes between tries, and never give up. */
+export const notificationActivityOptions: ActivityOptions = {
+  taskQueue: TASK_QUEUES.notification,
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
+};

@@ -1,0 +1,2 @@
+// Everything the order worker's workflow bundle contains.
+export { PlaceOrder } from './place-order.js';
