@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runActivity as run, silentLog } from '../../test/support/activity.js';
+import { serviceDatabases } from '../../test/support/databases.js';
+import { SmtpSink } from '../../test/support/smtp-sink.js';
+import { createNotificationActivities } from './activities.js';
+import { createMailer } from './mailer.js';
+import { listNotifications } from './repository.js';
+
+const dbs = serviceDatabases();
+const db = dbs.notification;
+const smtp = new SmtpSink();
+const log = silentLog;
+beforeAll(() => smtp.start());
+afterAll(async () => {
+  await smtp.stop();
+  await dbs.destroy();
+});
+
+const order = () => ({
+  orderId: randomUUID(),
+  lines: [{ sku: 'TEE-1', name: 'Tee <b>', quantity: 2, unitPriceCents: 1000, lineTotalCents: 2000 }],
+  totalCents: 2000,
+  currency: 'EUR',
+});
+
+describe('sendOrderEmail', () => {
+  const mailer = () => createMailer({ smtpUrl: smtp.url, outboxDir: '/nonexistent', from: 'Shop <shop@example.test>' });
+
+  it('sends text and HTML with the order lines, to the customer, once', async () => {
+    const activities = createNotificationActivities({ db, log, mailer: mailer(), messageIdDomain: 'example.test' });
+    const o = order();
+    const first = await run(activities.sendOrderEmail, { kind: 'ORDER_CONFIRMED', to: 'ann@example.com', order: o });
+    const again = await run(activities.sendOrderEmail, { kind: 'ORDER_CONFIRMED', to: 'ann@example.com', order: o });
+    expect(first).toEqual({ messageId: `<order_confirmed.${o.orderId}@example.test>`, sent: true });
+    expect(again).toEqual({ messageId: first.messageId, sent: false });
+
+    const mails = smtp.forOrder(o.orderId);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.envelopeTo).toEqual(['ann@example.com']);
+    expect(mails[0]!.parsed.text).toContain('2 x Tee <b> (TEE-1)');
+    expect(mails[0]!.parsed.html).toContain('Tee &lt;b&gt; (TEE-1)');
+    expect(mails[0]!.parsed.html).toContain('€20.00');
+    expect(await listNotifications(db, o.orderId)).toMatchObject([{ kind: 'ORDER_CONFIRMED', to: 'ann@example.com', status: 'SENT', messageId: first.messageId }]);
+  });
+
+  it('an SMTP outage fails the attempt (for Temporal to retry) and the retry sends once', async () => {
+    const down = new SmtpSink();
+    await down.start();
+    const port = down.port;
+    await down.stop();
+    const activities = createNotificationActivities({
+      db,
+      log,
+      mailer: createMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, outboxDir: '/nonexistent', from: 'shop@example.test' }),
+      messageIdDomain: 'example.test',
+    });
+    const o = order();
+    await expect(run(activities.sendOrderEmail, { kind: 'ORDER_CANCELLED', to: 'bob@example.com', order: o })).rejects.toThrow();
+    const [record] = await db.selectFrom('notifications').selectAll().where('order_id', '=', o.orderId).execute();
+    expect(record).toMatchObject({ status: 'PENDING', attempts: 1 });
+    expect(record!.last_error).toMatch(/ECONNREFUSED/);
+
+    await down.start(port);
+    try {
+      await run(activities.sendOrderEmail, { kind: 'ORDER_CANCELLED', to: 'bob@example.com', order: o });
+      expect(down.forOrder(o.orderId)).toHaveLength(1);
+      expect(await listNotifications(db, o.orderId)).toMatchObject([{ status: 'SENT' }]);
+    } finally {
+      await down.stop();
+    }
+  });
+
+  it('without SMTP_URL writes a readable .eml to the outbox', async () => {
+    const outbox = await mkdtemp(path.join(os.tmpdir(), 'outbox-'));
+    const activities = createNotificationActivities({
+      db,
+      log,
+      mailer: createMailer({ outboxDir: outbox, from: 'shop@example.test' }),
+      messageIdDomain: 'example.test',
+    });
+    const o = order();
+    await run(activities.sendOrderEmail, { kind: 'ORDER_REJECTED', to: 'cy@example.com', order: { ...o, reason: 'OUT_OF_STOCK' } });
+    const files = await readdir(outbox);
+    expect(files).toEqual([`order_rejected.${o.orderId}@example.test.eml`]);
+    const eml = await readFile(path.join(outbox, files[0]!), 'utf8');
+    expect(eml).toMatch(/^To: cy@example.com$/m);
+    expect(eml).toContain('out of stock');
+  });
+});

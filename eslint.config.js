@@ -1,0 +1,44 @@
+import { builtinModules } from 'node:module';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.data/', 'coverage/'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Workflow code is replayed and must be deterministic: it may import activity code only as
+    // types (proxyActivities), and nothing that does I/O or reads the clock or environment.
+    files: ['workflows/**/*.ts'],
+    ignores: ['workflows/**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows must not use Node built-ins (non-deterministic).' })),
+          patterns: [
+            { group: ['../activities/*', '../activities/**'], allowTypeImports: true, message: 'Workflows import activities as types only.' },
+            { group: ['@temporalio/activity', '@temporalio/worker', '@temporalio/client', '@temporalio/testing'], message: 'Not available inside workflows.' },
+            { group: ['pg', 'kysely', 'nodemailer', 'pino', 'hono', '../api/*', '../workers/*', '../dev/*'], message: 'Workflows do no I/O: call an activity.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'Workflows must not read the environment: pass it in the input.' },
+        { name: 'Buffer', message: 'Node built-in; not available in workflows.' },
+        { name: 'fetch', message: 'Workflows do no I/O: call an activity.' },
+      ],
+    },
+  },
+);

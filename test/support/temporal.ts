@@ -1,0 +1,59 @@
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { inject } from 'vitest';
+import { createInventoryActivities } from '../../activities/inventory/activities.js';
+import { createNotificationActivities } from '../../activities/notification/activities.js';
+import { createMailer } from '../../activities/notification/mailer.js';
+import { createOrderActivities } from '../../activities/order/activities.js';
+import { createProductActivities } from '../../activities/product/activities.js';
+import { createServiceWorker } from '../../workers/bootstrap.js';
+import { CUSTOMER_ID, ORDER_STATUS } from '../../workflows/search-attributes.js';
+import { silentLog } from './activity.js';
+import type { serviceDatabases } from './databases.js';
+
+let runtimeInstalled = false;
+
+/** A real Temporal dev server from the local binary (never the SDK's download), with our search attributes. */
+export async function startTestEnvironment(): Promise<TestWorkflowEnvironment> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: inject('temporalBinary') },
+      searchAttributes: [ORDER_STATUS, CUSTOMER_ID],
+    },
+  });
+}
+
+export interface RunningWorkers {
+  workers: Worker[];
+  stop(): Promise<void>;
+}
+
+/** All four service workers in this process, each on its own task queue with its real activities. */
+export async function startServiceWorkers(
+  env: TestWorkflowEnvironment,
+  dbs: ReturnType<typeof serviceDatabases>,
+  smtpUrl: string,
+): Promise<RunningWorkers> {
+  const common = { connection: env.nativeConnection, namespace: env.namespace ?? 'default' };
+  const log = silentLog;
+  const mailer = createMailer({ smtpUrl, outboxDir: '/nonexistent', from: 'Shop <shop@example.test>' });
+  const workers = await Promise.all([
+    createServiceWorker({ ...common, service: 'product', activities: createProductActivities({ db: dbs.product, log }) }),
+    createServiceWorker({ ...common, service: 'inventory', activities: createInventoryActivities({ db: dbs.inventory, log }) }),
+    createServiceWorker({ ...common, service: 'order', activities: createOrderActivities({ db: dbs.order, log }), workflowBundlePath: inject('workflowBundlePath') }),
+    createServiceWorker({ ...common, service: 'notification', activities: createNotificationActivities({ db: dbs.notification, log, mailer, messageIdDomain: 'example.test' }) }),
+  ]);
+  const running = Promise.all(workers.map((worker) => worker.run()));
+  return {
+    workers,
+    async stop() {
+      for (const worker of workers) worker.shutdown();
+      await running;
+      mailer.close();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config';
+
+// Temporal's native bridge does not belong in worker threads: every project runs in forked
+// processes. Each project's global setup makes its own throwaway database.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'fast',
+          include: ['{activities,api,common,workflows,workers,dev,cli}/**/*.test.ts'],
+          pool: 'forks',
+          globalSetup: ['test/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          pool: 'forks',
+          // Each suite runs its own stack of processes; on two cores they take turns.
+          fileParallelism: false,
+          globalSetup: ['test/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { findStockLevel } from '../activities/inventory/repository.js';
+import type { PlaceOrderInput } from '../activities/order/types.js';
+import { findOrder } from '../activities/order/repository.js';
+import { TASK_QUEUES } from '../common/task-queues.js';
+import { createStockedProduct } from '../test/support/catalog.js';
+import { serviceDatabases } from '../test/support/databases.js';
+import { SmtpSink } from '../test/support/smtp-sink.js';
+import { startServiceWorkers, startTestEnvironment, type RunningWorkers } from '../test/support/temporal.js';
+import { getOrderState } from './definitions.js';
+import type { PlaceOrder } from './place-order.js';
+import { ORDER_STATUS } from './search-attributes.js';
+
+let env: TestWorkflowEnvironment;
+let workers: RunningWorkers;
+const dbs = serviceDatabases();
+const smtp = new SmtpSink();
+
+beforeAll(async () => {
+  await smtp.start();
+  env = await startTestEnvironment();
+  workers = await startServiceWorkers(env, dbs, smtp.url);
+});
+afterAll(async () => {
+  await workers?.stop();
+  await env?.teardown();
+  await smtp.stop();
+  await dbs.destroy();
+});
+
+const input = (lines: PlaceOrderInput['lines']): PlaceOrderInput => ({
+  orderId: randomUUID(),
+  customerId: `cust-${randomUUID().slice(0, 8)}`,
+  customerEmail: 'dana@example.com',
+  lines,
+  cancellationWindow: '1h',
+});
+
+const place = (order: PlaceOrderInput) =>
+  env.client.workflow.start<typeof PlaceOrder>('PlaceOrder', { taskQueue: TASK_QUEUES.order, workflowId: `order-${order.orderId}`, args: [order] });
+
+describe('PlaceOrder', () => {
+  it('confirms an order: prices snapshotted, stock committed, customer emailed', async () => {
+    const [tee, mug] = [await createStockedProduct(dbs, { priceCents: 1999, stock: 10 }), await createStockedProduct(dbs, { priceCents: 1250, stock: 3 })];
+    const order = input([{ sku: tee, quantity: 2 }, { sku: mug, quantity: 3 }]);
+    const handle = await place(order);
+    const result = await handle.result();
+
+    expect(result).toMatchObject({ status: 'CONFIRMED', priced: { totalCents: 2 * 1999 + 3 * 1250, currency: 'EUR' } });
+    expect(await findOrder(dbs.order, order.orderId)).toMatchObject({ status: 'CONFIRMED', totalCents: 7748 });
+    expect(await findStockLevel(dbs.inventory, tee)).toMatchObject({ onHand: 8, reserved: 0 });
+    expect(await findStockLevel(dbs.inventory, mug)).toMatchObject({ onHand: 0, reserved: 0, inStock: false });
+
+    await smtp.waitFor(() => smtp.forOrder(order.orderId).length === 1);
+    const [mail] = smtp.forOrder(order.orderId);
+    expect(mail!.envelopeTo).toEqual(['dana@example.com']);
+    expect(mail!.parsed.subject).toBe(`Order ${order.orderId} confirmed`);
+    expect(mail!.parsed.text).toContain(`2 x Product ${tee} (${tee})`);
+
+    expect((await handle.describe()).typedSearchAttributes.get(ORDER_STATUS)).toBe('CONFIRMED');
+    expect(await handle.query(getOrderState)).toMatchObject({ status: 'CONFIRMED', customerId: order.customerId });
+  });
+
+  it('rejects an order it cannot fill, without touching stock, and says so by email', async () => {
+    const [plenty, scarce] = [await createStockedProduct(dbs, { stock: 10 }), await createStockedProduct(dbs, { stock: 1 })];
+    const order = input([{ sku: plenty, quantity: 1 }, { sku: scarce, quantity: 2 }]);
+    const result = await (await place(order)).result();
+
+    expect(result).toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });
+    expect(await findOrder(dbs.order, order.orderId)).toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });
+    expect(await findStockLevel(dbs.inventory, plenty)).toMatchObject({ onHand: 10, reserved: 0 });
+    await smtp.waitFor(() => smtp.forOrder(order.orderId).length === 1);
+    expect(smtp.forOrder(order.orderId)[0]!.parsed.subject).toContain('could not be placed');
+  });
+
+  it('rejects an unknown product', async () => {
+    const order = input([{ sku: 'NOT-IN-CATALOG', quantity: 1 }]);
+    expect(await (await place(order)).result()).toMatchObject({ status: 'REJECTED', reason: 'UNKNOWN_PRODUCT' });
+  });
+
+  it('replays its own history deterministically against the current bundle', async () => {
+    const order = input([{ sku: await createStockedProduct(dbs), quantity: 1 }]);
+    const handle = await place(order);
+    await handle.result();
+    const history = await handle.fetchHistory();
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, replayName: 'place-order-test' }, history, handle.workflowId),
+    ).resolves.toBeUndefined();
+  });
+});
