@@ -11,19 +11,21 @@ export interface DevServerOptions {
   ip?: string;
   port: number;
   uiPort: number;
+  /** No Web UI (tests). */
+  headless?: boolean;
   namespace?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   onLine?: (line: string) => void;
 }
 
 /** The arguments of `temporal server start-dev` for our app: search attributes registered, SQLite in WAL mode. */
-export function devServerArgs({ dbFile, ip = '127.0.0.1', port, uiPort, namespace = 'default', logLevel = 'error' }: Omit<DevServerOptions, 'binary' | 'onLine'>): string[] {
+export function devServerArgs({ dbFile, ip = '127.0.0.1', port, uiPort, headless = false, namespace = 'default', logLevel = 'error' }: Omit<DevServerOptions, 'binary' | 'onLine'>): string[] {
   return [
     'server', 'start-dev',
     '--db-filename', dbFile,
     '--ip', ip,
     '--port', String(port),
-    '--ui-port', String(uiPort),
+    ...(headless ? ['--headless'] : ['--ui-port', String(uiPort)]),
     '--namespace', namespace,
     '--log-level', logLevel,
     '--sqlite-pragma', 'journal_mode=wal',

@@ -16,7 +16,7 @@ let runtimeInstalled = false;
 /** A real Temporal dev server from the local binary (never the SDK's download), with our search attributes. */
 export async function startTestEnvironment(): Promise<TestWorkflowEnvironment> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
   return TestWorkflowEnvironment.createLocal({
