@@ -1,8 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { OrderView, PlaceOrderInput } from '../activities/order/types.js';
 import { TASK_QUEUES } from '../common/task-queues.js';
-import { getOrderState, type OrderState } from '../workflows/definitions.js';
+import { cancelOrder, getOrderState, type OrderState } from '../workflows/definitions.js';
+import { FAILURE } from '../common/failures.js';
 import type { PlaceOrder } from '../workflows/place-order.js';
 import { CUSTOMER_ID, ORDER_STATUS } from '../workflows/search-attributes.js';
 import { conflict } from './errors.js';
@@ -94,3 +102,26 @@ export async function waitUntilDecided(handle: WorkflowHandle<typeof PlaceOrder>
     pause = Math.min(pause * 2, 500);
   }
 }
+
+export type CancelOutcome = { cancelled: true } | { cancelled: false; message: string };
+
+/**
+ * Asks the order's workflow to cancel (a Temporal Update: the answer comes once the stock is
+ * released and the order marked CANCELLED). A finished workflow can no longer be cancelled.
+ */
+export async function requestCancellation(client: Client, orderId: string, requestedBy: string): Promise<CancelOutcome> {
+  try {
+    const state = await client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(cancelOrder, { args: [{ requestedBy }] });
+    return state.status === 'CANCELLED' ? { cancelled: true } : { cancelled: false, message: `Order ${orderId} is ${state.status} and can no longer be cancelled` };
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === FAILURE.notCancellable) {
+      return { cancelled: false, message: error.cause.message };
+    }
+    if (error instanceof WorkflowNotFoundError || isCompletedWorkflowError(error)) {
+      return { cancelled: false, message: `Order ${orderId} can no longer be cancelled` };
+    }
+    throw error;
+  }
+}
+
+const isCompletedWorkflowError = (error: unknown) => error instanceof Error && /workflow execution already completed/i.test(error.message);

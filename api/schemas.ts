@@ -106,3 +106,13 @@ export const PlaceOrderSchema = z
   .openapi('PlaceOrder');
 
 export const bearerAuth = [{ bearerAuth: [] }];
+
+export const NotificationSchema = z
+  .object({
+    kind: z.enum(['ORDER_CONFIRMED', 'ORDER_REJECTED', 'ORDER_CANCELLED']),
+    to: z.email(),
+    status: z.enum(['PENDING', 'SENT']),
+    messageId: z.string(),
+    sentAt: z.string().nullable(),
+  })
+  .openapi('Notification');

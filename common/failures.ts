@@ -15,6 +15,8 @@ export const FAILURE = {
   productExists: 'PRODUCT_EXISTS',
   notFound: 'NOT_FOUND',
   insufficientStock: 'INSUFFICIENT_STOCK',
+  /** A cancel that comes too late: the order is rejected, or its cancellation window has closed. */
+  notCancellable: 'NOT_CANCELLABLE',
 } as const satisfies Record<string, string>;
 
 export function isRejectionReason(type: string | undefined | null): type is RejectionReason {

@@ -11,7 +11,8 @@ import { createStockedProduct } from '../test/support/catalog.js';
 import { serviceDatabases } from '../test/support/databases.js';
 import { SmtpSink } from '../test/support/smtp-sink.js';
 import { startServiceWorkers, startTestEnvironment, type RunningWorkers } from '../test/support/temporal.js';
-import { getOrderState } from './definitions.js';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { cancelOrder, getOrderState } from './definitions.js';
 import type { PlaceOrder } from './place-order.js';
 import { ORDER_STATUS } from './search-attributes.js';
 
@@ -37,7 +38,8 @@ const input = (lines: PlaceOrderInput['lines']): PlaceOrderInput => ({
   customerId: `cust-${randomUUID().slice(0, 8)}`,
   customerEmail: 'dana@example.com',
   lines,
-  cancellationWindow: '1h',
+  // Short, so that confirmed orders complete within the test; cancellation tests set their own.
+  cancellationWindow: '200ms',
 });
 
 const place = (order: PlaceOrderInput) =>
@@ -90,5 +92,95 @@ describe('PlaceOrder', () => {
     await expect(
       Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, replayName: 'place-order-test' }, history, handle.workflowId),
     ).resolves.toBeUndefined();
+  });
+});
+
+/** Polls the workflow's status query until the order reaches `status`. */
+async function untilStatus(handle: WorkflowHandle<typeof PlaceOrder>, status: string) {
+  for (let pause = 20; (await handle.query(getOrderState)).status !== status; pause = Math.min(pause * 2, 250)) {
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
+
+const movementsOf = (orderId: string) =>
+  dbs.inventory.selectFrom('movements').select(['kind', 'on_hand_delta', 'reserved_delta']).where('order_id', '=', orderId).orderBy('id').execute();
+
+describe('PlaceOrder cancellation (the cancelOrder Update)', () => {
+  it('cancels a PENDING order before it reserves anything', async () => {
+    const sku = await createStockedProduct(dbs, { stock: 5 });
+    const order = { ...input([{ sku, quantity: 2 }]), cancellationWindow: '1h' };
+    // Update-with-start delivers the cancel in the workflow's first task, while the order is PENDING.
+    const start = new WithStartWorkflowOperation<typeof PlaceOrder>('PlaceOrder', {
+      taskQueue: TASK_QUEUES.order,
+      workflowId: `order-${order.orderId}`,
+      args: [order],
+      workflowIdConflictPolicy: 'FAIL',
+    });
+    const answer = await env.client.workflow.executeUpdateWithStart(cancelOrder, { args: [{ requestedBy: 'dana' }], startWorkflowOperation: start });
+
+    expect(answer).toMatchObject({ status: 'CANCELLED', cancellable: false });
+    expect(await (await start.workflowHandle()).result()).toMatchObject({ status: 'CANCELLED' });
+    expect(await findOrder(dbs.order, order.orderId)).toMatchObject({ status: 'CANCELLED' });
+    expect(await findStockLevel(dbs.inventory, sku)).toMatchObject({ onHand: 5, reserved: 0 });
+    expect(await movementsOf(order.orderId)).toEqual([]);
+    await smtp.waitFor(() => smtp.forOrder(order.orderId).length === 1);
+    expect(smtp.forOrder(order.orderId)[0]!.parsed.subject).toBe(`Order ${order.orderId} cancelled`);
+  });
+
+  it('cancels a CONFIRMED order inside its window: stock back, both emails once', async () => {
+    const sku = await createStockedProduct(dbs, { stock: 5 });
+    const order = { ...input([{ sku, quantity: 2 }]), cancellationWindow: '1h' };
+    const handle = await place(order);
+    await untilStatus(handle, 'CONFIRMED');
+    expect(await findStockLevel(dbs.inventory, sku)).toMatchObject({ onHand: 3, reserved: 0 });
+
+    expect(await handle.executeUpdate(cancelOrder, { args: [{ requestedBy: 'dana' }] })).toMatchObject({ status: 'CANCELLED' });
+    expect(await handle.result()).toMatchObject({ status: 'CANCELLED' });
+    expect(await findOrder(dbs.order, order.orderId)).toMatchObject({ status: 'CANCELLED' });
+    expect(await findStockLevel(dbs.inventory, sku)).toMatchObject({ onHand: 5, reserved: 0 });
+    await smtp.waitFor(() => smtp.forOrder(order.orderId).length === 2);
+    expect(smtp.forOrder(order.orderId).map((mail) => mail.parsed.subject).sort()).toEqual([
+      `Order ${order.orderId} cancelled`,
+      `Order ${order.orderId} confirmed`,
+    ]);
+  });
+
+  it('gives one cancellation to concurrent cancels', async () => {
+    const sku = await createStockedProduct(dbs, { stock: 5 });
+    const order = { ...input([{ sku, quantity: 1 }]), cancellationWindow: '1h' };
+    const handle = await place(order);
+    await untilStatus(handle, 'CONFIRMED');
+
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => handle.executeUpdate(cancelOrder, { args: [{ requestedBy: `caller-${i}` }] })),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(5).fill('CANCELLED'));
+    await handle.result();
+    expect((await movementsOf(order.orderId)).map((m) => m.kind)).toEqual(['RESERVE', 'COMMIT', 'RELEASE']);
+    expect(await findStockLevel(dbs.inventory, sku)).toMatchObject({ onHand: 5, reserved: 0 });
+    await smtp.waitFor(() => smtp.forOrder(order.orderId).length === 2);
+    expect(smtp.forOrder(order.orderId).filter((mail) => mail.parsed.subject?.endsWith('cancelled'))).toHaveLength(1);
+  });
+
+  it('refuses a cancel once the order is decided for good (rejected)', async () => {
+    const order = { ...input([{ sku: 'NOT-IN-CATALOG', quantity: 1 }]), cancellationWindow: '1h' };
+    const handle = await place(order);
+    await untilStatus(handle, 'REJECTED');
+    // The workflow may still be finishing (rejection email) or already done: either way, no cancel.
+    const refusal = await handle.executeUpdate(cancelOrder, { args: [{ requestedBy: 'dana' }] }).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(Error);
+    if (refusal instanceof WorkflowUpdateFailedError) expect(refusal.cause).toMatchObject({ type: 'NOT_CANCELLABLE' });
+    expect(await findOrder(dbs.order, order.orderId)).toMatchObject({ status: 'REJECTED' });
+  });
+
+  it('stays CONFIRMED for good once the window closes (a durable timer)', async () => {
+    const sku = await createStockedProduct(dbs, { stock: 5 });
+    const order = { ...input([{ sku, quantity: 1 }]), cancellationWindow: '1s' };
+    const handle = await place(order);
+    expect(await handle.result()).toMatchObject({ status: 'CONFIRMED', cancellable: false });
+    await expect(handle.executeUpdate(cancelOrder, { args: [{ requestedBy: 'dana' }] })).rejects.toThrow();
+    expect(await findStockLevel(dbs.inventory, sku)).toMatchObject({ onHand: 4, reserved: 0 });
+    const timers = (await handle.fetchHistory()).events?.filter((event) => event.timerStartedEventAttributes) ?? [];
+    expect(timers).toHaveLength(1);
   });
 });

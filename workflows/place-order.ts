@@ -1,6 +1,8 @@
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
+  condition,
   log,
   proxyActivities,
   setHandler,
@@ -9,17 +11,18 @@ import {
 } from '@temporalio/workflow';
 import type { InventoryActivities } from '../activities/inventory/activities.js';
 import type { NotificationActivities } from '../activities/notification/activities.js';
+import type { EmailOrder } from '../activities/notification/templates.js';
 import type { OrderActivities } from '../activities/order/activities.js';
 import type { ProductActivities } from '../activities/product/activities.js';
 import type { OrderStatus, PlaceOrderInput, PricedOrder } from '../activities/order/types.js';
-import { isRejectionReason, type RejectionReason } from '../common/failures.js';
+import { FAILURE, isRejectionReason, type RejectionReason } from '../common/failures.js';
 import {
   inventoryActivityOptions,
   notificationActivityOptions,
   orderActivityOptions,
   productActivityOptions,
 } from './activity-options.js';
-import { getOrderState, type OrderState } from './definitions.js';
+import { cancelOrder, getOrderState, type CancelRequest, type OrderState } from './definitions.js';
 import { ORDER_STATUS } from './search-attributes.js';
 
 const product = proxyActivities<ProductActivities>(productActivityOptions);
@@ -42,6 +45,9 @@ function rejectionReasonOf(error: unknown): RejectionReason | undefined {
  *   3. reserve stock for every line, all or nothing      (inventory)    short            -> REJECTED
  *   4. confirm with totals, commit the reservation       (order, inventory)
  *   5. email the customer; a mail outage delays the email, never the order (notification)
+ *   6. stay cancellable for the cancellation window (a durable timer); a cancel releases the
+ *      stock, marks the order CANCELLED and emails the customer.
+ * A cancel that arrives while the order is PENDING takes effect at the next step boundary.
  */
 export async function PlaceOrder(input: PlaceOrderInput): Promise<OrderState> {
   const { orderId } = input;
@@ -51,12 +57,62 @@ export async function PlaceOrder(input: PlaceOrderInput): Promise<OrderState> {
     lines: input.lines,
     placedAt: workflowInfo().startTime.toISOString(),
     status: 'PENDING',
+    cancellable: true,
   };
+  let cancelRequest: CancelRequest | undefined;
+
   setHandler(getOrderState, () => state);
+  setHandler(
+    cancelOrder,
+    async (request) => {
+      // Concurrent cancels share one cancellation: the first request is the one acted on.
+      cancelRequest ??= request;
+      await condition(() => state.status === 'CANCELLED' || !state.cancellable);
+      return state;
+    },
+    {
+      validator: (_request: CancelRequest) => {
+        if (state.status === 'CANCELLED') return;
+        if (!state.cancellable) {
+          throw ApplicationFailure.create({
+            type: FAILURE.notCancellable,
+            message: state.status === 'REJECTED' ? `Order ${orderId} was rejected` : `The cancellation window of order ${orderId} has closed`,
+            nonRetryable: true,
+          });
+        }
+      },
+    },
+  );
 
   const setStatus = (status: OrderStatus) => {
     state.status = status;
+    if (status === 'REJECTED') state.cancellable = false;
     upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
+  };
+  const unpriced = (): EmailOrder => ({
+    orderId,
+    lines: input.lines.map((line) => ({ ...line, name: null, unitPriceCents: null, lineTotalCents: null })),
+    totalCents: null,
+    currency: null,
+  });
+  const email = (kind: 'ORDER_CONFIRMED' | 'ORDER_REJECTED' | 'ORDER_CANCELLED', content: EmailOrder) =>
+    notification.sendOrderEmail({ kind, to: input.customerEmail, order: content });
+
+  /** Gives back whatever stock the order holds (idempotent), records the cancellation, tells the customer. */
+  const cancel = async (request: CancelRequest, emailContent: EmailOrder, pending: Promise<unknown>[] = []) => {
+    const reason = request.reason ?? `cancelled by ${request.requestedBy}`;
+    await inventory.releaseReservation({ orderId, reason: `order cancelled: ${reason}` });
+    await order.cancelOrder({ orderId, reason });
+    state.reason = reason;
+    state.cancellable = false;
+    setStatus('CANCELLED');
+    await Promise.all(pending);
+    await email('ORDER_CANCELLED', emailContent);
+    return finish();
+  };
+  const finish = async () => {
+    await condition(allHandlersFinished);
+    return state;
   };
 
   await order.recordOrder({
@@ -66,10 +122,12 @@ export async function PlaceOrder(input: PlaceOrderInput): Promise<OrderState> {
     lines: input.lines,
     ...(input.shippingAddress && { shippingAddress: input.shippingAddress }),
   });
+  if (cancelRequest) return cancel(cancelRequest, unpriced());
 
   let priced: PricedOrder;
   try {
     priced = await product.priceOrderLines(input.lines);
+    if (cancelRequest) return cancel(cancelRequest, unpriced());
     await inventory.reserveStock({ orderId, lines: input.lines });
   } catch (error) {
     const reason = rejectionReasonOf(error);
@@ -78,13 +136,10 @@ export async function PlaceOrder(input: PlaceOrderInput): Promise<OrderState> {
     await order.rejectOrder({ orderId, reason });
     state.reason = reason;
     setStatus('REJECTED');
-    await notification.sendOrderEmail({
-      kind: 'ORDER_REJECTED',
-      to: input.customerEmail,
-      order: { orderId, lines: input.lines.map((line) => ({ ...line, name: null, unitPriceCents: null, lineTotalCents: null })), totalCents: null, currency: null, reason },
-    });
-    return state;
+    await email('ORDER_REJECTED', { ...unpriced(), reason });
+    return finish();
   }
+  if (cancelRequest) return cancel(cancelRequest, unpriced());
 
   // From here on stock is held for this order: if confirming fails, give it back.
   try {
@@ -97,10 +152,12 @@ export async function PlaceOrder(input: PlaceOrderInput): Promise<OrderState> {
   state.priced = priced;
   setStatus('CONFIRMED');
 
-  await notification.sendOrderEmail({
-    kind: 'ORDER_CONFIRMED',
-    to: input.customerEmail,
-    order: { orderId, ...priced },
-  });
-  return state;
+  // The email goes out in the background: the cancellation window does not wait for SMTP.
+  const confirmation = email('ORDER_CONFIRMED', { orderId, ...priced });
+  await condition(() => cancelRequest !== undefined, input.cancellationWindow);
+  // Checked after the wait, not from its result: a cancel accepted with the timer's firing still wins.
+  if (cancelRequest) return cancel(cancelRequest, { orderId, ...priced }, [confirmation]);
+  state.cancellable = false;
+  await confirmation;
+  return finish();
 }

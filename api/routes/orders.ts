@@ -1,14 +1,17 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { listNotifications } from '../../activities/notification/repository.js';
 import { findOrder, InvalidOrderCursorError, listOrders } from '../../activities/order/repository.js';
+import type { Principal } from '../../common/tokens.js';
 import { isStaff, requireRole } from '../auth.js';
 import type { ApiDeps } from '../context.js';
-import { notFound, validationFailed } from '../errors.js';
-import { orderFromWorkflow, orderIdFor, placeOrder, waitUntilDecided } from '../order-workflows.js';
+import { conflict, notFound, validationFailed } from '../errors.js';
+import { orderFromWorkflow, orderIdFor, placeOrder, requestCancellation, waitUntilDecided } from '../order-workflows.js';
 import { createRouter } from '../router.js';
 import {
   bearerAuth,
   errorResponse,
   jsonContent,
+  NotificationSchema,
   OrderSchema,
   OrderStatusSchema,
   OrderSummarySchema,
@@ -65,6 +68,35 @@ const listRoute = createRoute({
   responses: { 200: jsonContent(pageOf(OrderSummarySchema), 'A page of orders') },
 });
 
+const cancelRoute = createRoute({
+  method: 'post',
+  path: '/{orderId}/cancel',
+  tags: ['orders'],
+  summary: 'Cancel an order while its cancellation window is open (stock released, customer emailed)',
+  security: bearerAuth,
+  middleware: [requireRole('customer', 'operator', 'admin')] as const,
+  request: { params: OrderIdParam },
+  responses: {
+    200: jsonContent(OrderSchema, 'The order, now CANCELLED'),
+    404: errorResponse('No such order'),
+    409: errorResponse('The order can no longer be cancelled'),
+  },
+});
+
+const notificationsRoute = createRoute({
+  method: 'get',
+  path: '/{orderId}/notifications',
+  tags: ['orders'],
+  summary: 'Emails sent (or being sent) for an order',
+  security: bearerAuth,
+  middleware: [requireRole('customer', 'operator', 'admin')] as const,
+  request: { params: OrderIdParam },
+  responses: {
+    200: jsonContent(z.object({ items: z.array(NotificationSchema) }), 'The order\'s emails, oldest first'),
+    404: errorResponse('No such order'),
+  },
+});
+
 /** `Prefer: wait=N` (N <= 30): answer once decided or after N seconds. */
 function preferWaitSeconds(prefer: string | undefined): number | undefined {
   const match = prefer && /(?:^|[,;\s])wait=(\d+)/.exec(prefer);
@@ -74,6 +106,12 @@ function preferWaitSeconds(prefer: string | undefined): number | undefined {
 
 export function orderRoutes({ temporal, readers, cancellationWindow }: ApiDeps) {
   const loadOrder = async (orderId: string) => (await findOrder(readers.order, orderId)) ?? (await orderFromWorkflow(temporal, orderId));
+  /** The order if this principal may see it; another customer's order is indistinguishable from a missing one. */
+  const visibleOrder = async (principal: Principal, orderId: string) => {
+    const order = await loadOrder(orderId);
+    if (!order || (!isStaff(principal) && order.customerId !== principal.sub)) throw notFound(`Order ${orderId}`);
+    return order;
+  };
 
   return createRouter()
     .openapi(placeRoute, async (c) => {
@@ -104,10 +142,24 @@ export function orderRoutes({ temporal, readers, cancellationWindow }: ApiDeps) 
     .openapi(getRoute, async (c) => {
       const principal = c.get('principal')!;
       const { orderId } = c.req.valid('param');
-      const order = await loadOrder(orderId);
-      // Another customer's order is indistinguishable from a missing one.
-      if (!order || (!isStaff(principal) && order.customerId !== principal.sub)) throw notFound(`Order ${orderId}`);
-      return c.json(order, 200);
+      return c.json(await visibleOrder(principal, orderId), 200);
+    })
+    .openapi(cancelRoute, async (c) => {
+      const principal = c.get('principal')!;
+      const { orderId } = c.req.valid('param');
+      const before = await visibleOrder(principal, orderId);
+      if (before.status !== 'CANCELLED') {
+        const outcome = await requestCancellation(temporal, orderId, principal.sub);
+        if (!outcome.cancelled) throw conflict(outcome.message);
+        c.get('log').info({ orderId, by: principal.sub }, 'order cancelled');
+      }
+      return c.json(await visibleOrder(principal, orderId), 200);
+    })
+    .openapi(notificationsRoute, async (c) => {
+      const principal = c.get('principal')!;
+      const { orderId } = c.req.valid('param');
+      await visibleOrder(principal, orderId);
+      return c.json({ items: await listNotifications(readers.notification, orderId) }, 200);
     })
     .openapi(listRoute, async (c) => {
       const principal = c.get('principal')!;
