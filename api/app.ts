@@ -26,7 +26,8 @@ const requestLogging = (deps: ApiDeps) =>
 
 /** Bodies must be JSON; anything else is a 415 before validation sees it. */
 const requireJsonBody = createMiddleware<ApiEnv>(async (c, next) => {
-  const hasBody = c.req.header('content-length') !== undefined || c.req.header('transfer-encoding') !== undefined;
+  const length = c.req.header('content-length');
+  const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
   if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && hasBody) {
     const type = c.req.header('content-type') ?? '';
     if (!/^application\/json\s*(;|$)/i.test(type)) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');

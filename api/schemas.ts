@@ -116,3 +116,46 @@ export const NotificationSchema = z
     sentAt: z.string().nullable(),
   })
   .openapi('Notification');
+
+const ProductName = z.string().trim().min(1).max(200);
+const ProductDescription = z.string().max(5_000);
+const PriceCents = z.number().int().min(0).max(100_000_000);
+
+export const CreateProductSchema = z
+  .object({
+    sku: SkuSchema,
+    name: ProductName,
+    description: ProductDescription.optional(),
+    priceCents: PriceCents,
+    currency: CurrencySchema.default('EUR'),
+    initialStock: z.number().int().min(0).max(1_000_000),
+  })
+  .strict()
+  .openapi('CreateProduct');
+
+export const UpdateProductSchema = z
+  .object({ name: ProductName, description: ProductDescription, priceCents: PriceCents, active: z.boolean() })
+  .partial()
+  .strict()
+  .refine((changes) => Object.keys(changes).length > 0, 'at least one of name, description, priceCents, active')
+  .openapi('UpdateProduct');
+
+export const AdjustmentSchema = z
+  .object({
+    delta: z
+      .number()
+      .int()
+      .min(-1_000_000)
+      .max(1_000_000)
+      .refine((delta) => delta !== 0, 'must not be 0: positive restocks, negative writes off'),
+    reason: z.string().trim().min(3).max(500),
+  })
+  .strict()
+  .openapi('StockAdjustment');
+
+export const IdempotencyKeyHeader = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII, no spaces')
+  .optional();

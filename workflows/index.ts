@@ -1,2 +1,3 @@
 // Everything the order worker's workflow bundle contains.
 export { PlaceOrder } from './place-order.js';
+export { AdjustStock, CreateProduct, UpdateProduct } from './catalog.js';

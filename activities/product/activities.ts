@@ -3,7 +3,7 @@ import { FAILURE } from '../../common/failures.js';
 import { activityLogger } from '../../common/activity-logger.js';
 import type { Logger } from '../../common/logger.js';
 import type { OrderLineInput, PricedOrder } from '../order/types.js';
-import { findProducts } from './repository.js';
+import { findProduct, findProducts, insertProduct, updateProduct, type NewProduct, type Product, type ProductChanges } from './repository.js';
 import type { ProductDb } from './schema.js';
 
 export interface ProductActivityDeps {
@@ -13,6 +13,32 @@ export interface ProductActivityDeps {
 
 export function createProductActivities({ db, log }: ProductActivityDeps) {
   return {
+    /** Fails (non-retryable PRODUCT_EXISTS) when the SKU is taken; creation checks before it touches stock. */
+    async assertSkuAvailable(input: { sku: string }): Promise<void> {
+      if (await findProduct(db, input.sku)) {
+        throw new DomainError(FAILURE.productExists, `Product ${input.sku} already exists`, { sku: input.sku });
+      }
+    },
+
+    /**
+     * Inserts the product. Creation of one SKU is serialised by its workflow ID, so a row that
+     * already exists here is this workflow's own earlier attempt: a retry returns it.
+     */
+    async createProduct(product: NewProduct): Promise<Product> {
+      const created = await insertProduct(db, product);
+      const stored = await findProduct(db, product.sku);
+      if (!stored) throw new Error(`Product ${product.sku} vanished after insert`);
+      activityLogger(log, { sku: product.sku }).info({ created }, 'product created');
+      return stored;
+    },
+
+    async updateProduct(input: { sku: string; changes: ProductChanges }): Promise<Product> {
+      const updated = await updateProduct(db, input.sku, input.changes);
+      if (!updated) throw new DomainError(FAILURE.notFound, `No product ${input.sku}`, { sku: input.sku });
+      activityLogger(log, { sku: input.sku }).info({ changes: Object.keys(input.changes) }, 'product updated');
+      return updated;
+    },
+
     /**
      * Snapshots the current name and price of every line's product. Unknown or inactive
      * products, or a basket mixing currencies, reject the order (non-retryable).

@@ -1,9 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { findStockLevel, findStockLevels } from '../../activities/inventory/repository.js';
+import { adjustStock } from '../admin-workflows.js';
+import { requireRole } from '../auth.js';
 import type { ApiDeps } from '../context.js';
 import { notFound } from '../errors.js';
 import { createRouter } from '../router.js';
-import { errorResponse, jsonContent, SkuSchema, StockLevelSchema } from '../schemas.js';
+import { AdjustmentSchema, bearerAuth, errorResponse, IdempotencyKeyHeader, jsonContent, SkuSchema, StockLevelSchema } from '../schemas.js';
 
 const getRoute = createRoute({
   method: 'get',
@@ -31,7 +33,29 @@ const checkRoute = createRoute({
   },
 });
 
-export function inventoryRoutes({ readers }: ApiDeps) {
+const adjustRoute = createRoute({
+  method: 'post',
+  path: '/{sku}/adjustments',
+  tags: ['inventory'],
+  summary: 'Restock (+) or write off (-), recorded in the movement ledger (the AdjustStock workflow)',
+  security: bearerAuth,
+  middleware: [requireRole('admin')] as const,
+  request: {
+    params: z.object({ sku: SkuSchema }),
+    headers: z.object({ 'idempotency-key': IdempotencyKeyHeader }),
+    body: { required: true, content: { 'application/json': { schema: AdjustmentSchema } } },
+  },
+  responses: {
+    200: jsonContent(StockLevelSchema, 'The stock level after the adjustment'),
+    400: errorResponse('Invalid adjustment'),
+    401: errorResponse('No or invalid token'),
+    403: errorResponse('Not an admin'),
+    404: errorResponse('No stock record'),
+    409: errorResponse('On-hand would drop below what is reserved, or the Idempotency-Key was used for another adjustment'),
+  },
+});
+
+export function inventoryRoutes({ readers, temporal }: ApiDeps) {
   return createRouter()
     .openapi(getRoute, async (c) => {
       const { sku } = c.req.valid('param');
@@ -47,5 +71,11 @@ export function inventoryRoutes({ readers }: ApiDeps) {
         return { sku, available, inStock: available >= quantity };
       });
       return c.json({ items }, 200);
+    })
+    .openapi(adjustRoute, async (c) => {
+      const { sku } = c.req.valid('param');
+      const { delta, reason } = c.req.valid('json');
+      const level = await adjustStock(temporal, { sku, delta, reason, actor: c.get('principal')!.sub }, c.req.valid('header')['idempotency-key']);
+      return c.json(level, 200);
     });
 }

@@ -10,6 +10,7 @@ import { createRouter } from '../router.js';
 import {
   bearerAuth,
   errorResponse,
+  IdempotencyKeyHeader,
   jsonContent,
   NotificationSchema,
   OrderSchema,
@@ -31,7 +32,7 @@ const placeRoute = createRoute({
   middleware: [requireRole('customer')] as const,
   request: {
     headers: z.object({
-      'idempotency-key': z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII, no spaces').optional(),
+      'idempotency-key': IdempotencyKeyHeader,
       prefer: z.string().optional(),
     }),
     body: { required: true, content: { 'application/json': { schema: PlaceOrderSchema } } },

@@ -1,0 +1,110 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowIdConflictPolicy,
+  type WorkflowIdReusePolicy,
+} from '@temporalio/client';
+import { FAILURE } from '../common/failures.js';
+import { TASK_QUEUES } from '../common/task-queues.js';
+import type { AdjustStockInput, CreateProduct, CreateProductInput, UpdateProduct, AdjustStock } from '../workflows/catalog.js';
+import type { ProductChanges } from '../activities/product/repository.js';
+import { ApiError, conflict, notFound } from './errors.js';
+
+/** How long an admin request waits for its workflow before answering 503 (the workflow carries on). */
+const ANSWER_WITHIN_MS = 20_000;
+
+/** Business failures of the catalog workflows, as the API's errors. */
+function toApiError(error: unknown): unknown {
+  const cause = error instanceof WorkflowFailedError && error.cause instanceof ActivityFailure ? error.cause.cause : undefined;
+  if (!(cause instanceof ApplicationFailure)) return error;
+  switch (cause.type) {
+    case FAILURE.productExists:
+      return conflict(cause.message);
+    case FAILURE.insufficientStock:
+      return conflict(cause.message, [{ path: 'delta', message: cause.message }]);
+    case FAILURE.notFound:
+      return notFound(cause.message.replace(/^No /, ''));
+    default:
+      return error;
+  }
+}
+
+async function resultWithin<T>(result: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ApiError(503, 'UNAVAILABLE', `${what} is taking longer than expected; it will complete, check again shortly`)), ANSWER_WITHIN_MS);
+  });
+  try {
+    return await Promise.race([result, late]);
+  } catch (error) {
+    throw toApiError(error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface StartPolicies {
+  workflowId: string;
+  workflowIdConflictPolicy: WorkflowIdConflictPolicy;
+  workflowIdReusePolicy: WorkflowIdReusePolicy;
+}
+
+export async function createProduct(client: Client, input: CreateProductInput) {
+  const policies: StartPolicies = {
+    workflowId: `product-${input.product.sku}`,
+    // A second create of the same SKU, concurrent or after success, is refused by the server.
+    workflowIdConflictPolicy: 'FAIL',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+  };
+  try {
+    const handle = await client.workflow.start<typeof CreateProduct>('CreateProduct', { taskQueue: TASK_QUEUES.order, args: [input], ...policies });
+    return await resultWithin(handle.result(), `Creating product ${input.product.sku}`);
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`Product ${input.product.sku} already exists`);
+    throw error;
+  }
+}
+
+export async function updateProduct(client: Client, sku: string, changes: ProductChanges) {
+  const result = client.workflow.execute<typeof UpdateProduct>('UpdateProduct', {
+    taskQueue: TASK_QUEUES.order,
+    workflowId: `product-update-${sku}-${randomUUID()}`,
+    args: [{ sku, changes }],
+  });
+  return resultWithin(result, `Updating product ${sku}`);
+}
+
+/**
+ * With an Idempotency-Key the adjustment's workflow ID (and ledger key) derive from it, so a
+ * retried request applies once and answers with the same result.
+ */
+export async function adjustStock(client: Client, input: Omit<AdjustStockInput, 'requestId'>, idempotencyKey: string | undefined) {
+  const requestId = idempotencyKey
+    ? createHash('sha256').update(`${input.actor}\u0000${input.sku}\u0000${idempotencyKey}`).digest('hex').slice(0, 32)
+    : randomUUID();
+  const workflowId = `stock-adjust-${input.sku}-${requestId}`;
+  const requestHash = createHash('sha256').update(JSON.stringify([input.delta, input.reason])).digest('base64url');
+  let handle: WorkflowHandle<typeof AdjustStock>;
+  try {
+    handle = await client.workflow.start<typeof AdjustStock>('AdjustStock', {
+      taskQueue: TASK_QUEUES.order,
+      workflowId,
+      args: [{ ...input, requestId }],
+      memo: { requestHash },
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    handle = client.workflow.getHandle<typeof AdjustStock>(workflowId);
+  }
+  if (idempotencyKey && (await handle.describe()).memo?.requestHash !== requestHash) {
+    throw conflict('Idempotency-Key was already used with a different request body');
+  }
+  return resultWithin(handle.result(), `Adjusting stock of ${input.sku}`);
+}
