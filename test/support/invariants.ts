@@ -1,0 +1,116 @@
+import type { Client } from '@temporalio/client';
+import { sql } from 'kysely';
+import { expect } from 'vitest';
+import type { OrderState } from '../../workflows/definitions.js';
+import type { serviceDatabases } from './databases.js';
+import type { SmtpSink } from './smtp-sink.js';
+
+type Databases = ReturnType<typeof serviceDatabases>;
+
+/** Waits for every order's workflow to complete (its cancellation window closed) and returns the outcomes. */
+export async function settledOrders(client: Client, orderIds: string[]): Promise<Map<string, OrderState>> {
+  const results = await Promise.all(orderIds.map((orderId) => client.workflow.getHandle(`order-${orderId}`).result() as Promise<OrderState>));
+  return new Map(results.map((state) => [state.orderId, state]));
+}
+
+export const countBy = <T>(items: Iterable<T>, key: (item: T) => string) => {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return counts;
+};
+
+/**
+ * What must hold once orders have settled, whatever happened on the way:
+ *  - every order is terminal in the order service, and agrees with its workflow;
+ *  - stock: on-hand and reserved equal the sums of their ledger, nothing is left reserved, and
+ *    on-hand went down by exactly what confirmed orders bought;
+ *  - reservations: a confirmed order's is COMMITTED with every line, any other order holds nothing
+ *    (no partial reservation), and no order reserved or released twice;
+ *  - email: each order got exactly one message of its outcome at the SMTP server, recorded SENT.
+ */
+export async function expectConsistent(
+  dbs: Databases,
+  outcomes: Map<string, OrderState>,
+  initialStock: Record<string, number>,
+  smtp?: SmtpSink,
+): Promise<void> {
+  const orderIds = [...outcomes.keys()];
+  const skus = Object.keys(initialStock);
+
+  const orders = await dbs.order.selectFrom('orders').select(['order_id', 'status', 'reason']).where('order_id', 'in', orderIds).execute();
+  expect(orders).toHaveLength(orderIds.length);
+  for (const row of orders) {
+    expect(row.status, `order ${row.order_id}`).toBe(outcomes.get(row.order_id)!.status);
+    expect(['CONFIRMED', 'REJECTED', 'CANCELLED']).toContain(row.status);
+  }
+
+  const stock = await dbs.inventory.selectFrom('stock').select(['sku', 'on_hand', 'reserved']).where('sku', 'in', skus).execute();
+  const ledger = await dbs.inventory
+    .selectFrom('movements')
+    .select(['sku', sql<number>`sum(on_hand_delta)::int`.as('on_hand'), sql<number>`sum(reserved_delta)::int`.as('reserved')])
+    .where('sku', 'in', skus)
+    .groupBy('sku')
+    .execute();
+  const bought: Record<string, number> = Object.fromEntries(skus.map((sku) => [sku, 0]));
+  for (const state of outcomes.values()) {
+    if (state.status !== 'CONFIRMED') continue;
+    for (const line of state.lines) if (line.sku in bought) bought[line.sku]! += line.quantity;
+  }
+  for (const sku of skus) {
+    const level = stock.find((row) => row.sku === sku);
+    const sums = ledger.find((row) => row.sku === sku);
+    expect(level, sku).toMatchObject({ on_hand: initialStock[sku]! - bought[sku]!, reserved: 0 });
+    expect(sums, sku).toMatchObject({ on_hand: level!.on_hand, reserved: 0 });
+  }
+
+  const reservations = await dbs.inventory.selectFrom('reservations').select(['order_id', 'status']).where('order_id', 'in', orderIds).execute();
+  const reservationLines = await dbs.inventory.selectFrom('reservation_lines').select(['order_id', 'sku', 'quantity']).where('order_id', 'in', orderIds).execute();
+  for (const [orderId, state] of outcomes) {
+    const reservation = reservations.find((row) => row.order_id === orderId);
+    const lines = reservationLines.filter((row) => row.order_id === orderId);
+    if (state.status === 'CONFIRMED') {
+      expect(reservation?.status, orderId).toBe('COMMITTED');
+      expect(lines.map(({ sku, quantity }) => ({ sku, quantity })).sort((a, b) => a.sku.localeCompare(b.sku))).toEqual(
+        [...state.lines].sort((a, b) => a.sku.localeCompare(b.sku)),
+      );
+    } else {
+      expect(reservation?.status ?? 'NONE', orderId).not.toMatch(/RESERVED|COMMITTED/);
+    }
+  }
+  const movementsPerOrder = await dbs.inventory
+    .selectFrom('movements')
+    .select(['order_id', 'sku', 'kind', sql<number>`count(*)::int`.as('n')])
+    .where('order_id', 'in', orderIds)
+    .groupBy(['order_id', 'sku', 'kind'])
+    .execute();
+  expect(movementsPerOrder.filter((row) => row.n > 1)).toEqual([]);
+
+  if (smtp) {
+    const expected = orderIds.length + [...outcomes.values()].filter((state) => state.status === 'CANCELLED' && state.priced).length;
+    await smtp.waitFor((messages) => messages.filter((mail) => orderIds.some((id) => mail.parsed.messageId?.includes(id))).length >= expected);
+    const received = orderIds.flatMap((orderId) => smtp.forOrder(orderId).map((mail) => mail.parsed.messageId!));
+    expect(received.length, 'emails at the SMTP server').toBe(expected);
+    expect(new Set(received).size, 'duplicate Message-IDs').toBe(received.length);
+    const records = await dbs.notification.selectFrom('notifications').select(['order_id', 'kind', 'status']).where('order_id', 'in', orderIds).execute();
+    expect(records.filter((row) => row.status !== 'SENT')).toEqual([]);
+    expect(records).toHaveLength(expected);
+  }
+}
+
+/** How many activity tasks on a task queue each worker (by identity) started, across the given workflows' histories. */
+export async function activityTasksByWorker(client: Client, workflowIds: string[], taskQueue: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const workflowId of workflowIds) {
+    const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const scheduledOnQueue = new Set(
+      events.filter((event) => event.activityTaskScheduledEventAttributes?.taskQueue?.name === taskQueue).map((event) => String(event.eventId)),
+    );
+    for (const event of events) {
+      const started = event.activityTaskStartedEventAttributes;
+      if (started && scheduledOnQueue.has(String(started.scheduledEventId)) && started.identity) {
+        counts[started.identity] = (counts[started.identity] ?? 0) + 1;
+      }
+    }
+  }
+  return counts;
+}
