@@ -29,6 +29,7 @@ export const orderActivityOptions: ActivityOptions = {
 /** Mail can be down for hours: back off to five minutes between tries, and never give up. */
 export const notificationActivityOptions: ActivityOptions = {
   taskQueue: TASK_QUEUES.notification,
-  startToCloseTimeout: '30s',
+  // One attempt is bounded by the mailer's own timeouts (connect 5 s, socket 10 s).
+  startToCloseTimeout: '20s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
 };

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceDatabases, uniqueSku } from '../support/databases.js';
+import { serviceDatabases } from '../support/databases.js';
 import { TASK_QUEUES } from '../../common/task-queues.js';
 import { activityTasksByWorker, countBy, expectConsistent, settledOrders } from '../support/invariants.js';
+import { createProduct, placeOrders, singleLineOrders } from '../support/shop.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { TestStack } from '../support/stack.js';
 
@@ -9,13 +10,11 @@ import { TestStack } from '../support/stack.js';
 const smtp = new SmtpSink();
 const dbs = serviceDatabases();
 let stack: TestStack;
-let admin: string;
 let raceOrderIds: string[] = [];
 
 beforeAll(async () => {
   await smtp.start();
   stack = await TestStack.start({ name: 'no-oversell', smtpUrl: smtp.url, replicas: 'inventory=2', env: { ORDER_CANCELLATION_WINDOW: '1s' } });
-  admin = await stack.token('root', ['admin']);
 });
 
 afterAll(async () => {
@@ -24,25 +23,11 @@ afterAll(async () => {
   await dbs.destroy();
 });
 
-async function createProduct(initialStock: number): Promise<string> {
-  const sku = uniqueSku('RACE');
-  const created = await stack.request('POST', '/products', { token: admin, body: { sku, name: `Limited ${sku}`, priceCents: 999, initialStock } });
-  expect(created.status).toBe(201);
-  return sku;
-}
-
-async function placeAll(bodies: Array<{ lines: Array<{ sku: string; quantity: number }> }>): Promise<string[]> {
-  const tokens = await Promise.all(bodies.map((_, i) => stack.token(`buyer-${i}`)));
-  const responses = await Promise.all(bodies.map((body, i) => stack.request('POST', '/orders', { token: tokens[i], body })));
-  expect(countBy(responses, (r) => String(r.status))).toEqual({ 202: bodies.length });
-  return responses.map((r) => r.body.orderId as string);
-}
-
 describe('no oversell', () => {
   it('200 concurrent orders for 50 in stock: exactly 50 CONFIRMED, 150 REJECTED(OUT_OF_STOCK)', async () => {
-    const sku = await createProduct(50);
+    const sku = await createProduct(stack, 50, 'RACE');
     const started = Date.now();
-    const orderIds = await placeAll(Array.from({ length: 200 }, () => ({ lines: [{ sku, quantity: 1 }] })));
+    const orderIds = await placeOrders(stack, singleLineOrders(sku, 200));
     raceOrderIds = orderIds;
     const outcomes = await settledOrders(stack.client, orderIds);
     console.info(`no-oversell: 200 orders settled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -56,7 +41,7 @@ describe('no oversell', () => {
   });
 
   it('multi-line orders competing for overlapping SKUs never leave a partial reservation', async () => {
-    const skus = [await createProduct(20), await createProduct(20), await createProduct(20)];
+    const skus = [await createProduct(stack, 20, 'RACE'), await createProduct(stack, 20, 'RACE'), await createProduct(stack, 20, 'RACE')];
     const [a, b, c] = skus as [string, string, string];
     const shapes = [
       [a, b],
@@ -67,7 +52,7 @@ describe('no oversell', () => {
     const bodies = Array.from({ length: 60 }, (_, i) => ({
       lines: shapes[i % shapes.length]!.map((sku, j) => ({ sku, quantity: 1 + ((i + j) % 3) })),
     }));
-    const orderIds = await placeAll(bodies);
+    const orderIds = await placeOrders(stack, bodies);
     const outcomes = await settledOrders(stack.client, orderIds);
     const statuses = countBy(outcomes.values(), (o) => o.status);
     expect(statuses.CONFIRMED).toBeGreaterThan(0);

@@ -1,0 +1,82 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SERVICES } from '../../common/config.js';
+import { serviceDatabases } from '../support/databases.js';
+import { countBy, expectConsistent, settledOrders } from '../support/invariants.js';
+import { createProduct, placeOrders, singleLineOrders } from '../support/shop.js';
+import { SmtpSink } from '../support/smtp-sink.js';
+import { TestStack } from '../support/stack.js';
+
+// kill -9 of a worker of each service while orders are in flight. Temporal retries the dead
+// worker's tasks (after their start-to-close timeout) on another poller of the same queue.
+const ORDERS = 40;
+const STOCK = 30;
+const smtp = new SmtpSink();
+const dbs = serviceDatabases();
+
+beforeAll(async () => {
+  await smtp.start();
+});
+afterAll(async () => {
+  await smtp.stop();
+  await dbs.destroy();
+});
+
+/** Places a burst of orders for one SKU (more than its stock, so both outcomes occur) and returns their IDs. */
+async function burst(stack: TestStack) {
+  const sku = await createProduct(stack, STOCK, 'CRASH');
+  const orderIds = await placeOrders(stack, singleLineOrders(sku, ORDERS));
+  return { sku, orderIds };
+}
+
+async function settleAndCheck(stack: TestStack, sku: string, orderIds: string[], label: string, started: number) {
+  const outcomes = await settledOrders(stack.client, orderIds);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.info(`${label}: ${orderIds.length} orders settled in ${seconds} s`, countBy(outcomes.values(), (o) => o.status));
+  expect(countBy(outcomes.values(), (o) => o.status)).toEqual({ CONFIRMED: STOCK, REJECTED: ORDERS - STOCK });
+  await expectConsistent(dbs, outcomes, { [sku]: STOCK }, smtp);
+}
+
+describe('two replicas of each worker, one killed mid-flight', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await TestStack.start({
+      name: 'crash-two-replicas',
+      smtpUrl: smtp.url,
+      replicas: 'product=2,inventory=2,order=2,notification=2',
+      env: { ORDER_CANCELLATION_WINDOW: '1s' },
+    });
+  });
+  afterAll(() => stack?.stop());
+
+  for (const service of SERVICES) {
+    it(`loses nothing when worker ${service}-1 of two dies`, async () => {
+      const started = Date.now();
+      const { sku, orderIds } = await burst(stack);
+      await stack.worker(`${service}-1`).kill();
+      await settleAndCheck(stack, sku, orderIds, `${service}-1 killed, ${service}-2 carried on`, started);
+      // Back to two replicas for the next service.
+      stack.startWorker(service, 1);
+    });
+  }
+});
+
+describe('a single replica killed and restarted', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await TestStack.start({ name: 'crash-restart', smtpUrl: smtp.url, env: { ORDER_CANCELLATION_WINDOW: '1s' } });
+  });
+  afterAll(() => stack?.stop());
+  afterEach(() => {
+    for (const service of SERVICES) expect(stack.worker(`${service}-1`).child.exitCode, `${service}-1 running`).toBeNull();
+  });
+
+  for (const service of SERVICES) {
+    it(`loses nothing when the only ${service} worker dies and comes back`, async () => {
+      const started = Date.now();
+      const { sku, orderIds } = await burst(stack);
+      await stack.worker(`${service}-1`).kill();
+      stack.startWorker(service, 1);
+      await settleAndCheck(stack, sku, orderIds, `only ${service} worker killed and restarted`, started);
+    });
+  }
+});
