@@ -21,8 +21,11 @@ export function createDatabase<DB>({ url, schema, poolMax = 10, applicationName 
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client that loses its connection (database restart) emits 'error' on the pool;
-  // without a listener that would crash the process. The next query simply reconnects.
+  // A client that loses its connection (database restart, network cut) emits 'error': an idle
+  // one on the pool, a checked-out one on itself. Unheard, either crashes the process. The
+  // query in flight rejects on its own (the activity fails and Temporal retries it), and the
+  // pool replaces the broken client on the next checkout.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }).withSchema(schema);
 }

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { serviceDatabases } from '../support/databases.js';
+import { countBy, expectConsistent, settledOrders } from '../support/invariants.js';
+import { createProduct, placeOrders, singleLineOrders } from '../support/shop.js';
+import { SmtpSink } from '../support/smtp-sink.js';
+import { TestStack } from '../support/stack.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+
+// A part of the system goes away while orders are in flight, then comes back. Nothing is lost,
+// nothing happens twice. The workers reach PostgreSQL through a proxy that can be cut.
+const ORDERS = 30;
+const STOCK = 20;
+const smtp = new SmtpSink();
+const dbs = serviceDatabases();
+const database = new URL(inject('databaseUrl'));
+const postgres = new TcpProxy(database.hostname, Number(database.port || 5432));
+let stack: TestStack;
+
+beforeAll(async () => {
+  await smtp.start();
+  await postgres.start();
+  const viaProxy = new URL(database);
+  viaProxy.port = String(postgres.port);
+  stack = await TestStack.start({
+    name: 'outages',
+    smtpUrl: smtp.url,
+    env: { ORDER_CANCELLATION_WINDOW: '1s', DATABASE_URL: viaProxy.toString() },
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await postgres.cut();
+  await smtp.stop();
+  await dbs.destroy();
+});
+
+async function expectAllSettled(sku: string, orderIds: string[], label: string, started: number) {
+  const outcomes = await settledOrders(stack.client, orderIds);
+  console.info(`${label}: ${orderIds.length} orders settled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  expect(countBy(outcomes.values(), (o) => o.status)).toEqual({ CONFIRMED: STOCK, REJECTED: ORDERS - STOCK });
+  await expectConsistent(dbs, outcomes, { [sku]: STOCK }, smtp);
+}
+
+/** Resolves once the API's readiness check reports `status`. */
+async function untilReadiness(status: number) {
+  for (let pause = 50; (await fetch(`${stack.apiUrl}/readyz`)).status !== status; pause = Math.min(pause * 2, 500)) {
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
+
+describe('outages', () => {
+  it('PostgreSQL unreachable for a while: orders complete once it is back, emails go once', async () => {
+    const sku = await createProduct(stack, STOCK, 'PGDOWN');
+    const started = Date.now();
+    const orderIds = await placeOrders(stack, singleLineOrders(sku, ORDERS));
+    await postgres.cut();
+    await untilReadiness(503);
+    const down = await fetch(`${stack.apiUrl}/readyz`).then((r) => r.json());
+    expect(down).toMatchObject({ status: 'unavailable' });
+    // Stay down until the outage has demonstrably hit work in flight: an activity failed and is being retried.
+    await untilAnActivityRetries(orderIds);
+    await postgres.restore();
+    await untilReadiness(200);
+    await expectAllSettled(sku, orderIds, 'PostgreSQL cut and restored', started);
+  });
+
+  it('SMTP down for a while: orders are decided without waiting for mail, which goes out once when it is back', async () => {
+    const sku = await createProduct(stack, STOCK, 'SMTPDOWN');
+    const port = smtp.port;
+    await smtp.stop();
+    const started = Date.now();
+    const orderIds = await placeOrders(stack, singleLineOrders(sku, ORDERS));
+    // Every order reaches its decision while the mail server is still down.
+    const token = await stack.token('ops', ['operator']);
+    await untilAllDecided(orderIds, token);
+    const pending = await dbs.notification.selectFrom('notifications').select('status').where('order_id', 'in', orderIds).execute();
+    expect(pending.every((row) => row.status === 'PENDING')).toBe(true);
+    expect(smtp.messages.filter((mail) => orderIds.some((id) => mail.parsed.messageId?.includes(id)))).toEqual([]);
+
+    await smtp.start(port);
+    await expectAllSettled(sku, orderIds, 'SMTP down then back', started);
+    const attempts = await dbs.notification.selectFrom('notifications').select('attempts').where('order_id', 'in', orderIds).execute();
+    expect(attempts.some((row) => row.attempts > 1)).toBe(true);
+  });
+
+  it('Temporal server stopped and restarted (same SQLite file) with orders in flight: none lost', async () => {
+    const sku = await createProduct(stack, STOCK, 'TSTOP');
+    const started = Date.now();
+    const orderIds = await placeOrders(stack, singleLineOrders(sku, ORDERS));
+    const running = await stack.client.workflow.count(`WorkflowType = 'PlaceOrder' AND ExecutionStatus = 'Running'`);
+    expect(running.count).toBeGreaterThan(0);
+    await stack.server.stop();
+    await untilReadiness(503);
+    await stack.startServer();
+    await untilReadiness(200);
+    await expectAllSettled(sku, orderIds, 'Temporal server restarted', started);
+  });
+});
+
+/** Polls the workflows' descriptions until one has a pending activity on its second attempt or later. */
+async function untilAnActivityRetries(orderIds: string[]) {
+  for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
+    for (const orderId of orderIds) {
+      const { raw } = await stack.client.workflow.getHandle(`order-${orderId}`).describe();
+      if ((raw.pendingActivities ?? []).some((activity) => (activity.attempt ?? 0) >= 2)) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
+
+/** Polls the order service until no order of the list is PENDING. */
+async function untilAllDecided(orderIds: string[], token: string) {
+  for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
+    const statuses = await Promise.all(orderIds.map(async (orderId) => (await stack.request('GET', `/orders/${orderId}`, { token })).body.status));
+    if (statuses.every((status) => status !== 'PENDING')) return;
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
