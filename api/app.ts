@@ -4,6 +4,7 @@ import { createMiddleware } from 'hono/factory';
 import { requestId } from 'hono/request-id';
 import { authenticate } from './auth.js';
 import type { ApiDeps, ApiEnv } from './context.js';
+import { createApiMetrics } from './metrics.js';
 import { ApiError, errorBody, handleError } from './errors.js';
 import { createRouter } from './router.js';
 import { healthRoutes } from './routes/health.js';
@@ -37,7 +38,9 @@ const requireJsonBody = createMiddleware<ApiEnv>(async (c, next) => {
 
 export function createApp(deps: ApiDeps) {
   const app = createRouter();
+  const metrics = createApiMetrics();
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  app.use('*', metrics.middleware);
   app.use('*', requestLogging(deps));
   app.use(
     '*',
@@ -52,6 +55,7 @@ export function createApp(deps: ApiDeps) {
   app.use('*', authenticate(deps.tokens));
 
   app.route('/', healthRoutes(deps));
+  app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
   app.route('/products', productRoutes(deps));
   app.route('/inventory', inventoryRoutes(deps));
   app.route('/orders', orderRoutes(deps));

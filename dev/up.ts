@@ -17,6 +17,7 @@ const upEnv = z.object({
   DATA_DIR: z.string().default(path.join(ROOT, '.data')),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65_535).default(8233),
   WORKER_REPLICAS: z.string().optional(),
+  WORKER_METRICS_BASE_PORT: z.coerce.number().int().min(1).max(65_000).default(9464),
 });
 
 runMain(async () => {
@@ -80,7 +81,7 @@ runMain(async () => {
       }),
     );
   }
-  const app = startApp({ env, replicas });
+  const app = startApp({ env, replicas, metricsBasePort: up.WORKER_METRICS_BASE_PORT });
   processes.push(...app.all());
   for (const p of processes) {
     void p.exited.then((code) => {
@@ -103,6 +104,7 @@ runMain(async () => {
     `  PostgreSQL    ${database.DATABASE_URL}`,
     `  Email         ${process.env.SMTP_URL ?? `${env.MAIL_OUTBOX_DIR} (.eml files)`}`,
     `  Workers       ${Object.entries(replicas).map(([service, n]) => `${service}×${n}`).join(', ')}`,
+    `  Metrics       ${apiUrl}/metrics; workers (Temporal SDK) on 127.0.0.1:${up.WORKER_METRICS_BASE_PORT}..${up.WORKER_METRICS_BASE_PORT + app.workers.size - 1}/metrics`,
     `  Dev token     npm run -s token -- --sub alice --email alice@example.com --roles customer`,
     '',
   ];

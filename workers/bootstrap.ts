@@ -2,7 +2,7 @@ import os from 'node:os';
 import { ApplicationFailure, type Next } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type WorkerOptions } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
-import { databaseEnv, logEnv, parseEnv, SERVICE_SCHEMAS, serviceDatabaseUrl, temporalEnv, workflowEnv, type ServiceName } from '../common/config.js';
+import { databaseEnv, logEnv, parseEnv, SERVICE_SCHEMAS, serviceDatabaseUrl, temporalEnv, workerEnv, workflowEnv, type ServiceName } from '../common/config.js';
 import { createDatabase } from '../common/database.js';
 import { DomainError } from '../common/domain-error.js';
 import { createLogger, type Logger } from '../common/logger.js';
@@ -76,7 +76,14 @@ export function runServiceWorker<DB>(service: ServiceName, setup: (ctx: ServiceC
     const { WORKFLOW_BUNDLE_PATH } = parseEnv(workflowEnv, env);
     const log = createLogger(`worker:${service}`, LOG_LEVEL);
 
-    Runtime.install({ logger: temporalLogger(log.child({ sdk: true })), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+    const { WORKER_METRICS_ADDRESS } = parseEnv(workerEnv, env);
+    Runtime.install({
+      logger: temporalLogger(log.child({ sdk: true })),
+      shutdownSignals: ['SIGINT', 'SIGTERM'],
+      ...(WORKER_METRICS_ADDRESS && {
+        telemetryOptions: { metrics: { prometheus: { bindAddress: WORKER_METRICS_ADDRESS }, globalTags: { service } } },
+      }),
+    });
     const db = createDatabase<DB>({
       url: serviceDatabaseUrl(service, 'owner', database.DATABASE_URL, env),
       schema: SERVICE_SCHEMAS[service],

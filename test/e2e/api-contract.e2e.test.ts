@@ -394,3 +394,18 @@ describe('cancellation', () => {
     expectError(await stack.request('POST', `/orders/${rejected}/cancel`, { token: alice }), 409, 'CONFLICT');
   });
 });
+
+describe('metrics', () => {
+  it('serves Prometheus text with traffic by route pattern, never by order ID', async () => {
+    const response = await fetch(`${stack.apiUrl}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    const sample = (name: string, labels: string[]) =>
+      text.split('\n').find((line) => line.startsWith(`${name}{`) && labels.every((label) => line.includes(label)));
+    expect(sample('http_requests_total', ['method="POST"', 'route="/orders"', 'status="202"', 'service="api"'])).toMatch(/ \d+$/);
+    expect(sample('http_request_duration_seconds_bucket', ['le="0.1"', 'method="GET"', 'route="/orders/:orderId"'])).toMatch(/ \d+$/);
+    expect(text).toContain('process_cpu_seconds_total');
+    expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
+  });
+});
