@@ -7,6 +7,7 @@ import type { ApiDeps, ApiEnv } from './context.js';
 import { createApiMetrics } from './metrics.js';
 import { ApiError, errorBody, handleError } from './errors.js';
 import { createRouter } from './router.js';
+import { codecRoutes } from './routes/codec.js';
 import { healthRoutes } from './routes/health.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { orderRoutes } from './routes/orders.js';
@@ -59,6 +60,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/products', productRoutes(deps));
   app.route('/inventory', inventoryRoutes(deps));
   app.route('/orders', orderRoutes(deps));
+  app.route('/codec', codecRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Orderflow API', version: '1.0.0' } });

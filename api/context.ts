@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import type { InventoryDatabase } from '../activities/inventory/schema.js';
 import type { NotificationDatabase } from '../activities/notification/schema.js';
@@ -22,6 +23,7 @@ export interface ApiDeps {
   log: Logger;
   bodyLimitBytes: number;
   cancellationWindow: string;
+  codec: { codec: PayloadCodec; corsOrigins: string[]; allowAnonymous: boolean };
 }
 
 export interface ApiEnv {

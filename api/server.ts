@@ -1,11 +1,12 @@
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import type { Kysely } from 'kysely';
-import { apiEnv, authEnv, databaseEnv, logEnv, parseEnv, SERVICE_SCHEMAS, SERVICES, serviceDatabaseUrl, temporalEnv, workflowEnv } from '../common/config.js';
+import { apiEnv, authEnv, codecEnv, databaseEnv, logEnv, parseEnv, SERVICE_SCHEMAS, SERVICES, serviceDatabaseUrl, temporalEnv, workflowEnv } from '../common/config.js';
 import { createDatabase } from '../common/database.js';
 import { createLogger } from '../common/logger.js';
 import { runMain } from '../common/main.js';
 import { createApp } from './app.js';
+import { createDataConverter, createEncryptionCodec, payloadEnv } from '../common/payload-codec.js';
 import type { Readers } from './context.js';
 
 runMain(async () => {
@@ -32,8 +33,12 @@ runMain(async () => {
       }),
     ]),
   ) as unknown as Readers;
+  const payloads = parseEnv(payloadEnv, env);
+  const codecConfig = parseEnv(codecEnv, env);
+  const codec = createEncryptionCodec(payloads);
   const connection = await Connection.connect({ address: temporalConfig.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: temporalConfig.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: temporalConfig.TEMPORAL_NAMESPACE, dataConverter: createDataConverter(codec) });
+  if (codecConfig.CODEC_ALLOW_ANONYMOUS) log.warn('CODEC_ALLOW_ANONYMOUS: the codec endpoint decrypts for anyone who can reach it (local development only)');
 
   const app = createApp({
     temporal,
@@ -42,6 +47,7 @@ runMain(async () => {
     log,
     bodyLimitBytes: api.API_BODY_LIMIT_BYTES,
     cancellationWindow: ORDER_CANCELLATION_WINDOW,
+    codec: { codec, corsOrigins: codecConfig.CODEC_CORS_ORIGINS, allowAnonymous: codecConfig.CODEC_ALLOW_ANONYMOUS },
   });
   const server = serve({ fetch: app.fetch, hostname: api.API_HOST, port: api.API_PORT }, (info) =>
     log.info({ url: `http://${info.address}:${info.port}` }, 'api listening'),

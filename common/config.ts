@@ -61,6 +61,16 @@ export const apiEnv = z.object({
   API_BODY_LIMIT_BYTES: positiveInt.default(64 * 1024),
 });
 
+export const codecEnv = z.object({
+  /** Origins allowed to call /codec from a browser: the Temporal Web UI. */
+  CODEC_CORS_ORIGINS: z
+    .string()
+    .default('http://127.0.0.1:8233,http://localhost:8233')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
+  /** Let the Web UI decode without a token. Only for a stack on loopback (npm run up sets it). */
+  CODEC_ALLOW_ANONYMOUS: z.stringbool().default(false),
+});
+
 export const workflowEnv = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().min(1).default('dist/workflow-bundle.js'),
   /** How long a confirmed order stays cancellable, as a Temporal duration string ("30m", "2 days"). */

@@ -13,19 +13,22 @@ export interface DevServerOptions {
   uiPort: number;
   /** No Web UI (tests). */
   headless?: boolean;
+  /** The app's remote codec, so the Web UI shows payloads decrypted. */
+  codecEndpoint?: string;
   namespace?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   onLine?: (line: string) => void;
 }
 
 /** The arguments of `temporal server start-dev` for our app: search attributes registered, SQLite in WAL mode. */
-export function devServerArgs({ dbFile, ip = '127.0.0.1', port, uiPort, headless = false, namespace = 'default', logLevel = 'error' }: Omit<DevServerOptions, 'binary' | 'onLine'>): string[] {
+export function devServerArgs({ dbFile, ip = '127.0.0.1', port, uiPort, headless = false, codecEndpoint, namespace = 'default', logLevel = 'error' }: Omit<DevServerOptions, 'binary' | 'onLine'>): string[] {
   return [
     'server', 'start-dev',
     '--db-filename', dbFile,
     '--ip', ip,
     '--port', String(port),
     ...(headless ? ['--headless'] : ['--ui-port', String(uiPort)]),
+    ...(codecEndpoint ? ['--ui-codec-endpoint', codecEndpoint] : []),
     '--namespace', namespace,
     '--log-level', logLevel,
     '--sqlite-pragma', 'journal_mode=wal',

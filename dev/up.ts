@@ -41,6 +41,8 @@ runMain(async () => {
     ...process.env,
     MAIL_OUTBOX_DIR: process.env.MAIL_OUTBOX_DIR ?? path.join(up.DATA_DIR, 'outbox'),
     WORKFLOW_BUNDLE_PATH: path.resolve(ROOT, workflow.WORKFLOW_BUNDLE_PATH),
+    // The local Web UI has no login to pass a token with; everything here is on loopback.
+    CODEC_ALLOW_ANONYMOUS: process.env.CODEC_ALLOW_ANONYMOUS ?? 'true',
   };
 
   const binary = flags['external-temporal'] ? undefined : await ensureTemporalBinary(say);
@@ -78,6 +80,7 @@ runMain(async () => {
         port: Number(port ?? 7233),
         uiPort: up.TEMPORAL_UI_PORT,
         namespace: temporal.TEMPORAL_NAMESPACE,
+        codecEndpoint: `http://${api.API_HOST}:${api.API_PORT}/codec`,
       }),
     );
   }
@@ -99,7 +102,7 @@ runMain(async () => {
     `Orderflow is up (${((Date.now() - started) / 1000).toFixed(1)} s). Ctrl-C stops everything.`,
     `  API           ${apiUrl}`,
     `  API docs      ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
-    `  Temporal UI   http://${host ?? '127.0.0.1'}:${up.TEMPORAL_UI_PORT}`,
+    `  Temporal UI   http://${host ?? '127.0.0.1'}:${up.TEMPORAL_UI_PORT}   (payloads encrypted; decrypted for the UI by ${apiUrl}/codec)`,
     `  Temporal gRPC ${temporal.TEMPORAL_ADDRESS} (namespace ${temporal.TEMPORAL_NAMESPACE})`,
     `  PostgreSQL    ${database.DATABASE_URL}`,
     `  Email         ${process.env.SMTP_URL ?? `${env.MAIL_OUTBOX_DIR} (.eml files)`}`,

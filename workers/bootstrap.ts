@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { ApplicationFailure, type Next } from '@temporalio/common';
+import { ApplicationFailure, type DataConverter, type Next } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type WorkerOptions } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { databaseEnv, logEnv, parseEnv, SERVICE_SCHEMAS, serviceDatabaseUrl, temporalEnv, workerEnv, workflowEnv, type ServiceName } from '../common/config.js';
@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../common/logger.js';
 import { runMain } from '../common/main.js';
 import { TASK_QUEUES } from '../common/task-queues.js';
 import { temporalLogger } from '../common/temporal-logger.js';
+import { createDataConverter, createEncryptionCodec, isDevelopmentPayloadKey, payloadEnv } from '../common/payload-codec.js';
 
 /** Business outcomes thrown by repositories become non-retryable failures of the same type. */
 class DomainErrorToFailure implements ActivityInboundCallsInterceptor {
@@ -32,14 +33,17 @@ export interface ServiceWorkerOptions {
   /** Only the order worker hosts workflows, from the prebuilt bundle. */
   workflowBundlePath?: string;
   identity?: string;
+  /** Encrypts payloads; must match the clients' (see common/payload-codec.ts). */
+  dataConverter?: DataConverter;
   extra?: Partial<WorkerOptions>;
 }
 
 /** A worker polling only its own service's task queue. Used by the process entry points and by tests. */
-export function createServiceWorker({ service, connection, namespace, activities, workflowBundlePath, identity, extra }: ServiceWorkerOptions): Promise<Worker> {
+export function createServiceWorker({ service, connection, namespace, activities, workflowBundlePath, identity, dataConverter, extra }: ServiceWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
+    ...(dataConverter && { dataConverter }),
     taskQueue: TASK_QUEUES[service],
     activities,
     ...(workflowBundlePath && { workflowBundle: { codePath: workflowBundlePath } }),
@@ -77,6 +81,8 @@ export function runServiceWorker<DB>(service: ServiceName, setup: (ctx: ServiceC
     const log = createLogger(`worker:${service}`, LOG_LEVEL);
 
     const { WORKER_METRICS_ADDRESS } = parseEnv(workerEnv, env);
+    const payloads = parseEnv(payloadEnv, env);
+    if (isDevelopmentPayloadKey(payloads)) log.warn('PAYLOAD_ENCRYPTION_KEY is the development key: set your own outside development');
     Runtime.install({
       logger: temporalLogger(log.child({ sdk: true })),
       shutdownSignals: ['SIGINT', 'SIGTERM'],
@@ -98,6 +104,7 @@ export function runServiceWorker<DB>(service: ServiceName, setup: (ctx: ServiceC
         connection,
         namespace: temporal.TEMPORAL_NAMESPACE,
         activities,
+        dataConverter: createDataConverter(createEncryptionCodec(payloads)),
         ...(service === 'order' && { workflowBundlePath: WORKFLOW_BUNDLE_PATH }),
       });
       log.info({ taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS }, 'worker started');

@@ -10,7 +10,7 @@ import { TASK_QUEUES } from '../common/task-queues.js';
 import { createStockedProduct } from '../test/support/catalog.js';
 import { serviceDatabases } from '../test/support/databases.js';
 import { SmtpSink } from '../test/support/smtp-sink.js';
-import { startServiceWorkers, startTestEnvironment, type RunningWorkers } from '../test/support/temporal.js';
+import { startServiceWorkers, startTestEnvironment, testDataConverter, type RunningWorkers } from '../test/support/temporal.js';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { cancelOrder, getOrderState } from './definitions.js';
 import type { PlaceOrder } from './place-order.js';
@@ -84,13 +84,27 @@ describe('PlaceOrder', () => {
     expect(await (await place(order)).result()).toMatchObject({ status: 'REJECTED', reason: 'UNKNOWN_PRODUCT' });
   });
 
+  it('keeps customer data out of Temporal in plaintext: every payload in history is encrypted', async () => {
+    const order = input([{ sku: await createStockedProduct(dbs), quantity: 1 }]);
+    const handle = await place(order);
+    await handle.result();
+    const raw = JSON.stringify((await handle.fetchHistory()).events);
+    expect(raw).not.toContain('dana@example.com');
+    const started = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    expect(Buffer.from(started!.metadata!.encoding!).toString()).toBe('binary/encrypted');
+  });
+
   it('replays its own history deterministically against the current bundle', async () => {
     const order = input([{ sku: await createStockedProduct(dbs), quantity: 1 }]);
     const handle = await place(order);
     await handle.result();
     const history = await handle.fetchHistory();
     await expect(
-      Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, replayName: 'place-order-test' }, history, handle.workflowId),
+      Worker.runReplayHistory(
+        { workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: testDataConverter, replayName: 'place-order-test' },
+        history,
+        handle.workflowId,
+      ),
     ).resolves.toBeUndefined();
   });
 });

@@ -92,6 +92,8 @@ describe('health, docs', () => {
         '/orders/{orderId}',
         '/orders/{orderId}/cancel',
         '/orders/{orderId}/notifications',
+        '/codec/encode',
+        '/codec/decode',
       ]),
     );
     const docs = await fetch(`${stack.apiUrl}/docs`);
@@ -407,5 +409,48 @@ describe('metrics', () => {
     expect(sample('http_request_duration_seconds_bucket', ['le="0.1"', 'method="GET"', 'route="/orders/:orderId"'])).toMatch(/ \d+$/);
     expect(text).toContain('process_cpu_seconds_total');
     expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
+  });
+});
+
+describe('codec (for the Temporal Web UI)', () => {
+  const encryptedInputOf = async (orderId: string) => {
+    const history = await stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
+    const payload = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+    const b64 = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? new Uint8Array()).toString('base64');
+    return { metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, b64(v)])), data: b64(payload.data) };
+  };
+
+  it('decrypts workflow payloads for operators and admins only', async () => {
+    const sku = await newProduct();
+    const { orderId } = (await placeAndWait(alice, [{ sku, quantity: 1 }])).body;
+    const encrypted = await encryptedInputOf(orderId);
+    expect(Buffer.from(encrypted.data, 'base64').toString()).not.toContain('alice@example.test');
+
+    const decoded = await stack.request('POST', '/codec/decode', { token: operator, body: { payloads: [encrypted] } });
+    expect(decoded.status).toBe(200);
+    const input = JSON.parse(Buffer.from(decoded.body.payloads[0].data, 'base64').toString());
+    expect(input).toMatchObject({ orderId, customerEmail: 'alice@example.test', lines: [{ sku, quantity: 1 }] });
+
+    const reencoded = await stack.request('POST', '/codec/encode', { token: admin, body: decoded.body });
+    expect(reencoded.body.payloads[0].metadata.encoding).toBe(Buffer.from('binary/encrypted').toString('base64'));
+
+    expectError(await stack.request('POST', '/codec/decode', { body: { payloads: [encrypted] } }), 401, 'UNAUTHENTICATED');
+    expectError(await stack.request('POST', '/codec/decode', { token: alice, body: { payloads: [encrypted] } }), 403, 'FORBIDDEN');
+    expectError(await stack.request('POST', '/codec/decode', { token: operator, body: { payloads: 'x' } }), 400, 'VALIDATION_FAILED');
+    const garbage = { metadata: encrypted.metadata, data: Buffer.from('not a ciphertext at all').toString('base64') };
+    expectError(await stack.request('POST', '/codec/decode', { token: operator, body: { payloads: [garbage] } }), 400, 'VALIDATION_FAILED');
+  });
+
+  it("answers the Web UI's CORS preflight for its origin only", async () => {
+    const preflight = (origin: string) =>
+      fetch(`${stack.apiUrl}/codec/decode`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace,authorization' },
+      });
+    const ui = await preflight('http://127.0.0.1:8233');
+    expect(ui.status).toBe(204);
+    expect(ui.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8233');
+    expect(ui.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-namespace');
+    expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
   });
 });

@@ -11,6 +11,7 @@ import { parseReplicas, ROOT, startApp, startWorker, waitForHttp, type AppProces
 import { startTemporalDevServer } from '../../dev/temporal-server.js';
 import type { ServiceName } from '../../common/config.js';
 import { freePort } from './ports.js';
+import { testDataConverter } from './temporal.js';
 
 export interface TestStackOptions {
   /** Name of the suite, for its log file under .data/test/logs. */
@@ -63,7 +64,7 @@ export class TestStack {
     try {
       await stack.startServer();
       stack.connection = await Connection.connect({ address: stack.temporalAddress });
-      stack.client = new Client({ connection: stack.connection });
+      stack.client = new Client({ connection: stack.connection, dataConverter: testDataConverter });
       stack.app = startApp({ env: stack.env, replicas: parseReplicas(options.replicas), output: (name) => stack.output(name) });
       await waitForHttp(`${stack.apiUrl}/readyz`, 90_000, stack.app.api.exited);
     } catch (error) {

@@ -6,12 +6,16 @@ import { createNotificationActivities } from '../../activities/notification/acti
 import { createMailer } from '../../activities/notification/mailer.js';
 import { createOrderActivities } from '../../activities/order/activities.js';
 import { createProductActivities } from '../../activities/product/activities.js';
+import { createDataConverter, createEncryptionCodec, payloadEnv } from '../../common/payload-codec.js';
 import { createServiceWorker } from '../../workers/bootstrap.js';
 import { CUSTOMER_ID, ORDER_STATUS } from '../../workflows/search-attributes.js';
 import { silentLog } from './activity.js';
 import type { serviceDatabases } from './databases.js';
 
 let runtimeInstalled = false;
+
+/** The app's payload encryption with its development key, as the processes under test use it. */
+export const testDataConverter = createDataConverter(createEncryptionCodec(payloadEnv.parse({})));
 
 /** A real Temporal dev server from the local binary (never the SDK's download), with our search attributes. */
 export async function startTestEnvironment(): Promise<TestWorkflowEnvironment> {
@@ -20,6 +24,7 @@ export async function startTestEnvironment(): Promise<TestWorkflowEnvironment> {
     runtimeInstalled = true;
   }
   return TestWorkflowEnvironment.createLocal({
+    client: { dataConverter: testDataConverter },
     server: {
       executable: { type: 'existing-path', path: inject('temporalBinary') },
       searchAttributes: [ORDER_STATUS, CUSTOMER_ID],
@@ -38,7 +43,7 @@ export async function startServiceWorkers(
   dbs: ReturnType<typeof serviceDatabases>,
   smtpUrl: string,
 ): Promise<RunningWorkers> {
-  const common = { connection: env.nativeConnection, namespace: env.namespace ?? 'default' };
+  const common = { connection: env.nativeConnection, namespace: env.namespace ?? 'default', dataConverter: testDataConverter };
   const log = silentLog;
   const mailer = createMailer({ smtpUrl, outboxDir: '/nonexistent', from: 'Shop <shop@example.test>' });
   const workers = await Promise.all([
