@@ -71,3 +71,27 @@ describe('product repository', () => {
     expect(page.items.every((p) => p.name.includes('%') || p.sku.includes('%'))).toBe(true);
   });
 });
+
+describe('product creation and update activities', () => {
+  it('assertSkuAvailable fails with PRODUCT_EXISTS for a taken SKU only', async () => {
+    const taken = await product(100);
+    await expect(run(activities.assertSkuAvailable, { sku: taken })).rejects.toMatchObject({ type: 'PRODUCT_EXISTS' });
+    await expect(run(activities.assertSkuAvailable, { sku: uniqueSku('FREE') })).resolves.toBeUndefined();
+  });
+
+  it('createProduct is idempotent: a retry returns the row its first attempt made', async () => {
+    const sku = uniqueSku('NEW');
+    const input = { sku, name: 'Kettle', description: 'Boils', priceCents: 3900, currency: 'EUR' };
+    const first = await run(activities.createProduct, input);
+    const retry = await run(activities.createProduct, input);
+    expect(first).toMatchObject({ sku, name: 'Kettle', description: 'Boils', priceCents: 3900, active: true });
+    expect(retry).toEqual(first);
+  });
+
+  it('updateProduct changes only the given fields, and NOT_FOUND for an unknown SKU', async () => {
+    const sku = await product(500);
+    const updated = await run(activities.updateProduct, { sku, changes: { priceCents: 650, active: false } });
+    expect(updated).toMatchObject({ sku, name: `Product ${sku}`, priceCents: 650, active: false });
+    await expect(run(activities.updateProduct, { sku: uniqueSku('NONE'), changes: { name: 'x' } })).rejects.toBeInstanceOf(DomainError);
+  });
+});
