@@ -197,4 +197,20 @@ describe('PlaceOrder cancellation (the cancelOrder Update)', () => {
     const timers = (await handle.fetchHistory()).events?.filter((event) => event.timerStartedEventAttributes) ?? [];
     expect(timers).toHaveLength(1);
   });
+
+  it('settles the order as cancelled when the workflow itself is cancelled (Web UI, CLI)', async () => {
+    const sku = await createStockedProduct(dbs, { stock: 5 });
+    const order = { ...input([{ sku, quantity: 2 }]), cancellationWindow: '1h' };
+    const handle = await place(order);
+    await untilStatus(handle, 'CONFIRMED');
+    await handle.cancel();
+    expect(await handle.result()).toMatchObject({ status: 'CANCELLED', reason: 'workflow cancelled by an operator' });
+    expect(await findOrder(dbs.order, order.orderId)).toMatchObject({ status: 'CANCELLED' });
+    expect(await findStockLevel(dbs.inventory, sku)).toMatchObject({ onHand: 5, reserved: 0 });
+    await smtp.waitFor(() => smtp.forOrder(order.orderId).length === 2);
+    expect(smtp.forOrder(order.orderId).map((mail) => mail.parsed.subject).sort()).toEqual([
+      `Order ${order.orderId} cancelled`,
+      `Order ${order.orderId} confirmed`,
+    ]);
+  });
 });

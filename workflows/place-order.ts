@@ -2,7 +2,9 @@ import {
   ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -95,8 +97,11 @@ export async function PlaceOrder(input: PlaceOrderInput): Promise<OrderState> {
     totalCents: null,
     currency: null,
   });
+  // An email once started runs to its end even if the workflow is cancelled: abandoning it
+  // mid-send and sending again could reach the customer twice.
   const email = (kind: 'ORDER_CONFIRMED' | 'ORDER_REJECTED' | 'ORDER_CANCELLED', content: EmailOrder) =>
-    notification.sendOrderEmail({ kind, to: input.customerEmail, order: content });
+    CancellationScope.nonCancellable(() => notification.sendOrderEmail({ kind, to: input.customerEmail, order: content }));
+  let confirmation: Promise<unknown> | undefined;
 
   /** Gives back whatever stock the order holds (idempotent), records the cancellation, tells the customer. */
   const cancel = async (request: CancelRequest, emailContent: EmailOrder, pending: Promise<unknown>[] = []) => {
@@ -115,49 +120,73 @@ export async function PlaceOrder(input: PlaceOrderInput): Promise<OrderState> {
     return state;
   };
 
-  await order.recordOrder({
+  const newOrder = {
     orderId,
     customerId: input.customerId,
     customerEmail: input.customerEmail,
     lines: input.lines,
     ...(input.shippingAddress && { shippingAddress: input.shippingAddress }),
-  });
-  if (cancelRequest) return cancel(cancelRequest, unpriced());
+  };
 
-  let priced: PricedOrder;
-  try {
-    priced = await product.priceOrderLines(input.lines);
+  const saga = async (): Promise<OrderState> => {
+    await order.recordOrder(newOrder);
     if (cancelRequest) return cancel(cancelRequest, unpriced());
-    await inventory.reserveStock({ orderId, lines: input.lines });
-  } catch (error) {
-    const reason = rejectionReasonOf(error);
-    if (!reason) throw error;
-    log.info('order rejected', { orderId, reason });
-    await order.rejectOrder({ orderId, reason });
-    state.reason = reason;
-    setStatus('REJECTED');
-    await email('ORDER_REJECTED', { ...unpriced(), reason });
+
+    let priced: PricedOrder;
+    try {
+      priced = await product.priceOrderLines(input.lines);
+      if (cancelRequest) return cancel(cancelRequest, unpriced());
+      await inventory.reserveStock({ orderId, lines: input.lines });
+    } catch (error) {
+      const reason = rejectionReasonOf(error);
+      if (!reason) throw error;
+      log.info('order rejected', { orderId, reason });
+      await order.rejectOrder({ orderId, reason });
+      state.reason = reason;
+      setStatus('REJECTED');
+      await email('ORDER_REJECTED', { ...unpriced(), reason });
+      return finish();
+    }
+    if (cancelRequest) return cancel(cancelRequest, unpriced());
+
+    // From here on stock is held for this order: if confirming fails, give it back.
+    try {
+      await order.confirmOrder({ orderId, priced });
+      await inventory.commitReservation({ orderId });
+    } catch (error) {
+      await inventory.releaseReservation({ orderId, reason: 'order could not be confirmed' });
+      throw error;
+    }
+    state.priced = priced;
+    setStatus('CONFIRMED');
+
+    // The email goes out in the background: the cancellation window does not wait for SMTP.
+    confirmation = email('ORDER_CONFIRMED', { orderId, ...priced });
+    await condition(() => cancelRequest !== undefined, input.cancellationWindow);
+    // Checked after the wait, not from its result: a cancel accepted with the timer's firing still wins.
+    if (cancelRequest) return cancel(cancelRequest, { orderId, ...priced }, [confirmation]);
+    state.cancellable = false;
+    await confirmation;
     return finish();
-  }
-  if (cancelRequest) return cancel(cancelRequest, unpriced());
+  };
 
-  // From here on stock is held for this order: if confirming fails, give it back.
   try {
-    await order.confirmOrder({ orderId, priced });
-    await inventory.commitReservation({ orderId });
+    return await saga();
   } catch (error) {
-    await inventory.releaseReservation({ orderId, reason: 'order could not be confirmed' });
-    throw error;
+    if (!isCancellation(error)) throw error;
+    // Cancelled through Temporal itself (Web UI, CLI): settle the order as a cancellation would,
+    // shielded from the cancellation so that compensation runs to the end.
+    return CancellationScope.nonCancellable(async () => {
+      log.warn('workflow cancelled through Temporal; settling the order', { orderId, status: state.status });
+      const content = state.priced ? { orderId, ...state.priced } : unpriced();
+      // The cancellation may have interrupted the recording itself: it is idempotent, so make sure.
+      if (state.status === 'PENDING') await order.recordOrder(newOrder);
+      await confirmation;
+      if (state.cancellable) return cancel({ requestedBy: 'temporal', reason: 'workflow cancelled by an operator' }, content);
+      // Decided for good already: finish what the decision owes the customer (emails are idempotent).
+      if (state.status === 'REJECTED') await email('ORDER_REJECTED', { ...unpriced(), reason: String(state.reason) });
+      if (state.status === 'CANCELLED') await email('ORDER_CANCELLED', content);
+      return finish();
+    });
   }
-  state.priced = priced;
-  setStatus('CONFIRMED');
-
-  // The email goes out in the background: the cancellation window does not wait for SMTP.
-  const confirmation = email('ORDER_CONFIRMED', { orderId, ...priced });
-  await condition(() => cancelRequest !== undefined, input.cancellationWindow);
-  // Checked after the wait, not from its result: a cancel accepted with the timer's firing still wins.
-  if (cancelRequest) return cancel(cancelRequest, { orderId, ...priced }, [confirmation]);
-  state.cancellable = false;
-  await confirmation;
-  return finish();
 }
