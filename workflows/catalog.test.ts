@@ -1,34 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findStockLevel } from '../activities/inventory/repository.js';
 import { findProduct } from '../activities/product/repository.js';
 import { TASK_QUEUES } from '../common/task-queues.js';
-import { serviceDatabases, uniqueSku } from '../test/support/databases.js';
-import { SmtpSink } from '../test/support/smtp-sink.js';
-import { startServiceWorkers, startTestEnvironment, type RunningWorkers } from '../test/support/temporal.js';
+import { uniqueSku } from '../test/support/databases.js';
+import { useWorkflowTestbed } from '../test/support/temporal.js';
 import type { AdjustStock, CreateProduct } from './catalog.js';
 
-let env: TestWorkflowEnvironment;
-let workers: RunningWorkers;
-const dbs = serviceDatabases();
-const smtp = new SmtpSink();
-
-beforeAll(async () => {
-  await smtp.start();
-  env = await startTestEnvironment();
-  workers = await startServiceWorkers(env, dbs, smtp.url);
-});
-afterAll(async () => {
-  await workers?.stop();
-  await env?.teardown();
-  await smtp.stop();
-  await dbs.destroy();
-});
+const testbed = useWorkflowTestbed();
+const { dbs } = testbed;
 
 const run = <T>(type: string, args: unknown[]) =>
-  env.client.workflow.execute(type, { taskQueue: TASK_QUEUES.order, workflowId: `test-${type}-${randomUUID()}`, args }) as Promise<T>;
+  testbed.env.client.workflow.execute(type, { taskQueue: TASK_QUEUES.order, workflowId: `test-${type}-${randomUUID()}`, args }) as Promise<T>;
 
 describe('CreateProduct', () => {
   it('creates the product and its stock record together, the stock ledger naming the admin', async () => {

@@ -1,37 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { findStockLevel } from '../activities/inventory/repository.js';
 import type { PlaceOrderInput } from '../activities/order/types.js';
 import { findOrder } from '../activities/order/repository.js';
 import { TASK_QUEUES } from '../common/task-queues.js';
 import { createStockedProduct } from '../test/support/catalog.js';
-import { serviceDatabases } from '../test/support/databases.js';
-import { SmtpSink } from '../test/support/smtp-sink.js';
-import { startServiceWorkers, startTestEnvironment, testDataConverter, type RunningWorkers } from '../test/support/temporal.js';
+import { testDataConverter, useWorkflowTestbed } from '../test/support/temporal.js';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { cancelOrder, getOrderState } from './definitions.js';
 import type { PlaceOrder } from './place-order.js';
 import { ORDER_STATUS } from './search-attributes.js';
 
-let env: TestWorkflowEnvironment;
-let workers: RunningWorkers;
-const dbs = serviceDatabases();
-const smtp = new SmtpSink();
-
-beforeAll(async () => {
-  await smtp.start();
-  env = await startTestEnvironment();
-  workers = await startServiceWorkers(env, dbs, smtp.url);
-});
-afterAll(async () => {
-  await workers?.stop();
-  await env?.teardown();
-  await smtp.stop();
-  await dbs.destroy();
-});
+const testbed = useWorkflowTestbed();
+const { dbs, smtp } = testbed;
 
 const input = (lines: PlaceOrderInput['lines']): PlaceOrderInput => ({
   orderId: randomUUID(),
@@ -43,7 +25,7 @@ const input = (lines: PlaceOrderInput['lines']): PlaceOrderInput => ({
 });
 
 const place = (order: PlaceOrderInput) =>
-  env.client.workflow.start<typeof PlaceOrder>('PlaceOrder', { taskQueue: TASK_QUEUES.order, workflowId: `order-${order.orderId}`, args: [order] });
+  testbed.env.client.workflow.start<typeof PlaceOrder>('PlaceOrder', { taskQueue: TASK_QUEUES.order, workflowId: `order-${order.orderId}`, args: [order] });
 
 describe('PlaceOrder', () => {
   it('confirms an order: prices snapshotted, stock committed, customer emailed', async () => {
@@ -116,6 +98,12 @@ async function untilStatus(handle: WorkflowHandle<typeof PlaceOrder>, status: st
   }
 }
 
+/** Both emails of an order cancelled after confirmation arrived, each once. */
+async function expectConfirmedThenCancelledEmails(orderId: string) {
+  await smtp.waitFor(() => smtp.forOrder(orderId).length === 2);
+  expect(smtp.forOrder(orderId).map((mail) => mail.parsed.subject).sort()).toEqual([`Order ${orderId} cancelled`, `Order ${orderId} confirmed`]);
+}
+
 const movementsOf = (orderId: string) =>
   dbs.inventory.selectFrom('movements').select(['kind', 'on_hand_delta', 'reserved_delta']).where('order_id', '=', orderId).orderBy('id').execute();
 
@@ -130,7 +118,7 @@ describe('PlaceOrder cancellation (the cancelOrder Update)', () => {
       args: [order],
       workflowIdConflictPolicy: 'FAIL',
     });
-    const answer = await env.client.workflow.executeUpdateWithStart(cancelOrder, { args: [{ requestedBy: 'dana' }], startWorkflowOperation: start });
+    const answer = await testbed.env.client.workflow.executeUpdateWithStart(cancelOrder, { args: [{ requestedBy: 'dana' }], startWorkflowOperation: start });
 
     expect(answer).toMatchObject({ status: 'CANCELLED', cancellable: false });
     expect(await (await start.workflowHandle()).result()).toMatchObject({ status: 'CANCELLED' });
@@ -152,11 +140,7 @@ describe('PlaceOrder cancellation (the cancelOrder Update)', () => {
     expect(await handle.result()).toMatchObject({ status: 'CANCELLED' });
     expect(await findOrder(dbs.order, order.orderId)).toMatchObject({ status: 'CANCELLED' });
     expect(await findStockLevel(dbs.inventory, sku)).toMatchObject({ onHand: 5, reserved: 0 });
-    await smtp.waitFor(() => smtp.forOrder(order.orderId).length === 2);
-    expect(smtp.forOrder(order.orderId).map((mail) => mail.parsed.subject).sort()).toEqual([
-      `Order ${order.orderId} cancelled`,
-      `Order ${order.orderId} confirmed`,
-    ]);
+    await expectConfirmedThenCancelledEmails(order.orderId);
   });
 
   it('gives one cancellation to concurrent cancels', async () => {
@@ -207,10 +191,6 @@ describe('PlaceOrder cancellation (the cancelOrder Update)', () => {
     expect(await handle.result()).toMatchObject({ status: 'CANCELLED', reason: 'workflow cancelled by an operator' });
     expect(await findOrder(dbs.order, order.orderId)).toMatchObject({ status: 'CANCELLED' });
     expect(await findStockLevel(dbs.inventory, sku)).toMatchObject({ onHand: 5, reserved: 0 });
-    await smtp.waitFor(() => smtp.forOrder(order.orderId).length === 2);
-    expect(smtp.forOrder(order.orderId).map((mail) => mail.parsed.subject).sort()).toEqual([
-      `Order ${order.orderId} cancelled`,
-      `Order ${order.orderId} confirmed`,
-    ]);
+    await expectConfirmedThenCancelledEmails(order.orderId);
   });
 });

@@ -1,6 +1,6 @@
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory/activities.js';
 import { createNotificationActivities } from '../../activities/notification/activities.js';
 import { createMailer } from '../../activities/notification/mailer.js';
@@ -10,7 +10,8 @@ import { createDataConverter, createEncryptionCodec, payloadEnv } from '../../co
 import { createServiceWorker } from '../../workers/bootstrap.js';
 import { CUSTOMER_ID, ORDER_STATUS } from '../../workflows/search-attributes.js';
 import { silentLog } from './activity.js';
-import type { serviceDatabases } from './databases.js';
+import { serviceDatabases } from './databases.js';
+import { SmtpSink } from './smtp-sink.js';
 
 let runtimeInstalled = false;
 
@@ -61,4 +62,29 @@ export async function startServiceWorkers(
       mailer.close();
     },
   };
+}
+
+/**
+ * Registers the hooks of a workflow test file: an SMTP sink, a local Temporal server and all four
+ * service workers against the run's database. Read the parts inside tests (after beforeAll).
+ */
+export function useWorkflowTestbed() {
+  const testbed = { dbs: serviceDatabases(), smtp: new SmtpSink() } as {
+    dbs: ReturnType<typeof serviceDatabases>;
+    smtp: SmtpSink;
+    env: TestWorkflowEnvironment;
+    workers: RunningWorkers;
+  };
+  beforeAll(async () => {
+    await testbed.smtp.start();
+    testbed.env = await startTestEnvironment();
+    testbed.workers = await startServiceWorkers(testbed.env, testbed.dbs, testbed.smtp.url);
+  });
+  afterAll(async () => {
+    await testbed.workers?.stop();
+    await testbed.env?.teardown();
+    await testbed.smtp.stop();
+    await testbed.dbs.destroy();
+  });
+  return testbed;
 }
