@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { isGrpcServiceError } from '@temporalio/client';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from '../common/logger.js';
@@ -54,6 +55,20 @@ const statusCodes: Partial<Record<number, ErrorCode>> = {
   503: 'UNAVAILABLE',
 };
 
+const GRPC_UNAVAILABLE = [4, 14]; // DEADLINE_EXCEEDED, UNAVAILABLE
+const NETWORK_ERRORS = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE'];
+
+/** Temporal or PostgreSQL out of reach: the client should retry, not report a bug. */
+function isDependencyUnavailable(error: Error): boolean {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    if (isGrpcServiceError(cause) && GRPC_UNAVAILABLE.includes(cause.code)) return true;
+    if (NETWORK_ERRORS.includes((cause as NodeJS.ErrnoException).code ?? '')) return true;
+    // pg: the pool could not connect in time, or the server went away mid-query.
+    if (/timeout exceeded when trying to connect|Connection terminated/i.test(cause.message)) return true;
+  }
+  return false;
+}
+
 /** The one place errors become responses. Unknown errors are logged and answered without detail. */
 export function handleError(log: Logger) {
   return (error: Error, c: Context) => {
@@ -63,6 +78,11 @@ export function handleError(log: Logger) {
     if (error instanceof HTTPException) {
       const code = statusCodes[error.status] ?? 'INTERNAL';
       return c.json(errorBody(code, error.message || code), error.status);
+    }
+    if (isDependencyUnavailable(error)) {
+      (c.get('log') ?? log).warn({ err: error }, 'dependency unavailable');
+      c.header('Retry-After', '5');
+      return c.json(errorBody('UNAVAILABLE', 'A service this request needs is unavailable; retry shortly (with the same Idempotency-Key)'), 503);
     }
     (c.get('log') ?? log).error({ err: error }, 'unhandled error');
     return c.json(errorBody('INTERNAL', 'Internal server error'), 500);

@@ -34,7 +34,18 @@ const requestHash = (body: unknown) => createHash('sha256').update(JSON.stringif
  * Starts PlaceOrder, or finds the run the same key already started (the conflict policy
  * makes this atomic: no lookup-then-start race). A different body under the same key is a 409.
  */
+/**
+ * How long starting an order may take before the API answers 503 (the client retries with the
+ * same Idempotency-Key). Without it the SDK's own retries would hold a request ~25 s when
+ * Temporal is down.
+ */
+const START_DEADLINE_MS = 5_000;
+
 export async function placeOrder(client: Client, input: PlaceOrderInput, body: unknown): Promise<WorkflowHandle<typeof PlaceOrder>> {
+  return client.withDeadline(Date.now() + START_DEADLINE_MS, () => startOrFind(client, input, body));
+}
+
+async function startOrFind(client: Client, input: PlaceOrderInput, body: unknown): Promise<WorkflowHandle<typeof PlaceOrder>> {
   const workflowId = orderWorkflowId(input.orderId);
   const hash = requestHash(body);
   let handle: WorkflowHandle<typeof PlaceOrder>;

@@ -93,6 +93,11 @@ describe('outages', () => {
     expect(running.count).toBeGreaterThan(0);
     await stack.server.stop();
     await untilReadiness(503);
+    // While Temporal is down a new order is refused with 503 (nothing started); the client retries.
+    const refused = await stack.request('POST', '/orders', { token: await stack.token('late'), body: { lines: [{ sku, quantity: 1 }] } });
+    expect(refused.status).toBe(503);
+    expect(refused.body.error.code).toBe('UNAVAILABLE');
+    expect(refused.headers.get('retry-after')).toBe('5');
     await stack.startServer();
     await untilReadiness(200);
     await expectAllSettled(sku, orderIds, 'Temporal server restarted', started);
