@@ -7,6 +7,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -90,6 +91,14 @@ export async function PlaceOrder(input: PlaceOrderInput): Promise<OrderState> {
     state.status = status;
     if (status === 'REJECTED') state.cancellable = false;
     upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
+    // What an operator sees first in the Web UI.
+    const details: Record<OrderStatus, string> = {
+      PENDING: 'Placing the order',
+      CONFIRMED: `**Confirmed**, ${state.priced?.totalCents ?? '?'} ${state.priced?.currency ?? ''} (minor units); cancellable for ${input.cancellationWindow}`,
+      REJECTED: `**Rejected**: ${state.reason ?? 'unknown reason'}`,
+      CANCELLED: `**Cancelled**: ${state.reason ?? ''}`,
+    };
+    setCurrentDetails(details[status]);
   };
   const unpriced = (): EmailOrder => ({
     orderId,
