@@ -75,10 +75,14 @@ async function startOrFind(client: Client, input: PlaceOrderInput, body: unknown
   return handle;
 }
 
+/** A query needs a worker to answer it; past this the API answers 503 rather than hang. */
+const QUERY_DEADLINE_MS = 3_000;
+
 /** The order as the workflow knows it, for the moment before the order service has recorded it. */
 export async function orderFromWorkflow(client: Client, orderId: string): Promise<OrderView | undefined> {
   try {
-    const state = await client.workflow.getHandle(orderWorkflowId(orderId)).query(getOrderState);
+    const handle = client.workflow.getHandle(orderWorkflowId(orderId));
+    const state = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(getOrderState));
     return viewOfState(state);
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return undefined;

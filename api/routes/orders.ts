@@ -137,8 +137,9 @@ export function orderRoutes({ temporal, readers, cancellationWindow }: ApiDeps) 
           return c.json(order, 200);
         }
       }
-      const current = await loadOrder(orderId);
-      return c.json({ orderId, status: current?.status ?? 'PENDING' }, 202);
+      // The order service's record only: querying a workflow that has not run yet would wait for a worker.
+      const recorded = await findOrder(readers.order, orderId);
+      return c.json({ orderId, status: recorded?.status ?? 'PENDING' }, 202);
     })
     .openapi(getRoute, async (c) => {
       const principal = c.get('principal')!;
