@@ -3,6 +3,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  isGrpcServiceError,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -106,13 +107,20 @@ function viewOfState(state: OrderState): OrderView {
   };
 }
 
+const GRPC_DEADLINE_EXCEEDED = 4;
+
 /** For `Prefer: wait=N`: polls the workflow's state until the order leaves PENDING or time runs out. */
 export async function waitUntilDecided(handle: WorkflowHandle<typeof PlaceOrder>, seconds: number): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
   let pause = 50;
   while (Date.now() < deadline) {
-    const state = await handle.query(getOrderState);
-    if (state.status !== 'PENDING') return;
+    // Bounded by the caller's wait: with no worker to answer, the query would outlast it.
+    const state = await handle.client.withDeadline(deadline, () => handle.query(getOrderState)).catch((error: unknown) => {
+      if (isGrpcServiceError(error) && error.code === GRPC_DEADLINE_EXCEEDED) return undefined;
+      if (error instanceof Error && isGrpcServiceError(error.cause) && error.cause.code === GRPC_DEADLINE_EXCEEDED) return undefined;
+      throw error;
+    });
+    if (!state || state.status !== 'PENDING') return;
     await new Promise((resolve) => setTimeout(resolve, Math.min(pause, deadline - Date.now())));
     pause = Math.min(pause * 2, 500);
   }

@@ -131,7 +131,7 @@ export function orderRoutes({ temporal, readers, cancellationWindow }: ApiDeps) 
       const wait = preferWaitSeconds(headers.prefer);
       if (wait !== undefined) {
         await waitUntilDecided(handle, wait);
-        const order = await loadOrder(orderId);
+        const order = await findOrder(readers.order, orderId);
         if (order) {
           c.header('Preference-Applied', `wait=${wait}`);
           return c.json(order, 200);

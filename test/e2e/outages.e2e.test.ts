@@ -85,6 +85,18 @@ describe('outages', () => {
     expect(attempts.some((row) => row.attempts > 1)).toBe(true);
   });
 
+  it('no order worker at all for a while: the API still accepts orders, and they complete when one is back', async () => {
+    const sku = await createProduct(stack, STOCK, 'NOWORKER');
+    await stack.worker('order-1').kill();
+    const token = await stack.token('patient');
+    const placed = await stack.request('POST', '/orders', { token, headers: { prefer: 'wait=2' }, body: { lines: [{ sku, quantity: 1 }] } });
+    expect(placed.status).toBe(202);
+    expect(placed.body.status).toBe('PENDING');
+    stack.startWorker('order', 1);
+    const outcomes = await settledOrders(stack.client, [placed.body.orderId]);
+    expect(outcomes.get(placed.body.orderId)?.status).toBe('CONFIRMED');
+  });
+
   it('Temporal server stopped and restarted (same SQLite file) with orders in flight: none lost', async () => {
     const sku = await createProduct(stack, STOCK, 'TSTOP');
     const started = Date.now();
