@@ -90,4 +90,30 @@ describe('sendOrderEmail', () => {
     expect(eml).toMatch(/^To: cy@example.com$/m);
     expect(eml).toContain('out of stock');
   });
+
+  it('overlapping attempts for one email hand it to SMTP once', async () => {
+    const activities = createNotificationActivities({ db, log, mailer: mailer(), messageIdDomain: 'example.test' });
+    const o = order();
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 5 }, () => run(activities.sendOrderEmail, { kind: 'ORDER_REJECTED', to: 'ann@example.com', order: o })),
+    );
+    expect(attempts.filter((a) => a.status === 'fulfilled' && a.value.sent)).toHaveLength(1);
+    // The others either saw it SENT already or found the lease held and failed, for Temporal to retry.
+    for (const attempt of attempts) if (attempt.status === 'rejected') expect(String(attempt.reason)).toMatch(/being sent by another attempt/);
+    expect(await run(activities.sendOrderEmail, { kind: 'ORDER_REJECTED', to: 'ann@example.com', order: o })).toMatchObject({ sent: false });
+    await smtp.waitFor(() => smtp.forOrder(o.orderId).length >= 1);
+    expect(smtp.forOrder(o.orderId)).toHaveLength(1);
+  });
+
+  it('a send lease left by a crashed attempt runs out, and then the email goes', async () => {
+    const o = order();
+    const crashed = createNotificationActivities({ db, log, mailer: { send: () => new Promise(() => {}), close: () => {} }, messageIdDomain: 'example.test', sendLeaseMs: 300 });
+    // The first attempt takes the lease and never comes back (the worker died mid-send).
+    void run(crashed.sendOrderEmail, { kind: 'ORDER_CANCELLED', to: 'ann@example.com', order: o });
+    const retry = createNotificationActivities({ db, log, mailer: mailer(), messageIdDomain: 'example.test', sendLeaseMs: 300 });
+    await expect.poll(() => db.selectFrom('notifications').select('sending_until').where('order_id', '=', o.orderId).executeTakeFirst()).toMatchObject({ sending_until: expect.any(Date) });
+    await expect(run(retry.sendOrderEmail, { kind: 'ORDER_CANCELLED', to: 'ann@example.com', order: o })).rejects.toThrow(/another attempt/);
+    await expect.poll(() => run(retry.sendOrderEmail, { kind: 'ORDER_CANCELLED', to: 'ann@example.com', order: o }).catch(() => undefined), { timeout: 5_000 }).toMatchObject({ sent: true });
+    await smtp.waitFor(() => smtp.forOrder(o.orderId).length === 1);
+  });
 });

@@ -1,7 +1,7 @@
 import { activityLogger } from '../../common/activity-logger.js';
 import type { Logger } from '../../common/logger.js';
 import type { Mailer } from './mailer.js';
-import { markFailedAttempt, markSent, recordNotification } from './repository.js';
+import { claimSend, markFailedAttempt, markSent, recordNotification } from './repository.js';
 import type { EmailKind, NotificationDb } from './schema.js';
 import { renderOrderEmail, type EmailOrder } from './templates.js';
 
@@ -10,13 +10,36 @@ export interface NotificationActivityDeps {
   log: Logger;
   mailer: Mailer;
   messageIdDomain: string;
+  sendLeaseMs?: number;
 }
 
-export function createNotificationActivities({ db, log, mailer, messageIdDomain }: NotificationActivityDeps) {
+/**
+ * Longer than one attempt can last (the activity's 20 s start-to-close, the mailer's own
+ * timeouts), so a lease outlives the attempt that holds it, dead or alive.
+ */
+export const SEND_LEASE_MS = 25_000;
+
+/**
+ * The mail has gone: failing now would make the retry send it again. Ride out a short database
+ * blip (about 7 s) before giving up to Temporal's retry.
+ */
+async function markSentPersistently(mark: () => Promise<void>): Promise<void> {
+  for (let attempt = 1, pause = 500; ; attempt += 1, pause *= 2) {
+    try {
+      return await mark();
+    } catch (error) {
+      if (attempt === 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
+export function createNotificationActivities({ db, log, mailer, messageIdDomain, sendLeaseMs = SEND_LEASE_MS }: NotificationActivityDeps) {
   return {
     /**
-     * Sends one email per (order, kind): record, then send, then mark. A retry after the mark
-     * sends nothing; a crash between send and mark resends with the same Message-ID.
+     * Sends one email per (order, kind): record, claim a send lease, send, then mark. A retry
+     * after the mark sends nothing; overlapping attempts cannot both send; a crash between
+     * send and mark resends (once its lease has run out) with the same Message-ID.
      */
     async sendOrderEmail(input: { kind: EmailKind; to: string; order: EmailOrder }) {
       const { kind, to, order } = input;
@@ -28,6 +51,12 @@ export function createNotificationActivities({ db, log, mailer, messageIdDomain 
         alog.info({ messageId }, 'email already sent; nothing to do');
         return { messageId, sent: false };
       }
+      if (!(await claimSend(db, order.orderId, kind, sendLeaseMs))) {
+        const now = await recordNotification(db, { orderId: order.orderId, kind, recipient: to, subject: email.subject, messageId });
+        if (now.status === 'SENT') return { messageId, sent: false };
+        // Another attempt holds the lease: retry later rather than risk a second copy.
+        throw new Error(`email ${messageId} is being sent by another attempt (lease until ${now.sending_until?.toISOString()})`);
+      }
       try {
         await mailer.send({ to: record.recipient, messageId: record.message_id, ...email });
       } catch (error) {
@@ -35,7 +64,7 @@ export function createNotificationActivities({ db, log, mailer, messageIdDomain 
         alog.warn({ err: error }, 'email send failed; Temporal will retry');
         throw error;
       }
-      await markSent(db, order.orderId, kind);
+      await markSentPersistently(() => markSent(db, order.orderId, kind));
       alog.info({ messageId, to }, 'email sent');
       return { messageId: record.message_id, sent: true };
     },

@@ -16,7 +16,7 @@ export async function recordNotification(
 ) {
   await db
     .insertInto('notifications')
-    .values({ order_id: input.orderId, kind: input.kind, recipient: input.recipient, subject: input.subject, message_id: input.messageId, status: 'PENDING', last_error: null, sent_at: null })
+    .values({ order_id: input.orderId, kind: input.kind, recipient: input.recipient, subject: input.subject, message_id: input.messageId, status: 'PENDING', last_error: null, sent_at: null, sending_until: null })
     .onConflict((oc) => oc.columns(['order_id', 'kind']).doNothing())
     .execute();
   return db
@@ -27,10 +27,26 @@ export async function recordNotification(
     .executeTakeFirstOrThrow();
 }
 
+/**
+ * Takes the right to send for `leaseMs`: true for exactly one of any number of overlapping
+ * attempts, false while another attempt's lease runs or once the email is SENT.
+ */
+export async function claimSend(db: NotificationDb, orderId: string, kind: EmailKind, leaseMs: number): Promise<boolean> {
+  const claimed = await db
+    .updateTable('notifications')
+    .set({ sending_until: sql`now() + ${leaseMs} * interval '1 millisecond'` })
+    .where('order_id', '=', orderId)
+    .where('kind', '=', kind)
+    .where('status', '=', 'PENDING')
+    .where((eb) => eb.or([eb('sending_until', 'is', null), eb('sending_until', '<', sql<Date>`now()`)]))
+    .executeTakeFirst();
+  return claimed.numUpdatedRows === 1n;
+}
+
 export async function markSent(db: NotificationDb, orderId: string, kind: EmailKind) {
   await db
     .updateTable('notifications')
-    .set({ status: 'SENT', sent_at: sql`now()`, attempts: sql`attempts + 1`, last_error: null })
+    .set({ status: 'SENT', sent_at: sql`now()`, attempts: sql`attempts + 1`, last_error: null, sending_until: null })
     .where('order_id', '=', orderId)
     .where('kind', '=', kind)
     .execute();
@@ -39,7 +55,7 @@ export async function markSent(db: NotificationDb, orderId: string, kind: EmailK
 export async function markFailedAttempt(db: NotificationDb, orderId: string, kind: EmailKind, error: string) {
   await db
     .updateTable('notifications')
-    .set({ attempts: sql`attempts + 1`, last_error: error.slice(0, 1000) })
+    .set({ attempts: sql`attempts + 1`, last_error: error.slice(0, 1000), sending_until: null })
     .where('order_id', '=', orderId)
     .where('kind', '=', kind)
     .where('status', '=', 'PENDING')

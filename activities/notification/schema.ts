@@ -14,6 +14,7 @@ export interface NotificationTable {
   last_error: string | null;
   created_at: Generated<Date>;
   sent_at: Date | null;
+  sending_until: Date | null;
 }
 
 export interface NotificationDatabase {

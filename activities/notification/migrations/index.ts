@@ -1,6 +1,8 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_create_notifications.js';
+import * as m0002 from './0002_add_send_lease.js';
 
 export const notificationMigrations: Record<string, Migration> = {
   '0001_create_notifications': m0001,
+  '0002_add_send_lease': m0002,
 };
