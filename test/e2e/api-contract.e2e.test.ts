@@ -16,7 +16,7 @@ let bob: string;
 
 beforeAll(async () => {
   await smtp.start();
-  stack = await TestStack.start({ name: 'api-contract', smtpUrl: smtp.url, env: { ORDER_CANCELLATION_WINDOW: '5s' } });
+  stack = await TestStack.start({ name: 'api-contract', smtpUrl: smtp.url, env: { ORDER_CANCELLATION_WINDOW: '8s' } });
   [admin, operator, alice, bob] = await Promise.all([
     stack.token('root', ['admin']),
     stack.token('ops', ['operator']),
@@ -386,7 +386,7 @@ describe('cancellation', () => {
     const sku = await newProduct({ initialStock: 4 });
     const { orderId } = (await placeAndWait(alice, [{ sku, quantity: 1 }])).body;
     expectError(await stack.request('POST', `/orders/${orderId}/cancel`, { token: bob }), 404, 'NOT_FOUND');
-    // The window (5 s here) is a durable timer in the workflow; its end is the workflow's end.
+    // The window (8 s here) is a durable timer in the workflow; its end is the workflow's end.
     await stack.client.workflow.getHandle(`order-${orderId}`).result();
     expectError(await stack.request('POST', `/orders/${orderId}/cancel`, { token: alice }), 409, 'CONFLICT');
     expect((await stack.request('GET', `/orders/${orderId}`, { token: alice })).body.status).toBe('CONFIRMED');
