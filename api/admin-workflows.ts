@@ -1,11 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   ActivityFailure,
   ApplicationFailure,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   type Client,
-  type WorkflowHandle,
   type WorkflowIdConflictPolicy,
   type WorkflowIdReusePolicy,
 } from '@temporalio/client';
@@ -14,6 +13,7 @@ import { TASK_QUEUES } from '../common/task-queues.js';
 import type { AdjustStockInput, CreateProduct, CreateProductInput, UpdateProduct, AdjustStock } from '../workflows/catalog.js';
 import type { ProductChanges } from '../activities/product/repository.js';
 import { ApiError, conflict, notFound } from './errors.js';
+import { idempotencyDigest, startOnce } from './idempotency.js';
 
 /** How long an admin request waits for its workflow before answering 503 (the workflow carries on). */
 const ANSWER_WITHIN_MS = 20_000;
@@ -84,27 +84,17 @@ export async function updateProduct(client: Client, sku: string, changes: Produc
  * retried request applies once and answers with the same result.
  */
 export async function adjustStock(client: Client, input: Omit<AdjustStockInput, 'requestId'>, idempotencyKey: string | undefined) {
-  const requestId = idempotencyKey
-    ? createHash('sha256').update(`${input.actor}\u0000${input.sku}\u0000${idempotencyKey}`).digest('hex').slice(0, 32)
-    : randomUUID();
-  const workflowId = `stock-adjust-${input.sku}-${requestId}`;
-  const requestHash = createHash('sha256').update(JSON.stringify([input.delta, input.reason])).digest('base64url');
-  let handle: WorkflowHandle<typeof AdjustStock>;
-  try {
-    handle = await client.workflow.start<typeof AdjustStock>('AdjustStock', {
+  const requestId = idempotencyKey ? idempotencyDigest(input.actor, input.sku, idempotencyKey).slice(0, 32) : randomUUID();
+  const handle = await startOnce<typeof AdjustStock>(
+    client,
+    'AdjustStock',
+    {
       taskQueue: TASK_QUEUES.order,
-      workflowId,
+      workflowId: `stock-adjust-${input.sku}-${requestId}`,
       args: [{ ...input, requestId }],
-      memo: { requestHash },
-      workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    handle = client.workflow.getHandle<typeof AdjustStock>(workflowId);
-  }
-  if (idempotencyKey && (await handle.describe()).memo?.requestHash !== requestHash) {
-    throw conflict('Idempotency-Key was already used with a different request body');
-  }
+    },
+    { body: [input.delta, input.reason], keyed: idempotencyKey !== undefined },
+  );
   return resultWithin(handle.result(), `Adjusting stock of ${input.sku}`);
 }

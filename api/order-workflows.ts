@@ -1,6 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
-  WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   isGrpcServiceError,
@@ -14,7 +13,7 @@ import { cancelOrder, getOrderState, type OrderState } from '../workflows/defini
 import { FAILURE } from '../common/failures.js';
 import type { PlaceOrder } from '../workflows/place-order.js';
 import { CUSTOMER_ID, ORDER_STATUS } from '../workflows/search-attributes.js';
-import { conflict } from './errors.js';
+import { idempotencyDigest, startOnce } from './idempotency.js';
 
 export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
 
@@ -24,17 +23,11 @@ export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
  */
 export function orderIdFor(customerId: string, idempotencyKey: string | undefined): string {
   if (idempotencyKey === undefined) return randomUUID();
-  const hex = createHash('sha256').update(`${customerId}\u0000${idempotencyKey}`).digest('hex');
+  const hex = idempotencyDigest(customerId, idempotencyKey);
   // Shaped as an RFC 9562 version 8 (custom) UUID.
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((Number.parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-const requestHash = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('base64url');
-
-/**
- * Starts PlaceOrder, or finds the run the same key already started (the conflict policy
- * makes this atomic: no lookup-then-start race). A different body under the same key is a 409.
- */
 /**
  * How long starting an order may take before the API answers 503 (the client retries with the
  * same Idempotency-Key). Without it the SDK's own retries would hold a request ~25 s when
@@ -42,38 +35,20 @@ const requestHash = (body: unknown) => createHash('sha256').update(JSON.stringif
  */
 const START_DEADLINE_MS = 5_000;
 
-export async function placeOrder(client: Client, input: PlaceOrderInput, body: unknown): Promise<WorkflowHandle<typeof PlaceOrder>> {
-  return client.withDeadline(Date.now() + START_DEADLINE_MS, () => startOrFind(client, input, body));
-}
-
-async function startOrFind(client: Client, input: PlaceOrderInput, body: unknown): Promise<WorkflowHandle<typeof PlaceOrder>> {
-  const workflowId = orderWorkflowId(input.orderId);
-  const hash = requestHash(body);
-  let handle: WorkflowHandle<typeof PlaceOrder>;
-  try {
-    handle = await client.workflow.start<typeof PlaceOrder>('PlaceOrder', {
-      taskQueue: TASK_QUEUES.order,
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      memo: { requestHash: hash },
-      typedSearchAttributes: [
-        { key: CUSTOMER_ID, value: input.customerId },
-        { key: ORDER_STATUS, value: 'PENDING' },
-      ],
-      staticSummary: `Order ${input.orderId}: ${input.lines.length} line(s) for customer ${input.customerId}`,
-    });
-  } catch (error) {
-    // The run already finished: that is still the same order.
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    handle = client.workflow.getHandle<typeof PlaceOrder>(workflowId);
-  }
-  const description = await handle.describe();
-  if (description.memo?.requestHash !== hash) {
-    throw conflict('Idempotency-Key was already used with a different request body');
-  }
-  return handle;
+/** Starts PlaceOrder once per order ID; a different body under the same Idempotency-Key is a 409. */
+export async function placeOrder(client: Client, input: PlaceOrderInput, request: { body: unknown; keyed: boolean }): Promise<WorkflowHandle<typeof PlaceOrder>> {
+  const options = {
+    taskQueue: TASK_QUEUES.order,
+    workflowId: orderWorkflowId(input.orderId),
+    args: [input] as [PlaceOrderInput],
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    typedSearchAttributes: [
+      { key: CUSTOMER_ID, value: input.customerId },
+      { key: ORDER_STATUS, value: 'PENDING' },
+    ],
+    staticSummary: `Order ${input.orderId}: ${input.lines.length} line(s) for customer ${input.customerId}`,
+  };
+  return client.withDeadline(Date.now() + START_DEADLINE_MS, () => startOnce<typeof PlaceOrder>(client, 'PlaceOrder', options, request));
 }
 
 /** A query needs a worker to answer it; past this the API answers 503 rather than hang. */

@@ -123,22 +123,19 @@ export function orderRoutes({ temporal, readers, cancellationWindow }: ApiDeps) 
       const handle = await placeOrder(
         temporal,
         { orderId, customerId: principal.sub, customerEmail: principal.email, lines: body.lines, cancellationWindow, ...(body.shippingAddress && { shippingAddress: body.shippingAddress }) },
-        body,
+        { body, keyed: headers['idempotency-key'] !== undefined },
       );
       c.get('log').info({ orderId, workflowId: handle.workflowId }, 'order placed');
       c.header('Location', `/orders/${orderId}`);
 
       const wait = preferWaitSeconds(headers.prefer);
-      if (wait !== undefined) {
-        await waitUntilDecided(handle, wait);
-        const order = await findOrder(readers.order, orderId);
-        if (order) {
-          c.header('Preference-Applied', `wait=${wait}`);
-          return c.json(order, 200);
-        }
-      }
+      if (wait !== undefined) await waitUntilDecided(handle, wait);
       // The order service's record only: querying a workflow that has not run yet would wait for a worker.
       const recorded = await findOrder(readers.order, orderId);
+      if (wait !== undefined && recorded) {
+        c.header('Preference-Applied', `wait=${wait}`);
+        return c.json(recorded, 200);
+      }
       return c.json({ orderId, status: recorded?.status ?? 'PENDING' }, 202);
     })
     .openapi(getRoute, async (c) => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceDatabases, uniqueSku } from '../support/databases.js';
+import { createProduct } from '../support/shop.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { TestStack } from '../support/stack.js';
 
@@ -31,15 +32,8 @@ afterAll(async () => {
   await dbs.destroy();
 });
 
-async function newProduct(overrides: Record<string, unknown> = {}) {
-  const sku = uniqueSku('API');
-  const created = await stack.request('POST', '/products', {
-    token: admin,
-    body: { sku, name: `Lamp ${sku}`, description: 'A lamp', priceCents: 4500, currency: 'EUR', initialStock: 10, ...overrides },
-  });
-  expect(created.status).toBe(201);
-  return sku;
-}
+/** A lamp at 45.00 EUR with 10 in stock, unless `fields` say otherwise. */
+const newProduct = (fields: Record<string, unknown> = {}) => createProduct(stack, 10, 'API', { description: 'A lamp', priceCents: 4500, currency: 'EUR', ...fields });
 
 const placeAndWait = (token: string, lines: Array<{ sku: string; quantity: number }>, headers: Record<string, string> = {}) =>
   stack.request('POST', '/orders', { token, body: { lines }, headers: { prefer: 'wait=30', ...headers } });

@@ -7,11 +7,11 @@ export interface OrderBody {
   lines: Array<{ sku: string; quantity: number }>;
 }
 
-/** Creates a product with stock through the API (as an admin) and returns its SKU. */
-export async function createProduct(stack: TestStack, initialStock: number, prefix = 'E2E'): Promise<string> {
+/** Creates a product with stock through the API (as an admin) and returns its SKU; `fields` override the body. */
+export async function createProduct(stack: TestStack, initialStock: number, prefix = 'E2E', fields: Record<string, unknown> = {}): Promise<string> {
   const sku = uniqueSku(prefix);
   const admin = await stack.token('root', ['admin']);
-  const created = await stack.request('POST', '/products', { token: admin, body: { sku, name: `Product ${sku}`, priceCents: 999, initialStock } });
+  const created = await stack.request('POST', '/products', { token: admin, body: { sku, name: `Product ${sku}`, priceCents: 999, initialStock, ...fields } });
   expect(created.status).toBe(201);
   return sku;
 }
