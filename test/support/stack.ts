@@ -13,7 +13,21 @@ import type { ServiceName } from '../../common/config.js';
 import { freePort } from './ports.js';
 import { testDataConverter } from './temporal.js';
 
+/** What the run prepared: under vitest it comes from the global setup (inject), elsewhere (benchmarks) it is given. */
+export interface Prepared {
+  databaseUrl: string;
+  temporalBinary: string;
+  workflowBundlePath: string;
+}
+
+const fromGlobalSetup = (): Prepared => ({
+  databaseUrl: inject('databaseUrl'),
+  temporalBinary: inject('temporalBinary'),
+  workflowBundlePath: inject('workflowBundlePath'),
+});
+
 export interface TestStackOptions {
+  prepared?: Prepared;
   /** Name of the suite, for its log file under .data/test/logs. */
   name: string;
   smtpUrl: string;
@@ -35,12 +49,14 @@ export class TestStack {
   private connection!: Connection;
   private readonly logFile: WriteStream;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly prepared: Prepared;
 
   private constructor(
     private readonly options: TestStackOptions,
     private readonly ports: { temporal: number; api: number },
     private readonly dataDir: string,
   ) {
+    this.prepared = options.prepared ?? fromGlobalSetup();
     this.apiUrl = `http://127.0.0.1:${ports.api}`;
     this.temporalAddress = `127.0.0.1:${ports.temporal}`;
     const logDir = path.join(ROOT, '.data', 'test', 'logs');
@@ -50,10 +66,10 @@ export class TestStack {
       ...process.env,
       LOG_LEVEL: 'info',
       TEMPORAL_ADDRESS: this.temporalAddress,
-      DATABASE_URL: inject('databaseUrl'),
+      DATABASE_URL: this.prepared.databaseUrl,
       SMTP_URL: options.smtpUrl,
       API_PORT: String(ports.api),
-      WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+      WORKFLOW_BUNDLE_PATH: this.prepared.workflowBundlePath,
       ...options.env,
     };
   }
@@ -77,7 +93,7 @@ export class TestStack {
   /** Starts (or restarts) the dev server on the same port and the same SQLite file. */
   async startServer(): Promise<void> {
     this.server = await startTemporalDevServer({
-      binary: inject('temporalBinary'),
+      binary: this.prepared.temporalBinary,
       dbFile: path.join(this.dataDir, 'temporal.db'),
       port: this.ports.temporal,
       uiPort: await freePort(),
