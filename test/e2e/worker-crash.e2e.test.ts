@@ -1,3 +1,4 @@
+import { temporal } from '@temporalio/proto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICES } from '../../common/config.js';
 import { serviceDatabases } from '../support/databases.js';
@@ -28,6 +29,32 @@ async function burst(stack: TestStack) {
   return { sku, orderIds };
 }
 
+const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
+
+/**
+ * kill -9 of `<service>-1`. An activity worker is killed, where we can, while it runs an
+ * activity: the orders' pending activities are swept until one is STARTED on it. Says what
+ * the worker was doing (an activity may still finish between the sweep and the kill).
+ */
+async function killBusy(stack: TestStack, service: string, orderIds: string[]): Promise<string> {
+  const victim = stack.worker(`${service}-1`);
+  if (service === 'order') {
+    await victim.kill();
+    return 'holding workflow tasks';
+  }
+  const identity = new RegExp(`:${victim.child.pid}$`);
+  const deadline = Date.now() + 5_000;
+  let caught = false;
+  while (!caught && Date.now() < deadline) {
+    const descriptions = await Promise.all(orderIds.map((id) => stack.client.workflow.getHandle(`order-${id}`).describe()));
+    caught = descriptions.some(({ raw }) =>
+      (raw.pendingActivities ?? []).some((activity) => activity.state === STARTED && identity.test(activity.lastWorkerIdentity ?? '')),
+    );
+  }
+  await victim.kill();
+  return caught ? 'mid-activity' : 'between activities';
+}
+
 async function settleAndCheck(stack: TestStack, sku: string, orderIds: string[], label: string, started: number) {
   const outcomes = await settledOrders(stack.client, orderIds);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -52,8 +79,8 @@ describe('two replicas of each worker, one killed mid-flight', () => {
     it(`loses nothing when worker ${service}-1 of two dies`, async () => {
       const started = Date.now();
       const { sku, orderIds } = await burst(stack);
-      await stack.worker(`${service}-1`).kill();
-      await settleAndCheck(stack, sku, orderIds, `${service}-1 killed, ${service}-2 carried on`, started);
+      const busy = await killBusy(stack, service, orderIds);
+      await settleAndCheck(stack, sku, orderIds, `${service}-1 killed (${busy}), ${service}-2 carried on`, started);
       // Back to two replicas for the next service.
       stack.startWorker(service, 1);
     });
@@ -74,9 +101,9 @@ describe('a single replica killed and restarted', () => {
     it(`loses nothing when the only ${service} worker dies and comes back`, async () => {
       const started = Date.now();
       const { sku, orderIds } = await burst(stack);
-      await stack.worker(`${service}-1`).kill();
+      const busy = await killBusy(stack, service, orderIds);
       stack.startWorker(service, 1);
-      await settleAndCheck(stack, sku, orderIds, `only ${service} worker killed and restarted`, started);
+      await settleAndCheck(stack, sku, orderIds, `only ${service} worker killed (${busy}) and restarted`, started);
     });
   }
 });
