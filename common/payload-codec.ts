@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
+import { JSONToPayload, payloadToJSON, type JSONPayload } from '@temporalio/common/lib/proto-utils.js';
 import { z } from 'zod';
 
 const ENCODING = 'binary/encrypted';
@@ -50,19 +51,9 @@ export class EncryptionCodec implements PayloadCodec {
   }
 }
 
-// A payload inside the ciphertext: its metadata and data, as JSON with base64 values.
-function encodePayload(payload: Payload): Uint8Array {
-  const metadata = Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
-  return encoder.encode(JSON.stringify({ metadata, data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64') }));
-}
-
-function decodePayload(bytes: Uint8Array): Payload {
-  const { metadata, data } = JSON.parse(decoder.decode(bytes)) as { metadata: Record<string, string>; data: string };
-  return {
-    metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])),
-    data: new Uint8Array(Buffer.from(data, 'base64')),
-  };
-}
+// A payload inside the ciphertext: its proto JSON form (metadata and data in base64).
+const encodePayload = (payload: Payload): Uint8Array => encoder.encode(JSON.stringify(payloadToJSON(payload)));
+const decodePayload = (bytes: Uint8Array): Payload => JSONToPayload(JSON.parse(decoder.decode(bytes)) as JSONPayload);
 
 const DEVELOPMENT_KEY = createHash('sha256').update('orderflow development payload key').digest().toString('base64');
 const key32 = z

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Payload } from '@temporalio/common';
+import { JSONToPayload, payloadToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import { requireRole } from '../auth.js';
@@ -12,7 +12,7 @@ const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 const PayloadsSchema = z
   .object({
     payloads: z
-      .array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }))
+      .array(z.object({ metadata: z.record(z.string(), base64).nullish(), data: base64.nullish() }))
       .max(1_000),
   })
   .openapi('CodecPayloads');
@@ -33,18 +33,6 @@ const codecRoute = (operation: 'encode' | 'decode') =>
     },
   });
 
-type JsonPayload = z.infer<typeof PayloadsSchema>['payloads'][number];
-
-const fromJson = ({ metadata, data }: JsonPayload): Payload => ({
-  metadata: Object.fromEntries(Object.entries(metadata ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])),
-  data: new Uint8Array(Buffer.from(data ?? '', 'base64')),
-});
-
-const toJson = ({ metadata, data }: Payload): JsonPayload => ({
-  metadata: Object.fromEntries(Object.entries(metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
-  data: Buffer.from(data ?? new Uint8Array()).toString('base64'),
-});
-
 /**
  * The remote codec protocol (https://docs.temporal.io/production-deployment/data-encryption):
  * operators see decrypted payloads in the Web UI; nobody else can ask the API to decrypt.
@@ -57,13 +45,13 @@ export function codecRoutes({ codec: { codec, corsOrigins, allowAnonymous } }: A
   return router
     .openapi(codecRoute('encode'), async (c) => {
       const { payloads } = c.req.valid('json');
-      return c.json({ payloads: (await codec.encode(payloads.map(fromJson))).map(toJson) }, 200);
+      return c.json({ payloads: (await codec.encode(payloads.map(JSONToPayload))).map(payloadToJSON) }, 200);
     })
     .openapi(codecRoute('decode'), async (c) => {
       const { payloads } = c.req.valid('json');
-      const decoded = await codec.decode(payloads.map(fromJson)).catch((error: unknown) => {
+      const decoded = await codec.decode(payloads.map(JSONToPayload)).catch((error: unknown) => {
         throw validationFailed('Payloads could not be decrypted', [{ message: error instanceof Error ? error.message : String(error) }]);
       });
-      return c.json({ payloads: decoded.map(toJson) }, 200);
+      return c.json({ payloads: decoded.map(payloadToJSON) }, 200);
     });
 }

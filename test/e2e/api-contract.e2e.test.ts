@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { payloadToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceDatabases, uniqueSku } from '../support/databases.js';
 import { createProduct } from '../support/shop.js';
@@ -410,8 +411,7 @@ describe('codec (for the Temporal Web UI)', () => {
   const encryptedInputOf = async (orderId: string) => {
     const history = await stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
     const payload = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
-    const b64 = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? new Uint8Array()).toString('base64');
-    return { metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, b64(v)])), data: b64(payload.data) };
+    return payloadToJSON(payload) as { metadata: Record<string, string>; data: string };
   };
 
   it('decrypts workflow payloads for operators and admins only', async () => {
