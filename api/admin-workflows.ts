@@ -5,8 +5,6 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   type Client,
-  type WorkflowIdConflictPolicy,
-  type WorkflowIdReusePolicy,
 } from '@temporalio/client';
 import { FAILURE } from '../common/failures.js';
 import { TASK_QUEUES } from '../common/task-queues.js';
@@ -48,21 +46,16 @@ async function resultWithin<T>(result: Promise<T>, what: string): Promise<T> {
   }
 }
 
-interface StartPolicies {
-  workflowId: string;
-  workflowIdConflictPolicy: WorkflowIdConflictPolicy;
-  workflowIdReusePolicy: WorkflowIdReusePolicy;
-}
-
 export async function createProduct(client: Client, input: CreateProductInput) {
-  const policies: StartPolicies = {
-    workflowId: `product-${input.product.sku}`,
-    // A second create of the same SKU, concurrent or after success, is refused by the server.
-    workflowIdConflictPolicy: 'FAIL',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-  };
   try {
-    const handle = await client.workflow.start<typeof CreateProduct>('CreateProduct', { taskQueue: TASK_QUEUES.order, args: [input], ...policies });
+    const handle = await client.workflow.start<typeof CreateProduct>('CreateProduct', {
+      taskQueue: TASK_QUEUES.order,
+      workflowId: `product-${input.product.sku}`,
+      args: [input],
+      // A second create of the same SKU, concurrent or after success, is refused by the server.
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    });
     return await resultWithin(handle.result(), `Creating product ${input.product.sku}`);
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`Product ${input.product.sku} already exists`);

@@ -55,13 +55,22 @@ const statusCodes: Partial<Record<number, ErrorCode>> = {
   503: 'UNAVAILABLE',
 };
 
-const GRPC_UNAVAILABLE = [4, 14]; // DEADLINE_EXCEEDED, UNAVAILABLE
+export const GRPC = { deadlineExceeded: 4, unavailable: 14 } as const;
+
+/** Whether a gRPC status with one of `codes` is anywhere in the error's cause chain (the SDK wraps them). */
+export function hasGrpcStatus(error: unknown, ...codes: number[]): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (isGrpcServiceError(cause) && codes.includes(cause.code)) return true;
+  }
+  return false;
+}
+
 const NETWORK_ERRORS = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE'];
 
 /** Temporal or PostgreSQL out of reach: the client should retry, not report a bug. */
 function isDependencyUnavailable(error: Error): boolean {
+  if (hasGrpcStatus(error, GRPC.deadlineExceeded, GRPC.unavailable)) return true;
   for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
-    if (isGrpcServiceError(cause) && GRPC_UNAVAILABLE.includes(cause.code)) return true;
     if (NETWORK_ERRORS.includes((cause as NodeJS.ErrnoException).code ?? '')) return true;
     // pg: the pool could not connect in time, or the server went away mid-query.
     if (/timeout exceeded when trying to connect|Connection terminated/i.test(cause.message)) return true;

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
-  isGrpcServiceError,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -13,6 +12,7 @@ import { cancelOrder, getOrderState, type OrderState } from '../workflows/defini
 import { FAILURE } from '../common/failures.js';
 import type { PlaceOrder } from '../workflows/place-order.js';
 import { CUSTOMER_ID, ORDER_STATUS } from '../workflows/search-attributes.js';
+import { GRPC, hasGrpcStatus } from './errors.js';
 import { idempotencyDigest, startOnce } from './idempotency.js';
 
 export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
@@ -82,8 +82,6 @@ function viewOfState(state: OrderState): OrderView {
   };
 }
 
-const GRPC_DEADLINE_EXCEEDED = 4;
-
 /** For `Prefer: wait=N`: polls the workflow's state until the order leaves PENDING or time runs out. */
 export async function waitUntilDecided(handle: WorkflowHandle<typeof PlaceOrder>, seconds: number): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
@@ -91,8 +89,7 @@ export async function waitUntilDecided(handle: WorkflowHandle<typeof PlaceOrder>
   while (Date.now() < deadline) {
     // Bounded by the caller's wait: with no worker to answer, the query would outlast it.
     const state = await handle.client.withDeadline(deadline, () => handle.query(getOrderState)).catch((error: unknown) => {
-      if (isGrpcServiceError(error) && error.code === GRPC_DEADLINE_EXCEEDED) return undefined;
-      if (error instanceof Error && isGrpcServiceError(error.cause) && error.cause.code === GRPC_DEADLINE_EXCEEDED) return undefined;
+      if (hasGrpcStatus(error, GRPC.deadlineExceeded)) return undefined;
       throw error;
     });
     if (!state || state.status !== 'PENDING') return;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runMain } from '../common/main.js';
@@ -107,7 +108,7 @@ runMain(async () => {
     const scaled = await measure('scaled', values.scaled, prepared, smtp.url, orders, rounds);
     const summary = {
       at: new Date().toISOString(),
-      machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+      machine: { cpus: os.cpus().length, node: process.version },
       orders,
       rounds,
       baseline,
