@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { findStockLevel } from '../activities/inventory/repository.js';
 import type { PlaceOrderInput } from '../activities/order/types.js';
 import { findOrder } from '../activities/order/repository.js';
@@ -92,11 +92,8 @@ describe('PlaceOrder', () => {
 });
 
 /** Polls the workflow's status query until the order reaches `status`. */
-async function untilStatus(handle: WorkflowHandle<typeof PlaceOrder>, status: string) {
-  for (let pause = 20; (await handle.query(getOrderState)).status !== status; pause = Math.min(pause * 2, 250)) {
-    await new Promise((resolve) => setTimeout(resolve, pause));
-  }
-}
+const untilStatus = (handle: WorkflowHandle<typeof PlaceOrder>, status: string) =>
+  vi.waitFor(async () => expect((await handle.query(getOrderState)).status).toBe(status), { timeout: 20_000, interval: 25 });
 
 /** Both emails of an order cancelled after confirmation arrived, each once. */
 async function expectConfirmedThenCancelledEmails(orderId: string) {

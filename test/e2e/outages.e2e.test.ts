@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { serviceDatabases } from '../support/databases.js';
 import { countBy, expectConsistent, settledOrders } from '../support/invariants.js';
 import { createProduct, placeOrders, singleLineOrders } from '../support/shop.js';
@@ -16,6 +15,8 @@ const dbs = serviceDatabases();
 const database = new URL(inject('databaseUrl'));
 const postgres = new TcpProxy(database.hostname, Number(database.port || 5432));
 let stack: TestStack;
+/** How the polled conditions below are waited for: vitest's own retry loop. */
+const POLL = { timeout: 60_000, interval: 100 };
 
 beforeAll(async () => {
   await smtp.start();
@@ -44,11 +45,8 @@ async function expectAllSettled(sku: string, orderIds: string[], label: string, 
 }
 
 /** Resolves once the API's readiness check reports `status`. */
-async function untilReadiness(status: number) {
-  for (let pause = 50; (await fetch(`${stack.apiUrl}/readyz`)).status !== status; pause = Math.min(pause * 2, 500)) {
-    await new Promise((resolve) => setTimeout(resolve, pause));
-  }
-}
+const untilReadiness = (status: number) =>
+  vi.waitFor(async () => expect((await fetch(`${stack.apiUrl}/readyz`)).status).toBe(status), POLL);
 
 describe('outages', () => {
   it('PostgreSQL unreachable for a while: orders complete once it is back, emails go once', async () => {
@@ -117,21 +115,16 @@ describe('outages', () => {
 });
 
 /** Polls the workflows' descriptions until one has a pending activity on its second attempt or later. */
-async function untilAnActivityRetries(orderIds: string[]) {
-  for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
-    for (const orderId of orderIds) {
-      const { raw } = await stack.client.workflow.getHandle(`order-${orderId}`).describe();
-      if ((raw.pendingActivities ?? []).some((activity) => (activity.attempt ?? 0) >= 2)) return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, pause));
-  }
-}
+const untilAnActivityRetries = (orderIds: string[]) =>
+  vi.waitFor(async () => {
+    const descriptions = await Promise.all(orderIds.map((orderId) => stack.client.workflow.getHandle(`order-${orderId}`).describe()));
+    const attempts = descriptions.flatMap(({ raw }) => (raw.pendingActivities ?? []).map((activity) => activity.attempt ?? 0));
+    expect(Math.max(0, ...attempts)).toBeGreaterThanOrEqual(2);
+  }, POLL);
 
 /** Polls the order service until no order of the list is PENDING. */
-async function untilAllDecided(orderIds: string[], token: string) {
-  for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
+const untilAllDecided = (orderIds: string[], token: string) =>
+  vi.waitFor(async () => {
     const statuses = await Promise.all(orderIds.map(async (orderId) => (await stack.request('GET', `/orders/${orderId}`, { token })).body.status));
-    if (statuses.every((status) => status !== 'PENDING')) return;
-    await new Promise((resolve) => setTimeout(resolve, pause));
-  }
-}
+    expect(statuses).not.toContain('PENDING');
+  }, POLL);
