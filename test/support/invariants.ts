@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { expect } from 'vitest';
 import type { OrderState } from '../../workflows/definitions.js';
 import type { serviceDatabases } from './databases.js';
-import type { SmtpSink } from './smtp-sink.js';
+import type { ReceivedMail, SmtpSink } from './smtp-sink.js';
 
 type Databases = ReturnType<typeof serviceDatabases>;
 
@@ -26,13 +26,15 @@ export const countBy = <T>(items: Iterable<T>, key: (item: T) => string) => {
  *    on-hand went down by exactly what confirmed orders bought;
  *  - reservations: a confirmed order's is COMMITTED with every line, any other order holds nothing
  *    (no partial reservation), and no order reserved or released twice;
- *  - email: each order got exactly one message of its outcome at the SMTP server, recorded SENT.
+ *  - email: each order got exactly one message of its outcome at the SMTP server, recorded SENT
+ *    (when the notification worker was killed mid-send, a copy with the same Message-ID may follow).
  */
 export async function expectConsistent(
   dbs: Databases,
   outcomes: Map<string, OrderState>,
   initialStock: Record<string, number>,
   smtp?: SmtpSink,
+  options: { mailerKilledMidSend?: boolean } = {},
 ): Promise<void> {
   const orderIds = [...outcomes.keys()];
   const skus = Object.keys(initialStock);
@@ -87,10 +89,18 @@ export async function expectConsistent(
 
   if (smtp) {
     const expected = orderIds.length + [...outcomes.values()].filter((state) => state.status === 'CANCELLED' && state.priced).length;
-    await smtp.waitFor((messages) => messages.filter((mail) => orderIds.some((id) => mail.parsed.messageId?.includes(id))).length >= expected);
+    const ofTheseOrders = (messages: ReceivedMail[]) => messages.filter((mail) => orderIds.some((id) => mail.parsed.messageId?.includes(id)));
+    await smtp.waitFor((messages) => new Set(ofTheseOrders(messages).map((mail) => mail.parsed.messageId)).size >= expected);
     const received = orderIds.flatMap((orderId) => smtp.forOrder(orderId).map((mail) => mail.parsed.messageId!));
-    expect(received.length, 'emails at the SMTP server').toBe(expected);
-    expect(new Set(received).size, 'duplicate Message-IDs').toBe(received.length);
+    expect(new Set(received).size, 'distinct emails at the SMTP server').toBe(expected);
+    const copies = received.length - expected;
+    if (options.mailerKilledMidSend) {
+      // SMTP cannot tell a sender that died after the server's 250 but before recording it:
+      // that one email goes again, with the same Message-ID, for the receiver to drop.
+      if (copies > 0) console.info(`  ${copies} email(s) resent after the notification worker died between SMTP acceptance and its record`);
+    } else {
+      expect(copies, 'duplicate emails').toBe(0);
+    }
     const records = await dbs.notification.selectFrom('notifications').select(['order_id', 'kind', 'status']).where('order_id', 'in', orderIds).execute();
     expect(records.filter((row) => row.status !== 'SENT')).toEqual([]);
     expect(records).toHaveLength(expected);

@@ -20,8 +20,13 @@ export class SmtpSink {
       disabledCommands: ['STARTTLS'],
       logger: false,
       onData: (stream, session, callback) => {
+        // Like a real MTA, a message counts only once its DATA ended with the final dot: a client
+        // that dies mid-message has delivered nothing.
+        let complete = false;
+        stream.once('end', () => (complete = true));
         simpleParser(stream)
           .then((parsed) => {
+            if (!complete) return callback(new Error('message incomplete'));
             this.messages.push({ envelopeTo: session.envelope.rcptTo.map((rcpt) => rcpt.address), parsed });
             for (const wake of this.waiters.splice(0)) wake();
             callback();
