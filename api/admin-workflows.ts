@@ -1,36 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
-  type Client,
-} from '@temporalio/client';
-import { FAILURE } from '../common/failures.js';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { TASK_QUEUES } from '../common/task-queues.js';
 import type { AdjustStockInput, CreateProduct, CreateProductInput, UpdateProduct, AdjustStock } from '../workflows/catalog.js';
 import type { ProductChanges } from '../activities/product/repository.js';
-import { ApiError, conflict, notFound } from './errors.js';
+import { ApiError, conflict } from './errors.js';
 import { idempotencyDigest, startOnce } from './idempotency.js';
 
 /** How long an admin request waits for its workflow before answering 503 (the workflow carries on). */
 const ANSWER_WITHIN_MS = 20_000;
-
-/** Business failures of the catalog workflows, as the API's errors. */
-function toApiError(error: unknown): unknown {
-  const cause = error instanceof WorkflowFailedError && error.cause instanceof ActivityFailure ? error.cause.cause : undefined;
-  if (!(cause instanceof ApplicationFailure)) return error;
-  switch (cause.type) {
-    case FAILURE.productExists:
-      return conflict(cause.message);
-    case FAILURE.insufficientStock:
-      return conflict(cause.message, [{ path: 'delta', message: cause.message }]);
-    case FAILURE.notFound:
-      return notFound(cause.message.replace(/^No /, ''));
-    default:
-      return error;
-  }
-}
 
 async function resultWithin<T>(result: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -38,9 +15,8 @@ async function resultWithin<T>(result: Promise<T>, what: string): Promise<T> {
     timer = setTimeout(() => reject(new ApiError(503, 'UNAVAILABLE', `${what} is taking longer than expected; it will complete, check again shortly`)), ANSWER_WITHIN_MS);
   });
   try {
+    // Business failures (PRODUCT_EXISTS, INSUFFICIENT_STOCK, ...) reach the API's one failure table as they are.
     return await Promise.race([result, late]);
-  } catch (error) {
-    throw toApiError(error);
   } finally {
     clearTimeout(timer);
   }

@@ -1,8 +1,11 @@
 import type { Context } from 'hono';
-import { isGrpcServiceError } from '@temporalio/client';
+import { ApplicationFailure, isGrpcServiceError } from '@temporalio/client';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { dataErrorCode } from '../common/database-errors.js';
+import { FAILURE } from '../common/failures.js';
 import type { Logger } from '../common/logger.js';
+import { InvalidCursorError } from '../common/pagination.js';
 
 export type ErrorCode =
   | 'VALIDATION_FAILED'
@@ -29,6 +32,7 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details: ErrorDetail[] = [],
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -78,15 +82,54 @@ function isDependencyUnavailable(error: Error): boolean {
   return false;
 }
 
+/**
+ * The one table from failure types (the `type` of the ApplicationFailure a workflow, activity or
+ * update raised) to HTTP. A `message` here replaces the failure's own, where that would tell a
+ * client about our internals.
+ */
+const FAILURE_RESPONSES: Partial<Record<string, { status: ContentfulStatusCode; code: ErrorCode; message?: string; path?: string }>> = {
+  [FAILURE.productExists]: { status: 409, code: 'CONFLICT' },
+  [FAILURE.insufficientStock]: { status: 409, code: 'CONFLICT', path: 'delta' },
+  [FAILURE.stockLimitExceeded]: { status: 409, code: 'CONFLICT', path: 'delta' },
+  [FAILURE.notFound]: { status: 404, code: 'NOT_FOUND' },
+  [FAILURE.notCancellable]: { status: 409, code: 'CONFLICT' },
+  [FAILURE.invalidData]: { status: 400, code: 'VALIDATION_FAILED', message: 'The request holds data that cannot be stored' },
+};
+
+/** The first ApplicationFailure in the cause chain (WorkflowFailedError > ActivityFailure > ApplicationFailure). */
+function applicationFailureOf(error: unknown): ApplicationFailure | undefined {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof ApplicationFailure) return cause;
+  }
+  return undefined;
+}
+
+/** An error as the client should see it, or undefined for a fault of ours or of a dependency. */
+function toApiError(error: Error): ApiError | undefined {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException) {
+    const code = statusCodes[error.status] ?? 'INTERNAL';
+    return new ApiError(error.status as ContentfulStatusCode, code, error.message || code);
+  }
+  if (error instanceof InvalidCursorError) return validationFailed('Invalid cursor', [{ path: 'cursor', message: error.message }]);
+  const failure = applicationFailureOf(error);
+  const mapped = failure?.type ? FAILURE_RESPONSES[failure.type] : undefined;
+  if (failure && mapped) {
+    const message = mapped.message ?? failure.message;
+    return new ApiError(mapped.status, mapped.code, message, mapped.path ? [{ path: mapped.path, message }] : []);
+  }
+  // A query parameter PostgreSQL cannot even compare (reads go straight to the database).
+  if (dataErrorCode(error) !== undefined) return validationFailed('A request parameter is not valid');
+  return undefined;
+}
+
 /** The one place errors become responses. Unknown errors are logged and answered without detail. */
 export function handleError(log: Logger) {
   return (error: Error, c: Context) => {
-    if (error instanceof ApiError) {
-      return c.json(errorBody(error.code, error.message, error.details), error.status);
-    }
-    if (error instanceof HTTPException) {
-      const code = statusCodes[error.status] ?? 'INTERNAL';
-      return c.json(errorBody(code, error.message || code), error.status);
+    const known = toApiError(error);
+    if (known) {
+      for (const [name, value] of Object.entries(known.headers)) c.header(name, value);
+      return c.json(errorBody(known.code, known.message, known.details), known.status);
     }
     if (isDependencyUnavailable(error)) {
       (c.get('log') ?? log).warn({ err: error }, 'dependency unavailable');

@@ -1,10 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { OrderView, PlaceOrderInput } from '../activities/order/types.js';
 import { TASK_QUEUES } from '../common/task-queues.js';
@@ -98,25 +93,20 @@ export async function waitUntilDecided(handle: WorkflowHandle<typeof PlaceOrder>
   }
 }
 
-export type CancelOutcome = { cancelled: true } | { cancelled: false; message: string };
-
 /**
  * Asks the order's workflow to cancel (a Temporal Update: the answer comes once the stock is
- * released and the order marked CANCELLED). A finished workflow can no longer be cancelled.
+ * released and the order marked CANCELLED). The update's validator refuses an order past its
+ * window with NOT_CANCELLABLE (a 409 through the API's failure table); a workflow that has
+ * completed (the window closed) is refused the same way.
  */
-export async function requestCancellation(client: Client, orderId: string, requestedBy: string): Promise<CancelOutcome> {
+export async function requestCancellation(client: Client, orderId: string, requestedBy: string): Promise<void> {
+  const notCancellable = (message: string) => ApplicationFailure.create({ type: FAILURE.notCancellable, message, nonRetryable: true });
+  let state: OrderState;
   try {
-    const state = await client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(cancelOrder, { args: [{ requestedBy }] });
-    return state.status === 'CANCELLED' ? { cancelled: true } : { cancelled: false, message: `Order ${orderId} is ${state.status} and can no longer be cancelled` };
+    state = await client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(cancelOrder, { args: [{ requestedBy }] });
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === FAILURE.notCancellable) {
-      return { cancelled: false, message: error.cause.message };
-    }
-    if (error instanceof WorkflowNotFoundError || isCompletedWorkflowError(error)) {
-      return { cancelled: false, message: `Order ${orderId} can no longer be cancelled` };
-    }
+    if (error instanceof WorkflowNotFoundError) throw notCancellable(`Order ${orderId} can no longer be cancelled`);
     throw error;
   }
+  if (state.status !== 'CANCELLED') throw notCancellable(`Order ${orderId} is ${state.status} and can no longer be cancelled`);
 }
-
-const isCompletedWorkflowError = (error: unknown) => error instanceof Error && /workflow execution already completed/i.test(error.message);

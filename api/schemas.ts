@@ -1,4 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import { PlainText } from '../common/text.js';
+import { MAX_PRICE_CENTS, SKU_PATTERN } from '../common/domain-limits.js';
 
 export const ErrorSchema = z
   .object({
@@ -18,14 +20,14 @@ export const jsonContent = <T extends z.ZodType>(schema: T, description: string)
 
 export const SkuSchema = z
   .string()
-  .regex(/^[A-Z0-9][A-Z0-9-]{1,63}$/, 'SKU: 2-64 upper-case letters, digits or dashes')
+  .regex(SKU_PATTERN, 'SKU: 2-64 upper-case letters, digits or dashes')
   .openapi({ example: 'TEE-BLK-M' });
 
 export const CurrencySchema = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. EUR').openapi({ example: 'EUR' });
 
 export const PageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(500).optional(),
+  cursor: z.string().regex(/^[\w-]{1,500}$/, 'not a cursor from this API').optional(),
 });
 
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
@@ -83,11 +85,11 @@ export const OrderSummarySchema = OrderSchema.pick({
 
 export const ShippingAddressSchema = z
   .object({
-    name: z.string().min(1).max(200),
-    line1: z.string().min(1).max(200),
-    line2: z.string().max(200).optional(),
-    city: z.string().min(1).max(100),
-    postalCode: z.string().min(1).max(20),
+    name: PlainText(200, { min: 1 }),
+    line1: PlainText(200, { min: 1 }),
+    line2: PlainText(200).optional(),
+    city: PlainText(100, { min: 1 }),
+    postalCode: PlainText(20, { min: 1 }),
     country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 code'),
   })
   .strict()
@@ -117,9 +119,9 @@ export const NotificationSchema = z
   })
   .openapi('Notification');
 
-const ProductName = z.string().trim().min(1).max(200);
-const ProductDescription = z.string().max(5_000);
-const PriceCents = z.number().int().min(0).max(100_000_000);
+const ProductName = PlainText(200, { min: 1 });
+const ProductDescription = PlainText(4_000, { multiline: true });
+const PriceCents = z.number().int().min(0).max(MAX_PRICE_CENTS);
 
 export const CreateProductSchema = z
   .object({
@@ -148,7 +150,7 @@ export const AdjustmentSchema = z
       .min(-1_000_000)
       .max(1_000_000)
       .refine((delta) => delta !== 0, 'must not be 0: positive restocks, negative writes off'),
-    reason: z.string().trim().min(3).max(500),
+    reason: PlainText(500, { min: 3 }),
   })
   .strict()
   .openapi('StockAdjustment');

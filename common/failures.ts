@@ -2,7 +2,7 @@
  * Types of the non-retryable ApplicationFailures activities raise for business outcomes.
  * The ones that reject an order double as the order's `reason`. Pure data: workflows import it.
  */
-export const REJECTION_REASONS = ['UNKNOWN_PRODUCT', 'INACTIVE_PRODUCT', 'OUT_OF_STOCK', 'MIXED_CURRENCY'] as const;
+export const REJECTION_REASONS = ['UNKNOWN_PRODUCT', 'INACTIVE_PRODUCT', 'OUT_OF_STOCK', 'MIXED_CURRENCY', 'ORDER_TOO_LARGE', 'INVALID_DATA'] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 export const FAILURE = {
@@ -10,6 +10,15 @@ export const FAILURE = {
   inactiveProduct: 'INACTIVE_PRODUCT',
   outOfStock: 'OUT_OF_STOCK',
   mixedCurrency: 'MIXED_CURRENCY',
+  /** The order's total would exceed MAX_ORDER_TOTAL_CENTS. */
+  orderTooLarge: 'ORDER_TOO_LARGE',
+  /**
+   * PostgreSQL refused the data itself (SQLSTATE class 22, or a NOT NULL/CHECK violation): a
+   * retry would fail the same way forever, so it is a non-retryable outcome, never an outage.
+   */
+  invalidData: 'INVALID_DATA',
+  /** On-hand would exceed MAX_ON_HAND. */
+  stockLimitExceeded: 'STOCK_LIMIT_EXCEEDED',
   /** The order is not in a state that allows the transition (e.g. confirm a rejected order). */
   invalidOrderState: 'INVALID_ORDER_STATE',
   productExists: 'PRODUCT_EXISTS',

@@ -1,16 +1,31 @@
+import type { z } from 'zod';
+
+/** A cursor that this API did not hand out (or one tampered with): the client's mistake, a 400. */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('cursor is not valid');
+  }
+}
+
 /** Opaque list cursors: base64url JSON of the last item's sort key. */
 export function encodeCursor(key: unknown): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-/** Returns undefined for a cursor that is not one of ours; callers turn that into a 400. */
-export function decodeCursor<T>(cursor: string, isKey: (value: unknown) => value is T): T | undefined {
+/**
+ * Decodes a cursor and checks its key against the schema, so that nothing a client makes up
+ * (a NUL, a non-UUID, a year -271821) ever reaches a query: throws InvalidCursorError.
+ */
+export function decodeCursor<S extends z.ZodType>(cursor: string, key: S): z.infer<S> {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return isKey(value) ? value : undefined;
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    return undefined;
+    throw new InvalidCursorError();
   }
+  const parsed = key.safeParse(value);
+  if (!parsed.success) throw new InvalidCursorError();
+  return parsed.data;
 }
 
 export interface Page<T> {

@@ -107,7 +107,7 @@ const movementsOf = (orderId: string) =>
 describe('PlaceOrder cancellation (the cancelOrder Update)', () => {
   it('cancels a PENDING order before it reserves anything', async () => {
     const sku = await createStockedProduct(dbs, { stock: 5 });
-    const order = { ...input([{ sku, quantity: 2 }]), cancellationWindow: '1h' };
+    const order = { ...input([{ sku, quantity: 2 }]), cancellationWindow: '1h' as const };
     // Update-with-start delivers the cancel in the workflow's first task, while the order is PENDING.
     const start = new WithStartWorkflowOperation<typeof PlaceOrder>('PlaceOrder', {
       taskQueue: TASK_QUEUES.order,
@@ -128,7 +128,7 @@ describe('PlaceOrder cancellation (the cancelOrder Update)', () => {
 
   it('cancels a CONFIRMED order inside its window: stock back, both emails once', async () => {
     const sku = await createStockedProduct(dbs, { stock: 5 });
-    const order = { ...input([{ sku, quantity: 2 }]), cancellationWindow: '1h' };
+    const order = { ...input([{ sku, quantity: 2 }]), cancellationWindow: '1h' as const };
     const handle = await place(order);
     await untilStatus(handle, 'CONFIRMED');
     expect(await findStockLevel(dbs.inventory, sku)).toMatchObject({ onHand: 3, reserved: 0 });
@@ -142,7 +142,7 @@ describe('PlaceOrder cancellation (the cancelOrder Update)', () => {
 
   it('gives one cancellation to concurrent cancels', async () => {
     const sku = await createStockedProduct(dbs, { stock: 5 });
-    const order = { ...input([{ sku, quantity: 1 }]), cancellationWindow: '1h' };
+    const order = { ...input([{ sku, quantity: 1 }]), cancellationWindow: '1h' as const };
     const handle = await place(order);
     await untilStatus(handle, 'CONFIRMED');
 
@@ -158,7 +158,7 @@ describe('PlaceOrder cancellation (the cancelOrder Update)', () => {
   });
 
   it('refuses a cancel once the order is decided for good (rejected)', async () => {
-    const order = { ...input([{ sku: 'NOT-IN-CATALOG', quantity: 1 }]), cancellationWindow: '1h' };
+    const order = { ...input([{ sku: 'NOT-IN-CATALOG', quantity: 1 }]), cancellationWindow: '1h' as const };
     const handle = await place(order);
     await untilStatus(handle, 'REJECTED');
     // The workflow may still be finishing (rejection email) or already done: either way, no cancel.
@@ -170,7 +170,7 @@ describe('PlaceOrder cancellation (the cancelOrder Update)', () => {
 
   it('stays CONFIRMED for good once the window closes (a durable timer)', async () => {
     const sku = await createStockedProduct(dbs, { stock: 5 });
-    const order = { ...input([{ sku, quantity: 1 }]), cancellationWindow: '1s' };
+    const order = { ...input([{ sku, quantity: 1 }]), cancellationWindow: '1s' as const };
     const handle = await place(order);
     expect(await handle.result()).toMatchObject({ status: 'CONFIRMED', cancellable: false });
     await expect(handle.executeUpdate(cancelOrder, { args: [{ requestedBy: 'dana' }] })).rejects.toThrow();
@@ -181,7 +181,7 @@ describe('PlaceOrder cancellation (the cancelOrder Update)', () => {
 
   it('settles the order as cancelled when the workflow itself is cancelled (Web UI, CLI)', async () => {
     const sku = await createStockedProduct(dbs, { stock: 5 });
-    const order = { ...input([{ sku, quantity: 2 }]), cancellationWindow: '1h' };
+    const order = { ...input([{ sku, quantity: 2 }]), cancellationWindow: '1h' as const };
     const handle = await place(order);
     await untilStatus(handle, 'CONFIRMED');
     await handle.cancel();

@@ -137,8 +137,29 @@ export async function PlaceOrder(input: PlaceOrderInput): Promise<OrderState> {
     ...(input.shippingAddress && { shippingAddress: input.shippingAddress }),
   };
 
+  /** Ends the order REJECTED for a business reason, recorded and emailed. */
+  const reject = async (reason: RejectionReason) => {
+    log.info('order rejected', { orderId, reason });
+    await order.rejectOrder({ orderId, reason });
+    state.reason = reason;
+    setStatus('REJECTED');
+    await email('ORDER_REJECTED', { ...unpriced(), reason });
+    return finish();
+  };
+
   const saga = async (): Promise<OrderState> => {
-    await order.recordOrder(newOrder);
+    try {
+      await order.recordOrder(newOrder);
+    } catch (error) {
+      // Data the order service cannot store (a second line behind the API's validation):
+      // nothing was recorded or reserved, and there is no record to reject or email from.
+      const reason = rejectionReasonOf(error);
+      if (!reason) throw error;
+      log.warn('order could not be recorded', { orderId, reason });
+      state.reason = reason;
+      setStatus('REJECTED');
+      return finish();
+    }
     if (cancelRequest) return cancel(cancelRequest, unpriced());
 
     let priced: PricedOrder;
@@ -149,12 +170,7 @@ export async function PlaceOrder(input: PlaceOrderInput): Promise<OrderState> {
     } catch (error) {
       const reason = rejectionReasonOf(error);
       if (!reason) throw error;
-      log.info('order rejected', { orderId, reason });
-      await order.rejectOrder({ orderId, reason });
-      state.reason = reason;
-      setStatus('REJECTED');
-      await email('ORDER_REJECTED', { ...unpriced(), reason });
-      return finish();
+      return reject(reason);
     }
     if (cancelRequest) return cancel(cancelRequest, unpriced());
 
@@ -164,7 +180,9 @@ export async function PlaceOrder(input: PlaceOrderInput): Promise<OrderState> {
       await inventory.commitReservation({ orderId });
     } catch (error) {
       await inventory.releaseReservation({ orderId, reason: 'order could not be confirmed' });
-      throw error;
+      const reason = rejectionReasonOf(error);
+      if (!reason) throw error;
+      return reject(reason);
     }
     state.priced = priced;
     setStatus('CONFIRMED');

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { DomainError } from '../../common/domain-error.js';
 import { FAILURE } from '../../common/failures.js';
+import { MAX_ON_HAND } from '../../common/domain-limits.js';
 import type { InventoryDatabase, InventoryDb, ReservationStatus } from './schema.js';
 
 export interface StockLevel {
@@ -86,11 +87,15 @@ export async function adjustStock(
         .set({ on_hand: sql`on_hand + ${delta}`, updated_at: sql`now()` })
         .where('sku', '=', sku)
         .where(sql<boolean>`on_hand + ${delta} >= reserved`)
+        .where(sql<boolean>`on_hand + ${delta} <= ${MAX_ON_HAND}`)
         .returning('sku')
         .executeTakeFirst();
       if (!row) {
         const level = await findStockLevel(trx, sku);
         if (!level) throw new DomainError(FAILURE.notFound, `No stock record for ${sku}`, { sku });
+        if (level.onHand + delta > MAX_ON_HAND) {
+          throw new DomainError(FAILURE.stockLimitExceeded, `On-hand of ${sku} cannot exceed ${MAX_ON_HAND}`, { sku, onHand: level.onHand });
+        }
         throw new DomainError(FAILURE.insufficientStock, `On-hand of ${sku} cannot drop below the ${level.reserved} reserved`, {
           sku,
           onHand: level.onHand,

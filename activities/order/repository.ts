@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { z } from 'zod';
 import { DomainError } from '../../common/domain-error.js';
 import { FAILURE } from '../../common/failures.js';
 import { decodeCursor, toPage, type Page } from '../../common/pagination.js';
@@ -30,9 +31,8 @@ export interface OrderListQuery {
   cursor?: string;
 }
 
-type Cursor = [createdAt: string, orderId: string];
-const isCursor = (value: unknown): value is Cursor =>
-  Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string') && !Number.isNaN(Date.parse(value[0] as string));
+const OrderCursor = z.tuple([z.iso.datetime(), z.uuid()]);
+type Cursor = z.infer<typeof OrderCursor>;
 
 /** Records a new PENDING order with its lines. A replay (same order ID) changes nothing. */
 export async function insertOrder(db: Kysely<OrderDatabase>, order: NewOrder): Promise<boolean> {
@@ -133,12 +133,10 @@ export async function findOrder(db: OrderDb, orderId: string): Promise<OrderView
   };
 }
 
-export class InvalidOrderCursorError extends Error {}
 
 /** Newest first; a customer sees only their own orders. */
 export async function listOrders(db: OrderDb, query: OrderListQuery): Promise<Page<OrderSummary>> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isCursor);
-  if (query.cursor !== undefined && after === undefined) throw new InvalidOrderCursorError('cursor is not valid');
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, OrderCursor);
   let select = db
     .selectFrom('orders')
     .select(['order_id', 'customer_id', 'status', 'total_cents', 'currency', 'created_at', 'updated_at'])

@@ -1,3 +1,4 @@
+import type { Duration } from '@temporalio/common';
 import type { RejectionReason } from '../../common/failures.js';
 
 export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'] as const;
@@ -25,7 +26,7 @@ export interface PlaceOrderInput {
   lines: OrderLineInput[];
   shippingAddress?: ShippingAddress;
   /** Temporal duration string; how long a confirmed order stays cancellable. */
-  cancellationWindow: string;
+  cancellationWindow: Duration;
 }
 
 export interface PricedLine {

@@ -1,5 +1,6 @@
 import { DomainError } from '../../common/domain-error.js';
 import { FAILURE } from '../../common/failures.js';
+import { MAX_ORDER_TOTAL_CENTS } from '../../common/domain-limits.js';
 import { activityLogger } from '../../common/activity-logger.js';
 import type { Logger } from '../../common/logger.js';
 import type { OrderLineInput, PricedOrder } from '../order/types.js';
@@ -61,6 +62,10 @@ export function createProductActivities({ db, log }: ProductActivityDeps) {
           currencies: [...currencies],
         });
       }
+      const totalCents = priced.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0);
+      if (totalCents > MAX_ORDER_TOTAL_CENTS) {
+        throw new DomainError(FAILURE.orderTooLarge, `The order total exceeds ${MAX_ORDER_TOTAL_CENTS} minor units`, { totalCents });
+      }
       const result: PricedOrder = {
         lines: priced.map(({ sku, name, quantity, unitPriceCents }) => ({
           sku,
@@ -69,7 +74,7 @@ export function createProductActivities({ db, log }: ProductActivityDeps) {
           unitPriceCents,
           lineTotalCents: unitPriceCents * quantity,
         })),
-        totalCents: priced.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0),
+        totalCents,
         currency: [...currencies][0] ?? 'USD',
       };
       activityLogger(log).info({ totalCents: result.totalCents, lines: result.lines.length }, 'order priced');

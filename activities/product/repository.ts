@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import { z } from 'zod';
+import { SKU_PATTERN } from '../../common/domain-limits.js';
 import { decodeCursor, toPage, type Page } from '../../common/pagination.js';
 import type { ProductDb, ProductRow } from './schema.js';
 
@@ -35,7 +37,6 @@ export interface ProductListQuery {
   includeInactive?: boolean;
 }
 
-export class InvalidCursorError extends Error {}
 
 function toProduct(row: ProductRow): Product {
   return {
@@ -61,11 +62,10 @@ export async function findProducts(db: ProductDb, skus: readonly string[]): Prom
   return new Map(rows.map((row) => [row.sku, toProduct(row)]));
 }
 
-const isSkuCursor = (value: unknown): value is string => typeof value === 'string';
+const SkuCursor = z.string().regex(SKU_PATTERN);
 
 export async function listProducts(db: ProductDb, query: ProductListQuery): Promise<Page<Product>> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isSkuCursor);
-  if (query.cursor !== undefined && after === undefined) throw new InvalidCursorError('cursor is not valid');
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, SkuCursor);
 
   let select = db.selectFrom('products').selectAll().orderBy('sku').limit(query.limit + 1);
   if (!query.includeInactive) select = select.where('active', '=', true);

@@ -3,7 +3,8 @@ import { findStockLevel, findStockLevels } from '../../activities/inventory/repo
 import { adjustStock } from '../admin-workflows.js';
 import { requireRole } from '../auth.js';
 import type { ApiDeps } from '../context.js';
-import { notFound } from '../errors.js';
+import { MAX_ON_HAND } from '../../common/domain-limits.js';
+import { conflict, notFound } from '../errors.js';
 import { createRouter } from '../router.js';
 import { AdjustmentSchema, bearerAuth, errorResponse, IdempotencyKeyHeader, jsonContent, SkuSchema, StockLevelSchema } from '../schemas.js';
 
@@ -55,7 +56,7 @@ const adjustRoute = createRoute({
   },
 });
 
-export function inventoryRoutes({ readers, temporal }: ApiDeps) {
+export function inventoryRoutes({ readers, temporal, rateLimits }: ApiDeps) {
   return createRouter()
     .openapi(getRoute, async (c) => {
       const { sku } = c.req.valid('param');
@@ -73,9 +74,15 @@ export function inventoryRoutes({ readers, temporal }: ApiDeps) {
       return c.json({ items }, 200);
     })
     .openapi(adjustRoute, async (c) => {
+      const { sub } = c.get('principal')!;
+      await rateLimits.catalogWrites(sub);
       const { sku } = c.req.valid('param');
       const { delta, reason } = c.req.valid('json');
-      const level = await adjustStock(temporal, { sku, delta, reason, actor: c.get('principal')!.sub }, c.req.valid('header')['idempotency-key']);
+      // Refused here, so that these 4xx start nothing; the workflow checks again, atomically.
+      const current = await findStockLevel(readers.inventory, sku);
+      if (!current) throw notFound(`Stock for ${sku}`);
+      if (current.onHand + delta > MAX_ON_HAND) throw conflict(`On-hand of ${sku} cannot exceed ${MAX_ON_HAND}`, [{ path: 'delta', message: `at most ${MAX_ON_HAND - current.onHand}` }]);
+      const level = await adjustStock(temporal, { sku, delta, reason, actor: sub }, c.req.valid('header')['idempotency-key']);
       return c.json(level, 200);
     });
 }

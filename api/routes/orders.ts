@@ -1,10 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { listNotifications } from '../../activities/notification/repository.js';
-import { findOrder, InvalidOrderCursorError, listOrders } from '../../activities/order/repository.js';
+import { findOrder, listOrders } from '../../activities/order/repository.js';
 import type { Principal } from '../../common/tokens.js';
 import { isStaff, requireRole } from '../auth.js';
 import type { ApiDeps } from '../context.js';
-import { conflict, notFound, validationFailed } from '../errors.js';
+import { notFound, validationFailed } from '../errors.js';
+import { findProducts } from '../../activities/product/repository.js';
+import type { ProductDb } from '../../activities/product/schema.js';
+import { MAX_ORDER_TOTAL_CENTS } from '../../common/domain-limits.js';
 import { orderFromWorkflow, orderIdFor, placeOrder, requestCancellation, waitUntilDecided } from '../order-workflows.js';
 import { createRouter } from '../router.js';
 import {
@@ -105,7 +108,20 @@ function preferWaitSeconds(prefer: string | undefined): number | undefined {
   return Math.min(Number.parseInt(match[1], 10), 30);
 }
 
-export function orderRoutes({ temporal, readers, cancellationWindow }: ApiDeps) {
+/**
+ * Refuses, before anything starts, an order whose total at today's prices could not be stored.
+ * The pricing activity checks again against the prices it snapshots (ORDER_TOO_LARGE).
+ */
+async function refuseOversizedTotal(db: ProductDb, lines: Array<{ sku: string; quantity: number }>) {
+  const products = await findProducts(db, lines.map((line) => line.sku));
+  const total = lines.reduce((sum, line) => sum + (products.get(line.sku)?.priceCents ?? 0) * line.quantity, 0);
+  if (total > MAX_ORDER_TOTAL_CENTS) {
+    const message = `the order total would exceed ${MAX_ORDER_TOTAL_CENTS} minor units`;
+    throw validationFailed('Order too large', [{ path: 'lines', message }]);
+  }
+}
+
+export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits }: ApiDeps) {
   const loadOrder = async (orderId: string) => (await findOrder(readers.order, orderId)) ?? (await orderFromWorkflow(temporal, orderId));
   /** The order if this principal may see it; another customer's order is indistinguishable from a missing one. */
   const visibleOrder = async (principal: Principal, orderId: string) => {
@@ -117,8 +133,10 @@ export function orderRoutes({ temporal, readers, cancellationWindow }: ApiDeps) 
   return createRouter()
     .openapi(placeRoute, async (c) => {
       const principal = c.get('principal')!;
+      await rateLimits.orders(principal.sub);
       const body = c.req.valid('json');
       const headers = c.req.valid('header');
+      await refuseOversizedTotal(readers.product, body.lines);
       const orderId = orderIdFor(principal.sub, headers['idempotency-key']);
       const handle = await placeOrder(
         temporal,
@@ -148,8 +166,7 @@ export function orderRoutes({ temporal, readers, cancellationWindow }: ApiDeps) 
       const { orderId } = c.req.valid('param');
       const before = await visibleOrder(principal, orderId);
       if (before.status !== 'CANCELLED') {
-        const outcome = await requestCancellation(temporal, orderId, principal.sub);
-        if (!outcome.cancelled) throw conflict(outcome.message);
+        await requestCancellation(temporal, orderId, principal.sub);
         c.get('log').info({ orderId, by: principal.sub }, 'order cancelled');
       }
       return c.json(await visibleOrder(principal, orderId), 200);
@@ -163,17 +180,12 @@ export function orderRoutes({ temporal, readers, cancellationWindow }: ApiDeps) 
     .openapi(listRoute, async (c) => {
       const principal = c.get('principal')!;
       const { limit, cursor, status } = c.req.valid('query');
-      try {
-        const page = await listOrders(readers.order, {
-          limit,
-          ...(cursor && { cursor }),
-          ...(status && { status }),
-          ...(!isStaff(principal) && { customerId: principal.sub }),
-        });
-        return c.json(page, 200);
-      } catch (error) {
-        if (error instanceof InvalidOrderCursorError) throw validationFailed('Invalid cursor', [{ path: 'cursor', message: error.message }]);
-        throw error;
-      }
+      const page = await listOrders(readers.order, {
+        limit,
+        ...(cursor && { cursor }),
+        ...(status && { status }),
+        ...(!isStaff(principal) && { customerId: principal.sub }),
+      });
+      return c.json(page, 200);
     });
 }

@@ -1,9 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { findProduct, InvalidCursorError, listProducts } from '../../activities/product/repository.js';
+import { findProduct, listProducts } from '../../activities/product/repository.js';
 import { createProduct, updateProduct } from '../admin-workflows.js';
+import { PlainText } from '../../common/text.js';
 import { requireRole } from '../auth.js';
 import type { ApiDeps } from '../context.js';
-import { notFound, validationFailed } from '../errors.js';
+import { conflict, notFound } from '../errors.js';
 import { createRouter } from '../router.js';
 import {
   bearerAuth,
@@ -23,7 +24,7 @@ const listRoute = createRoute({
   path: '/',
   tags: ['products'],
   summary: 'Active products, searchable by name or SKU',
-  request: { query: PageQuerySchema.extend({ q: z.string().trim().max(100).optional() }) },
+  request: { query: PageQuerySchema.extend({ q: PlainText(100).optional() }) },
   responses: { 200: jsonContent(pageOf(ProductSchema), 'A page of products'), 400: errorResponse('Invalid query') },
 });
 
@@ -73,16 +74,11 @@ const updateProductRoute = createRoute({
   },
 });
 
-export function productRoutes({ readers, temporal }: ApiDeps) {
+export function productRoutes({ readers, temporal, rateLimits }: ApiDeps) {
   return createRouter()
     .openapi(listRoute, async (c) => {
       const { q, limit, cursor } = c.req.valid('query');
-      try {
-        return c.json(await listProducts(readers.product, { limit, ...(q && { q }), ...(cursor && { cursor }) }), 200);
-      } catch (error) {
-        if (error instanceof InvalidCursorError) throw validationFailed('Invalid cursor', [{ path: 'cursor', message: error.message }]);
-        throw error;
-      }
+      return c.json(await listProducts(readers.product, { limit, ...(q && { q }), ...(cursor && { cursor }) }), 200);
     })
     .openapi(getRoute, async (c) => {
       const { sku } = c.req.valid('param');
@@ -91,13 +87,20 @@ export function productRoutes({ readers, temporal }: ApiDeps) {
       return c.json(product, 200);
     })
     .openapi(createProductRoute, async (c) => {
+      const { sub } = c.get('principal')!;
+      await rateLimits.catalogWrites(sub);
       const { initialStock, ...product } = c.req.valid('json');
-      const created = await createProduct(temporal, { product, initialStock, actor: c.get('principal')!.sub });
+      // Refused here, not by the workflow, so that a 409 starts nothing.
+      if (await findProduct(readers.product, product.sku)) throw conflict(`Product ${product.sku} already exists`);
+      const created = await createProduct(temporal, { product, initialStock, actor: sub });
       c.header('Location', `/products/${created.product.sku}`);
       return c.json({ ...created.product, stock: created.stock }, 201);
     })
     .openapi(updateProductRoute, async (c) => {
+      await rateLimits.catalogWrites(c.get('principal')!.sub);
       const { sku } = c.req.valid('param');
-      return c.json(await updateProduct(temporal, sku, c.req.valid('json')), 200);
+      const changes = c.req.valid('json');
+      if (!(await findProduct(readers.product, sku))) throw notFound(`Product ${sku}`);
+      return c.json(await updateProduct(temporal, sku, changes), 200);
     });
 }
