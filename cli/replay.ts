@@ -5,15 +5,20 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { parseEnv, temporalEnv } from '../common/config.js';
+import { parseMode } from '../common/environment.js';
 import { runMain } from '../common/main.js';
+import { withDevSecrets } from '../dev/secrets.js';
 import { createDataConverter, createEncryptionCodec, payloadEnv } from '../common/payload-codec.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
+import { decodeHistoryPayloads } from './decode-history.js';
 
 const usage = `Replays workflow histories against the current workflow code; exits 1 on any non-determinism.
 usage: npm run -s replay -- --workflow-id <id>            one workflow from the server
        npm run -s replay -- --query "<visibility query>"  every match, e.g. "WorkflowType='PlaceOrder' AND ExecutionStatus='Running'"
        npm run -s replay -- --file <history.json>         a saved history (the Web UI's or 'temporal workflow show --output json')
-       npm run -s replay -- --workflow-id <id> --export <file.json>   save a history as a test fixture`;
+       npm run -s replay -- --workflow-id <id> --export <file.json> [--decoded]
+                                                          save a history (as stored: encrypted; with --decoded,
+                                                          payloads in the clear, for test fixtures of development data)`;
 
 runMain(async () => {
   const { values } = parseArgs({
@@ -22,6 +27,7 @@ runMain(async () => {
       query: { type: 'string' },
       file: { type: 'string' },
       export: { type: 'string' },
+      decoded: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -33,7 +39,9 @@ runMain(async () => {
   // Our output is the verdict per workflow; the SDK's own chatter (and its warnings about the
   // very non-determinism we report) would bury it.
   Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: 'ERROR' } } });
-  const dataConverter = createDataConverter(createEncryptionCodec(parseEnv(payloadEnv)));
+  const env = parseMode() === 'development' ? withDevSecrets(process.env) : process.env;
+  const codec = createEncryptionCodec(parseEnv(payloadEnv, env));
+  const dataConverter = createDataConverter(codec);
   const bundle = await buildWorkflowBundle('.data/replay/workflow-bundle.js');
   const replay = { workflowBundle: { codePath: bundle }, dataConverter, replayName: 'orderflow-cli' };
 
@@ -51,7 +59,8 @@ runMain(async () => {
     if (values['workflow-id']) {
       const history = await client.workflow.getHandle(values['workflow-id']).fetchHistory();
       if (values.export) {
-        await writeFile(values.export, historyToJSON(history));
+        const json = historyToJSON(history);
+        await writeFile(values.export, values.decoded ? `${JSON.stringify(await decodeHistoryPayloads(JSON.parse(json), codec), null, 2)}\n` : json);
         process.stdout.write(`history of ${values['workflow-id']} written to ${values.export}\n`);
       }
       await Worker.runReplayHistory(replay, history, values['workflow-id']);
