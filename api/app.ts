@@ -1,10 +1,10 @@
-import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
 import { authenticate } from './auth.js';
 import type { ApiDeps, ApiEnv } from './context.js';
-import { createApiMetrics } from './metrics.js';
+import { docsHandlers } from './docs.js';
 import { ApiError, errorBody, handleError } from './errors.js';
 import { createRouter } from './router.js';
 import { codecRoutes } from './routes/codec.js';
@@ -37,11 +37,21 @@ const requireJsonBody = createMiddleware<ApiEnv>(async (c, next) => {
   await next();
 });
 
+/** Personal data (orders, decoded payloads, anything answered to a token) is never kept by a cache. */
+const noStoreForPersonalData = createMiddleware<ApiEnv>(async (c, next) => {
+  await next();
+  if (c.req.header('authorization') !== undefined || /^\/(orders|codec)(\/|$)/.test(c.req.path)) {
+    c.header('Cache-Control', 'no-store');
+  }
+});
+
 export function createApp(deps: ApiDeps) {
   const app = createRouter();
-  const metrics = createApiMetrics();
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
-  app.use('*', metrics.middleware);
+  // JSON needs no content policy of its own: nothing may load or frame it. /docs sets its own.
+  app.use('*', secureHeaders({ overwrite: false, xFrameOptions: 'DENY', contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }));
+  app.use('*', noStoreForPersonalData);
+  app.use('*', deps.metrics.middleware);
   app.use('*', requestLogging(deps));
   app.use(
     '*',
@@ -56,7 +66,6 @@ export function createApp(deps: ApiDeps) {
   app.use('*', authenticate(deps.tokens));
 
   app.route('/', healthRoutes(deps));
-  app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
   app.route('/products', productRoutes(deps));
   app.route('/inventory', inventoryRoutes(deps));
   app.route('/orders', orderRoutes(deps));
@@ -64,7 +73,9 @@ export function createApp(deps: ApiDeps) {
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Orderflow API', version: '1.0.0' } });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Orderflow API' }));
+  const docs = docsHandlers();
+  app.get('/docs', docs.page);
+  app.get('/docs/scalar.js', docs.bundle);
 
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(handleError(deps.log));

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { PayloadCodec } from '@temporalio/common';
+import type { Duration, PayloadCodec } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import type { InventoryDatabase } from '../activities/inventory/schema.js';
 import type { NotificationDatabase } from '../activities/notification/schema.js';
@@ -7,6 +7,8 @@ import type { OrderDatabase } from '../activities/order/schema.js';
 import type { ProductDatabase } from '../activities/product/schema.js';
 import type { Logger } from '../common/logger.js';
 import type { Principal, TokenConfig } from '../common/tokens.js';
+import type { ApiMetrics } from './metrics.js';
+import type { RateLimiter } from './rate-limit.js';
 
 /** Read-only connections, one per service schema, each with that service's reader role. */
 export interface Readers {
@@ -21,9 +23,13 @@ export interface ApiDeps {
   readers: Readers;
   tokens: TokenConfig;
   log: Logger;
+  metrics: ApiMetrics;
   bodyLimitBytes: number;
-  cancellationWindow: string;
-  codec: { codec: PayloadCodec; corsOrigins: string[]; allowAnonymous: boolean };
+  cancellationWindow: Duration;
+  /** `localPath`: the development-only unauthenticated codec path for the local Web UI. */
+  codec: { codec: PayloadCodec; corsOrigins: string[]; localPath?: string };
+  /** Each counts one request of a principal and throws 429 past its limit. */
+  rateLimits: { orders: RateLimiter; catalogWrites: RateLimiter };
 }
 
 export interface ApiEnv {

@@ -32,3 +32,5 @@ export function createApiMetrics() {
 
   return { registry, middleware };
 }
+
+export type ApiMetrics = ReturnType<typeof createApiMetrics>;

@@ -1,26 +1,49 @@
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import type { Kysely } from 'kysely';
-import { apiEnv, authEnv, codecEnv, databaseEnv, logEnv, parseEnv, SERVICE_SCHEMAS, SERVICES, serviceDatabaseUrl, temporalEnv, workflowEnv } from '../common/config.js';
-import { createDatabase } from '../common/database.js';
+import {
+  apiEnv,
+  authDevelopmentSettings,
+  authEnv,
+  codecDevelopmentSettings,
+  codecEnv,
+  ConfigError,
+  databaseEnv,
+  logEnv,
+  parseConfig,
+  rateLimitEnv,
+  SERVICE_SCHEMAS,
+  SERVICES,
+  serviceDatabaseUrl,
+  temporalEnv,
+  workflowEnv,
+} from '../common/config.js';
+import { createDatabase, createPool } from '../common/database.js';
+import { checkEnvironment, isLoopbackHost } from '../common/environment.js';
 import { createLogger } from '../common/logger.js';
 import { runMain } from '../common/main.js';
+import { createDataConverter, createEncryptionCodec, payloadDevelopmentSettings, payloadEnv } from '../common/payload-codec.js';
+import { tokenConfig } from '../common/tokens.js';
 import { createApp } from './app.js';
-import { createDataConverter, createEncryptionCodec, payloadEnv } from '../common/payload-codec.js';
 import type { Readers } from './context.js';
+import { createApiMetrics } from './metrics.js';
+import { startMetricsServer } from './metrics-server.js';
+import { createRateLimiter } from './rate-limit.js';
 
 runMain(async () => {
   const env = process.env;
-  const { LOG_LEVEL } = parseEnv(logEnv, env);
-  const api = parseEnv(apiEnv, env);
-  const auth = parseEnv(authEnv, env);
-  const temporalConfig = parseEnv(temporalEnv, env);
-  const database = parseEnv(databaseEnv, env);
-  const { ORDER_CANCELLATION_WINDOW } = parseEnv(workflowEnv, env);
-  const log = createLogger('api', LOG_LEVEL);
-  if (auth.JWT_SECRET === authEnv.shape.JWT_SECRET.parse(undefined)) {
-    log.warn('JWT_SECRET is the development default: set your own outside development');
+  const config = parseConfig(
+    { log: logEnv, api: apiEnv, auth: authEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, payloads: payloadEnv, codec: codecEnv, limits: rateLimitEnv },
+    env,
+  );
+  const { api, auth, database, payloads, limits, codec: codecConfig, temporal: temporalConfig } = config;
+  const { LOG_LEVEL } = config.log;
+  const { ORDER_CANCELLATION_WINDOW } = config.workflow;
+  checkEnvironment(env, [...authDevelopmentSettings(auth), ...payloadDevelopmentSettings(env), ...codecDevelopmentSettings(codecConfig, api.API_HOST)]);
+  if (codecConfig.CODEC_LOCAL_PATH !== undefined && !isLoopbackHost(api.API_HOST)) {
+    throw new ConfigError(`Invalid configuration:\n  CODEC_LOCAL_PATH: an unauthenticated codec path is only served on a loopback API_HOST (not ${api.API_HOST})`);
   }
+  const log = createLogger('api', LOG_LEVEL);
 
   const readers = Object.fromEntries(
     SERVICES.map((service) => [
@@ -33,31 +56,39 @@ runMain(async () => {
       }),
     ]),
   ) as unknown as Readers;
-  const payloads = parseEnv(payloadEnv, env);
-  const codecConfig = parseEnv(codecEnv, env);
+  // The API's own schema (rate-limit counters shared by every replica), with its own role.
+  const ownPool = createPool({ url: serviceDatabaseUrl('api', 'owner', database.DATABASE_URL, env), poolMax: database.DATABASE_POOL_MAX, applicationName: 'orderflow-api' });
   const codec = createEncryptionCodec(payloads);
   const connection = await Connection.connect({ address: temporalConfig.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: temporalConfig.TEMPORAL_NAMESPACE, dataConverter: createDataConverter(codec) });
-  if (codecConfig.CODEC_ALLOW_ANONYMOUS) log.warn('CODEC_ALLOW_ANONYMOUS: the codec endpoint decrypts for anyone who can reach it (local development only)');
+  const metrics = createApiMetrics();
 
   const app = createApp({
     temporal,
     readers,
-    tokens: { secret: auth.JWT_SECRET, issuer: auth.JWT_ISSUER, audience: auth.JWT_AUDIENCE },
+    tokens: tokenConfig(auth),
     log,
+    metrics,
     bodyLimitBytes: api.API_BODY_LIMIT_BYTES,
     cancellationWindow: ORDER_CANCELLATION_WINDOW,
-    codec: { codec, corsOrigins: codecConfig.CODEC_CORS_ORIGINS, allowAnonymous: codecConfig.CODEC_ALLOW_ANONYMOUS },
+    codec: { codec, corsOrigins: codecConfig.CODEC_CORS_ORIGINS, ...(codecConfig.CODEC_LOCAL_PATH && { localPath: codecConfig.CODEC_LOCAL_PATH }) },
+    rateLimits: {
+      orders: createRateLimiter(ownPool, 'orders', { points: limits.RATE_LIMIT_ORDERS, windowSeconds: limits.RATE_LIMIT_ORDERS_WINDOW_SECONDS }, log),
+      catalogWrites: createRateLimiter(ownPool, 'catalog-writes', { points: limits.RATE_LIMIT_CATALOG_WRITES, windowSeconds: limits.RATE_LIMIT_CATALOG_WRITES_WINDOW_SECONDS }, log),
+    },
   });
   const server = serve({ fetch: app.fetch, hostname: api.API_HOST, port: api.API_PORT }, (info) =>
     log.info({ url: `http://${info.address}:${info.port}` }, 'api listening'),
   );
+  const metricsServer = startMetricsServer(metrics.registry, api.API_METRICS_ADDRESS, log);
 
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');
+    metricsServer.close();
     server.close(async () => {
       await connection.close();
       await Promise.all(Object.values(readers).map((db: Kysely<unknown>) => db.destroy()));
+      await ownPool.end();
       process.exit(0);
     });
   };

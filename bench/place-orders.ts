@@ -10,6 +10,7 @@ import { ensureTemporalBinary } from '../dev/temporal-binary.js';
 import { settledOrders } from '../test/support/invariants.js';
 import { SmtpSink } from '../test/support/smtp-sink.js';
 import { TestStack, type Prepared } from '../test/support/stack.js';
+import { generateDevSecrets } from '../dev/secrets.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 
 /**
@@ -102,6 +103,7 @@ runMain(async () => {
       databaseUrl,
       temporalBinary: await ensureTemporalBinary((line) => process.stdout.write(`${line}\n`)),
       workflowBundlePath: await buildWorkflowBundle(path.join(ROOT, '.data', 'bench', 'workflow-bundle.js')),
+      secrets: generateDevSecrets(),
     };
     process.stdout.write(`${orders} orders a round, ${rounds} rounds (medians below)\n`);
     const baseline = await measure('baseline', '', prepared, smtp.url, orders, rounds);

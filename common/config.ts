@@ -1,4 +1,7 @@
+import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
+import { ConfigError } from './config-error.js';
+import { isLoopbackHost, type DevelopmentSetting } from './environment.js';
 
 /** The four services. Each owns one PostgreSQL schema and one Temporal task queue. */
 export const SERVICES = ['product', 'inventory', 'order', 'notification'] as const;
@@ -12,9 +15,7 @@ export const SERVICE_SCHEMAS = {
   notification: 'notification',
 } as const satisfies Record<ServiceName, string>;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 const port = z.coerce.number().int().min(1).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
@@ -40,25 +41,84 @@ export const databaseEnv = z.object({
 });
 
 export const smtpEnv = z.object({
-  /** smtp:// or smtps:// URL; unset means write .eml files to MAIL_OUTBOX_DIR instead. */
+  /** smtp:// or smtps:// URL; unset means write .eml files to MAIL_OUTBOX_DIR instead (development only). */
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_OUTBOX_DIR: z.string().min(1).default('.data/outbox'),
-  MAIL_FROM: z.string().min(3).default('Orderflow <orders@orderflow.local>'),
+  MAIL_FROM: z.string().min(3).optional(),
 });
+export const DEVELOPMENT_MAIL_FROM = 'Orderflow <orders@orderflow.local>';
 
-export const authEnv = z.object({
-  JWT_SECRET: z
-    .string()
-    .min(32, 'must be at least 32 characters')
-    .default('orderflow-development-secret-change-me!'),
-  JWT_ISSUER: z.string().min(1).default('orderflow'),
-  JWT_AUDIENCE: z.string().min(1).default('orderflow-api'),
-});
+export function mailDevelopmentSettings(env: NodeJS.ProcessEnv): DevelopmentSetting[] {
+  return [
+    ...(env.SMTP_URL ? [] : [{ variable: 'SMTP_URL', problem: 'not set: mail goes to the .eml outbox (MAIL_OUTBOX_DIR), which reaches no customer' }]),
+    ...(env.MAIL_FROM ? [] : [{ variable: 'MAIL_FROM', problem: `not set: the development sender ${DEVELOPMENT_MAIL_FROM}` }]),
+  ];
+}
+
+const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+const csv = (value: string) => value.split(',').map((part) => part.trim()).filter(Boolean);
+
+export const authEnv = z
+  .object({
+    /** HS256 development tokens (`npm run token`); refused in production. */
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** An identity provider's JSON Web Key Set (Keycloak, Auth0, Cognito, any OIDC provider). */
+    JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    JWT_ALGORITHMS: z
+      .string()
+      .default('RS256,ES256')
+      .transform(csv)
+      .pipe(z.array(z.enum(JWT_ALGORITHMS)).min(1)),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    /** Seconds of clock skew allowed on exp and nbf. */
+    JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+    /** Where the roles are in the token: a claim name or a dotted path (Keycloak: realm_access.roles). */
+    JWT_ROLES_CLAIM: z.string().regex(/^[\w:/-]+(\.[\w:/-]+)*$/, 'a claim name or dotted path').default('roles'),
+    /** After an unknown `kid`, how long before the key set may be fetched again (rotation pick-up). */
+    JWT_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+    JWT_JWKS_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(600_000),
+  })
+  .refine((auth) => auth.JWT_SECRET !== undefined || auth.JWT_JWKS_URL !== undefined, {
+    path: ['JWT_JWKS_URL'],
+    message: 'set JWT_JWKS_URL (your identity provider) or, for development, JWT_SECRET (npm run up generates one)',
+  });
+export type AuthConfig = z.infer<typeof authEnv>;
+export const DEVELOPMENT_ISSUER = 'orderflow';
+export const DEVELOPMENT_AUDIENCE = 'orderflow-api';
+
+export function authDevelopmentSettings(auth: AuthConfig): DevelopmentSetting[] {
+  const settings: DevelopmentSetting[] = [];
+  if (auth.JWT_SECRET !== undefined) {
+    settings.push({ variable: 'JWT_SECRET', problem: 'HS256 shared-secret tokens are development tokens; verify your identity provider\'s tokens with JWT_JWKS_URL' });
+  }
+  if (auth.JWT_JWKS_URL === undefined) {
+    settings.push({ variable: 'JWT_JWKS_URL', problem: 'not set: production verifies tokens against the identity provider\'s key set' });
+  } else {
+    const url = new URL(auth.JWT_JWKS_URL);
+    if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) settings.push({ variable: 'JWT_JWKS_URL', problem: 'must be https (keys fetched in the clear can be forged)' });
+  }
+  if (auth.JWT_ISSUER === undefined) settings.push({ variable: 'JWT_ISSUER', problem: `not set: the development issuer "${DEVELOPMENT_ISSUER}"` });
+  if (auth.JWT_AUDIENCE === undefined) settings.push({ variable: 'JWT_AUDIENCE', problem: `not set: the development audience "${DEVELOPMENT_AUDIENCE}"` });
+  return settings;
+}
+
+const hostPort = z.string().regex(/^(\[[\da-fA-F:]+\]|[\w.-]+):\d{1,5}$/, 'host:port');
 
 export const apiEnv = z.object({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
   API_BODY_LIMIT_BYTES: positiveInt.default(64 * 1024),
+  /** Prometheus metrics are served on their own listener, loopback unless told otherwise. */
+  API_METRICS_ADDRESS: hostPort.default('127.0.0.1:9463'),
+});
+
+export const rateLimitEnv = z.object({
+  /** POST /orders per customer, and catalog writes per admin: requests per window. */
+  RATE_LIMIT_ORDERS: positiveInt.max(100_000).default(30),
+  RATE_LIMIT_ORDERS_WINDOW_SECONDS: positiveInt.max(86_400).default(60),
+  RATE_LIMIT_CATALOG_WRITES: positiveInt.max(100_000).default(120),
+  RATE_LIMIT_CATALOG_WRITES_WINDOW_SECONDS: positiveInt.max(86_400).default(60),
 });
 
 export const codecEnv = z.object({
@@ -66,16 +126,43 @@ export const codecEnv = z.object({
   CODEC_CORS_ORIGINS: z
     .string()
     .default('http://127.0.0.1:8233,http://localhost:8233')
-    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
-  /** Let the Web UI decode without a token. Only for a stack on loopback (npm run up sets it). */
-  CODEC_ALLOW_ANONYMOUS: z.stringbool().default(false),
+    .transform(csv),
+  /**
+   * Development only, and only on a loopback-bound API: a random path segment under which the
+   * local Web UI may use the codec without a token (`/codec/<secret>/decode`). `npm run up` sets it.
+   */
+  CODEC_LOCAL_PATH: z.string().regex(/^[\w-]{16,128}$/, '16-128 URL-safe characters').optional(),
 });
+
+export function codecDevelopmentSettings(codec: z.infer<typeof codecEnv>, apiHost: string): DevelopmentSetting[] {
+  return codec.CODEC_LOCAL_PATH === undefined ? [] : [{ variable: 'CODEC_LOCAL_PATH', problem: `an unauthenticated codec path for the local Web UI${isLoopbackHost(apiHost) ? '' : ', and API_HOST is not loopback'}` }];
+}
 
 export const workflowEnv = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().min(1).default('dist/workflow-bundle.js'),
   /** How long a confirmed order stays cancellable, as a Temporal duration string ("30m", "2 days"). */
-  ORDER_CANCELLATION_WINDOW: z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/).default('30m'),
+  ORDER_CANCELLATION_WINDOW: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/)
+    .default('30m')
+    .transform((value) => value as Duration),
 });
+
+/**
+ * Parses several groups of settings at once, so that every problem in any of them is reported
+ * together: `parseConfig({ api: apiEnv, auth: authEnv })`.
+ */
+export function parseConfig<T extends Record<string, z.ZodType>>(schemas: T, env: NodeJS.ProcessEnv = process.env): { [K in keyof T]: z.infer<T[K]> } {
+  const problems: string[] = [];
+  const parsed: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(schemas)) {
+    const result = schema.safeParse(env);
+    if (result.success) parsed[name] = result.data;
+    else problems.push(...result.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`));
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  return parsed as { [K in keyof T]: z.infer<T[K]> };
+}
 
 /**
  * Parses the environment once, at start-up. Every problem is reported together, by variable
@@ -88,12 +175,16 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv 
   throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
 }
 
-const roleName = (service: ServiceName, access: 'owner' | 'reader') =>
-  access === 'owner' ? `orderflow_${service}` : `orderflow_${service}_reader`;
+/**
+ * Who owns a schema: each service, and the API for the state its replicas share (rate limits).
+ * The API reads the services' schemas only through their reader roles.
+ */
+export type SchemaOwner = ServiceName | 'api';
+export const SCHEMAS: Record<SchemaOwner, string> = { ...SERVICE_SCHEMAS, api: 'api' };
 
-/** The PostgreSQL role a service (owner) or the API (reader) uses for one service's schema. */
-export function databaseRole(service: ServiceName, access: 'owner' | 'reader'): string {
-  return roleName(service, access);
+/** The PostgreSQL role a schema's owner, or a reader of it, uses. */
+export function databaseRole(owner: SchemaOwner, access: 'owner' | 'reader'): string {
+  return access === 'owner' ? `orderflow_${owner}` : `orderflow_${owner}_reader`;
 }
 
 /**
@@ -101,7 +192,7 @@ export function databaseRole(service: ServiceName, access: 'owner' | 'reader'): 
  * `<SERVICE>_READER_DATABASE_URL`) when set, else DATABASE_URL with that role as user.
  */
 export function serviceDatabaseUrl(
-  service: ServiceName,
+  service: SchemaOwner,
   access: 'owner' | 'reader',
   databaseUrl: string,
   env: NodeJS.ProcessEnv = process.env,

@@ -13,7 +13,8 @@ export interface DatabaseOptions {
   applicationName?: string;
 }
 
-export function createDatabase<DB>({ url, schema, poolMax = 10, applicationName }: DatabaseOptions): Kysely<DB> {
+/** A pg pool that survives broken connections (see below). */
+export function createPool({ url, poolMax = 10, applicationName }: Omit<DatabaseOptions, 'schema'>): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolMax,
@@ -27,5 +28,9 @@ export function createDatabase<DB>({ url, schema, poolMax = 10, applicationName 
   // pool replaces the broken client on the next checkout.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }).withSchema(schema);
+  return pool;
+}
+
+export function createDatabase<DB>({ schema, ...options }: DatabaseOptions): Kysely<DB> {
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(options) }) }).withSchema(schema);
 }

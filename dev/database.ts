@@ -4,16 +4,22 @@ import { inventoryMigrations } from '../activities/inventory/migrations/index.js
 import { notificationMigrations } from '../activities/notification/migrations/index.js';
 import { orderMigrations } from '../activities/order/migrations/index.js';
 import { productMigrations } from '../activities/product/migrations/index.js';
-import { databaseRole, SERVICE_SCHEMAS, SERVICES, serviceDatabaseUrl, type ServiceName } from '../common/config.js';
+import { apiMigrations } from '../api/migrations/index.js';
+import { databaseRole, SCHEMAS, SERVICES, serviceDatabaseUrl, type SchemaOwner } from '../common/config.js';
 import { createDatabase } from '../common/database.js';
 import { migrateSchema } from '../common/migrations.js';
 
-export const MIGRATIONS: Record<ServiceName, Record<string, Migration>> = {
+export const MIGRATIONS: Record<SchemaOwner, Record<string, Migration>> = {
   product: productMigrations,
   inventory: inventoryMigrations,
   order: orderMigrations,
   notification: notificationMigrations,
+  api: apiMigrations,
 };
+
+const OWNERS = [...SERVICES, 'api'] as const satisfies readonly SchemaOwner[];
+/** Only the services' schemas are read by others (the API's reads); the API's own is private. */
+const accessesOf = (owner: SchemaOwner) => (owner === 'api' ? (['owner'] as const) : (['owner', 'reader'] as const));
 
 const adminDb = (url: string) => new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
 
@@ -49,10 +55,10 @@ export async function setupDatabase({ adminUrl, databaseUrl, env = process.env }
   try {
     const exists = await sql`SELECT 1 FROM pg_database WHERE datname = ${name}`.execute(cluster);
     if (exists.rows.length === 0) await sql`CREATE DATABASE ${ident(name)}`.execute(cluster);
-    for (const service of SERVICES) {
-      for (const access of ['owner', 'reader'] as const) {
-        const password = new URL(serviceDatabaseUrl(service, access, databaseUrl, env)).password || undefined;
-        await ensureRole(cluster, databaseRole(service, access), password && decodeURIComponent(password));
+    for (const owner of OWNERS) {
+      for (const access of accessesOf(owner)) {
+        const password = new URL(serviceDatabaseUrl(owner, access, databaseUrl, env)).password || undefined;
+        await ensureRole(cluster, databaseRole(owner, access), password && decodeURIComponent(password));
       }
     }
   } finally {
@@ -65,13 +71,15 @@ export async function setupDatabase({ adminUrl, databaseUrl, env = process.env }
   try {
     await sql`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`.execute(target);
     await sql`REVOKE ALL ON SCHEMA public FROM PUBLIC`.execute(target);
-    for (const service of SERVICES) {
-      const schema = SERVICE_SCHEMAS[service];
-      const owner = databaseRole(service, 'owner');
-      const reader = databaseRole(service, 'reader');
-      await sql`GRANT CONNECT ON DATABASE ${ident(name)} TO ${ident(owner)}, ${ident(reader)}`.execute(target);
+    for (const schemaOwner of OWNERS) {
+      const schema = SCHEMAS[schemaOwner];
+      const owner = databaseRole(schemaOwner, 'owner');
+      await sql`GRANT CONNECT ON DATABASE ${ident(name)} TO ${ident(owner)}`.execute(target);
       await sql`CREATE SCHEMA IF NOT EXISTS ${ident(schema)} AUTHORIZATION ${ident(owner)}`.execute(target);
       await sql`REVOKE ALL ON SCHEMA ${ident(schema)} FROM PUBLIC`.execute(target);
+      if (schemaOwner === 'api') continue;
+      const reader = databaseRole(schemaOwner, 'reader');
+      await sql`GRANT CONNECT ON DATABASE ${ident(name)} TO ${ident(reader)}`.execute(target);
       await sql`GRANT USAGE ON SCHEMA ${ident(schema)} TO ${ident(reader)}`.execute(target);
       await sql`ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(owner)} IN SCHEMA ${ident(schema)} GRANT SELECT ON TABLES TO ${ident(reader)}`.execute(target);
       await sql`GRANT SELECT ON ALL TABLES IN SCHEMA ${ident(schema)} TO ${ident(reader)}`.execute(target);
@@ -80,10 +88,10 @@ export async function setupDatabase({ adminUrl, databaseUrl, env = process.env }
     await target.destroy();
   }
 
-  for (const service of SERVICES) {
-    const db = createDatabase({ url: serviceDatabaseUrl(service, 'owner', databaseUrl, env), schema: SERVICE_SCHEMAS[service], poolMax: 1 });
+  for (const owner of OWNERS) {
+    const db = createDatabase({ url: serviceDatabaseUrl(owner, 'owner', databaseUrl, env), schema: SCHEMAS[owner], poolMax: 1 });
     try {
-      await migrateSchema(db, SERVICE_SCHEMAS[service], MIGRATIONS[service]);
+      await migrateSchema(db, SCHEMAS[owner], MIGRATIONS[owner]);
     } finally {
       await db.destroy();
     }

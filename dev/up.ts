@@ -2,11 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { apiEnv, databaseEnv, parseEnv, temporalEnv, workflowEnv } from '../common/config.js';
+import { apiEnv, ConfigError, databaseEnv, parseEnv, temporalEnv, workflowEnv } from '../common/config.js';
+import { isLoopbackHost, parseMode } from '../common/environment.js';
 import { runMain } from '../common/main.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 import { setupDatabase } from './database.js';
 import { prefixedPrinter, type ManagedProcess } from './processes.js';
+import { withDevSecrets } from './secrets.js';
 import { seedCatalog } from './seed.js';
 import { parseReplicas, ROOT, startApp, waitForHttp } from './stack.js';
 import { ensureTemporalBinary } from './temporal-binary.js';
@@ -36,14 +38,23 @@ runMain(async () => {
   const say = prefixedPrinter('up');
   const started = Date.now();
 
+  if (parseMode() === 'production') {
+    throw new ConfigError('ORDERFLOW_ENV=production: npm run up is the development stack (generated secrets, open local codec); deploy the API and workers on their own');
+  }
+  if (!isLoopbackHost(api.API_HOST)) {
+    throw new ConfigError(`API_HOST=${api.API_HOST}: npm run up serves the development stack on loopback only`);
+  }
   await mkdir(up.DATA_DIR, { recursive: true });
+  // Secrets generated for this install on first run (.data/dev-secrets.json) and reused after.
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...withDevSecrets(process.env, up.DATA_DIR),
+    ORDERFLOW_ENV: 'development',
     MAIL_OUTBOX_DIR: process.env.MAIL_OUTBOX_DIR ?? path.join(up.DATA_DIR, 'outbox'),
     WORKFLOW_BUNDLE_PATH: path.resolve(ROOT, workflow.WORKFLOW_BUNDLE_PATH),
-    // The local Web UI has no login to pass a token with; everything here is on loopback.
-    CODEC_ALLOW_ANONYMOUS: process.env.CODEC_ALLOW_ANONYMOUS ?? 'true',
   };
+  // The local Web UI has no login to pass a token with: it decodes through a random path that
+  // only this loopback API knows.
+  const codecEndpoint = `http://${api.API_HOST}:${api.API_PORT}/codec/${env.CODEC_LOCAL_PATH}`;
 
   const binary = flags['external-temporal'] ? undefined : await ensureTemporalBinary(say);
   say(`database ${database.DATABASE_URL}: creating schemas and roles, migrating`);
@@ -80,7 +91,7 @@ runMain(async () => {
         port: Number(port ?? 7233),
         uiPort: up.TEMPORAL_UI_PORT,
         namespace: temporal.TEMPORAL_NAMESPACE,
-        codecEndpoint: `http://${api.API_HOST}:${api.API_PORT}/codec`,
+        codecEndpoint,
       }),
     );
   }
@@ -102,13 +113,14 @@ runMain(async () => {
     `Orderflow is up (${((Date.now() - started) / 1000).toFixed(1)} s). Ctrl-C stops everything.`,
     `  API           ${apiUrl}`,
     `  API docs      ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
-    `  Temporal UI   http://${host ?? '127.0.0.1'}:${up.TEMPORAL_UI_PORT}   (payloads encrypted; decrypted for the UI by ${apiUrl}/codec)`,
+    `  Temporal UI   http://${host ?? '127.0.0.1'}:${up.TEMPORAL_UI_PORT}   (payloads encrypted; decrypted for this UI by ${codecEndpoint})`,
     `  Temporal gRPC ${temporal.TEMPORAL_ADDRESS} (namespace ${temporal.TEMPORAL_NAMESPACE})`,
     `  PostgreSQL    ${database.DATABASE_URL}`,
     `  Email         ${process.env.SMTP_URL ?? `${env.MAIL_OUTBOX_DIR} (.eml files)`}`,
     `  Workers       ${Object.entries(replicas).map(([service, n]) => `${service}×${n}`).join(', ')}`,
-    `  Metrics       ${apiUrl}/metrics; workers (Temporal SDK) on 127.0.0.1:${up.WORKER_METRICS_BASE_PORT}..${up.WORKER_METRICS_BASE_PORT + app.workers.size - 1}/metrics`,
+    `  Metrics       http://${api.API_METRICS_ADDRESS}/metrics (API); workers (Temporal SDK) on 127.0.0.1:${up.WORKER_METRICS_BASE_PORT}..${up.WORKER_METRICS_BASE_PORT + app.workers.size - 1}/metrics`,
     `  Dev token     npm run -s token -- --sub alice --email alice@example.com --roles customer`,
+    `  Dev secrets   ${path.join(up.DATA_DIR, 'dev-secrets.json')} (generated for this install; refused in production mode)`,
     '',
   ];
   for (const line of lines) say(line);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { dropDatabase, setupDatabase } from '../dev/database.js';
 import { findTemporalBinary } from '../dev/temporal-binary.js';
+import { generateDevSecrets, type DevSecrets } from '../dev/secrets.js';
 import { ROOT } from '../dev/stack.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 
@@ -12,6 +13,8 @@ declare module 'vitest' {
     adminUrl: string;
     temporalBinary: string;
     workflowBundlePath: string;
+    /** Secrets generated for this run: nothing secret is committed, not even for tests. */
+    secrets: DevSecrets;
   }
 }
 
@@ -31,6 +34,7 @@ export default async function setup(project: TestProject) {
   project.provide('adminUrl', adminUrl);
   project.provide('temporalBinary', temporalBinary);
   project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('secrets', generateDevSecrets());
 
   return async () => {
     await dropDatabase(adminUrl, databaseUrl);

@@ -2,16 +2,22 @@ import os from 'node:os';
 import { ApplicationFailure, type DataConverter, type Next } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type WorkerOptions } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
-import { databaseEnv, logEnv, parseEnv, SERVICE_SCHEMAS, serviceDatabaseUrl, temporalEnv, workerEnv, workflowEnv, type ServiceName } from '../common/config.js';
+import { databaseEnv, logEnv, parseConfig, SERVICE_SCHEMAS, serviceDatabaseUrl, temporalEnv, workerEnv, workflowEnv, type ServiceName } from '../common/config.js';
 import { createDatabase } from '../common/database.js';
+import { dataErrorCode } from '../common/database-errors.js';
 import { DomainError } from '../common/domain-error.js';
+import { FAILURE } from '../common/failures.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { runMain } from '../common/main.js';
 import { TASK_QUEUES } from '../common/task-queues.js';
 import { temporalLogger } from '../common/temporal-logger.js';
-import { createDataConverter, createEncryptionCodec, isDevelopmentPayloadKey, payloadEnv } from '../common/payload-codec.js';
+import { checkEnvironment, type DevelopmentSetting } from '../common/environment.js';
+import { createDataConverter, createEncryptionCodec, payloadDevelopmentSettings, payloadEnv } from '../common/payload-codec.js';
 
-/** Business outcomes thrown by repositories become non-retryable failures of the same type. */
+/**
+ * Business outcomes thrown by repositories become non-retryable failures of the same type; so
+ * does data that PostgreSQL refuses, which no retry could ever store (INVALID_DATA).
+ */
 class DomainErrorToFailure implements ActivityInboundCallsInterceptor {
   async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>) {
     try {
@@ -19,6 +25,10 @@ class DomainErrorToFailure implements ActivityInboundCallsInterceptor {
     } catch (error) {
       if (error instanceof DomainError) {
         throw ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: true, details: error.details ? [error.details] : [] });
+      }
+      const sqlState = dataErrorCode(error);
+      if (sqlState !== undefined) {
+        throw ApplicationFailure.create({ message: `PostgreSQL refused the data (SQLSTATE ${sqlState})`, type: FAILURE.invalidData, nonRetryable: true, cause: error as Error });
       }
       throw error;
     }
@@ -71,18 +81,20 @@ export interface ServiceSetup {
  * to the service's own schema with its own role, run until SIGINT/SIGTERM (the SDK's runtime
  * drains in-flight tasks), then close connections.
  */
-export function runServiceWorker<DB>(service: ServiceName, setup: (ctx: ServiceContext<DB>) => ServiceSetup): void {
+export function runServiceWorker<DB>(
+  service: ServiceName,
+  setup: (ctx: ServiceContext<DB>) => ServiceSetup,
+  /** This service's own development settings (beyond the payload key), refused in production mode. */
+  developmentSettings: (env: NodeJS.ProcessEnv) => DevelopmentSetting[] = () => [],
+): void {
   runMain(async () => {
     const env = process.env;
-    const { LOG_LEVEL } = parseEnv(logEnv, env);
-    const temporal = parseEnv(temporalEnv, env);
-    const database = parseEnv(databaseEnv, env);
-    const { WORKFLOW_BUNDLE_PATH } = parseEnv(workflowEnv, env);
-    const log = createLogger(`worker:${service}`, LOG_LEVEL);
-
-    const { WORKER_METRICS_ADDRESS } = parseEnv(workerEnv, env);
-    const payloads = parseEnv(payloadEnv, env);
-    if (isDevelopmentPayloadKey(payloads)) log.warn('PAYLOAD_ENCRYPTION_KEY is the development key: set your own outside development');
+    const config = parseConfig({ log: logEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, worker: workerEnv, payloads: payloadEnv }, env);
+    const { temporal, database, payloads } = config;
+    const { WORKFLOW_BUNDLE_PATH } = config.workflow;
+    const { WORKER_METRICS_ADDRESS } = config.worker;
+    checkEnvironment(env, [...payloadDevelopmentSettings(env), ...developmentSettings(env)]);
+    const log = createLogger(`worker:${service}`, config.log.LOG_LEVEL);
     Runtime.install({
       logger: temporalLogger(log.child({ sdk: true })),
       shutdownSignals: ['SIGINT', 'SIGTERM'],

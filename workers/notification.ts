@@ -1,15 +1,20 @@
 import { createNotificationActivities } from '../activities/notification/activities.js';
 import { createMailer, mailDomain } from '../activities/notification/mailer.js';
 import type { NotificationDatabase } from '../activities/notification/schema.js';
-import { parseEnv, smtpEnv } from '../common/config.js';
+import { DEVELOPMENT_MAIL_FROM, mailDevelopmentSettings, parseEnv, smtpEnv } from '../common/config.js';
 import { runServiceWorker } from './bootstrap.js';
 
-runServiceWorker<NotificationDatabase>('notification', ({ db, log, env }) => {
-  const smtp = parseEnv(smtpEnv, env);
-  const mailer = createMailer({ smtpUrl: smtp.SMTP_URL, outboxDir: smtp.MAIL_OUTBOX_DIR, from: smtp.MAIL_FROM });
-  log.info({ transport: smtp.SMTP_URL ? 'smtp' : `outbox ${smtp.MAIL_OUTBOX_DIR}` }, 'mail transport');
-  return {
-    activities: createNotificationActivities({ db, log, mailer, messageIdDomain: mailDomain(smtp.MAIL_FROM) }),
-    dispose: () => mailer.close(),
-  };
-});
+runServiceWorker<NotificationDatabase>(
+  'notification',
+  ({ db, log, env }) => {
+    const smtp = parseEnv(smtpEnv, env);
+    const from = smtp.MAIL_FROM ?? DEVELOPMENT_MAIL_FROM;
+    const mailer = createMailer({ smtpUrl: smtp.SMTP_URL, outboxDir: smtp.MAIL_OUTBOX_DIR, from });
+    log.info({ transport: smtp.SMTP_URL ? 'smtp' : `outbox ${smtp.MAIL_OUTBOX_DIR}` }, 'mail transport');
+    return {
+      activities: createNotificationActivities({ db, log, mailer, messageIdDomain: mailDomain(from) }),
+      dispose: () => mailer.close(),
+    };
+  },
+  mailDevelopmentSettings,
+);

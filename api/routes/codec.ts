@@ -1,9 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { JSONToPayload, payloadToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { cors } from 'hono/cors';
-import { createMiddleware } from 'hono/factory';
 import { requireRole } from '../auth.js';
-import type { ApiDeps, ApiEnv } from '../context.js';
+import type { ApiDeps } from '../context.js';
 import { validationFailed } from '../errors.js';
 import { createRouter } from '../router.js';
 import { bearerAuth, errorResponse, jsonContent } from '../schemas.js';
@@ -13,17 +12,21 @@ const PayloadsSchema = z
   .object({
     payloads: z
       .array(z.object({ metadata: z.record(z.string(), base64).nullish(), data: base64.nullish() }))
-      .max(1_000),
+      .max(1_000)
+      // The Temporal CLI sends `{}` for an empty list.
+      .default([]),
   })
   .openapi('CodecPayloads');
 
-const codecRoute = (operation: 'encode' | 'decode') =>
+const codecRoute = (operation: 'encode' | 'decode', { path, hide }: { path: string; hide: boolean }) =>
   createRoute({
     method: 'post',
-    path: `/${operation}`,
+    path,
+    hide,
     tags: ['operations'],
     summary: `Temporal remote codec: ${operation} payloads (for the Web UI and the CLI)`,
     security: bearerAuth,
+    middleware: hide ? [] : ([requireRole('operator', 'admin')] as const),
     request: { body: { required: true, content: { 'application/json': { schema: PayloadsSchema } } } },
     responses: {
       200: jsonContent(PayloadsSchema, `The payloads, ${operation}d`),
@@ -35,23 +38,29 @@ const codecRoute = (operation: 'encode' | 'decode') =>
 
 /**
  * The remote codec protocol (https://docs.temporal.io/production-deployment/data-encryption):
- * operators see decrypted payloads in the Web UI; nobody else can ask the API to decrypt.
+ * operators and admins see decrypted payloads in the Web UI or the Temporal CLI; nobody else can
+ * ask the API to decrypt (or to encrypt). On a loopback development stack the local Web UI,
+ * which has no login, uses the same endpoints under a random path (CODEC_LOCAL_PATH) instead.
  */
-export function codecRoutes({ codec: { codec, corsOrigins, allowAnonymous } }: ApiDeps) {
-  const staffOnly = allowAnonymous ? createMiddleware<ApiEnv>((_, next) => next()) : requireRole('operator', 'admin');
+export function codecRoutes({ codec: { codec, corsOrigins, localPath } }: ApiDeps) {
   const router = createRouter();
   router.use('*', cors({ origin: corsOrigins, allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization', 'X-Namespace'], credentials: true, maxAge: 600 }));
-  router.use('*', staffOnly);
-  return router
-    .openapi(codecRoute('encode'), async (c) => {
-      const { payloads } = c.req.valid('json');
-      return c.json({ payloads: (await codec.encode(payloads.map(JSONToPayload))).map(payloadToJSON) }, 200);
-    })
-    .openapi(codecRoute('decode'), async (c) => {
-      const { payloads } = c.req.valid('json');
-      const decoded = await codec.decode(payloads.map(JSONToPayload)).catch((error: unknown) => {
-        throw validationFailed('Payloads could not be decrypted', [{ message: error instanceof Error ? error.message : String(error) }]);
+  const prefixes = [{ prefix: '', hide: false }, ...(localPath ? [{ prefix: `/${localPath}`, hide: true }] : [])];
+  for (const { prefix, hide } of prefixes) {
+    router
+      .openapi(codecRoute('encode', { path: `${prefix}/encode`, hide }), async (c) => {
+        const { payloads } = c.req.valid('json');
+        return c.json({ payloads: (await codec.encode(payloads.map(JSONToPayload))).map(payloadToJSON) }, 200);
+      })
+      .openapi(codecRoute('decode', { path: `${prefix}/decode`, hide }), async (c) => {
+        const { payloads } = c.req.valid('json');
+        const decoded = await codec.decode(payloads.map(JSONToPayload)).catch((error: unknown) => {
+          // Which key is missing, or why, is for the operator's log, not for the caller.
+          c.get('log').warn({ err: error }, 'payloads could not be decrypted');
+          throw validationFailed('Payloads could not be decrypted');
+        });
+        return c.json({ payloads: decoded.map(payloadToJSON) }, 200);
       });
-      return c.json({ payloads: decoded.map(payloadToJSON) }, 200);
-    });
+  }
+  return router;
 }

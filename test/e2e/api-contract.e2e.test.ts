@@ -393,8 +393,9 @@ describe('cancellation', () => {
 });
 
 describe('metrics', () => {
-  it('serves Prometheus text with traffic by route pattern, never by order ID', async () => {
-    const response = await fetch(`${stack.apiUrl}/metrics`);
+  it('serves Prometheus text on its own listener, with traffic by route pattern, never by order ID', async () => {
+    expectError(await stack.request('GET', '/metrics'), 404, 'NOT_FOUND');
+    const response = await fetch(stack.metricsUrl);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
@@ -446,5 +447,24 @@ describe('codec (for the Temporal Web UI)', () => {
     expect(ui.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8233');
     expect(ui.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-namespace');
     expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('serves the local Web UI, which has no login, under the install\'s secret path only', async () => {
+    const sku = await newProduct();
+    const { orderId } = (await placeAndWait(alice, [{ sku, quantity: 1 }])).body;
+    const encrypted = await encryptedInputOf(orderId);
+    const local = `/codec/${stack.prepared.secrets.CODEC_LOCAL_PATH}/decode`;
+    const decoded = await stack.request('POST', local, { body: { payloads: [encrypted] } });
+    expect(decoded.status).toBe(200);
+    expect(JSON.parse(Buffer.from(decoded.body.payloads[0].data, 'base64').toString())).toMatchObject({ orderId });
+    expect(decoded.headers.get('cache-control')).toBe('no-store');
+    expectError(await stack.request('POST', '/codec/not-the-secret-path-at-all/decode', { body: { payloads: [encrypted] } }), 404, 'NOT_FOUND');
+    const spec = await stack.request('GET', '/openapi.json');
+    expect(JSON.stringify(spec.body)).not.toContain(stack.prepared.secrets.CODEC_LOCAL_PATH);
+  });
+
+  it("accepts the Temporal CLI's empty payload list", async () => {
+    const empty = await stack.request('POST', '/codec/decode', { token: operator, body: {} });
+    expect(empty).toMatchObject({ status: 200, body: { payloads: [] } });
   });
 });

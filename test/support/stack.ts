@@ -4,26 +4,28 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
-import { authEnv } from '../../common/config.js';
-import { mintToken, type Role } from '../../common/tokens.js';
-import type { ManagedProcess } from '../../dev/processes.js';
+import type { Role } from '../../common/tokens.js';
+import type { DevSecrets } from '../../dev/secrets.js';
+import { startTsProcess, type ManagedProcess } from '../../dev/processes.js';
 import { parseReplicas, ROOT, startApp, startWorker, waitForHttp, type AppProcesses } from '../../dev/stack.js';
 import { startTemporalDevServer } from '../../dev/temporal-server.js';
 import type { ServiceName } from '../../common/config.js';
 import { freePort } from './ports.js';
-import { testDataConverter } from './temporal.js';
+import { dataConverterFor, tokenFor } from './secrets.js';
 
 /** What the run prepared: under vitest it comes from the global setup (inject), elsewhere (benchmarks) it is given. */
 export interface Prepared {
   databaseUrl: string;
   temporalBinary: string;
   workflowBundlePath: string;
+  secrets: DevSecrets;
 }
 
 const fromGlobalSetup = (): Prepared => ({
   databaseUrl: inject('databaseUrl'),
   temporalBinary: inject('temporalBinary'),
   workflowBundlePath: inject('workflowBundlePath'),
+  secrets: inject('secrets'),
 });
 
 export interface TestStackOptions {
@@ -42,22 +44,26 @@ export interface TestStackOptions {
  */
 export class TestStack {
   readonly apiUrl: string;
+  /** The API's Prometheus listener (its own port, as in production). */
+  readonly metricsUrl: string;
   readonly temporalAddress: string;
   server!: ManagedProcess;
   app!: AppProcesses;
   client!: Client;
   private connection!: Connection;
   private readonly logFile: WriteStream;
+  private readonly extraApis: ManagedProcess[] = [];
   private readonly env: NodeJS.ProcessEnv;
-  private readonly prepared: Prepared;
+  readonly prepared: Prepared;
 
   private constructor(
     private readonly options: TestStackOptions,
-    private readonly ports: { temporal: number; api: number },
+    private readonly ports: { temporal: number; api: number; metrics: number },
     private readonly dataDir: string,
   ) {
     this.prepared = options.prepared ?? fromGlobalSetup();
     this.apiUrl = `http://127.0.0.1:${ports.api}`;
+    this.metricsUrl = `http://127.0.0.1:${ports.metrics}/metrics`;
     this.temporalAddress = `127.0.0.1:${ports.temporal}`;
     const logDir = path.join(ROOT, '.data', 'test', 'logs');
     mkdirSync(logDir, { recursive: true });
@@ -70,17 +76,20 @@ export class TestStack {
       SMTP_URL: options.smtpUrl,
       API_PORT: String(ports.api),
       WORKFLOW_BUNDLE_PATH: this.prepared.workflowBundlePath,
+      ...this.prepared.secrets,
+      ORDERFLOW_ENV: 'development',
+      API_METRICS_ADDRESS: `127.0.0.1:${ports.metrics}`,
       ...options.env,
     };
   }
 
   static async start(options: TestStackOptions): Promise<TestStack> {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'orderflow-e2e-'));
-    const stack = new TestStack(options, { temporal: await freePort(), api: await freePort() }, dataDir);
+    const stack = new TestStack(options, { temporal: await freePort(), api: await freePort(), metrics: await freePort() }, dataDir);
     try {
       await stack.startServer();
       stack.connection = await Connection.connect({ address: stack.temporalAddress });
-      stack.client = new Client({ connection: stack.connection, dataConverter: testDataConverter });
+      stack.client = new Client({ connection: stack.connection, dataConverter: dataConverterFor(stack.prepared.secrets) });
       stack.app = startApp({ env: stack.env, replicas: parseReplicas(options.replicas), output: (name) => stack.output(name) });
       await waitForHttp(`${stack.apiUrl}/readyz`, 90_000, stack.app.api.exited);
     } catch (error) {
@@ -109,21 +118,46 @@ export class TestStack {
     return worker;
   }
 
+  /** Starts one more API process against the same database and Temporal; resolves to its URL once ready. */
+  async startApiReplica(): Promise<string> {
+    const port = await freePort();
+    const name = `api-${this.extraApis.length + 2}`;
+    const api = startTsProcess({
+      name,
+      entry: path.join(ROOT, 'api', 'server.ts'),
+      env: { ...this.env, API_PORT: String(port), API_METRICS_ADDRESS: `127.0.0.1:${await freePort()}` },
+      cwd: ROOT,
+      onLine: this.output(name),
+    });
+    this.extraApis.push(api);
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/readyz`, 90_000, api.exited);
+    return url;
+  }
+
+  /** The dev server's SQLite file (with its -wal beside it): what Temporal keeps on disk. */
+  get temporalDbFile(): string {
+    return path.join(this.dataDir, 'temporal.db');
+  }
+
   worker(name: string): ManagedProcess {
     const worker = this.app.workers.get(name);
     if (!worker) throw new Error(`no worker ${name}`);
     return worker;
   }
 
-  async token(sub: string, roles: Role[] = ['customer'], email = `${sub}@example.test`): Promise<string> {
-    const auth = authEnv.parse({});
-    return mintToken({ sub, email, roles }, { secret: auth.JWT_SECRET, issuer: auth.JWT_ISSUER, audience: auth.JWT_AUDIENCE });
+  token(sub: string, roles: Role[] = ['customer'], email = `${sub}@example.test`): Promise<string> {
+    return tokenFor(this.prepared.secrets, sub, roles, email);
   }
 
   /** Calls the API with a bearer token; returns status, headers and the parsed body. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on response shapes
-  async request<T = any>(method: string, pathname: string, { token, body, headers }: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-    const response = await fetch(`${this.apiUrl}${pathname}`, {
+  async request<T = any>(
+    method: string,
+    pathname: string,
+    { token, body, headers, baseUrl = this.apiUrl }: { token?: string; body?: unknown; headers?: Record<string, string>; baseUrl?: string } = {},
+  ) {
+    const response = await fetch(`${baseUrl}${pathname}`, {
       method,
       headers: {
         ...(token && { authorization: `Bearer ${token}` }),
@@ -137,7 +171,7 @@ export class TestStack {
   }
 
   async stop(): Promise<void> {
-    await Promise.all((this.app?.all() ?? []).map((p) => p.stop(5_000)));
+    await Promise.all([...(this.app?.all() ?? []), ...this.extraApis].map((p) => p.stop(5_000)));
     await this.connection?.close();
     await this.server?.stop(5_000);
     await new Promise<void>((resolve) => this.logFile.end(() => resolve()));

@@ -6,17 +6,17 @@ import { createNotificationActivities } from '../../activities/notification/acti
 import { createMailer } from '../../activities/notification/mailer.js';
 import { createOrderActivities } from '../../activities/order/activities.js';
 import { createProductActivities } from '../../activities/product/activities.js';
-import { createDataConverter, createEncryptionCodec, payloadEnv } from '../../common/payload-codec.js';
 import { createServiceWorker } from '../../workers/bootstrap.js';
 import { CUSTOMER_ID, ORDER_STATUS } from '../../workflows/search-attributes.js';
 import { silentLog } from './activity.js';
+import { dataConverterFor } from './secrets.js';
 import { serviceDatabases } from './databases.js';
 import { SmtpSink } from './smtp-sink.js';
 
 let runtimeInstalled = false;
 
-/** The app's payload encryption with its development key, as the processes under test use it. */
-export const testDataConverter = createDataConverter(createEncryptionCodec(payloadEnv.parse({})));
+/** The app's payload encryption with this run's key, as the processes under test use it. */
+export const testDataConverter = dataConverterFor(inject('secrets'));
 
 /** A real Temporal dev server from the local binary (never the SDK's download), with our search attributes. */
 export async function startTestEnvironment(): Promise<TestWorkflowEnvironment> {

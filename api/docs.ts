@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Scalar } from '@scalar/hono-api-reference';
+import type { Context } from 'hono';
+import type { ApiEnv } from './context.js';
+
+// The API reference's browser bundle, served from the installed package: /docs works offline.
+const SCALAR_BUNDLE = path.join(path.dirname(fileURLToPath(import.meta.resolve('@scalar/api-reference'))), 'browser', 'standalone.js');
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+const inlineScripts = (html: string) => [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((match) => match[1] ?? '');
+
+/**
+ * The page allows exactly what it needs: its own bundle and the one inline script that starts it
+ * (by hash), styles (the reference injects its own at run time), and requests to this API only.
+ * Nothing leaves the machine, and the page cannot be framed.
+ */
+function contentSecurityPolicy(html: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'self' ${inlineScripts(html).map(sha256).join(' ')}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** GET /docs (the interactive reference of /openapi.json) and the bundle it loads. */
+export function docsHandlers() {
+  const render = Scalar<ApiEnv>({ url: '/openapi.json', pageTitle: 'Orderflow API', cdn: '/docs/scalar.js', withDefaultFonts: false, hideClientButton: true });
+  let page: { html: string; csp: string } | undefined;
+  let bundle: Promise<string> | undefined;
+  return {
+    async page(c: Context<ApiEnv>) {
+      if (!page) {
+        const html = await ((await render(c, async () => {})) as Response).text();
+        page = { html, csp: contentSecurityPolicy(html) };
+      }
+      c.header('Content-Security-Policy', page.csp);
+      return c.html(page.html);
+    },
+    async bundle(c: Context<ApiEnv>) {
+      bundle ??= readFile(SCALAR_BUNDLE, 'utf8');
+      c.header('Cache-Control', 'public, max-age=86400');
+      return c.body(await bundle, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+    },
+  };
+}
