@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { OrderView, PlaceOrderInput } from '../activities/order/types.js';
-import { TASK_QUEUES } from '../common/task-queues.js';
-import { cancelOrder, getOrderState, type OrderState } from '../workflows/definitions.js';
+import type { OrderView } from '../activities/order/types.js';
+import { cancelOrder, getOrderState, orderWorkflowId, PLACE_ORDER, type OrderState, type PlaceOrderInput } from '../workflows/place-order.contract.js';
 import { FAILURE } from '../common/failures.js';
+import { orderDetails } from '../workflows/order-details.js';
 import type { PlaceOrder } from '../workflows/place-order.js';
 import { CUSTOMER_ID, ORDER_STATUS } from '../workflows/search-attributes.js';
 import { GRPC, hasGrpcStatus } from './errors.js';
 import { idempotencyDigest, startOnce } from './idempotency.js';
-
-export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
 
 /**
  * The order ID for a request: a fresh UUID, or with an Idempotency-Key a UUID derived from
@@ -33,7 +31,7 @@ const START_DEADLINE_MS = 5_000;
 /** Starts PlaceOrder once per order ID; a different body under the same Idempotency-Key is a 409. */
 export async function placeOrder(client: Client, input: PlaceOrderInput, request: { body: unknown; keyed: boolean }): Promise<WorkflowHandle<typeof PlaceOrder>> {
   const options = {
-    taskQueue: TASK_QUEUES.order,
+    taskQueue: PLACE_ORDER.taskQueue,
     workflowId: orderWorkflowId(input.orderId),
     args: [input] as [PlaceOrderInput],
     workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
@@ -42,8 +40,10 @@ export async function placeOrder(client: Client, input: PlaceOrderInput, request
       { key: ORDER_STATUS, value: 'PENDING' },
     ],
     staticSummary: `Order ${input.orderId}: ${input.lines.length} line(s) for customer ${input.customerId}`,
+    // What was ordered, as placed; the workflow's current details carry prices and totals.
+    staticDetails: orderDetails({ ...input, placedAt: '', status: 'PENDING', cancellable: true }, input),
   };
-  return client.withDeadline(Date.now() + START_DEADLINE_MS, () => startOnce<typeof PlaceOrder>(client, 'PlaceOrder', options, request));
+  return client.withDeadline(Date.now() + START_DEADLINE_MS, () => startOnce<typeof PlaceOrder>(client, PLACE_ORDER.workflowType, options, request));
 }
 
 /** A query needs a worker to answer it; past this the API answers 503 rather than hang. */

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { findStockLevel } from '../activities/inventory/repository.js';
-import type { PlaceOrderInput } from '../activities/order/types.js';
+import type { PlaceOrderInput } from './place-order.contract.js';
 import { findOrder } from '../activities/order/repository.js';
 import { TASK_QUEUES } from '../common/task-queues.js';
 import { createStockedProduct } from '../test/support/catalog.js';
 import { testDataConverter, useWorkflowTestbed } from '../test/support/temporal.js';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { cancelOrder, getOrderState } from './definitions.js';
+import { cancelOrder, getOrderState } from './place-order.contract.js';
 import type { PlaceOrder } from './place-order.js';
 import { ORDER_STATUS } from './search-attributes.js';
 
@@ -155,6 +155,46 @@ describe('PlaceOrder cancellation (the cancelOrder Update)', () => {
     expect(await findStockLevel(dbs.inventory, sku)).toMatchObject({ onHand: 5, reserved: 0 });
     await smtp.waitFor(() => smtp.forOrder(order.orderId).length === 2);
     expect(smtp.forOrder(order.orderId).filter((mail) => mail.parsed.subject?.endsWith('cancelled'))).toHaveLength(1);
+  });
+
+  it('returns business rejections as results: no failed activity, a summary on every step', async () => {
+    const [plenty, scarce] = [await createStockedProduct(dbs, { stock: 10 }), await createStockedProduct(dbs, { stock: 1 })];
+    const unknown = input([{ sku: 'NOT-IN-CATALOG', quantity: 1 }]);
+    const short = input([{ sku: plenty, quantity: 1 }, { sku: scarce, quantity: 2 }]);
+    for (const [order, reason] of [[unknown, 'UNKNOWN_PRODUCT'], [short, 'OUT_OF_STOCK']] as const) {
+      const handle = await place(order);
+      expect(await handle.result()).toMatchObject({ status: 'REJECTED', reason });
+      const events = (await handle.fetchHistory()).events ?? [];
+      expect(events.filter((event) => event.activityTaskFailedEventAttributes)).toEqual([]);
+      const summaries = await Promise.all(
+        events
+          .filter((event) => event.activityTaskScheduledEventAttributes)
+          .map(async (event) => (await testDataConverter.payloadCodecs![0]!.decode([event.userMetadata!.summary!]))[0]!.data),
+      );
+      const lines = order.lines.length === 1 ? '1 line' : `${order.lines.length} lines`;
+      expect(summaries.map((data) => JSON.parse(Buffer.from(data!).toString()))).toEqual([
+        `record order (${lines})`,
+        `price ${lines}`,
+        ...(reason === 'OUT_OF_STOCK' ? ['reserve 2 lines'] : []),
+        `reject: ${reason}`,
+        'email ORDER_REJECTED',
+      ]);
+    }
+  });
+
+  it('tells its story in the Web UI: a timer summary, and current details with lines and totals', async () => {
+    const sku = await createStockedProduct(dbs, { priceCents: 1250, stock: 5, name: 'Mug' });
+    const order = { ...input([{ sku, quantity: 2 }]), cancellationWindow: '1h' as const };
+    const handle = await place(order);
+    await untilStatus(handle, 'CONFIRMED');
+    const timer = (await handle.fetchHistory()).events?.find((event) => event.timerStartedEventAttributes);
+    const [summary] = await testDataConverter.payloadCodecs![0]!.decode([timer!.userMetadata!.summary!]);
+    expect(JSON.parse(Buffer.from(summary!.data!).toString())).toBe('cancellation window 1h');
+    const details = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+    expect(details.currentDetails).toContain('**Confirmed**');
+    expect(details.currentDetails).toContain(`| ${sku} | Mug | 2 | 12.50 EUR | 25.00 EUR |`);
+    expect(details.currentDetails).toContain('**Total 25.00 EUR**');
+    await handle.executeUpdate(cancelOrder, { args: [{ requestedBy: 'dana' }] });
   });
 
   it('refuses a cancel once the order is decided for good (rejected)', async () => {

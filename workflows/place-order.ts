@@ -6,6 +6,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -14,10 +15,9 @@ import {
 } from '@temporalio/workflow';
 import type { InventoryActivities } from '../activities/inventory/activities.js';
 import type { NotificationActivities } from '../activities/notification/activities.js';
-import type { EmailOrder } from '../activities/notification/templates.js';
 import type { OrderActivities } from '../activities/order/activities.js';
+import type { OrderStatus, PricedOrder } from '../activities/order/types.js';
 import type { ProductActivities } from '../activities/product/activities.js';
-import type { OrderStatus, PlaceOrderInput, PricedOrder } from '../activities/order/types.js';
 import { FAILURE, isRejectionReason, type RejectionReason } from '../common/failures.js';
 import {
   inventoryActivityOptions,
@@ -25,13 +25,30 @@ import {
   orderActivityOptions,
   productActivityOptions,
 } from './activity-options.js';
-import { cancelOrder, getOrderState, type CancelRequest, type OrderState } from './definitions.js';
+import { orderDetails } from './order-details.js';
+import {
+  cancelOrder,
+  getOrderState,
+  type CancelRequest,
+  type EmailKind,
+  type EmailOrder,
+  type OrderState,
+  type PlaceOrderInput,
+} from './place-order.contract.js';
 import { ORDER_STATUS } from './search-attributes.js';
 
 const product = proxyActivities<ProductActivities>(productActivityOptions);
 const inventory = proxyActivities<InventoryActivities>(inventoryActivityOptions);
 const order = proxyActivities<OrderActivities>(orderActivityOptions);
 const notification = proxyActivities<NotificationActivities>(notificationActivityOptions);
+
+/**
+ * Histories recorded before this change priced and reserved with activities that *threw* the
+ * rejection; they replay down the old branch. New runs call activities that return it.
+ */
+const REJECTIONS_AS_RESULTS = 'rejections-as-results';
+
+const lineCount = (n: number) => `${n} line${n === 1 ? '' : 's'}`;
 
 /** The business reason carried by a non-retryable activity failure, if it is one that rejects an order. */
 function rejectionReasonOf(error: unknown): RejectionReason | undefined {
@@ -41,179 +58,234 @@ function rejectionReasonOf(error: unknown): RejectionReason | undefined {
   return undefined;
 }
 
+type Priced = { ok: true; priced: PricedOrder } | { ok: false; reason: RejectionReason };
+
 /**
- * The order saga. Workflow ID: `order-<orderId>`.
- *   1. record the order as PENDING                       (order)
- *   2. snapshot product names and prices                 (product)      unknown/inactive -> REJECTED
- *   3. reserve stock for every line, all or nothing      (inventory)    short            -> REJECTED
- *   4. confirm with totals, commit the reservation       (order, inventory)
- *   5. email the customer; a mail outage delays the email, never the order (notification)
- *   6. stay cancellable for the cancellation window (a durable timer); a cancel releases the
- *      stock, marks the order CANCELLED and emails the customer.
+ * The order saga. Workflow ID: `order-<orderId>` (see place-order.contract.ts).
+ *   1. record the order as PENDING                            (order)
+ *   2. price and reserve: snapshot names and prices           (product)    unknown/inactive -> REJECTED
+ *      and reserve every line, all or nothing                 (inventory)  short            -> REJECTED
+ *   3. confirm with totals, commit the reservation            (order, inventory)
+ *      and email the customer in the background; a mail outage delays the email, never the order
+ *   4. await the cancellation window (a durable timer)
+ *   5. settle: a cancel (the cancelOrder Update, or a cancellation through Temporal) releases
+ *      the stock, marks the order CANCELLED and emails the customer.
  * A cancel that arrives while the order is PENDING takes effect at the next step boundary.
  */
 export async function PlaceOrder(input: PlaceOrderInput): Promise<OrderState> {
-  const { orderId } = input;
-  const state: OrderState = {
-    orderId,
-    customerId: input.customerId,
-    lines: input.lines,
-    placedAt: workflowInfo().startTime.toISOString(),
-    status: 'PENDING',
-    cancellable: true,
-  };
-  let cancelRequest: CancelRequest | undefined;
+  return new OrderSaga(input).run();
+}
 
-  setHandler(getOrderState, () => state);
-  setHandler(
-    cancelOrder,
-    async (request) => {
-      // Concurrent cancels share one cancellation: the first request is the one acted on.
-      cancelRequest ??= request;
-      await condition(() => state.status === 'CANCELLED' || !state.cancellable);
-      return state;
-    },
-    {
-      validator: (_request: CancelRequest) => {
-        if (state.status === 'CANCELLED') return;
-        if (!state.cancellable) {
-          throw ApplicationFailure.create({
-            type: FAILURE.notCancellable,
-            message: state.status === 'REJECTED' ? `Order ${orderId} was rejected` : `The cancellation window of order ${orderId} has closed`,
-            nonRetryable: true,
-          });
-        }
-      },
-    },
-  );
+class OrderSaga {
+  private readonly state: OrderState;
+  private cancelRequest: CancelRequest | undefined;
+  /** The confirmation email, sent in the background while the window is open. */
+  private confirmation: Promise<unknown> | undefined;
 
-  const setStatus = (status: OrderStatus) => {
-    state.status = status;
-    if (status === 'REJECTED') state.cancellable = false;
-    upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
-    // What an operator sees first in the Web UI.
-    const details: Record<OrderStatus, string> = {
-      PENDING: 'Placing the order',
-      CONFIRMED: `**Confirmed**, ${state.priced?.totalCents ?? '?'} ${state.priced?.currency ?? ''} (minor units); cancellable for ${input.cancellationWindow}`,
-      REJECTED: `**Rejected**: ${state.reason ?? 'unknown reason'}`,
-      CANCELLED: `**Cancelled**: ${state.reason ?? ''}`,
+  constructor(private readonly input: PlaceOrderInput) {
+    this.state = {
+      orderId: input.orderId,
+      customerId: input.customerId,
+      lines: input.lines,
+      placedAt: workflowInfo().startTime.toISOString(),
+      status: 'PENDING',
+      cancellable: true,
     };
-    setCurrentDetails(details[status]);
-  };
-  const unpriced = (): EmailOrder => ({
-    orderId,
-    lines: input.lines.map((line) => ({ ...line, name: null, unitPriceCents: null, lineTotalCents: null })),
-    totalCents: null,
-    currency: null,
-  });
+    setHandler(getOrderState, () => this.state);
+    setHandler(
+      cancelOrder,
+      async (request) => {
+        // Concurrent cancels share one cancellation: the first request is the one acted on.
+        this.cancelRequest ??= request;
+        await condition(() => this.state.status === 'CANCELLED' || !this.state.cancellable);
+        return this.state;
+      },
+      { validator: (request) => this.refuseLateCancel(request) },
+    );
+    setCurrentDetails(orderDetails(this.state, input));
+  }
+
+  async run(): Promise<OrderState> {
+    try {
+      return await this.steps();
+    } catch (error) {
+      if (!isCancellation(error)) throw error;
+      // Cancelled through Temporal itself (Web UI, CLI): settle the order as a cancel would,
+      // shielded from the cancellation so that compensation runs to the end.
+      return CancellationScope.nonCancellable(() => this.settleAfterTemporalCancellation());
+    }
+  }
+
+  private async steps(): Promise<OrderState> {
+    if (!(await this.record())) return this.finish();
+    if (this.cancelRequest) return this.settle(this.cancelRequest);
+
+    const pricing = await this.priceAndReserve();
+    if (!pricing.ok) return this.reject(pricing.reason);
+    if (this.cancelRequest) return this.settle(this.cancelRequest);
+
+    const confirmed = await this.confirm(pricing.priced);
+    if (!confirmed.ok) return this.reject(confirmed.reason);
+
+    await this.awaitCancellationWindow();
+    // Checked after the wait, not from its result: a cancel accepted with the timer's firing still wins.
+    if (this.cancelRequest) return this.settle(this.cancelRequest);
+    this.state.cancellable = false;
+    this.describe();
+    await this.confirmation;
+    return this.finish();
+  }
+
+  /** Step 1. False when the order service cannot store the order at all (nothing is held then). */
+  private async record(): Promise<boolean> {
+    try {
+      await order.recordOrder.executeWithOptions({ summary: `record order (${lineCount(this.input.lines.length)})` }, [this.newOrder()]);
+      return true;
+    } catch (error) {
+      // Data the order service cannot store (a second line behind the API's validation): there
+      // is no record to reject or email from.
+      const reason = rejectionReasonOf(error);
+      if (!reason) throw error;
+      log.warn('order could not be recorded', { orderId: this.input.orderId, reason });
+      this.state.reason = reason;
+      this.setStatus('REJECTED');
+      return false;
+    }
+  }
+
+  /** Step 2. Snapshot prices, then hold stock for every line; either may reject the order. */
+  private async priceAndReserve(): Promise<Priced> {
+    const { orderId, lines } = this.input;
+    const lineSummary = lineCount(lines.length);
+    if (!patched(REJECTIONS_AS_RESULTS)) return this.priceAndReserveThrowing();
+
+    const pricing = await product.priceOrder.executeWithOptions({ summary: `price ${lineSummary}` }, [lines]);
+    if (!pricing.ok) return { ok: false, reason: pricing.reason };
+    if (this.cancelRequest) return { ok: true, priced: pricing.value };
+    const reservation = await inventory.reserveOrderStock.executeWithOptions({ summary: `reserve ${lineSummary}` }, [{ orderId, lines }]);
+    if (!reservation.ok) return { ok: false, reason: reservation.reason };
+    return { ok: true, priced: pricing.value };
+  }
+
+  /** Step 2 as histories recorded before REJECTIONS_AS_RESULTS did it. */
+  private async priceAndReserveThrowing(): Promise<Priced> {
+    try {
+      const priced = await product.priceOrderLines(this.input.lines);
+      if (this.cancelRequest) return { ok: true, priced };
+      await inventory.reserveStock({ orderId: this.input.orderId, lines: this.input.lines });
+      return { ok: true, priced };
+    } catch (error) {
+      const reason = rejectionReasonOf(error);
+      if (!reason) throw error;
+      return { ok: false, reason };
+    }
+  }
+
+  /** Step 3. From here on stock is held for this order: if confirming fails, it is given back. */
+  private async confirm(priced: PricedOrder): Promise<{ ok: true } | { ok: false; reason: RejectionReason }> {
+    const { orderId } = this.input;
+    try {
+      await order.confirmOrder.executeWithOptions({ summary: `confirm ${priced.totalCents} ${priced.currency} (minor units)` }, [{ orderId, priced }]);
+      await inventory.commitReservation.executeWithOptions({ summary: 'commit reservation' }, [{ orderId }]);
+    } catch (error) {
+      await inventory.releaseReservation.executeWithOptions({ summary: 'release reservation (not confirmed)' }, [{ orderId, reason: 'order could not be confirmed' }]);
+      const reason = rejectionReasonOf(error);
+      if (!reason) throw error;
+      return { ok: false, reason };
+    }
+    this.state.priced = priced;
+    this.setStatus('CONFIRMED');
+    // In the background: the cancellation window does not wait for SMTP.
+    this.confirmation = this.email('ORDER_CONFIRMED', this.content());
+    return { ok: true };
+  }
+
+  /** Step 4. Cancellable until the durable timer fires or a cancel arrives. */
+  private async awaitCancellationWindow(): Promise<void> {
+    const window = this.input.cancellationWindow;
+    await condition(() => this.cancelRequest !== undefined, window, { summary: `cancellation window ${window}` });
+  }
+
+  /** Step 5, the one settle path: stock back (idempotent), order CANCELLED, customer told. */
+  private async settle(request: CancelRequest): Promise<OrderState> {
+    const { orderId } = this.input;
+    const reason = request.reason ?? `cancelled by ${request.requestedBy}`;
+    await inventory.releaseReservation.executeWithOptions({ summary: 'release reservation (cancelled)' }, [{ orderId, reason: `order cancelled: ${reason}` }]);
+    await order.cancelOrder.executeWithOptions({ summary: 'cancel order' }, [{ orderId, reason }]);
+    this.state.reason = reason;
+    this.state.cancellable = false;
+    this.setStatus('CANCELLED');
+    await this.confirmation;
+    await this.email('ORDER_CANCELLED', this.content());
+    return this.finish();
+  }
+
+  /** After a cancellation through Temporal: settle if still possible, else finish what the decision owes. */
+  private async settleAfterTemporalCancellation(): Promise<OrderState> {
+    log.warn('workflow cancelled through Temporal; settling the order', { orderId: this.input.orderId, status: this.state.status });
+    // The cancellation may have interrupted the recording itself: it is idempotent, so make sure.
+    if (this.state.status === 'PENDING') await order.recordOrder(this.newOrder());
+    await this.confirmation;
+    if (this.state.cancellable) return this.settle({ requestedBy: 'temporal', reason: 'workflow cancelled by an operator' });
+    // Emails are idempotent per (order, kind): sending again only completes an interrupted one.
+    if (this.state.status === 'REJECTED') await this.email('ORDER_REJECTED', { ...this.content(), reason: String(this.state.reason) });
+    if (this.state.status === 'CANCELLED') await this.email('ORDER_CANCELLED', this.content());
+    return this.finish();
+  }
+
+  /** A business rejection: recorded, shown, emailed. */
+  private async reject(reason: RejectionReason): Promise<OrderState> {
+    log.info('order rejected', { orderId: this.input.orderId, reason });
+    await order.rejectOrder.executeWithOptions({ summary: `reject: ${reason}` }, [{ orderId: this.input.orderId, reason }]);
+    this.state.reason = reason;
+    this.setStatus('REJECTED');
+    await this.email('ORDER_REJECTED', { ...this.content(), reason });
+    return this.finish();
+  }
+
+  private refuseLateCancel(_request: CancelRequest): void {
+    if (this.state.status === 'CANCELLED' || this.state.cancellable) return;
+    throw ApplicationFailure.create({
+      type: FAILURE.notCancellable,
+      message: this.state.status === 'REJECTED' ? `Order ${this.input.orderId} was rejected` : `The cancellation window of order ${this.input.orderId} has closed`,
+      nonRetryable: true,
+    });
+  }
+
   // An email once started runs to its end even if the workflow is cancelled: abandoning it
   // mid-send and sending again could reach the customer twice.
-  const email = (kind: 'ORDER_CONFIRMED' | 'ORDER_REJECTED' | 'ORDER_CANCELLED', content: EmailOrder) =>
-    CancellationScope.nonCancellable(() => notification.sendOrderEmail({ kind, to: input.customerEmail, order: content }));
-  let confirmation: Promise<unknown> | undefined;
+  private email(kind: EmailKind, content: EmailOrder): Promise<unknown> {
+    return CancellationScope.nonCancellable(() =>
+      notification.sendOrderEmail.executeWithOptions({ summary: `email ${kind}` }, [{ kind, to: this.input.customerEmail, order: content }]),
+    );
+  }
 
-  /** Gives back whatever stock the order holds (idempotent), records the cancellation, tells the customer. */
-  const cancel = async (request: CancelRequest, emailContent: EmailOrder, pending: Promise<unknown>[] = []) => {
-    const reason = request.reason ?? `cancelled by ${request.requestedBy}`;
-    await inventory.releaseReservation({ orderId, reason: `order cancelled: ${reason}` });
-    await order.cancelOrder({ orderId, reason });
-    state.reason = reason;
-    state.cancellable = false;
-    setStatus('CANCELLED');
-    await Promise.all(pending);
-    await email('ORDER_CANCELLED', emailContent);
-    return finish();
-  };
-  const finish = async () => {
+  private setStatus(status: OrderStatus): void {
+    this.state.status = status;
+    if (status === 'REJECTED') this.state.cancellable = false;
+    upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
+    this.describe();
+  }
+
+  /** What an operator sees first in the Web UI, kept current at every step. */
+  private describe(): void {
+    setCurrentDetails(orderDetails(this.state, this.input));
+  }
+
+  private content(): EmailOrder {
+    const { orderId, lines } = this.input;
+    return this.state.priced
+      ? { orderId, ...this.state.priced }
+      : { orderId, lines: lines.map((line) => ({ ...line, name: null, unitPriceCents: null, lineTotalCents: null })), totalCents: null, currency: null };
+  }
+
+  private newOrder() {
+    const { orderId, customerId, customerEmail, lines, shippingAddress } = this.input;
+    return { orderId, customerId, customerEmail, lines, ...(shippingAddress && { shippingAddress }) };
+  }
+
+  private async finish(): Promise<OrderState> {
     await condition(allHandlersFinished);
-    return state;
-  };
-
-  const newOrder = {
-    orderId,
-    customerId: input.customerId,
-    customerEmail: input.customerEmail,
-    lines: input.lines,
-    ...(input.shippingAddress && { shippingAddress: input.shippingAddress }),
-  };
-
-  /** Ends the order REJECTED for a business reason, recorded and emailed. */
-  const reject = async (reason: RejectionReason) => {
-    log.info('order rejected', { orderId, reason });
-    await order.rejectOrder({ orderId, reason });
-    state.reason = reason;
-    setStatus('REJECTED');
-    await email('ORDER_REJECTED', { ...unpriced(), reason });
-    return finish();
-  };
-
-  const saga = async (): Promise<OrderState> => {
-    try {
-      await order.recordOrder(newOrder);
-    } catch (error) {
-      // Data the order service cannot store (a second line behind the API's validation):
-      // nothing was recorded or reserved, and there is no record to reject or email from.
-      const reason = rejectionReasonOf(error);
-      if (!reason) throw error;
-      log.warn('order could not be recorded', { orderId, reason });
-      state.reason = reason;
-      setStatus('REJECTED');
-      return finish();
-    }
-    if (cancelRequest) return cancel(cancelRequest, unpriced());
-
-    let priced: PricedOrder;
-    try {
-      priced = await product.priceOrderLines(input.lines);
-      if (cancelRequest) return cancel(cancelRequest, unpriced());
-      await inventory.reserveStock({ orderId, lines: input.lines });
-    } catch (error) {
-      const reason = rejectionReasonOf(error);
-      if (!reason) throw error;
-      return reject(reason);
-    }
-    if (cancelRequest) return cancel(cancelRequest, unpriced());
-
-    // From here on stock is held for this order: if confirming fails, give it back.
-    try {
-      await order.confirmOrder({ orderId, priced });
-      await inventory.commitReservation({ orderId });
-    } catch (error) {
-      await inventory.releaseReservation({ orderId, reason: 'order could not be confirmed' });
-      const reason = rejectionReasonOf(error);
-      if (!reason) throw error;
-      return reject(reason);
-    }
-    state.priced = priced;
-    setStatus('CONFIRMED');
-
-    // The email goes out in the background: the cancellation window does not wait for SMTP.
-    confirmation = email('ORDER_CONFIRMED', { orderId, ...priced });
-    await condition(() => cancelRequest !== undefined, input.cancellationWindow);
-    // Checked after the wait, not from its result: a cancel accepted with the timer's firing still wins.
-    if (cancelRequest) return cancel(cancelRequest, { orderId, ...priced }, [confirmation]);
-    state.cancellable = false;
-    await confirmation;
-    return finish();
-  };
-
-  try {
-    return await saga();
-  } catch (error) {
-    if (!isCancellation(error)) throw error;
-    // Cancelled through Temporal itself (Web UI, CLI): settle the order as a cancellation would,
-    // shielded from the cancellation so that compensation runs to the end.
-    return CancellationScope.nonCancellable(async () => {
-      log.warn('workflow cancelled through Temporal; settling the order', { orderId, status: state.status });
-      const content = state.priced ? { orderId, ...state.priced } : unpriced();
-      // The cancellation may have interrupted the recording itself: it is idempotent, so make sure.
-      if (state.status === 'PENDING') await order.recordOrder(newOrder);
-      await confirmation;
-      if (state.cancellable) return cancel({ requestedBy: 'temporal', reason: 'workflow cancelled by an operator' }, content);
-      // Decided for good already: finish what the decision owes the customer (emails are idempotent).
-      if (state.status === 'REJECTED') await email('ORDER_REJECTED', { ...unpriced(), reason: String(state.reason) });
-      if (state.status === 'CANCELLED') await email('ORDER_CANCELLED', content);
-      return finish();
-    });
+    return this.state;
   }
 }

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import { Context } from '@temporalio/activity';
 import { activityLogger } from '../../common/activity-logger.js';
 import type { Logger } from '../../common/logger.js';
-import { adjustStock, commitReservation, initialiseStock, releaseReservation, reserveStock, type ReservationLine } from './repository.js';
+import { rejectionAsResult, type Outcome } from '../../common/outcome.js';
+import { adjustStock, commitReservation, initialiseStock, releaseReservation, reserveStock, type ReservationLine, type ReservationOutcome } from './repository.js';
 import type { InventoryDatabase } from './schema.js';
 
 export interface InventoryActivityDeps {
@@ -22,6 +23,15 @@ export function createInventoryActivities({ db, log }: InventoryActivityDeps) {
       const outcome = await reserveStock(db, { ...input, actor: workflowActor() });
       activityLogger(log, { orderId: input.orderId }).info(outcome, 'reserve stock');
       return outcome;
+    },
+
+    /** reserveStock with a shortage (or an SKU without stock) as a result rather than a failure. */
+    async reserveOrderStock(input: { orderId: string; lines: ReservationLine[] }): Promise<Outcome<ReservationOutcome>> {
+      return rejectionAsResult(async () => {
+        const outcome = await reserveStock(db, { ...input, actor: workflowActor() });
+        activityLogger(log, { orderId: input.orderId }).info(outcome, 'reserve stock');
+        return outcome;
+      });
     },
 
     async commitReservation(input: { orderId: string }) {

@@ -1,4 +1,3 @@
-import type { Duration } from '@temporalio/common';
 import type { RejectionReason } from '../../common/failures.js';
 
 export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'] as const;
@@ -16,17 +15,6 @@ export interface ShippingAddress {
   city: string;
   postalCode: string;
   country: string;
-}
-
-/** The PlaceOrder workflow's input: everything the saga needs, captured when the order is placed. */
-export interface PlaceOrderInput {
-  orderId: string;
-  customerId: string;
-  customerEmail: string;
-  lines: OrderLineInput[];
-  shippingAddress?: ShippingAddress;
-  /** Temporal duration string; how long a confirmed order stays cancellable. */
-  cancellationWindow: Duration;
 }
 
 export interface PricedLine {

@@ -2,6 +2,7 @@ import { DomainError } from '../../common/domain-error.js';
 import { FAILURE } from '../../common/failures.js';
 import { MAX_ORDER_TOTAL_CENTS } from '../../common/domain-limits.js';
 import { activityLogger } from '../../common/activity-logger.js';
+import { rejectionAsResult, type Outcome } from '../../common/outcome.js';
 import type { Logger } from '../../common/logger.js';
 import type { OrderLineInput, PricedOrder } from '../order/types.js';
 import { findProduct, findProducts, insertProduct, updateProduct, type NewProduct, type Product, type ProductChanges } from './repository.js';
@@ -13,7 +14,7 @@ export interface ProductActivityDeps {
 }
 
 export function createProductActivities({ db, log }: ProductActivityDeps) {
-  return {
+  const activities = {
     /** Fails (non-retryable PRODUCT_EXISTS) when the SKU is taken; creation checks before it touches stock. */
     async assertSkuAvailable(input: { sku: string }): Promise<void> {
       if (await findProduct(db, input.sku)) {
@@ -42,7 +43,8 @@ export function createProductActivities({ db, log }: ProductActivityDeps) {
 
     /**
      * Snapshots the current name and price of every line's product. Unknown or inactive
-     * products, or a basket mixing currencies, reject the order (non-retryable).
+     * products, or a basket mixing currencies, reject the order (non-retryable). Workflows
+     * from before rejections became results still call it; new ones call priceOrder.
      */
     async priceOrderLines(lines: OrderLineInput[]): Promise<PricedOrder> {
       const products = await findProducts(db, lines.map((line) => line.sku));
@@ -80,7 +82,13 @@ export function createProductActivities({ db, log }: ProductActivityDeps) {
       activityLogger(log).info({ totalCents: result.totalCents, lines: result.lines.length }, 'order priced');
       return result;
     },
+
+    /** priceOrderLines with its rejections (unknown, inactive, mixed currency, too large) as a result. */
+    async priceOrder(lines: OrderLineInput[]): Promise<Outcome<PricedOrder>> {
+      return rejectionAsResult(() => activities.priceOrderLines(lines));
+    },
   };
+  return activities;
 }
 
 export type ProductActivities = ReturnType<typeof createProductActivities>;

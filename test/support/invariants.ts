@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { sql } from 'kysely';
 import { expect } from 'vitest';
-import type { OrderState } from '../../workflows/definitions.js';
+import type { OrderState } from '../../workflows/place-order.contract.js';
 import type { serviceDatabases } from './databases.js';
 import type { ReceivedMail, SmtpSink } from './smtp-sink.js';
 

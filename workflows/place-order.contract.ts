@@ -1,0 +1,59 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import type { EmailKind } from '../activities/notification/schema.js';
+import type { EmailOrder } from '../activities/notification/templates.js';
+import type { OrderLineInput, OrderStatus, PricedOrder, ShippingAddress } from '../activities/order/types.js';
+import type { RejectionReason } from '../common/failures.js';
+import { TASK_QUEUES } from '../common/task-queues.js';
+
+/**
+ * The PlaceOrder workflow's contract, in one place: who starts it and how (type, task queue,
+ * workflow ID rule), what it takes, what it answers (state, query, update) and what it emails.
+ */
+export const PLACE_ORDER = {
+  workflowType: 'PlaceOrder',
+  taskQueue: TASK_QUEUES.order,
+} as const;
+
+/** The business key: one workflow per order, so a retried start never places a second one. */
+export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
+
+/** Everything the saga needs, captured when the order is placed. */
+export interface PlaceOrderInput {
+  orderId: string;
+  customerId: string;
+  customerEmail: string;
+  lines: OrderLineInput[];
+  shippingAddress?: ShippingAddress;
+  /** Temporal duration string; how long a confirmed order stays cancellable. */
+  cancellationWindow: Duration;
+}
+
+/** What the workflow knows of its order: its result, and the answer of the state query and the cancel update. */
+export interface OrderState {
+  orderId: string;
+  customerId: string;
+  lines: OrderLineInput[];
+  placedAt: string;
+  status: OrderStatus;
+  reason?: RejectionReason | string;
+  priced?: PricedOrder;
+  /** While true, a PENDING or CONFIRMED order can still be cancelled. */
+  cancellable: boolean;
+}
+
+export interface CancelRequest {
+  /** Who asked (the caller's subject), recorded with the cancellation. */
+  requestedBy: string;
+  reason?: string;
+}
+
+export type { EmailKind, EmailOrder };
+
+export const getOrderState = defineQuery<OrderState>('getOrderState');
+
+/**
+ * Cancels the order and answers with its state once the cancellation is done. The validator
+ * refuses (nothing is written to history) when the order can no longer be cancelled.
+ */
+export const cancelOrder = defineUpdate<OrderState, [CancelRequest]>('cancelOrder');
