@@ -4,6 +4,8 @@ import { createInterface } from 'node:readline';
 export interface ManagedProcess {
   name: string;
   child: ChildProcess;
+  /** The environment it was started with. */
+  env: NodeJS.ProcessEnv;
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
   /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
@@ -50,6 +52,7 @@ export function startProcess({ name, command, args, env, cwd, onLine }: ProcessS
   return {
     name,
     child,
+    env: env ?? process.env,
     exited,
     async stop(graceMs = 15_000) {
       if (!running()) return;

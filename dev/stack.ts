@@ -33,8 +33,8 @@ export interface StartAppOptions {
   replicas: Replicas;
   /** Where each process's lines go; defaults to the terminal, prefixed with the process name. */
   output?: (name: string) => (line: string) => void;
-  /** First port of the workers' Prometheus endpoints (one port per worker process, in start order); unset: none. */
-  metricsBasePort?: number;
+  /** The port of the n-th worker process's metrics and health endpoint (in start order); unset: none. */
+  metricsPort?: (n: number) => number;
 }
 
 /** Starts every service's workers (with replicas) and the API, each in its own process. */
@@ -43,11 +43,11 @@ export function startWorker(service: ServiceName, replica: number, { env, output
   return startTsProcess({ name, entry: path.join(ROOT, 'workers', `${service}.ts`), env, cwd: ROOT, onLine: (output ?? prefixedPrinter)(name) });
 }
 
-export function startApp({ env, replicas, output, metricsBasePort }: StartAppOptions): AppProcesses {
+export function startApp({ env, replicas, output, metricsPort }: StartAppOptions): AppProcesses {
   const workers = new Map<string, ManagedProcess>();
   for (const service of SERVICES) {
     for (let replica = 1; replica <= replicas[service]; replica += 1) {
-      const metrics = metricsBasePort === undefined ? {} : { WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsBasePort + workers.size}` };
+      const metrics = metricsPort === undefined ? {} : { WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort(workers.size)}` };
       const worker = startWorker(service, replica, { env: { ...env, ...metrics }, ...(output && { output }) });
       workers.set(worker.name, worker);
     }

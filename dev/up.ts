@@ -95,7 +95,7 @@ runMain(async () => {
       }),
     );
   }
-  const app = startApp({ env, replicas, metricsBasePort: up.WORKER_METRICS_BASE_PORT });
+  const app = startApp({ env, replicas, metricsPort: (n) => up.WORKER_METRICS_BASE_PORT + n });
   processes.push(...app.all());
   for (const p of processes) {
     void p.exited.then((code) => {

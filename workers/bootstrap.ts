@@ -1,16 +1,20 @@
 import os from 'node:os';
 import { ApplicationFailure, type DataConverter, type Next } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type WorkerOptions } from '@temporalio/worker';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { databaseEnv, logEnv, parseConfig, SERVICE_SCHEMAS, serviceDatabaseUrl, temporalEnv, workerEnv, workflowEnv, type ServiceName } from '../common/config.js';
 import { createDatabase } from '../common/database.js';
 import { dataErrorCode } from '../common/database-errors.js';
+import { createBusinessMetrics, type BusinessMetrics } from '../common/business-metrics.js';
 import { DomainError } from '../common/domain-error.js';
 import { FAILURE } from '../common/failures.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { runMain } from '../common/main.js';
 import { TASK_QUEUES } from '../common/task-queues.js';
 import { temporalLogger } from '../common/temporal-logger.js';
+import { freePort } from '../common/free-port.js';
+import { startObservabilityServer } from './observability-server.js';
+import { StepMetrics } from './step-metrics.js';
 import { checkEnvironment, type DevelopmentSetting } from '../common/environment.js';
 import { createDataConverter, createEncryptionCodec, payloadDevelopmentSettings, payloadEnv } from '../common/payload-codec.js';
 
@@ -45,11 +49,13 @@ export interface ServiceWorkerOptions {
   identity?: string;
   /** Encrypts payloads; must match the clients' (see common/payload-codec.ts). */
   dataConverter?: DataConverter;
+  /** Times each activity; defaults to a private registry (tests). */
+  metrics?: BusinessMetrics;
   extra?: Partial<WorkerOptions>;
 }
 
 /** A worker polling only its own service's task queue. Used by the process entry points and by tests. */
-export function createServiceWorker({ service, connection, namespace, activities, workflowBundlePath, identity, dataConverter, extra }: ServiceWorkerOptions): Promise<Worker> {
+export function createServiceWorker({ service, connection, namespace, activities, workflowBundlePath, identity, dataConverter, metrics = createBusinessMetrics(), extra }: ServiceWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
@@ -58,7 +64,8 @@ export function createServiceWorker({ service, connection, namespace, activities
     activities,
     ...(workflowBundlePath && { workflowBundle: { codePath: workflowBundlePath } }),
     identity: identity ?? `${service}@${os.hostname()}:${process.pid}`,
-    interceptors: { activity: [() => ({ inbound: new DomainErrorToFailure() })] },
+    // Outermost first: the step timer sees what the failure mapping makes of an error.
+    interceptors: { activity: [() => ({ inbound: new StepMetrics(metrics) }), () => ({ inbound: new DomainErrorToFailure() })] },
     // In-flight activities get this long to finish after SIGTERM before they are cancelled.
     shutdownGraceTime: '10s',
     ...extra,
@@ -69,6 +76,8 @@ export interface ServiceContext<DB> {
   db: Kysely<DB>;
   log: Logger;
   env: NodeJS.ProcessEnv;
+  /** This worker's business metrics, served on WORKER_METRICS_ADDRESS. */
+  metrics: BusinessMetrics;
 }
 
 export interface ServiceSetup {
@@ -95,11 +104,14 @@ export function runServiceWorker<DB>(
     const { WORKER_METRICS_ADDRESS } = config.worker;
     checkEnvironment(env, [...payloadDevelopmentSettings(env), ...developmentSettings(env)]);
     const log = createLogger(`worker:${service}`, config.log.LOG_LEVEL);
+    // The SDK's own Prometheus exporter listens on a private loopback port; the worker's
+    // observability server serves its metrics together with ours on WORKER_METRICS_ADDRESS.
+    const sdkMetricsAddress = WORKER_METRICS_ADDRESS && `127.0.0.1:${await freePort()}`;
     Runtime.install({
       logger: temporalLogger(log.child({ sdk: true })),
       shutdownSignals: ['SIGINT', 'SIGTERM'],
-      ...(WORKER_METRICS_ADDRESS && {
-        telemetryOptions: { metrics: { prometheus: { bindAddress: WORKER_METRICS_ADDRESS }, globalTags: { service } } },
+      ...(sdkMetricsAddress && {
+        telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress }, globalTags: { service } } },
       }),
     });
     const db = createDatabase<DB>({
@@ -108,8 +120,22 @@ export function runServiceWorker<DB>(
       poolMax: database.DATABASE_POOL_MAX,
       applicationName: `orderflow-worker-${service}`,
     });
-    const { activities, dispose } = setup({ db, log, env });
+    const metrics = createBusinessMetrics();
+    const { activities, dispose } = setup({ db, log, env, metrics });
     const connection = await NativeConnection.connect({ address: temporal.TEMPORAL_ADDRESS });
+    const observability =
+      WORKER_METRICS_ADDRESS && sdkMetricsAddress
+        ? startObservabilityServer({
+            address: WORKER_METRICS_ADDRESS,
+            registry: metrics.registry,
+            sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics`,
+            checks: {
+              temporal: () => connection.workflowService.getSystemInfo({}),
+              [`postgres:${SERVICE_SCHEMAS[service]}`]: () => sql`SELECT 1 FROM ${sql.table(`${SERVICE_SCHEMAS[service]}.kysely_migration`)} LIMIT 1`.execute(db),
+            },
+            log,
+          })
+        : undefined;
     try {
       const worker = await createServiceWorker({
         service,
@@ -117,12 +143,14 @@ export function runServiceWorker<DB>(
         namespace: temporal.TEMPORAL_NAMESPACE,
         activities,
         dataConverter: createDataConverter(createEncryptionCodec(payloads)),
+        metrics,
         ...(service === 'order' && { workflowBundlePath: WORKFLOW_BUNDLE_PATH }),
       });
       log.info({ taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS }, 'worker started');
       await worker.run();
       log.info('worker stopped');
     } finally {
+      observability?.close();
       await connection.close();
       await dispose?.();
       await db.destroy();

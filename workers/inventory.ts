@@ -2,4 +2,4 @@ import { createInventoryActivities } from '../activities/inventory/activities.js
 import type { InventoryDatabase } from '../activities/inventory/schema.js';
 import { runServiceWorker } from './bootstrap.js';
 
-runServiceWorker<InventoryDatabase>('inventory', ({ db, log }) => ({ activities: createInventoryActivities({ db, log }) }));
+runServiceWorker<InventoryDatabase>('inventory', ({ db, log, metrics }) => ({ activities: createInventoryActivities({ db, log, metrics }) }));

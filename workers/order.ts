@@ -1,6 +1,10 @@
 import { createOrderActivities } from '../activities/order/activities.js';
+import { registerOrderGauges } from '../activities/order/metrics.js';
 import type { OrderDatabase } from '../activities/order/schema.js';
 import { runServiceWorker } from './bootstrap.js';
 
 // Also hosts the workflows, from the bundle built by `npm run build:workflows`.
-runServiceWorker<OrderDatabase>('order', ({ db, log }) => ({ activities: createOrderActivities({ db, log }) }));
+runServiceWorker<OrderDatabase>('order', ({ db, log, metrics }) => {
+  registerOrderGauges(metrics.registry, db);
+  return { activities: createOrderActivities({ db, log, metrics }) };
+});

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { Context } from '@temporalio/activity';
 import { activityLogger } from '../../common/activity-logger.js';
 import type { Logger } from '../../common/logger.js';
+import { createBusinessMetrics, type BusinessMetrics } from '../../common/business-metrics.js';
 import { rejectionAsResult, type Outcome } from '../../common/outcome.js';
 import { adjustStock, commitReservation, initialiseStock, releaseReservation, reserveStock, type ReservationLine, type ReservationOutcome } from './repository.js';
 import type { InventoryDatabase } from './schema.js';
@@ -9,6 +10,7 @@ import type { InventoryDatabase } from './schema.js';
 export interface InventoryActivityDeps {
   db: Kysely<InventoryDatabase>;
   log: Logger;
+  metrics?: BusinessMetrics;
 }
 
 /** Ledger entries made by a workflow name it as their actor, unless a person is named. */
@@ -17,7 +19,7 @@ const workflowActor = () => {
   return `workflow:${info.workflowExecution?.workflowId ?? info.activityId}`;
 };
 
-export function createInventoryActivities({ db, log }: InventoryActivityDeps) {
+export function createInventoryActivities({ db, log, metrics = createBusinessMetrics() }: InventoryActivityDeps) {
   return {
     async reserveStock(input: { orderId: string; lines: ReservationLine[] }) {
       const outcome = await reserveStock(db, { ...input, actor: workflowActor() });
@@ -27,21 +29,26 @@ export function createInventoryActivities({ db, log }: InventoryActivityDeps) {
 
     /** reserveStock with a shortage (or an SKU without stock) as a result rather than a failure. */
     async reserveOrderStock(input: { orderId: string; lines: ReservationLine[] }): Promise<Outcome<ReservationOutcome>> {
-      return rejectionAsResult(async () => {
-        const outcome = await reserveStock(db, { ...input, actor: workflowActor() });
-        activityLogger(log, { orderId: input.orderId }).info(outcome, 'reserve stock');
-        return outcome;
+      const outcome = await rejectionAsResult(async () => {
+        const reserved = await reserveStock(db, { ...input, actor: workflowActor() });
+        activityLogger(log, { orderId: input.orderId }).info(reserved, 'reserve stock');
+        return reserved;
       });
+      if (!outcome.ok) metrics.reservations.inc({ result: 'rejected', reason: outcome.reason });
+      else if (outcome.value.changed) metrics.reservations.inc({ result: 'reserved', reason: '' });
+      return outcome;
     },
 
     async commitReservation(input: { orderId: string }) {
       const outcome = await commitReservation(db, { ...input, actor: workflowActor() });
+      if (outcome.changed) metrics.commits.inc();
       activityLogger(log, { orderId: input.orderId }).info(outcome, 'commit reservation');
       return outcome;
     },
 
     async releaseReservation(input: { orderId: string; reason: string }) {
       const outcome = await releaseReservation(db, { ...input, actor: workflowActor() });
+      if (outcome.changed) metrics.releases.inc();
       activityLogger(log, { orderId: input.orderId }).info(outcome, 'release reservation');
       return outcome;
     },
@@ -55,8 +62,9 @@ export function createInventoryActivities({ db, log }: InventoryActivityDeps) {
     /** `requestId` makes the adjustment apply once however often the activity is retried. */
     async adjustStock(input: { sku: string; delta: number; reason: string; actor: string; requestId: string }) {
       const { requestId, ...rest } = input;
-      const level = await adjustStock(db, { ...rest, idempotencyKey: `adjust:${requestId}` });
-      activityLogger(log, { sku: input.sku }).info({ ...level, delta: input.delta }, 'stock adjusted');
+      const { applied, ...level } = await adjustStock(db, { ...rest, idempotencyKey: `adjust:${requestId}` });
+      if (applied) metrics.adjustments.inc({ direction: input.delta > 0 ? 'restock' : 'write_off' });
+      activityLogger(log, { sku: input.sku }).info({ ...level, delta: input.delta, applied }, 'stock adjusted');
       return level;
     },
   };

@@ -113,7 +113,7 @@ describe('inventory repository', () => {
     const key = randomUUID();
     await adjustStock(db, { sku, delta: 10, reason: 'restock', actor, idempotencyKey: key });
     const replay = await adjustStock(db, { sku, delta: 10, reason: 'restock', actor, idempotencyKey: key });
-    expect(replay).toMatchObject({ onHand: 15, reserved: 4, available: 11 });
+    expect(replay).toMatchObject({ onHand: 15, reserved: 4, available: 11, applied: false });
     await expectLedgerAgrees(sku);
   });
 

@@ -78,7 +78,7 @@ export async function initialiseStock(
 export async function adjustStock(
   db: Kysely<InventoryDatabase>,
   { sku, delta, reason, actor, idempotencyKey }: { sku: string; delta: number; reason: string; idempotencyKey: string } & Actor,
-): Promise<StockLevel> {
+): Promise<StockLevel & { applied: boolean }> {
   return db.transaction().execute(async (trx) => {
     const replay = await trx.selectFrom('movements').select('id').where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
     if (!replay) {
@@ -109,7 +109,7 @@ export async function adjustStock(
     }
     const level = await findStockLevel(trx, sku);
     if (!level) throw new DomainError(FAILURE.notFound, `No stock record for ${sku}`, { sku });
-    return level;
+    return { ...level, applied: !replay };
   });
 }
 

@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import { activityLogger } from '../../common/activity-logger.js';
+import { createBusinessMetrics, type BusinessMetrics } from '../../common/business-metrics.js';
 import type { Logger } from '../../common/logger.js';
 import type { Mailer } from './mailer.js';
 import { claimSend, markFailedAttempt, markSent, recordNotification } from './repository.js';
@@ -11,6 +13,7 @@ export interface NotificationActivityDeps {
   mailer: Mailer;
   messageIdDomain: string;
   sendLeaseMs?: number;
+  metrics?: BusinessMetrics;
 }
 
 /**
@@ -34,7 +37,7 @@ async function markSentPersistently(mark: () => Promise<void>): Promise<void> {
   }
 }
 
-export function createNotificationActivities({ db, log, mailer, messageIdDomain, sendLeaseMs = SEND_LEASE_MS }: NotificationActivityDeps) {
+export function createNotificationActivities({ db, log, mailer, messageIdDomain, sendLeaseMs = SEND_LEASE_MS, metrics = createBusinessMetrics() }: NotificationActivityDeps) {
   return {
     /**
      * Sends one email per (order, kind): record, claim a send lease, send, then mark. A retry
@@ -57,13 +60,16 @@ export function createNotificationActivities({ db, log, mailer, messageIdDomain,
         // Another attempt holds the lease: retry later rather than risk a second copy.
         throw new Error(`email ${messageId} is being sent by another attempt (lease until ${now.sending_until?.toISOString()})`);
       }
+      if (Context.current().info.attempt > 1) metrics.emailRetries.inc({ kind });
       try {
         await mailer.send({ to: record.recipient, messageId: record.message_id, ...email });
       } catch (error) {
+        metrics.emails.inc({ kind, result: 'failed' });
         await markFailedAttempt(db, order.orderId, kind, error instanceof Error ? error.message : String(error));
         alog.warn({ err: error }, 'email send failed; Temporal will retry');
         throw error;
       }
+      metrics.emails.inc({ kind, result: 'sent' });
       await markSentPersistently(() => markSent(db, order.orderId, kind));
       alog.info({ messageId, to }, 'email sent');
       return { messageId: record.message_id, sent: true };

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { activityLogger } from '../../common/activity-logger.js';
+import { createBusinessMetrics, type BusinessMetrics } from '../../common/business-metrics.js';
 import type { Logger } from '../../common/logger.js';
 import { cancelOrder, confirmOrder, insertOrder, rejectOrder, type NewOrder } from './repository.js';
 import type { OrderDatabase } from './schema.js';
@@ -8,30 +9,35 @@ import type { PricedOrder } from './types.js';
 export interface OrderActivityDeps {
   db: Kysely<OrderDatabase>;
   log: Logger;
+  metrics?: BusinessMetrics;
 }
 
-export function createOrderActivities({ db, log }: OrderActivityDeps) {
+export function createOrderActivities({ db, log, metrics = createBusinessMetrics() }: OrderActivityDeps) {
   return {
     async recordOrder(order: NewOrder) {
       const created = await insertOrder(db, order);
+      if (created) metrics.ordersPlaced.inc();
       activityLogger(log, { orderId: order.orderId }).info({ created }, 'order recorded');
       return { created };
     },
 
     async confirmOrder(input: { orderId: string; priced: PricedOrder }) {
       const result = await confirmOrder(db, input.orderId, input.priced);
+      if (result.changed) metrics.ordersDecided.inc({ outcome: 'confirmed', reason: '' });
       activityLogger(log, { orderId: input.orderId }).info({ ...result, totalCents: input.priced.totalCents }, 'order confirmed');
       return result;
     },
 
     async rejectOrder(input: { orderId: string; reason: string }) {
       const result = await rejectOrder(db, input.orderId, input.reason);
+      if (result.changed) metrics.ordersDecided.inc({ outcome: 'rejected', reason: input.reason });
       activityLogger(log, { orderId: input.orderId }).info({ ...result, reason: input.reason }, 'order rejected');
       return result;
     },
 
     async cancelOrder(input: { orderId: string; reason: string }) {
       const result = await cancelOrder(db, input.orderId, input.reason);
+      if (result.changed) metrics.ordersDecided.inc({ outcome: 'cancelled', reason: '' });
       activityLogger(log, { orderId: input.orderId }).info(result, 'order cancelled');
       return result;
     },

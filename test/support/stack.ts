@@ -10,7 +10,7 @@ import { startTsProcess, type ManagedProcess } from '../../dev/processes.js';
 import { parseReplicas, ROOT, startApp, startWorker, waitForHttp, type AppProcesses } from '../../dev/stack.js';
 import { startTemporalDevServer } from '../../dev/temporal-server.js';
 import type { ServiceName } from '../../common/config.js';
-import { freePort } from './ports.js';
+import { freePort } from '../../common/free-port.js';
 import { dataConverterFor, tokenFor } from './secrets.js';
 
 /** What the run prepared: under vitest it comes from the global setup (inject), elsewhere (benchmarks) it is given. */
@@ -35,6 +35,8 @@ export interface TestStackOptions {
   smtpUrl: string;
   replicas?: string;
   env?: NodeJS.ProcessEnv;
+  /** Give each worker process a metrics and health endpoint (see workerUrl). */
+  workerEndpoints?: boolean;
 }
 
 /**
@@ -90,8 +92,11 @@ export class TestStack {
       await stack.startServer();
       stack.connection = await Connection.connect({ address: stack.temporalAddress });
       stack.client = new Client({ connection: stack.connection, dataConverter: dataConverterFor(stack.prepared.secrets) });
-      stack.app = startApp({ env: stack.env, replicas: parseReplicas(options.replicas), output: (name) => stack.output(name) });
+      const replicas = parseReplicas(options.replicas);
+      const ports = options.workerEndpoints ? await Promise.all(Object.values(replicas).flatMap((n) => Array.from({ length: n }, () => freePort()))) : undefined;
+      stack.app = startApp({ env: stack.env, replicas, output: (name) => stack.output(name), ...(ports && { metricsPort: (n: number) => ports[n]! }) });
       await waitForHttp(`${stack.apiUrl}/readyz`, 90_000, stack.app.api.exited);
+      if (ports) await Promise.all([...stack.app.workers.keys()].map((name) => waitForHttp(`${stack.workerUrl(name)}/readyz`, 90_000, stack.worker(name).exited)));
     } catch (error) {
       await stack.stop();
       throw error;
@@ -138,6 +143,13 @@ export class TestStack {
   /** The dev server's SQLite file (with its -wal beside it): what Temporal keeps on disk. */
   get temporalDbFile(): string {
     return path.join(this.dataDir, 'temporal.db');
+  }
+
+  /** The metrics and health endpoint of a worker process (`order-1`), with workerEndpoints. */
+  workerUrl(name: string): string {
+    const address = this.worker(name).env.WORKER_METRICS_ADDRESS;
+    if (!address) throw new Error(`${name} has no endpoint: start the stack with workerEndpoints`);
+    return `http://${address}`;
   }
 
   worker(name: string): ManagedProcess {

@@ -1,0 +1,23 @@
+import type { Next } from '@temporalio/common';
+import type { ActivityExecuteInput, ActivityInboundCallsInterceptor } from '@temporalio/worker';
+import { Context } from '@temporalio/activity';
+import type { BusinessMetrics } from '../common/business-metrics.js';
+
+const isRejection = (result: unknown) => typeof result === 'object' && result !== null && 'ok' in result && result.ok === false;
+
+/** Times every activity (a saga step) by type and outcome: ok, rejected (a business result), failed. */
+export class StepMetrics implements ActivityInboundCallsInterceptor {
+  constructor(private readonly metrics: BusinessMetrics) {}
+
+  async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>) {
+    const stop = this.metrics.stepDuration.startTimer({ activity: Context.current().info.activityType });
+    try {
+      const result = await next(input);
+      stop({ outcome: isRejection(result) ? 'rejected' : 'ok' });
+      return result;
+    } catch (error) {
+      stop({ outcome: 'failed' });
+      throw error;
+    }
+  }
+}
