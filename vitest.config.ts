@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'fast',
-          include: ['{activities,api,common,workflows,workers,dev,cli}/**/*.test.ts'],
+          include: ['{activities,api,common,workflows,workers,dev,cli,ops}/**/*.test.ts'],
           pool: 'forks',
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 30_000,

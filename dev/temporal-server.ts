@@ -15,13 +15,15 @@ export interface DevServerOptions {
   headless?: boolean;
   /** The app's remote codec, so the Web UI shows payloads decrypted. */
   codecEndpoint?: string;
+  /** Where the server serves its own Prometheus metrics; unset: a random port. */
+  metricsPort?: number;
   namespace?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   onLine?: (line: string) => void;
 }
 
 /** The arguments of `temporal server start-dev` for our app: search attributes registered, SQLite in WAL mode. */
-export function devServerArgs({ dbFile, ip = '127.0.0.1', port, uiPort, headless = false, codecEndpoint, namespace = 'default', logLevel = 'error' }: Omit<DevServerOptions, 'binary' | 'onLine'>): string[] {
+export function devServerArgs({ dbFile, ip = '127.0.0.1', port, uiPort, headless = false, codecEndpoint, metricsPort, namespace = 'default', logLevel = 'error' }: Omit<DevServerOptions, 'binary' | 'onLine'>): string[] {
   return [
     'server', 'start-dev',
     '--db-filename', dbFile,
@@ -29,6 +31,7 @@ export function devServerArgs({ dbFile, ip = '127.0.0.1', port, uiPort, headless
     '--port', String(port),
     ...(headless ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...(codecEndpoint ? ['--ui-codec-endpoint', codecEndpoint] : []),
+    ...(metricsPort ? ['--metrics-port', String(metricsPort)] : []),
     '--namespace', namespace,
     '--log-level', logLevel,
     '--sqlite-pragma', 'journal_mode=wal',

@@ -9,6 +9,8 @@ import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 import { setupDatabase } from './database.js';
 import { prefixedPrinter, type ManagedProcess } from './processes.js';
 import { withDevSecrets } from './secrets.js';
+import { ensurePrometheus } from './prometheus-binary.js';
+import { startPrometheus } from './prometheus.js';
 import { seedCatalog } from './seed.js';
 import { parseReplicas, ROOT, startApp, waitForHttp } from './stack.js';
 import { ensureTemporalBinary } from './temporal-binary.js';
@@ -20,6 +22,8 @@ const upEnv = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65_535).default(8233),
   WORKER_REPLICAS: z.string().optional(),
   WORKER_METRICS_BASE_PORT: z.coerce.number().int().min(1).max(65_000).default(9464),
+  TEMPORAL_METRICS_PORT: z.coerce.number().int().min(1).max(65_535).default(9462),
+  PROMETHEUS_ADDRESS: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'host:port').default('127.0.0.1:9090'),
 });
 
 runMain(async () => {
@@ -27,6 +31,7 @@ runMain(async () => {
     options: {
       replicas: { type: 'string' },
       'external-temporal': { type: 'boolean', default: false },
+      observability: { type: 'boolean', default: false },
     },
   });
   const up = parseEnv(upEnv);
@@ -92,6 +97,7 @@ runMain(async () => {
         uiPort: up.TEMPORAL_UI_PORT,
         namespace: temporal.TEMPORAL_NAMESPACE,
         codecEndpoint,
+        metricsPort: up.TEMPORAL_METRICS_PORT,
       }),
     );
   }
@@ -108,6 +114,19 @@ runMain(async () => {
 
   const apiUrl = `http://${api.API_HOST}:${api.API_PORT}`;
   await waitForHttp(`${apiUrl}/readyz`, 90_000, app.api.exited);
+  const workerAddresses = [...app.workers.values()].map((worker) => ({ name: worker.name, address: worker.env.WORKER_METRICS_ADDRESS! }));
+  if (flags.observability) {
+    await ensurePrometheus(say);
+    say(`starting Prometheus on ${up.PROMETHEUS_ADDRESS} (rules: ops/prometheus/alerts.yml)`);
+    const prometheus = await startPrometheus({
+      dir: path.join(up.DATA_DIR, 'prometheus'),
+      listen: up.PROMETHEUS_ADDRESS,
+      targets: { api: [api.API_METRICS_ADDRESS], workers: workerAddresses, temporal: [`${host ?? '127.0.0.1'}:${up.TEMPORAL_METRICS_PORT}`] },
+      onLine: prefixedPrinter('prometheus'),
+    });
+    processes.push(prometheus);
+    void prometheus.exited.then((code) => !stopping && (say(`prometheus exited unexpectedly (code ${code}); stopping everything`), void stopAll(1)));
+  }
   const lines = [
     '',
     `Orderflow is up (${((Date.now() - started) / 1000).toFixed(1)} s). Ctrl-C stops everything.`,
@@ -118,7 +137,10 @@ runMain(async () => {
     `  PostgreSQL    ${database.DATABASE_URL}`,
     `  Email         ${process.env.SMTP_URL ?? `${env.MAIL_OUTBOX_DIR} (.eml files)`}`,
     `  Workers       ${Object.entries(replicas).map(([service, n]) => `${service}×${n}`).join(', ')}`,
-    `  Metrics       http://${api.API_METRICS_ADDRESS}/metrics (API); workers (Temporal SDK) on 127.0.0.1:${up.WORKER_METRICS_BASE_PORT}..${up.WORKER_METRICS_BASE_PORT + app.workers.size - 1}/metrics`,
+    `  Metrics       http://${api.API_METRICS_ADDRESS}/metrics (API); workers on ${workerAddresses.map(({ address }) => address.split(':')[1]).join(', ')} (/metrics, /healthz, /readyz); Temporal server http://${host ?? '127.0.0.1'}:${up.TEMPORAL_METRICS_PORT}/metrics`,
+    ...(flags.observability
+      ? [`  Prometheus    http://${up.PROMETHEUS_ADDRESS} (alerts: http://${up.PROMETHEUS_ADDRESS}/alerts; Grafana dashboard: ops/grafana/orderflow.json)`]
+      : [`  Prometheus    npm run up -- --observability`]),
     `  Dev token     npm run -s token -- --sub alice --email alice@example.com --roles customer`,
     `  Dev secrets   ${path.join(up.DATA_DIR, 'dev-secrets.json')} (generated for this install; refused in production mode)`,
     '',

@@ -49,6 +49,8 @@ export class TestStack {
   /** The API's Prometheus listener (its own port, as in production). */
   readonly metricsUrl: string;
   readonly temporalAddress: string;
+  /** The dev server's own Prometheus metrics (host:port). */
+  readonly temporalMetricsAddress: string;
   server!: ManagedProcess;
   app!: AppProcesses;
   client!: Client;
@@ -60,13 +62,14 @@ export class TestStack {
 
   private constructor(
     private readonly options: TestStackOptions,
-    private readonly ports: { temporal: number; api: number; metrics: number },
+    private readonly ports: { temporal: number; api: number; metrics: number; temporalMetrics: number },
     private readonly dataDir: string,
   ) {
     this.prepared = options.prepared ?? fromGlobalSetup();
     this.apiUrl = `http://127.0.0.1:${ports.api}`;
     this.metricsUrl = `http://127.0.0.1:${ports.metrics}/metrics`;
     this.temporalAddress = `127.0.0.1:${ports.temporal}`;
+    this.temporalMetricsAddress = `127.0.0.1:${ports.temporalMetrics}`;
     const logDir = path.join(ROOT, '.data', 'test', 'logs');
     mkdirSync(logDir, { recursive: true });
     this.logFile = createWriteStream(path.join(logDir, `${options.name}.log`), { flags: 'w' });
@@ -87,7 +90,8 @@ export class TestStack {
 
   static async start(options: TestStackOptions): Promise<TestStack> {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'orderflow-e2e-'));
-    const stack = new TestStack(options, { temporal: await freePort(), api: await freePort(), metrics: await freePort() }, dataDir);
+    const ports = { temporal: await freePort(), api: await freePort(), metrics: await freePort(), temporalMetrics: await freePort() };
+    const stack = new TestStack(options, ports, dataDir);
     try {
       await stack.startServer();
       stack.connection = await Connection.connect({ address: stack.temporalAddress });
@@ -111,6 +115,7 @@ export class TestStack {
       dbFile: path.join(this.dataDir, 'temporal.db'),
       port: this.ports.temporal,
       uiPort: await freePort(),
+      metricsPort: this.ports.temporalMetrics,
       headless: true,
       onLine: this.output('temporal'),
     });

@@ -1,0 +1,87 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { freePort } from '../../common/free-port.js';
+import type { ManagedProcess } from '../../dev/processes.js';
+import { startPrometheus } from '../../dev/prometheus.js';
+import { createStockedProduct } from '../support/catalog.js';
+import { serviceDatabases } from '../support/databases.js';
+import { SmtpSink } from '../support/smtp-sink.js';
+import { TestStack } from '../support/stack.js';
+
+// Debian's Prometheus on the committed configuration and rules, scraping a running stack: every
+// target up, the rules loaded, and an order moving the business counters.
+const smtp = new SmtpSink();
+const dbs = serviceDatabases();
+let stack: TestStack;
+let prometheus: ManagedProcess;
+let prometheusUrl: string;
+let dir: string;
+
+beforeAll(async () => {
+  await smtp.start();
+  stack = await TestStack.start({ name: 'prometheus', smtpUrl: smtp.url, workerEndpoints: true });
+  dir = await mkdtemp(path.join(os.tmpdir(), 'orderflow-prometheus-'));
+  const listen = `127.0.0.1:${await freePort()}`;
+  prometheusUrl = `http://${listen}`;
+  prometheus = await startPrometheus({
+    dir,
+    listen,
+    interval: '1s',
+    targets: {
+      api: [new URL(stack.metricsUrl).host],
+      workers: [...stack.app.workers.keys()].map((name) => ({ name, address: new URL(stack.workerUrl(name)).host })),
+      temporal: [stack.temporalMetricsAddress],
+    },
+    onLine: () => {},
+  });
+});
+
+afterAll(async () => {
+  await prometheus?.stop();
+  await stack?.stop();
+  await smtp.stop();
+  await dbs.destroy();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const api = async <T>(pathname: string): Promise<T> => ((await (await fetch(`${prometheusUrl}${pathname}`)).json()) as { data: T }).data;
+const query = async (promql: string) => {
+  const result = await api<{ result: Array<{ value: [number, string] }> }>(`/api/v1/query?query=${encodeURIComponent(promql)}`);
+  return result.result.length === 0 ? undefined : Number(result.result[0]!.value[1]);
+};
+
+describe('Prometheus against a running stack', () => {
+  it('scrapes every target: the API, each worker and the Temporal server', async () => {
+    await vi.waitFor(async () => {
+      const { activeTargets } = await api<{ activeTargets: Array<{ labels: { job: string }; health: string }> }>('/api/v1/targets');
+      expect(activeTargets.map((target) => `${target.labels.job}:${target.health}`).sort()).toEqual([
+        'orderflow-api:up',
+        ...Array(4).fill('orderflow-workers:up'),
+        'temporal:up',
+      ]);
+    }, { timeout: 30_000, interval: 250 });
+  });
+
+  it('loads the alert rules, none firing on a healthy stack', async () => {
+    const { groups } = await api<{ groups: Array<{ name: string; rules: Array<{ name: string; state: string }> }> }>('/api/v1/rules');
+    const rules = groups.flatMap((group) => group.rules);
+    expect(rules.map((rule) => rule.name)).toEqual(expect.arrayContaining(['OrderflowOrdersStuckPending', 'OrderflowEmailBacklog', 'OrderflowActivityFailureRate', 'OrderflowTargetDown']));
+    expect(rules.filter((rule) => rule.state === 'firing')).toEqual([]);
+  });
+
+  it('sees an order move the business counters', async () => {
+    const placedBefore = (await query('sum(orderflow_orders_placed_total)')) ?? 0;
+    const sku = await createStockedProduct(dbs, { stock: 5 });
+    const token = await stack.token('scraped');
+    const placed = await stack.request('POST', '/orders', { token, body: { lines: [{ sku, quantity: 1 }] }, headers: { prefer: 'wait=30' } });
+    expect(placed.body.status).toBe('CONFIRMED');
+    await vi.waitFor(async () => {
+      expect(await query('sum(orderflow_orders_placed_total)')).toBe(placedBefore + 1);
+      expect(await query('sum(orderflow_orders_decided_total{outcome="confirmed"})')).toBeGreaterThanOrEqual(1);
+      expect(await query('sum(orderflow_stock_commits_total)')).toBeGreaterThanOrEqual(1);
+      expect(await query('sum(http_requests_total{route="/orders",method="POST"})')).toBeGreaterThanOrEqual(1);
+    }, { timeout: 30_000, interval: 250 });
+  });
+});
