@@ -20,6 +20,10 @@ const workflowActor = () => {
 };
 
 export function createInventoryActivities({ db, log, metrics = createBusinessMetrics() }: InventoryActivityDeps) {
+  // Every series exists from the start, so that rates and alerts see a 0 rather than nothing.
+  metrics.reservations.inc({ result: 'reserved', reason: '' }, 0);
+  for (const reason of ['OUT_OF_STOCK', 'UNKNOWN_PRODUCT'] as const) metrics.reservations.inc({ result: 'rejected', reason }, 0);
+  for (const direction of ['restock', 'write_off'] as const) metrics.adjustments.inc({ direction }, 0);
   return {
     async reserveStock(input: { orderId: string; lines: ReservationLine[] }) {
       const outcome = await reserveStock(db, { ...input, actor: workflowActor() });

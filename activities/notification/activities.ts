@@ -4,7 +4,7 @@ import { createBusinessMetrics, type BusinessMetrics } from '../../common/busine
 import type { Logger } from '../../common/logger.js';
 import type { Mailer } from './mailer.js';
 import { claimSend, markFailedAttempt, markSent, recordNotification } from './repository.js';
-import type { EmailKind, NotificationDb } from './schema.js';
+import { EMAIL_KINDS, type EmailKind, type NotificationDb } from './schema.js';
 import { renderOrderEmail, type EmailOrder } from './templates.js';
 
 export interface NotificationActivityDeps {
@@ -38,6 +38,11 @@ async function markSentPersistently(mark: () => Promise<void>): Promise<void> {
 }
 
 export function createNotificationActivities({ db, log, mailer, messageIdDomain, sendLeaseMs = SEND_LEASE_MS, metrics = createBusinessMetrics() }: NotificationActivityDeps) {
+  // Every series exists from the start, so that rates and alerts see a 0 rather than nothing.
+  for (const kind of EMAIL_KINDS) {
+    for (const result of ['sent', 'failed'] as const) metrics.emails.inc({ kind, result }, 0);
+    metrics.emailRetries.inc({ kind }, 0);
+  }
   return {
     /**
      * Sends one email per (order, kind): record, claim a send lease, send, then mark. A retry

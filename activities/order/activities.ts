@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { activityLogger } from '../../common/activity-logger.js';
+import { REJECTION_REASONS } from '../../common/failures.js';
 import { createBusinessMetrics, type BusinessMetrics } from '../../common/business-metrics.js';
 import type { Logger } from '../../common/logger.js';
 import { cancelOrder, confirmOrder, insertOrder, rejectOrder, type NewOrder } from './repository.js';
@@ -13,6 +14,10 @@ export interface OrderActivityDeps {
 }
 
 export function createOrderActivities({ db, log, metrics = createBusinessMetrics() }: OrderActivityDeps) {
+  // Every series exists from the start, so that rates and alerts see a 0 rather than nothing.
+  metrics.ordersDecided.inc({ outcome: 'confirmed', reason: '' }, 0);
+  metrics.ordersDecided.inc({ outcome: 'cancelled', reason: '' }, 0);
+  for (const reason of REJECTION_REASONS) metrics.ordersDecided.inc({ outcome: 'rejected', reason }, 0);
   return {
     async recordOrder(order: NewOrder) {
       const created = await insertOrder(db, order);

@@ -1,10 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../common/free-port.js';
 import type { ManagedProcess } from '../../dev/processes.js';
 import { startPrometheus } from '../../dev/prometheus.js';
+import { ROOT } from '../../dev/stack.js';
 import { createStockedProduct } from '../support/catalog.js';
 import { serviceDatabases } from '../support/databases.js';
 import { SmtpSink } from '../support/smtp-sink.js';
@@ -83,5 +84,19 @@ describe('Prometheus against a running stack', () => {
       expect(await query('sum(orderflow_stock_commits_total)')).toBeGreaterThanOrEqual(1);
       expect(await query('sum(http_requests_total{route="/orders",method="POST"})')).toBeGreaterThanOrEqual(1);
     }, { timeout: 30_000, interval: 250 });
+  });
+
+  it("answers every query of the Grafana dashboard, each over series the stack really exports", async () => {
+    const dashboard = JSON.parse(await readFile(path.join(ROOT, 'ops', 'grafana', 'orderflow.json'), 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
+    const queries = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr.replaceAll('$__rate_interval', '1m') })));
+    expect(queries.length).toBeGreaterThan(15);
+    const exported = new Set(await api<string[]>('/api/v1/label/__name__/values'));
+    for (const { panel, expr } of queries) {
+      const response = (await (await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as { status: string };
+      expect({ panel, status: response.status }).toEqual({ panel, status: 'success' });
+      // Failures exist only once something failed: the one series a healthy stack lacks.
+      const names = [...expr.matchAll(/\b((?:orderflow|temporal|http)_[a-z_]+)/g)].map((match) => match[1]!).filter((name) => name !== 'temporal_activity_execution_failed');
+      for (const name of names) expect({ panel, name, exported: exported.has(name) }).toEqual({ panel, name, exported: true });
+    }
   });
 });
