@@ -55,6 +55,11 @@ export function buildProgram(): Command {
  * details), never a stack trace; an unexpected error shows its stack with --debug.
  */
 export async function runCli(argv: string[]): Promise<void> {
+  // `orderflow … | head` closes the pipe early: the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -130,11 +130,10 @@ async function replayAll(histories: Histories, options: Parameters<typeof Worker
 }
 
 function report(verdicts: Verdict[], json: boolean): void {
-  const failed = verdicts.filter((verdict) => !verdict.ok).length;
-  if (json) return printJson({ total: verdicts.length, failed, results: verdicts });
-  if (verdicts.length > 0) {
-    const firstLine = (message: string) => message.split('\n')[0]!.slice(0, 160);
-    printTable(['workflow', 'result', 'detail'], verdicts.map((verdict) => (verdict.ok ? [verdict.workflowId, 'ok', ''] : [verdict.workflowId, verdict.kind, firstLine(verdict.message)])));
-  }
-  process.stdout.write(`${verdicts.length - failed}/${verdicts.length} replayed cleanly\n`);
+  const failures = verdicts.filter((verdict) => !verdict.ok);
+  if (json) return printJson({ total: verdicts.length, failed: failures.length, results: verdicts });
+  if (verdicts.length > 0) printTable(['workflow', 'result'], verdicts.map((verdict) => [verdict.workflowId, verdict.ok ? 'ok' : verdict.kind]));
+  // The SDK's explanation is long and says exactly which command differs: in full, under the table.
+  for (const failure of failures) process.stdout.write(`\n${failure.kind} ${failure.workflowId}:\n  ${failure.message.replace(/\n/g, '\n  ')}\n`);
+  process.stdout.write(`${failures.length > 0 ? '\n' : ''}${verdicts.length - failures.length}/${verdicts.length} replayed cleanly\n`);
 }

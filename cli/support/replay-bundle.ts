@@ -51,8 +51,13 @@ export async function replayBundle(bundlePath = defaultReplayBundlePath()): Prom
   }
   const started = new Date();
   const scratch = `${bundlePath}.${process.pid}.tmp`;
-  await withStatus(`Bundling the workflow code into ${path.relative(process.cwd(), bundlePath) || bundlePath}`, () => buildWorkflowBundle(scratch));
+  await withStatus(`Bundling the workflow code into ${displayPath(bundlePath)}`, () => buildWorkflowBundle(scratch));
   await utimes(scratch, started, started);
   await rename(scratch, bundlePath);
   return bundlePath;
 }
+
+const displayPath = (file: string) => {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') ? file : relative;
+};
