@@ -119,6 +119,7 @@ runMain(async () => {
     `  Email         ${process.env.SMTP_URL ?? `${env.MAIL_OUTBOX_DIR} (.eml files)`}`,
     `  Workers       ${Object.entries(replicas).map(([service, n]) => `${service}×${n}`).join(', ')}`,
     `  Metrics       http://${api.API_METRICS_ADDRESS}/metrics (API); workers (Temporal SDK) on 127.0.0.1:${up.WORKER_METRICS_BASE_PORT}..${up.WORKER_METRICS_BASE_PORT + app.workers.size - 1}/metrics`,
+    `  Operator CLI  npm run -s orderflow -- --help   (orders, products, stock, replay; npm run -s temporal -- workflow list)`,
     `  Dev token     npm run -s token -- --sub alice --email alice@example.com --roles customer`,
     `  Dev secrets   ${path.join(up.DATA_DIR, 'dev-secrets.json')} (generated for this install; refused in production mode)`,
     '',
