@@ -1,0 +1,81 @@
+import { Option, type Command } from 'commander';
+import type { z } from 'zod';
+import type { NotificationSchema, OrderSchema, OrderSummarySchema } from '../../api/schemas.js';
+import { apiClient, globalOptions, integerArgument } from '../support/context.js';
+import { formatMoney, formatTime, printFields, printJson, printNextPageHint, printTable } from '../support/output.js';
+
+type Order = z.infer<typeof OrderSchema>;
+type OrderSummary = z.infer<typeof OrderSummarySchema>;
+type Notification = z.infer<typeof NotificationSchema>;
+interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'];
+
+/** `orders list|show|cancel`: as an operator (any customer's orders), through the API. */
+export function registerOrderCommands(program: Command): void {
+  const orders = program.command('orders').description('list, show and cancel orders (as an operator)');
+
+  orders
+    .command('list')
+    .description('orders, newest first')
+    .addOption(new Option('--status <status>', 'only orders in this status').choices(ORDER_STATUSES))
+    .option('--limit <n>', 'orders per page (1-100)', integerArgument('--limit', { min: 1, max: 100 }), 20)
+    .option('--cursor <cursor>', 'the next page, as printed after the previous one')
+    .action(async (options: { status?: string; limit: number; cursor?: string }, command: Command) => {
+      const api = await apiClient(command, 'operator');
+      const page = await api.get<Page<OrderSummary>>('/orders', { query: { status: options.status, limit: options.limit, cursor: options.cursor } });
+      if (globalOptions(command).json) return printJson(page);
+      printTable(
+        ['order', 'customer', 'status', 'total', 'created'],
+        page.items.map((order) => [order.orderId, order.customerId, order.status, formatMoney(order.totalCents, order.currency), formatTime(order.createdAt)]),
+      );
+      printNextPageHint(page.nextCursor);
+    });
+
+  orders
+    .command('show')
+    .description('one order: its lines, its status and the emails sent for it')
+    .argument('<orderId>', 'the order ID (a UUID; its workflow is order-<orderId>)')
+    .action(async (orderId: string, _options: object, command: Command) => {
+      const api = await apiClient(command, 'operator');
+      const order = await api.get<Order>(`/orders/${encodeURIComponent(orderId)}`);
+      const { items: notifications } = await api.get<{ items: Notification[] }>(`/orders/${encodeURIComponent(orderId)}/notifications`);
+      if (globalOptions(command).json) return printJson({ ...order, notifications });
+      printOrder(order);
+      if (notifications.length > 0) {
+        process.stdout.write('\n');
+        printTable(['email', 'to', 'status', 'sent'], notifications.map((mail) => [mail.kind, mail.to, mail.status, formatTime(mail.sentAt)]));
+      }
+    });
+
+  orders
+    .command('cancel')
+    .description("cancel an order while its cancellation window is open (releases its stock, emails the customer)")
+    .argument('<orderId>', 'the order ID')
+    .action(async (orderId: string, _options: object, command: Command) => {
+      const api = await apiClient(command, 'operator');
+      const order = await api.post<Order>(`/orders/${encodeURIComponent(orderId)}/cancel`);
+      if (globalOptions(command).json) return printJson(order);
+      printOrder(order);
+    });
+}
+
+function printOrder(order: Order): void {
+  printFields([
+    ['order', order.orderId],
+    ['workflow', `order-${order.orderId}`],
+    ['customer', order.customerId],
+    ['status', order.reason ? `${order.status} (${order.reason})` : order.status],
+    ['total', formatMoney(order.totalCents, order.currency)],
+    ['created', formatTime(order.createdAt)],
+    ['updated', formatTime(order.updatedAt)],
+  ]);
+  process.stdout.write('\n');
+  printTable(
+    ['sku', 'name', 'quantity', 'unit price', 'line total'],
+    order.lines.map((line) => [line.sku, line.name ?? '-', line.quantity, formatMoney(line.unitPriceCents, order.currency), formatMoney(line.lineTotalCents, order.currency)]),
+  );
+}

@@ -1,0 +1,37 @@
+import { ConfigError } from '../../common/config.js';
+import { parseMode } from '../../common/environment.js';
+
+/** Command groups that talk to a Temporal service and so take the client flags. */
+const CLIENT_COMMANDS = new Set(['activity', 'batch', 'operator', 'schedule', 'task-queue', 'worker', 'workflow']);
+
+const given = (args: string[], ...flags: string[]) => args.some((arg) => flags.some((flag) => arg === flag || arg.startsWith(`${flag}=`)));
+
+/** The API the codec is served by: ORDERFLOW_API_URL, else API_HOST and API_PORT as the API itself reads them. */
+export const apiBaseUrl = (env: NodeJS.ProcessEnv) => (env.ORDERFLOW_API_URL ?? `http://${env.API_HOST ?? '127.0.0.1'}:${env.API_PORT ?? '3000'}`).replace(/\/+$/, '');
+
+/**
+ * The Temporal CLI's arguments for this install: the user's, then (for client commands, and
+ * only where the user did not set them) --address, --namespace and the codec, so that payloads
+ * are shown decrypted. Development: the local codec path from the dev secrets (no token);
+ * production: /codec with the operator's ORDERFLOW_TOKEN. The flags go after the subcommand, as
+ * the Temporal CLI wants them, and before any `--`.
+ */
+export function temporalCliArguments(args: string[], env: NodeJS.ProcessEnv): { args: string[]; warnings: string[] } {
+  if (!CLIENT_COMMANDS.has(args[0] ?? '')) return { args, warnings: [] };
+  const added: string[] = [];
+  const warnings: string[] = [];
+  if (!given(args, '--address')) added.push('--address', env.TEMPORAL_ADDRESS || '127.0.0.1:7233');
+  if (!given(args, '--namespace', '-n')) added.push('--namespace', env.TEMPORAL_NAMESPACE || 'default');
+  if (!given(args, '--codec-endpoint')) {
+    if (parseMode(env) === 'development') {
+      if (!env.CODEC_LOCAL_PATH) throw new ConfigError('CODEC_LOCAL_PATH is not set (npm run up generates it into .data/dev-secrets.json)');
+      added.push('--codec-endpoint', `${apiBaseUrl(env)}/codec/${env.CODEC_LOCAL_PATH}`);
+    } else if (env.ORDERFLOW_TOKEN) {
+      added.push('--codec-endpoint', `${apiBaseUrl(env)}/codec`, '--codec-auth', `Bearer ${env.ORDERFLOW_TOKEN}`);
+    } else {
+      warnings.push('ORDERFLOW_TOKEN is not set: payloads stay encrypted (the codec needs an operator\'s token in production mode)');
+    }
+  }
+  const end = args.indexOf('--');
+  return end === -1 ? { args: [...args, ...added], warnings } : { args: [...args.slice(0, end), ...added, ...args.slice(end)], warnings };
+}
