@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../dev/stack.js';
 import { uniqueSku } from '../support/databases.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../../common/free-port.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { TestStack } from '../support/stack.js';
 
