@@ -37,6 +37,8 @@ export interface TestStackOptions {
   env?: NodeJS.ProcessEnv;
   /** Give each worker process a metrics and health endpoint (see workerUrl). */
   workerEndpoints?: boolean;
+  /** Serve the Temporal Web UI (see uiUrl), decoding through the API's local codec path. */
+  webUi?: boolean;
 }
 
 /**
@@ -51,6 +53,8 @@ export class TestStack {
   readonly temporalAddress: string;
   /** The dev server's own Prometheus metrics (host:port). */
   readonly temporalMetricsAddress: string;
+  /** The Temporal Web UI, with webUi. */
+  readonly uiUrl: string;
   server!: ManagedProcess;
   app!: AppProcesses;
   client!: Client;
@@ -62,7 +66,7 @@ export class TestStack {
 
   private constructor(
     private readonly options: TestStackOptions,
-    private readonly ports: { temporal: number; api: number; metrics: number; temporalMetrics: number },
+    private readonly ports: { temporal: number; api: number; metrics: number; temporalMetrics: number; ui: number },
     private readonly dataDir: string,
   ) {
     this.prepared = options.prepared ?? fromGlobalSetup();
@@ -70,6 +74,7 @@ export class TestStack {
     this.metricsUrl = `http://127.0.0.1:${ports.metrics}/metrics`;
     this.temporalAddress = `127.0.0.1:${ports.temporal}`;
     this.temporalMetricsAddress = `127.0.0.1:${ports.temporalMetrics}`;
+    this.uiUrl = `http://127.0.0.1:${ports.ui}`;
     const logDir = path.join(ROOT, '.data', 'test', 'logs');
     mkdirSync(logDir, { recursive: true });
     this.logFile = createWriteStream(path.join(logDir, `${options.name}.log`), { flags: 'w' });
@@ -84,13 +89,14 @@ export class TestStack {
       ...this.prepared.secrets,
       ORDERFLOW_ENV: 'development',
       API_METRICS_ADDRESS: `127.0.0.1:${ports.metrics}`,
+      ...(options.webUi && { CODEC_CORS_ORIGINS: this.uiUrl }),
       ...options.env,
     };
   }
 
   static async start(options: TestStackOptions): Promise<TestStack> {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'orderflow-e2e-'));
-    const ports = { temporal: await freePort(), api: await freePort(), metrics: await freePort(), temporalMetrics: await freePort() };
+    const ports = { temporal: await freePort(), api: await freePort(), metrics: await freePort(), temporalMetrics: await freePort(), ui: await freePort() };
     const stack = new TestStack(options, ports, dataDir);
     try {
       await stack.startServer();
@@ -114,9 +120,10 @@ export class TestStack {
       binary: this.prepared.temporalBinary,
       dbFile: path.join(this.dataDir, 'temporal.db'),
       port: this.ports.temporal,
-      uiPort: await freePort(),
+      uiPort: this.ports.ui,
       metricsPort: this.ports.temporalMetrics,
-      headless: true,
+      headless: !this.options.webUi,
+      ...(this.options.webUi && { codecEndpoint: `${this.apiUrl}/codec/${this.prepared.secrets.CODEC_LOCAL_PATH}` }),
       onLine: this.output('temporal'),
     });
   }
