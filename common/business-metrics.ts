@@ -1,3 +1,4 @@
+import { sql, type Kysely } from 'kysely';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
@@ -66,5 +67,14 @@ export function registerBacklogGauges(registry: Registry, names: { count: string
   new Gauge({ name: names.oldest, help: `Age in seconds of the oldest of: ${names.what} (0 when none)`, registers: [registry], async collect() { this.set((await once()).oldestSeconds); } });
 }
 
-/** count(*) and the age of the oldest row, from a query selecting `count` and `oldest` (epoch seconds, nullable). */
-export const toBacklog = (row: { count: string | number; oldest: string | number | null }): Backlog => ({ count: Number(row.count), oldestSeconds: Number(row.oldest ?? 0) });
+type PendingRows = Record<string, { status: string; created_at: Date }>;
+
+/** How many rows of a service's table are PENDING, and how old the oldest is (tables with `status` and `created_at`). */
+export async function pendingBacklog(db: object, table: string): Promise<Backlog> {
+  const row = await (db as unknown as Kysely<PendingRows>)
+    .selectFrom(table)
+    .select([sql<string>`count(*)`.as('count'), sql<string | null>`extract(epoch from now() - min(created_at))`.as('oldest')])
+    .where('status', '=', 'PENDING')
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.count), oldestSeconds: Number(row.oldest ?? 0) };
+}
