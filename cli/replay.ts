@@ -9,6 +9,7 @@ import { parseMode } from '../common/environment.js';
 import { runMain } from '../common/main.js';
 import { withDevSecrets } from '../dev/secrets.js';
 import { createDataConverter, createEncryptionCodec, payloadEnv } from '../common/payload-codec.js';
+import { temporalTracingPlugin } from '../common/telemetry.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 import { decodeHistoryPayloads } from './decode-history.js';
 
@@ -43,7 +44,8 @@ runMain(async () => {
   const codec = createEncryptionCodec(parseEnv(payloadEnv, env));
   const dataConverter = createDataConverter(codec);
   const bundle = await buildWorkflowBundle('.data/replay/workflow-bundle.js');
-  const replay = { workflowBundle: { codePath: bundle }, dataConverter, replayName: 'orderflow-cli' };
+  // The bundle's workflows make spans as in production (the plugin takes them; nothing is exported).
+  const replay = { workflowBundle: { codePath: bundle }, dataConverter, replayName: 'orderflow-cli', plugins: [temporalTracingPlugin()] };
 
   if (values.file) {
     // The SDK reads proto JSON itself (the Web UI's download, `temporal workflow show --output json`).

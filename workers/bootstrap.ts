@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { ApplicationFailure, type DataConverter, type Next } from '@temporalio/common';
-import { NativeConnection, Runtime, Worker, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { databaseEnv, logEnv, parseConfig, SERVICE_SCHEMAS, serviceDatabaseUrl, temporalEnv, workerEnv, workflowEnv, type ServiceName } from '../common/config.js';
 import { createDatabase } from '../common/database.js';
@@ -10,6 +10,7 @@ import { FAILURE } from '../common/failures.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { runMain } from '../common/main.js';
 import { TASK_QUEUES } from '../common/task-queues.js';
+import { startTelemetry, temporalTracingPlugin } from '../common/telemetry.js';
 import { temporalLogger } from '../common/temporal-logger.js';
 import { checkEnvironment, type DevelopmentSetting } from '../common/environment.js';
 import { createDataConverter, createEncryptionCodec, payloadDevelopmentSettings, payloadEnv } from '../common/payload-codec.js';
@@ -45,12 +46,17 @@ export interface ServiceWorkerOptions {
   identity?: string;
   /** Encrypts payloads; must match the clients' (see common/payload-codec.ts). */
   dataConverter?: DataConverter;
+  /** The Temporal OpenTelemetry plugin (common/telemetry.ts); by default one that exports nothing. */
+  tracing?: WorkerPlugin;
   extra?: Partial<WorkerOptions>;
 }
 
 /** A worker polling only its own service's task queue. Used by the process entry points and by tests. */
-export function createServiceWorker({ service, connection, namespace, activities, workflowBundlePath, identity, dataConverter, extra }: ServiceWorkerOptions): Promise<Worker> {
+export function createServiceWorker({ service, connection, namespace, activities, workflowBundlePath, identity, dataConverter, tracing, extra }: ServiceWorkerOptions): Promise<Worker> {
   return Worker.create({
+    // Its workflow interceptors are in the bundle already (workers/workflow-bundle.ts); the plugin
+    // adds the activity interceptors and the sink that takes the workflow's spans.
+    plugins: [tracing ?? temporalTracingPlugin()],
     connection,
     namespace,
     ...(dataConverter && { dataConverter }),
@@ -95,6 +101,7 @@ export function runServiceWorker<DB>(
     const { WORKER_METRICS_ADDRESS } = config.worker;
     checkEnvironment(env, [...payloadDevelopmentSettings(env), ...developmentSettings(env)]);
     const log = createLogger(`worker:${service}`, config.log.LOG_LEVEL);
+    const telemetry = startTelemetry(`orderflow-worker-${service}`, env);
     Runtime.install({
       logger: temporalLogger(log.child({ sdk: true })),
       shutdownSignals: ['SIGINT', 'SIGTERM'],
@@ -117,6 +124,7 @@ export function runServiceWorker<DB>(
         namespace: temporal.TEMPORAL_NAMESPACE,
         activities,
         dataConverter: createDataConverter(createEncryptionCodec(payloads)),
+        tracing: telemetry.temporalPlugin,
         ...(service === 'order' && { workflowBundlePath: WORKFLOW_BUNDLE_PATH }),
       });
       log.info({ taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS }, 'worker started');
@@ -126,6 +134,7 @@ export function runServiceWorker<DB>(
       await connection.close();
       await dispose?.();
       await db.destroy();
+      await telemetry.shutdown();
     }
   });
 }
