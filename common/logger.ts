@@ -23,25 +23,27 @@ function traceIds(): Record<string, string> {
 }
 
 /**
- * Short coloured lines for a person: time, level, component, message, then the remaining fields
- * on the same line. Written synchronously, so that nothing is lost when a process exits.
+ * Short coloured lines for a person: time, level, message, then the remaining fields on the same
+ * line (`npm run up` prefixes each with its process). Written synchronously, so that nothing is
+ * lost when a process exits.
  */
-function prettyDestination(): DestinationStream {
+function prettyDestination(destination?: NodeJS.WritableStream): DestinationStream {
   return PinoPretty({
+    ...(destination && { destination }),
     colorize: true,
     sync: true,
     singleLine: true,
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname,component,spanId',
-    messageFormat: '{component} {msg}',
   });
 }
 
-/** One line per event; `component` names the process (api, worker:inventory, ...). */
+/** One line per event; `component` names the process (api, worker:inventory, ...). Lines go to stdout unless `destination` is given. */
 export function createLogger(
   component: string,
   level: string = process.env.LOG_LEVEL ?? 'info',
   format: LogFormat = logFormat(Boolean(process.stdout.isTTY)),
+  destination?: NodeJS.WritableStream,
 ): Logger {
   const options = {
     level,
@@ -50,5 +52,6 @@ export function createLogger(
     formatters: { level: (label: string) => ({ level: label }) },
     mixin: traceIds,
   };
-  return format === 'pretty' ? pino(options, prettyDestination()) : pino(options);
+  if (format === 'pretty') return pino(options, prettyDestination(destination));
+  return destination ? pino(options, destination as DestinationStream) : pino(options);
 }

@@ -10,8 +10,16 @@ const pinoLevel: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'>
   ERROR: 'error',
 };
 
-/** What the SDK says as a warning about a worker that is healthy as configured (an activity-only worker). */
-const HEALTHY_START = new Set(['No workflows registered, not polling for workflow tasks', 'No activities registered, not polling for activity tasks']);
+/**
+ * What the SDK says about a worker that is healthy as configured (an activity-only worker warns
+ * that it has no workflows), and its state changes: our own lines say when a worker starts and stops.
+ */
+const CHATTER = new Set([
+  'No workflows registered, not polling for workflow tasks',
+  'No activities registered, not polling for activity tasks',
+  'No Nexus services registered, not polling for Nexus tasks',
+  'Worker state changed',
+]);
 
 const BUSINESS_FAILURES = new Set<string>(Object.values(FAILURE));
 
@@ -44,7 +52,7 @@ export function temporalLogger(log: Logger): TemporalLogger {
       log.info({ ...rest, failureType: (failure as ApplicationFailure).type, reason: (failure as ApplicationFailure).message }, 'activity rejected');
       return;
     }
-    log[HEALTHY_START.has(message) ? 'debug' : pinoLevel[level]](fields(meta), message);
+    log[CHATTER.has(message) ? 'debug' : pinoLevel[level]](fields(meta), message);
   };
   return {
     log: write,
