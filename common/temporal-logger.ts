@@ -48,8 +48,10 @@ function fields(meta: LogMetadata | undefined): Record<string, unknown> {
 export function temporalLogger(log: Logger): TemporalLogger {
   const write = (level: LogLevel, message: string, meta?: LogMetadata) => {
     if (message === 'Activity failed' && isBusinessRejection(meta?.error)) {
-      const { err: failure, ...rest } = fields(meta);
-      log.info({ ...rest, failureType: (failure as ApplicationFailure).type, reason: (failure as ApplicationFailure).message }, 'activity rejected');
+      // An outcome, not a fault: who, what and why, without the failure's stack.
+      const { workflowId, activityType, attempt, durationMs, traceId, spanId } = fields(meta);
+      const { type: failureType, message: reason } = meta.error;
+      log.info({ workflowId, activityType, attempt, durationMs, failureType, reason, traceId, spanId }, 'activity rejected');
       return;
     }
     log[CHATTER.has(message) ? 'debug' : pinoLevel[level]](fields(meta), message);
