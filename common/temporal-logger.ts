@@ -23,7 +23,7 @@ const CHATTER = new Set([
 
 const BUSINESS_FAILURES = new Set<string>(Object.values(FAILURE));
 
-/** A non-retryable failure of one of our business types: an outcome the workflow handles, not a fault. */
+/** A non-retryable failure of one of our types: an outcome the workflow handles, not a fault of the worker. */
 export function isBusinessRejection(error: unknown): error is ApplicationFailure {
   return error instanceof ApplicationFailure && error.nonRetryable === true && typeof error.type === 'string' && BUSINESS_FAILURES.has(error.type);
 }
@@ -47,11 +47,9 @@ function fields(meta: LogMetadata | undefined): Record<string, unknown> {
 /** Routes the Temporal SDK's logs (worker, workflow `log`, core) into our logger, at the level a person needs. */
 export function temporalLogger(log: Logger): TemporalLogger {
   const write = (level: LogLevel, message: string, meta?: LogMetadata) => {
+    // Logged at INFO by the worker's own interceptor, inside the activity's span (workers/bootstrap.ts).
     if (message === 'Activity failed' && isBusinessRejection(meta?.error)) {
-      // An outcome, not a fault: who, what and why, without the failure's stack.
-      const { workflowId, activityType, attempt, durationMs, traceId, spanId } = fields(meta);
-      const { type: failureType, message: reason } = meta.error;
-      log.info({ workflowId, activityType, attempt, durationMs, failureType, reason, traceId, spanId }, 'activity rejected');
+      log.debug(fields(meta), message);
       return;
     }
     log[CHATTER.has(message) ? 'debug' : pinoLevel[level]](fields(meta), message);

@@ -3,6 +3,7 @@ import { ApplicationFailure, type DataConverter, type Next } from '@temporalio/c
 import { NativeConnection, Runtime, Worker, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { databaseEnv, logEnv, parseConfig, SERVICE_SCHEMAS, serviceDatabaseUrl, temporalEnv, workerEnv, workflowEnv, type ServiceName } from '../common/config.js';
+import { activityLogger } from '../common/activity-logger.js';
 import { createDatabase } from '../common/database.js';
 import { dataErrorCode } from '../common/database-errors.js';
 import { DomainError } from '../common/domain-error.js';
@@ -16,25 +17,43 @@ import { checkEnvironment, type DevelopmentSetting } from '../common/environment
 import { createDataConverter, createEncryptionCodec, payloadDevelopmentSettings, payloadEnv } from '../common/payload-codec.js';
 
 /**
- * Business outcomes thrown by repositories become non-retryable failures of the same type; so
- * does data that PostgreSQL refuses, which no retry could ever store (INVALID_DATA).
+ * Business outcomes thrown by repositories become non-retryable failures of the same type, logged
+ * at INFO as the outcomes they are; so does data that PostgreSQL refuses, which no retry could ever
+ * store (INVALID_DATA), logged as a warning: something let it through.
  */
 class DomainErrorToFailure implements ActivityInboundCallsInterceptor {
+  constructor(private readonly log?: Logger) {}
+
   async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>) {
     try {
       return await next(input);
     } catch (error) {
       if (error instanceof DomainError) {
+        if (this.log) activityLogger(this.log).info({ failureType: error.type, reason: error.message }, 'activity rejected');
         throw ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: true, details: error.details ? [error.details] : [] });
       }
       const sqlState = dataErrorCode(error);
       if (sqlState !== undefined) {
+        if (this.log) activityLogger(this.log).warn({ failureType: FAILURE.invalidData, sqlState }, 'activity refused: PostgreSQL refused the data');
         throw ApplicationFailure.create({ message: `PostgreSQL refused the data (SQLSTATE ${sqlState})`, type: FAILURE.invalidData, nonRetryable: true, cause: error as Error });
       }
       throw error;
     }
   }
 }
+
+/**
+ * DomainErrorToFailure as a plugin placed after the tracing plugin: its interceptor then runs
+ * inside the activity's span, so its lines carry the trace, and the span records the failure
+ * the workflow sees.
+ */
+const businessOutcomes = (log?: Logger): WorkerPlugin => ({
+  name: 'orderflow-business-outcomes',
+  configureWorker: (options) => ({
+    ...options,
+    interceptors: { ...options.interceptors, activity: [...(options.interceptors?.activity ?? []), () => ({ inbound: new DomainErrorToFailure(log) })] },
+  }),
+});
 
 export interface ServiceWorkerOptions {
   service: ServiceName;
@@ -48,15 +67,17 @@ export interface ServiceWorkerOptions {
   dataConverter?: DataConverter;
   /** The Temporal OpenTelemetry plugin (common/telemetry.ts); by default one that exports nothing. */
   tracing?: WorkerPlugin;
+  /** Where business rejections are logged (none in tests). */
+  log?: Logger;
   extra?: Partial<WorkerOptions>;
 }
 
 /** A worker polling only its own service's task queue. Used by the process entry points and by tests. */
-export function createServiceWorker({ service, connection, namespace, activities, workflowBundlePath, identity, dataConverter, tracing, extra }: ServiceWorkerOptions): Promise<Worker> {
+export function createServiceWorker({ service, connection, namespace, activities, workflowBundlePath, identity, dataConverter, tracing, log, extra }: ServiceWorkerOptions): Promise<Worker> {
   return Worker.create({
-    // Its workflow interceptors are in the bundle already (workers/workflow-bundle.ts); the plugin
-    // adds the activity interceptors and the sink that takes the workflow's spans.
-    plugins: [tracing ?? temporalTracingPlugin()],
+    // The tracing plugin's workflow interceptors are in the bundle already (workers/workflow-bundle.ts);
+    // here it adds the activity interceptors and the sink that takes the workflow's spans.
+    plugins: [tracing ?? temporalTracingPlugin(), businessOutcomes(log)],
     connection,
     namespace,
     ...(dataConverter && { dataConverter }),
@@ -64,7 +85,6 @@ export function createServiceWorker({ service, connection, namespace, activities
     activities,
     ...(workflowBundlePath && { workflowBundle: { codePath: workflowBundlePath } }),
     identity: identity ?? `${service}@${os.hostname()}:${process.pid}`,
-    interceptors: { activity: [() => ({ inbound: new DomainErrorToFailure() })] },
     // In-flight activities get this long to finish after SIGTERM before they are cancelled.
     shutdownGraceTime: '10s',
     ...extra,
@@ -125,6 +145,7 @@ export function runServiceWorker<DB>(
         activities,
         dataConverter: createDataConverter(createEncryptionCodec(payloads)),
         tracing: telemetry.temporalPlugin,
+        log,
         ...(service === 'order' && { workflowBundlePath: WORKFLOW_BUNDLE_PATH }),
       });
       log.info({ taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS }, 'worker started');

@@ -133,7 +133,7 @@ describe('traces and logs: one order, through every process', () => {
     it('log a business rejection at INFO, without a task token', () => {
       const rejection = lines.find((line) => line.json?.msg === 'activity rejected');
       expect(rejection?.process).toBe('product-1');
-      expect(rejection?.json).toMatchObject({ level: 'info', failureType: 'UNKNOWN_PRODUCT', activityType: 'priceOrderLines' });
+      expect(rejection?.json).toMatchObject({ level: 'info', failureType: 'UNKNOWN_PRODUCT', activity: 'priceOrderLines', traceId: expect.stringMatching(/^[0-9a-f]{32}$/) });
       expect(lines.filter((line) => line.text.includes('taskToken'))).toEqual([]);
     });
 
