@@ -18,14 +18,20 @@ export interface BundleOptions {
   tracing?: boolean;
 }
 
-/** Bundles the workflow code once, so that order workers start without webpack. */
-export async function buildWorkflowBundle(outFile: string, { tracing = true }: BundleOptions = {}): Promise<string> {
+/** The workflow code as one script. */
+export async function bundleWorkflows({ tracing = true }: BundleOptions = {}): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_ENTRY,
     failureConverterPath: FAILURE_CONVERTER_PATH,
     workflowInterceptorModules: tracing ? [TRACING_WORKFLOW_INTERCEPTORS] : [],
     logger: quietLogger,
   });
+  return code;
+}
+
+/** Bundles the workflow code once, so that order workers start without webpack. */
+export async function buildWorkflowBundle(outFile: string, options: BundleOptions = {}): Promise<string> {
+  const code = await bundleWorkflows(options);
   await mkdir(path.dirname(outFile), { recursive: true });
   await writeFile(outFile, code);
   return outFile;

@@ -1,18 +1,16 @@
-import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { temporalTracingPlugin } from '../../common/telemetry.js';
-import { ROOT } from '../../dev/stack.js';
-import { buildWorkflowBundle } from '../../workers/workflow-bundle.js';
+import { bundleWorkflows } from '../../workers/workflow-bundle.js';
 import { testDataConverter } from './temporal.js';
 
 export type Tracing = 'traced' | 'untraced';
 
 let untraced: Promise<string> | undefined;
 
-/** The run's bundle has the tracing interceptors (as production); this one is built without them. */
-function untracedBundle(): Promise<string> {
-  untraced ??= buildWorkflowBundle(path.join(ROOT, '.data', 'test', `workflow-bundle-untraced-${process.pid}.js`), { tracing: false });
+/** The run's bundle has the tracing interceptors (as production); this one, kept in memory, has none. */
+export function untracedBundleCode(): Promise<string> {
+  untraced ??= bundleWorkflows({ tracing: false });
   return untraced;
 }
 
@@ -24,6 +22,6 @@ export async function replay(history: unknown, workflowId: string, tracing: Trac
   const options =
     tracing === 'traced'
       ? { workflowBundle: { codePath: inject('workflowBundlePath') }, plugins: [temporalTracingPlugin()] }
-      : { workflowBundle: { codePath: await untracedBundle() } };
+      : { workflowBundle: { code: await untracedBundleCode() } };
   await Worker.runReplayHistory({ ...options, dataConverter: testDataConverter, replayName: `${workflowId}-${tracing}` }, history, workflowId);
 }
