@@ -12,16 +12,35 @@ import { healthRoutes } from './routes/health.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { orderRoutes } from './routes/orders.js';
 import { productRoutes } from './routes/products.js';
+import { traceRequests } from './tracing.js';
 
-/** Logs one line per request, with a request ID that also goes back in X-Request-Id. */
-const requestLogging = (deps: ApiDeps) =>
+/** The local Web UI's codec path is a secret: it never goes into a log line or a span. */
+const redactLocalCodecPath = (localPath: string | undefined) => (path: string) =>
+  localPath ? path.replace(`/codec/${localPath}`, '/codec/<local>') : path;
+
+/** Machine traffic: probes, and the Web UI's codec calls (one per payload shown). */
+const isMachineTraffic = (path: string) => path === '/healthz' || path === '/readyz' || path.startsWith('/codec/');
+
+/**
+ * Logs one line per request, with a request ID that also goes back in X-Request-Id, and the IDs
+ * the route resolved (orderId). Machine traffic is logged at DEBUG unless it fails on our side.
+ */
+const requestLogging = (deps: ApiDeps, redact: (path: string) => string) =>
   createMiddleware<ApiEnv>(async (c, next) => {
     const log = deps.log.child({ requestId: c.get('requestId') });
     c.set('log', log);
     const started = performance.now();
     await next();
-    log.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, durationMs: Math.round(performance.now() - started), user: c.get('principal')?.sub },
+    const level = isMachineTraffic(c.req.path) && c.res.status < 500 ? 'debug' : 'info';
+    log[level](
+      {
+        method: c.req.method,
+        path: redact(c.req.path),
+        status: c.res.status,
+        durationMs: Math.round(performance.now() - started),
+        user: c.get('principal')?.sub,
+        orderId: c.get('orderId'),
+      },
       'request',
     );
   });
@@ -47,12 +66,15 @@ const noStoreForPersonalData = createMiddleware<ApiEnv>(async (c, next) => {
 
 export function createApp(deps: ApiDeps) {
   const app = createRouter();
+  const redact = redactLocalCodecPath(deps.codec.localPath);
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  // Before the request log, so that its line carries the request's trace.
+  app.use('*', traceRequests(redact));
   // JSON needs no content policy of its own: nothing may load or frame it. /docs sets its own.
   app.use('*', secureHeaders({ overwrite: false, xFrameOptions: 'DENY', contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }));
   app.use('*', noStoreForPersonalData);
   app.use('*', deps.metrics.middleware);
-  app.use('*', requestLogging(deps));
+  app.use('*', requestLogging(deps, redact));
   app.use(
     '*',
     bodyLimit({

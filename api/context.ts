@@ -36,5 +36,7 @@ export interface ApiEnv {
   Variables: {
     principal?: Principal;
     log: Logger;
+    /** The order a request is about, once a route has resolved it: it goes on the request's log line. */
+    orderId?: string;
   };
 }

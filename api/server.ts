@@ -1,3 +1,4 @@
+import '../common/instrumentation.js'; // first: instruments pg before anything loads it
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import type { Kysely } from 'kysely';
@@ -23,6 +24,7 @@ import { checkEnvironment, isLoopbackHost } from '../common/environment.js';
 import { createLogger } from '../common/logger.js';
 import { runMain } from '../common/main.js';
 import { createDataConverter, createEncryptionCodec, payloadDevelopmentSettings, payloadEnv } from '../common/payload-codec.js';
+import { startTelemetry } from '../common/telemetry.js';
 import { tokenConfig } from '../common/tokens.js';
 import { createApp } from './app.js';
 import type { Readers } from './context.js';
@@ -44,6 +46,7 @@ runMain(async () => {
     throw new ConfigError(`Invalid configuration:\n  CODEC_LOCAL_PATH: an unauthenticated codec path is only served on a loopback API_HOST (not ${api.API_HOST})`);
   }
   const log = createLogger('api', LOG_LEVEL);
+  const telemetry = startTelemetry('orderflow-api', env);
 
   const readers = Object.fromEntries(
     SERVICES.map((service) => [
@@ -60,7 +63,7 @@ runMain(async () => {
   const ownPool = createPool({ url: serviceDatabaseUrl('api', 'owner', database.DATABASE_URL, env), poolMax: database.DATABASE_POOL_MAX, applicationName: 'orderflow-api' });
   const codec = createEncryptionCodec(payloads);
   const connection = await Connection.connect({ address: temporalConfig.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: temporalConfig.TEMPORAL_NAMESPACE, dataConverter: createDataConverter(codec) });
+  const temporal = new Client({ connection, namespace: temporalConfig.TEMPORAL_NAMESPACE, dataConverter: createDataConverter(codec), plugins: [telemetry.temporalPlugin] });
   const metrics = createApiMetrics();
 
   const app = createApp({
@@ -89,6 +92,7 @@ runMain(async () => {
       await connection.close();
       await Promise.all(Object.values(readers).map((db: Kysely<unknown>) => db.destroy()));
       await ownPool.end();
+      await telemetry.shutdown();
       process.exit(0);
     });
   };

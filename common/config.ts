@@ -22,6 +22,8 @@ const positiveInt = z.coerce.number().int().positive();
 
 export const logEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: pretty lines on a terminal, JSON otherwise (common/logger.ts). */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
 export const workerEnv = z.object({

@@ -17,3 +17,7 @@ export async function rejectionAsResult<T>(work: () => Promise<T>): Promise<Outc
     throw error;
   }
 }
+
+/** Whether an activity's result is a returned rejection (for interceptors, which see results untyped). */
+export const isRejectedOutcome = (result: unknown): result is { ok: false; reason: RejectionReason; message: string } =>
+  typeof result === 'object' && result !== null && 'ok' in result && result.ok === false;

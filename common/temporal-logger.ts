@@ -1,4 +1,5 @@
-import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
+import { ApplicationFailure, type LogLevel, type LogMetadata, type Logger as TemporalLogger } from '@temporalio/common';
+import { FAILURE } from './failures.js';
 import type { Logger } from './logger.js';
 
 const pinoLevel: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
@@ -9,9 +10,50 @@ const pinoLevel: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'>
   ERROR: 'error',
 };
 
-/** Routes the Temporal SDK's logs (worker, workflow `log`, core) into our JSON logger. */
+/**
+ * What the SDK says about a worker that is healthy as configured (an activity-only worker warns
+ * that it has no workflows), and its state changes: our own lines say when a worker starts and stops.
+ */
+const CHATTER = new Set([
+  'No workflows registered, not polling for workflow tasks',
+  'No activities registered, not polling for activity tasks',
+  'No Nexus services registered, not polling for Nexus tasks',
+  'Worker state changed',
+]);
+
+const BUSINESS_FAILURES = new Set<string>(Object.values(FAILURE));
+
+/** A non-retryable failure of one of our types: an outcome the workflow handles, not a fault of the worker. */
+export function isBusinessRejection(error: unknown): error is ApplicationFailure {
+  return error instanceof ApplicationFailure && error.nonRetryable === true && typeof error.type === 'string' && BUSINESS_FAILURES.has(error.type);
+}
+
+/**
+ * The SDK's fields, renamed to ours: its OpenTelemetry interceptors add `trace_id`/`span_id` (the
+ * workflow's or activity's span, which our mixin cannot see from here), and its `error` is our
+ * `err`. The task token is left out:
+ * whoever holds it can complete the activity.
+ */
+function fields(meta: LogMetadata | undefined): Record<string, unknown> {
+  const { taskToken: _taskToken, trace_id: traceId, span_id: spanId, trace_flags: _flags, error, ...rest } = meta ?? {};
+  return {
+    ...rest,
+    // pino serialises errors (message, type, stack) under `err` only.
+    ...(error !== undefined && { err: error }),
+    ...(typeof traceId === 'string' && { traceId, spanId }),
+  };
+}
+
+/** Routes the Temporal SDK's logs (worker, workflow `log`, core) into our logger, at the level a person needs. */
 export function temporalLogger(log: Logger): TemporalLogger {
-  const write = (level: LogLevel, message: string, meta?: LogMetadata) => log[pinoLevel[level]]({ ...meta }, message);
+  const write = (level: LogLevel, message: string, meta?: LogMetadata) => {
+    // Logged at INFO by the worker's own interceptor, inside the activity's span (workers/bootstrap.ts).
+    if (message === 'Activity failed' && isBusinessRejection(meta?.error)) {
+      log.debug(fields(meta), message);
+      return;
+    }
+    log[CHATTER.has(message) ? 'debug' : pinoLevel[level]](fields(meta), message);
+  };
   return {
     log: write,
     trace: (message, meta) => write('TRACE', message, meta),

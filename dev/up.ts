@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { apiEnv, ConfigError, databaseEnv, parseEnv, temporalEnv, workflowEnv } from '../common/config.js';
 import { isLoopbackHost, parseMode } from '../common/environment.js';
+import { logFormat } from '../common/logger.js';
 import { runMain } from '../common/main.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 import { setupDatabase } from './database.js';
@@ -56,6 +57,8 @@ runMain(async () => {
     ORDERFLOW_ENV: 'development',
     MAIL_OUTBOX_DIR: process.env.MAIL_OUTBOX_DIR ?? path.join(up.DATA_DIR, 'outbox'),
     WORKFLOW_BUNDLE_PATH: path.resolve(ROOT, workflow.WORKFLOW_BUNDLE_PATH),
+    // The children write into pipes that end on this terminal: ask them for lines a person reads.
+    ...(process.env.LOG_FORMAT === undefined && { LOG_FORMAT: logFormat(Boolean(process.stdout.isTTY)) }),
   };
   // The local Web UI has no login to pass a token with: it decodes through a random path that
   // only this loopback API knows.

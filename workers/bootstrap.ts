@@ -1,16 +1,19 @@
 import os from 'node:os';
 import { ApplicationFailure, type DataConverter, type Next } from '@temporalio/common';
-import { NativeConnection, Runtime, Worker, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
 import { sql, type Kysely } from 'kysely';
 import { databaseEnv, logEnv, parseConfig, SERVICE_SCHEMAS, serviceDatabaseUrl, temporalEnv, workerEnv, workflowEnv, type ServiceName } from '../common/config.js';
+import { activityLogger } from '../common/activity-logger.js';
 import { createDatabase } from '../common/database.js';
 import { dataErrorCode } from '../common/database-errors.js';
 import { createBusinessMetrics, type BusinessMetrics } from '../common/business-metrics.js';
 import { DomainError } from '../common/domain-error.js';
 import { FAILURE } from '../common/failures.js';
+import { isRejectedOutcome } from '../common/outcome.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { runMain } from '../common/main.js';
 import { TASK_QUEUES } from '../common/task-queues.js';
+import { startTelemetry, temporalTracingPlugin } from '../common/telemetry.js';
 import { temporalLogger } from '../common/temporal-logger.js';
 import { freePort } from '../common/free-port.js';
 import { startObservabilityServer } from './observability-server.js';
@@ -19,25 +22,46 @@ import { checkEnvironment, type DevelopmentSetting } from '../common/environment
 import { createDataConverter, createEncryptionCodec, payloadDevelopmentSettings, payloadEnv } from '../common/payload-codec.js';
 
 /**
- * Business outcomes thrown by repositories become non-retryable failures of the same type; so
- * does data that PostgreSQL refuses, which no retry could ever store (INVALID_DATA).
+ * Business outcomes are logged at INFO as the outcomes they are: returned (`{ ok: false }`, see
+ * common/outcome.ts) or thrown by repositories, which become non-retryable failures of the same
+ * type. Data that PostgreSQL refuses, which no retry could ever store, fails as INVALID_DATA and
+ * is logged as a warning: something let it through.
  */
 class DomainErrorToFailure implements ActivityInboundCallsInterceptor {
+  constructor(private readonly log?: Logger) {}
+
   async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>) {
     try {
-      return await next(input);
+      const result: unknown = await next(input);
+      if (this.log && isRejectedOutcome(result)) activityLogger(this.log).info({ failureType: result.reason, reason: result.message }, 'activity rejected');
+      return result;
     } catch (error) {
       if (error instanceof DomainError) {
+        if (this.log) activityLogger(this.log).info({ failureType: error.type, reason: error.message }, 'activity rejected');
         throw ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: true, details: error.details ? [error.details] : [] });
       }
       const sqlState = dataErrorCode(error);
       if (sqlState !== undefined) {
+        if (this.log) activityLogger(this.log).warn({ failureType: FAILURE.invalidData, sqlState }, 'activity refused: PostgreSQL refused the data');
         throw ApplicationFailure.create({ message: `PostgreSQL refused the data (SQLSTATE ${sqlState})`, type: FAILURE.invalidData, nonRetryable: true, cause: error as Error });
       }
       throw error;
     }
   }
 }
+
+/**
+ * DomainErrorToFailure as a plugin placed after the tracing plugin: its interceptor then runs
+ * inside the activity's span, so its lines carry the trace, and the span records the failure
+ * the workflow sees.
+ */
+const businessOutcomes = (log?: Logger): WorkerPlugin => ({
+  name: 'orderflow-business-outcomes',
+  configureWorker: (options) => ({
+    ...options,
+    interceptors: { ...options.interceptors, activity: [...(options.interceptors?.activity ?? []), () => ({ inbound: new DomainErrorToFailure(log) })] },
+  }),
+});
 
 export interface ServiceWorkerOptions {
   service: ServiceName;
@@ -51,12 +75,19 @@ export interface ServiceWorkerOptions {
   dataConverter?: DataConverter;
   /** Times each activity; defaults to a private registry (tests). */
   metrics?: BusinessMetrics;
+  /** The Temporal OpenTelemetry plugin (common/telemetry.ts); by default one that exports nothing. */
+  tracing?: WorkerPlugin;
+  /** Where business rejections are logged (none in tests). */
+  log?: Logger;
   extra?: Partial<WorkerOptions>;
 }
 
 /** A worker polling only its own service's task queue. Used by the process entry points and by tests. */
-export function createServiceWorker({ service, connection, namespace, activities, workflowBundlePath, identity, dataConverter, metrics = createBusinessMetrics(), extra }: ServiceWorkerOptions): Promise<Worker> {
+export function createServiceWorker({ service, connection, namespace, activities, workflowBundlePath, identity, dataConverter, metrics = createBusinessMetrics(), tracing, log, extra }: ServiceWorkerOptions): Promise<Worker> {
   return Worker.create({
+    // The tracing plugin's workflow interceptors are in the bundle already (workers/workflow-bundle.ts);
+    // here it adds the activity interceptors and the sink that takes the workflow's spans.
+    plugins: [tracing ?? temporalTracingPlugin(), businessOutcomes(log)],
     connection,
     namespace,
     ...(dataConverter && { dataConverter }),
@@ -64,8 +95,7 @@ export function createServiceWorker({ service, connection, namespace, activities
     activities,
     ...(workflowBundlePath && { workflowBundle: { codePath: workflowBundlePath } }),
     identity: identity ?? `${service}@${os.hostname()}:${process.pid}`,
-    // Outermost first: the step timer sees what the failure mapping makes of an error.
-    interceptors: { activity: [() => ({ inbound: new StepMetrics(metrics) }), () => ({ inbound: new DomainErrorToFailure() })] },
+    interceptors: { activity: [() => ({ inbound: new StepMetrics(metrics) })] },
     // In-flight activities get this long to finish after SIGTERM before they are cancelled.
     shutdownGraceTime: '10s',
     ...extra,
@@ -107,6 +137,7 @@ export function runServiceWorker<DB>(
     // The SDK's own Prometheus exporter listens on a private loopback port; the worker's
     // observability server serves its metrics together with ours on WORKER_METRICS_ADDRESS.
     const sdkMetricsAddress = WORKER_METRICS_ADDRESS && `127.0.0.1:${await freePort()}`;
+    const telemetry = startTelemetry(`orderflow-worker-${service}`, env);
     Runtime.install({
       logger: temporalLogger(log.child({ sdk: true })),
       shutdownSignals: ['SIGINT', 'SIGTERM'],
@@ -144,6 +175,8 @@ export function runServiceWorker<DB>(
         activities,
         dataConverter: createDataConverter(createEncryptionCodec(payloads)),
         metrics,
+        tracing: telemetry.temporalPlugin,
+        log,
         ...(service === 'order' && { workflowBundlePath: WORKFLOW_BUNDLE_PATH }),
       });
       log.info({ taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS }, 'worker started');
@@ -154,6 +187,7 @@ export function runServiceWorker<DB>(
       await connection.close();
       await dispose?.();
       await db.destroy();
+      await telemetry.shutdown();
     }
   });
 }

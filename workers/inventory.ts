@@ -1,3 +1,4 @@
+import '../common/instrumentation.js'; // first: instruments pg before anything loads it
 import { createInventoryActivities } from '../activities/inventory/activities.js';
 import type { InventoryDatabase } from '../activities/inventory/schema.js';
 import { runServiceWorker } from './bootstrap.js';

@@ -1,3 +1,4 @@
+import '../common/instrumentation.js'; // first: instruments pg before anything loads it
 import { createNotificationActivities } from '../activities/notification/activities.js';
 import { createMailer, mailDomain } from '../activities/notification/mailer.js';
 import { registerEmailBacklogGauges } from '../activities/notification/metrics.js';

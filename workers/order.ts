@@ -1,3 +1,4 @@
+import '../common/instrumentation.js'; // first: instruments pg before anything loads it
 import { createOrderActivities } from '../activities/order/activities.js';
 import { registerOrderGauges } from '../activities/order/metrics.js';
 import type { OrderDatabase } from '../activities/order/schema.js';

@@ -2,8 +2,7 @@ import type { Next } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import { Context } from '@temporalio/activity';
 import type { BusinessMetrics } from '../common/business-metrics.js';
-
-const isRejection = (result: unknown) => typeof result === 'object' && result !== null && 'ok' in result && result.ok === false;
+import { isRejectedOutcome } from '../common/outcome.js';
 
 /** Times every activity (a saga step) by type and outcome: ok, rejected (a business result), failed. */
 export class StepMetrics implements ActivityInboundCallsInterceptor {
@@ -13,7 +12,7 @@ export class StepMetrics implements ActivityInboundCallsInterceptor {
     const stop = this.metrics.stepDuration.startTimer({ activity: Context.current().info.activityType });
     try {
       const result = await next(input);
-      stop({ outcome: isRejection(result) ? 'rejected' : 'ok' });
+      stop({ outcome: isRejectedOutcome(result) ? 'rejected' : 'ok' });
       return result;
     } catch (error) {
       stop({ outcome: 'failed' });

@@ -1,6 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import { inClientSpan } from '../../common/spans.js';
 
 export interface OutgoingMail {
   to: string;
@@ -31,9 +32,16 @@ export function createMailer({ smtpUrl, outboxDir, from }: MailerConfig): Mailer
     const transport = nodemailer.createTransport(smtpUrl, { from });
     // Short socket timeouts keep one attempt well inside the activity's start-to-close timeout.
     Object.assign(transport.options, { connectionTimeout: 5_000, greetingTimeout: 5_000, socketTimeout: 10_000 });
+    const server = new URL(smtpUrl);
+    // Where it went and which message, never who to: addresses are personal data.
+    const spanAttributes = (mail: OutgoingMail) => ({
+      'server.address': server.hostname,
+      'server.port': Number(server.port || (server.protocol === 'smtps:' ? 465 : 587)),
+      'mail.message_id': mail.messageId,
+    });
     return {
       async send(mail) {
-        await transport.sendMail({ ...mail, from });
+        await inClientSpan('orderflow-mailer', 'smtp send', spanAttributes(mail), () => transport.sendMail({ ...mail, from }));
       },
       close: () => transport.close(),
     };
@@ -41,12 +49,14 @@ export function createMailer({ smtpUrl, outboxDir, from }: MailerConfig): Mailer
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(mail) {
-      const info = await transport.sendMail({ ...mail, from });
-      await mkdir(outboxDir, { recursive: true });
-      const file = path.join(outboxDir, `${mail.messageId.replace(/[^A-Za-z0-9._@-]/g, '')}.eml`);
-      const partial = `${file}.partial`;
-      await writeFile(partial, info.message as Buffer);
-      await rename(partial, file);
+      await inClientSpan('orderflow-mailer', 'outbox write', { 'mail.message_id': mail.messageId }, async () => {
+        const info = await transport.sendMail({ ...mail, from });
+        await mkdir(outboxDir, { recursive: true });
+        const file = path.join(outboxDir, `${mail.messageId.replace(/[^A-Za-z0-9._@-]/g, '')}.eml`);
+        const partial = `${file}.partial`;
+        await writeFile(partial, info.message as Buffer);
+        await rename(partial, file);
+      });
     },
     close: () => transport.close(),
   };

@@ -138,6 +138,7 @@ export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits 
       const headers = c.req.valid('header');
       await refuseOversizedTotal(readers.product, body.lines);
       const orderId = orderIdFor(principal.sub, headers['idempotency-key']);
+      c.set('orderId', orderId);
       const handle = await placeOrder(
         temporal,
         { orderId, customerId: principal.sub, customerEmail: principal.email, lines: body.lines, cancellationWindow, ...(body.shippingAddress && { shippingAddress: body.shippingAddress }) },
@@ -159,11 +160,13 @@ export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits 
     .openapi(getRoute, async (c) => {
       const principal = c.get('principal')!;
       const { orderId } = c.req.valid('param');
+      c.set('orderId', orderId);
       return c.json(await visibleOrder(principal, orderId), 200);
     })
     .openapi(cancelRoute, async (c) => {
       const principal = c.get('principal')!;
       const { orderId } = c.req.valid('param');
+      c.set('orderId', orderId);
       const before = await visibleOrder(principal, orderId);
       if (before.status !== 'CANCELLED') {
         await requestCancellation(temporal, orderId, principal.sub);
@@ -174,6 +177,7 @@ export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits 
     .openapi(notificationsRoute, async (c) => {
       const principal = c.get('principal')!;
       const { orderId } = c.req.valid('param');
+      c.set('orderId', orderId);
       await visibleOrder(principal, orderId);
       return c.json({ items: await listNotifications(readers.notification, orderId) }, 200);
     })

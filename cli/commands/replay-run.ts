@@ -5,6 +5,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime, Worker, type ReplayHistoriesIterable } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { createDataConverter } from '../../common/payload-codec.js';
+import { temporalTracingPlugin } from '../../common/telemetry.js';
 import { CliError, usageError } from '../support/errors.js';
 import { printJson, printTable } from '../support/output.js';
 import { progressBar } from '../support/progress.js';
@@ -43,7 +44,7 @@ export async function runReplay(options: ReplayOptions, json: boolean): Promise<
     const histories = options.file !== undefined ? await historiesFromPath(options.file) : await historiesFromServer(temporal!, options);
     if (options.export && options.workflowId) await exportHistory(temporal!.client, codec, options.workflowId, options.export, options.decoded);
     const bundle = await replayBundle();
-    const verdicts = await replayAll(histories, { workflowBundle: { codePath: bundle }, dataConverter: createDataConverter(codec), replayName: 'orderflow-cli' }, options.query);
+    const verdicts = await replayAll(histories, { workflowBundle: { codePath: bundle }, dataConverter: createDataConverter(codec), replayName: 'orderflow-cli', plugins: [temporalTracingPlugin()] }, options.query);
     report(verdicts, json);
     if (verdicts.some((verdict) => !verdict.ok)) process.exitCode = 1;
   } finally {
