@@ -29,6 +29,8 @@ export const logEnv = z.object({
 export const workerEnv = z.object({
   /** Where the worker serves the Temporal SDK's Prometheus metrics (host:port); unset: not served. */
   WORKER_METRICS_ADDRESS: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'host:port').optional(),
+  /** Loopback port where the Temporal SDK's own exporter listens inside the process (served on through WORKER_METRICS_ADDRESS); unset: any free port. */
+  WORKER_SDK_METRICS_PORT: port.optional(),
 });
 
 export const temporalEnv = z.object({

@@ -33,8 +33,11 @@ export interface StartAppOptions {
   replicas: Replicas;
   /** Where each process's lines go; defaults to the terminal, prefixed with the process name. */
   output?: (name: string) => (line: string) => void;
-  /** The port of the n-th worker process's metrics and health endpoint (in start order); unset: none. */
-  metricsPort?: (n: number) => number;
+  /**
+   * The ports of the n-th worker process (in start order): its metrics and health endpoint, and
+   * the private one of the Temporal SDK's exporter behind it; unset: no endpoint.
+   */
+  metricsPorts?: (n: number) => { endpoint: number; sdk: number };
 }
 
 /** Starts every service's workers (with replicas) and the API, each in its own process. */
@@ -43,11 +46,12 @@ export function startWorker(service: ServiceName, replica: number, { env, output
   return startTsProcess({ name, entry: path.join(ROOT, 'workers', `${service}.ts`), env, cwd: ROOT, onLine: (output ?? prefixedPrinter)(name) });
 }
 
-export function startApp({ env, replicas, output, metricsPort }: StartAppOptions): AppProcesses {
+export function startApp({ env, replicas, output, metricsPorts }: StartAppOptions): AppProcesses {
   const workers = new Map<string, ManagedProcess>();
   for (const service of SERVICES) {
     for (let replica = 1; replica <= replicas[service]; replica += 1) {
-      const metrics = metricsPort === undefined ? {} : { WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort(workers.size)}` };
+      const ports = metricsPorts?.(workers.size);
+      const metrics = ports ? { WORKER_METRICS_ADDRESS: `127.0.0.1:${ports.endpoint}`, WORKER_SDK_METRICS_PORT: String(ports.sdk) } : {};
       const worker = startWorker(service, replica, { env: { ...env, ...metrics }, ...(output && { output }) });
       workers.set(worker.name, worker);
     }

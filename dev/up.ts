@@ -104,7 +104,7 @@ runMain(async () => {
       }),
     );
   }
-  const app = startApp({ env, replicas, metricsPort: (n) => up.WORKER_METRICS_BASE_PORT + n });
+  const app = startApp({ env, replicas, metricsPorts: (n) => ({ endpoint: up.WORKER_METRICS_BASE_PORT + n, sdk: up.WORKER_METRICS_BASE_PORT + 100 + n }) });
   processes.push(...app.all());
   for (const p of processes) {
     void p.exited.then((code) => {

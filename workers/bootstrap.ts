@@ -131,12 +131,12 @@ export function runServiceWorker<DB>(
     const config = parseConfig({ log: logEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, worker: workerEnv, payloads: payloadEnv }, env);
     const { temporal, database, payloads } = config;
     const { WORKFLOW_BUNDLE_PATH } = config.workflow;
-    const { WORKER_METRICS_ADDRESS } = config.worker;
+    const { WORKER_METRICS_ADDRESS, WORKER_SDK_METRICS_PORT } = config.worker;
     checkEnvironment(env, [...payloadDevelopmentSettings(env), ...developmentSettings(env)]);
     const log = createLogger(`worker:${service}`, config.log.LOG_LEVEL);
     // The SDK's own Prometheus exporter listens on a private loopback port; the worker's
     // observability server serves its metrics together with ours on WORKER_METRICS_ADDRESS.
-    const sdkMetricsAddress = WORKER_METRICS_ADDRESS && `127.0.0.1:${await freePort()}`;
+    const sdkMetricsAddress = WORKER_METRICS_ADDRESS && `127.0.0.1:${WORKER_SDK_METRICS_PORT ?? (await freePort())}`;
     const telemetry = startTelemetry(`orderflow-worker-${service}`, env);
     Runtime.install({
       logger: temporalLogger(log.child({ sdk: true })),

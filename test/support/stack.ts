@@ -10,7 +10,7 @@ import { startTsProcess, type ManagedProcess } from '../../dev/processes.js';
 import { parseReplicas, ROOT, startApp, startWorker, waitForHttp, type AppProcesses } from '../../dev/stack.js';
 import { startTemporalDevServer } from '../../dev/temporal-server.js';
 import type { ServiceName } from '../../common/config.js';
-import { freePort } from '../../common/free-port.js';
+import { freePort, freePorts } from '../../common/free-port.js';
 import { dataConverterFor, tokenFor } from './secrets.js';
 
 /** What the run prepared: under vitest it comes from the global setup (inject), elsewhere (benchmarks) it is given. */
@@ -96,15 +96,18 @@ export class TestStack {
 
   static async start(options: TestStackOptions): Promise<TestStack> {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'orderflow-e2e-'));
-    const ports = { temporal: await freePort(), api: await freePort(), metrics: await freePort(), temporalMetrics: await freePort(), ui: await freePort() };
+    const [temporal, api, metrics, temporalMetrics, ui] = (await freePorts(5)) as [number, number, number, number, number];
+    const ports = { temporal, api, metrics, temporalMetrics, ui };
     const stack = new TestStack(options, ports, dataDir);
     try {
       await stack.startServer();
       stack.connection = await Connection.connect({ address: stack.temporalAddress });
       stack.client = new Client({ connection: stack.connection, dataConverter: dataConverterFor(stack.prepared.secrets) });
       const replicas = parseReplicas(options.replicas);
-      const ports = options.workerEndpoints ? await Promise.all(Object.values(replicas).flatMap((n) => Array.from({ length: n }, () => freePort()))) : undefined;
-      stack.app = startApp({ env: stack.env, replicas, output: (name) => stack.output(name), ...(ports && { metricsPort: (n: number) => ports[n]! }) });
+      const processes = Object.values(replicas).reduce((sum, n) => sum + n, 0);
+      const ports = options.workerEndpoints ? await freePorts(2 * processes) : undefined;
+      const metricsPorts = ports && ((n: number) => ({ endpoint: ports[2 * n]!, sdk: ports[2 * n + 1]! }));
+      stack.app = startApp({ env: stack.env, replicas, output: (name) => stack.output(name), ...(metricsPorts && { metricsPorts }) });
       await waitForHttp(`${stack.apiUrl}/readyz`, 90_000, stack.app.api.exited);
       if (ports) await Promise.all([...stack.app.workers.keys()].map((name) => waitForHttp(`${stack.workerUrl(name)}/readyz`, 90_000, stack.worker(name).exited)));
     } catch (error) {
