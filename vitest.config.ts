@@ -8,6 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'fast',
+          sequence: { groupOrder: 0 },
           include: ['{activities,api,common,workflows,workers,dev,cli,ops}/**/*.test.ts'],
           pool: 'forks',
           globalSetup: ['test/global-setup.ts'],
@@ -18,6 +19,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          sequence: { groupOrder: 0 },
           include: ['test/e2e/**/*.e2e.test.ts'],
           pool: 'forks',
           // Each suite runs its own stack of processes; on two cores they take turns.
@@ -30,6 +32,8 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
+          // After the others: a browser and a second stack of processes would share two cores.
+          sequence: { groupOrder: 1 },
           include: ['test/browser/**/*.browser.test.ts'],
           pool: 'forks',
           fileParallelism: false,
