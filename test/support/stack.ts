@@ -9,7 +9,8 @@ import type { DevSecrets } from '../../dev/secrets.js';
 import { startTsProcess, type ManagedProcess } from '../../dev/processes.js';
 import { parseReplicas, ROOT, startApp, startWorker, waitForHttp, type AppProcesses } from '../../dev/stack.js';
 import { startTemporalDevServer } from '../../dev/temporal-server.js';
-import type { ServiceName } from '../../common/config.js';
+import { SERVICES, type ServiceName } from '../../common/config.js';
+import { TASK_QUEUES } from '../../common/task-queues.js';
 import { freePort, freePorts } from '../../common/free-port.js';
 import { dataConverterFor, tokenFor } from './secrets.js';
 
@@ -109,12 +110,31 @@ export class TestStack {
       const metricsPorts = ports && ((n: number) => ({ endpoint: ports[2 * n]!, sdk: ports[2 * n + 1]! }));
       stack.app = startApp({ env: stack.env, replicas, output: (name) => stack.output(name), ...(metricsPorts && { metricsPorts }) });
       await waitForHttp(`${stack.apiUrl}/readyz`, 90_000, stack.app.api.exited);
+      await stack.untilWorkersPoll();
       if (ports) await Promise.all([...stack.app.workers.keys()].map((name) => waitForHttp(`${stack.workerUrl(name)}/readyz`, 90_000, stack.worker(name).exited)));
     } catch (error) {
       await stack.stop();
       throw error;
     }
     return stack;
+  }
+
+  /**
+   * Until every service's task queue has a poller (and the order queue a workflow poller): a
+   * test's first request must not race a worker that is still starting.
+   */
+  private async untilWorkersPoll(timeoutMs = 90_000): Promise<void> {
+    const { ACTIVITY, WORKFLOW } = { ACTIVITY: 2, WORKFLOW: 1 } as const; // temporal.api.enums.v1.TaskQueueType
+    const queues = [...SERVICES.map((service) => ({ name: TASK_QUEUES[service], type: ACTIVITY })), { name: TASK_QUEUES.order, type: WORKFLOW }];
+    const deadline = Date.now() + timeoutMs;
+    for (const queue of queues) {
+      for (;;) {
+        const { pollers } = await this.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: queue.name }, taskQueueType: queue.type });
+        if ((pollers?.length ?? 0) > 0) break;
+        if (Date.now() > deadline) throw new Error(`no worker polls task queue ${queue.name} after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
   }
 
   /** Starts (or restarts) the dev server on the same port and the same SQLite file. */
