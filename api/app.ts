@@ -15,7 +15,7 @@ import { productRoutes } from './routes/products.js';
 import { traceRequests } from './tracing.js';
 
 /** The local Web UI's codec path is a secret: it never goes into a log line or a span. */
-const redactLocalCodecPath = (localPath: string | undefined) => (path: string) =>
+export const redactLocalCodecPath = (localPath: string | undefined) => (path: string) =>
   localPath ? path.replace(`/codec/${localPath}`, '/codec/<local>') : path;
 
 /** Machine traffic: probes, and the Web UI's codec calls (one per payload shown). */

@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory';
-import { verifyToken, type Principal, type Role, type TokenConfig } from '../common/tokens.js';
+import { IdentityProviderUnavailable, verifyToken, type Principal, type Role, type TokenConfig } from '../common/tokens.js';
 import { ApiError } from './errors.js';
 import type { ApiEnv } from './context.js';
 
@@ -17,7 +17,12 @@ export function authenticate(config: TokenConfig) {
       if (!match?.[1]) throw unauthenticated('Authorization header must be "Bearer <token>"');
       try {
         c.set('principal', await verifyToken(match[1], config));
-      } catch {
+      } catch (error) {
+        // Keys out of reach say nothing about the token: the client should retry, not log in again.
+        if (error instanceof IdentityProviderUnavailable) {
+          c.get('log')?.warn({ err: error }, 'identity provider unavailable');
+          throw new ApiError(503, 'UNAVAILABLE', 'Tokens cannot be checked right now; retry shortly', [], { 'Retry-After': '5' });
+        }
         throw unauthenticated('Invalid or expired token');
       }
     }

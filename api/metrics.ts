@@ -3,7 +3,7 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client
 import type { ApiEnv } from './context.js';
 
 /** Prometheus metrics of one API process: HTTP traffic by route pattern, plus Node's own. */
-export function createApiMetrics() {
+export function createApiMetrics(redact: (path: string) => string = (path) => path) {
   const registry = new Registry();
   registry.setDefaultLabels({ service: 'api' });
   collectDefaultMetrics({ register: registry });
@@ -25,7 +25,7 @@ export function createApiMetrics() {
     const stop = duration.startTimer();
     await next();
     // The route pattern, not the path: order IDs must not become label values.
-    const route = c.req.routePath;
+    const route = redact(c.req.routePath);
     stop({ method: c.req.method, route });
     requests.inc({ method: c.req.method, route, status: String(c.res.status) });
   });

@@ -26,7 +26,7 @@ import { runMain } from '../common/main.js';
 import { createDataConverter, createEncryptionCodec, payloadDevelopmentSettings, payloadEnv } from '../common/payload-codec.js';
 import { startTelemetry } from '../common/telemetry.js';
 import { tokenConfig } from '../common/tokens.js';
-import { createApp } from './app.js';
+import { createApp, redactLocalCodecPath } from './app.js';
 import type { Readers } from './context.js';
 import { createApiMetrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -64,7 +64,8 @@ runMain(async () => {
   const codec = createEncryptionCodec(payloads);
   const connection = await Connection.connect({ address: temporalConfig.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: temporalConfig.TEMPORAL_NAMESPACE, dataConverter: createDataConverter(codec), plugins: [telemetry.temporalPlugin] });
-  const metrics = createApiMetrics();
+  // The local codec path is a secret: it must not become a label value either.
+  const metrics = createApiMetrics(redactLocalCodecPath(codecConfig.CODEC_LOCAL_PATH));
 
   const app = createApp({
     temporal,

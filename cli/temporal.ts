@@ -13,9 +13,9 @@ import { temporalCliArguments } from './support/temporal-cli-arguments.js';
 runMain(async () => {
   const binary = findTemporalBinary();
   if (!binary) throw new ConfigError('No Temporal CLI found: run `npm run up` once (it builds one into ~/.cache/orderflow), or set TEMPORAL_CLI_PATH');
-  const { args, warnings } = temporalCliArguments(process.argv.slice(2), environmentWithSecrets(process.env));
+  const { args, warnings, childEnv } = temporalCliArguments(process.argv.slice(2), environmentWithSecrets(process.env));
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
-  const child = spawn(binary, args, { stdio: 'inherit' });
+  const child = spawn(binary, args, { stdio: 'inherit', env: { ...process.env, ...childEnv } });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
   const code = await new Promise<number>((resolve, reject) => {
     child.on('error', reject);

@@ -62,7 +62,13 @@ export interface Backlog {
  */
 export function registerBacklogGauges(registry: Registry, names: { count: string; oldest: string; what: string }, sample: () => Promise<Backlog>): void {
   let inFlight: Promise<Backlog> | undefined;
-  const once = () => (inFlight ??= sample().finally(() => setTimeout(() => (inFlight = undefined), 1_000).unref()));
+  // A database outage must not take the whole scrape (and the SDK's metrics with it) down: the
+  // gauges read NaN until the database answers again.
+  const unknown: Backlog = { count: Number.NaN, oldestSeconds: Number.NaN };
+  const once = () =>
+    (inFlight ??= sample()
+      .catch(() => unknown)
+      .finally(() => setTimeout(() => (inFlight = undefined), 1_000).unref()));
   new Gauge({ name: names.count, help: `${names.what} now`, registers: [registry], async collect() { this.set((await once()).count); } });
   new Gauge({ name: names.oldest, help: `Age in seconds of the oldest of: ${names.what} (0 when none)`, registers: [registry], async collect() { this.set((await once()).oldestSeconds); } });
 }

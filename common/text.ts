@@ -1,8 +1,6 @@
 import { z } from 'zod';
 
-// C0 controls, DEL and C1 controls. Multi-line fields keep tab, line feed and carriage return.
-const CONTROLS = /[\u0000-\u001F\u007F-\u009F]/;
-const CONTROLS_BUT_LINE_BREAKS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+import { CONTROLS, CONTROLS_BUT_LINE_BREAKS } from './text-rules.js';
 
 /**
  * The one rule for free text from outside (names, descriptions, address lines, reasons, search

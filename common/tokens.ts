@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER, type AuthConfig } from './config.js';
 import { PlainText } from './text.js';
@@ -46,8 +46,9 @@ export function tokenConfig(auth: AuthConfig): TokenConfig {
 }
 
 const claims = z.object({
-  // The subject becomes the customer ID in stored orders: the same text rules as any input.
-  sub: PlainText(200),
+  // The subject becomes the customer ID in stored orders: the same text rules as any input, and
+  // refused rather than trimmed (" alice" and "alice" must not become one customer).
+  sub: z.string().refine((sub) => sub === sub.trim(), 'no surrounding spaces').pipe(PlainText(200, { min: 1 })),
   email: z.email().max(254),
   // Providers put many roles in a token (offline_access, ...); ours must be among them.
   roles: z
@@ -69,6 +70,19 @@ export async function mintToken(principal: Principal, config: { secret: string; 
     .sign(new TextEncoder().encode(config.secret));
 }
 
+/** The identity provider's key set could not be had (down, slow, or answering garbage): not the token's fault. */
+export class IdentityProviderUnavailable extends Error {
+  override name = 'IdentityProviderUnavailable';
+}
+
+/** A failure to fetch the key set, as opposed to a token that does not verify against it. */
+const isKeySetOutage = (error: unknown) =>
+  error instanceof errors.JWKSTimeout ||
+  error instanceof errors.JWKSInvalid ||
+  // jose's generic error is what a non-200 answer of the key set endpoint raises.
+  (error instanceof errors.JOSEError && error.code === errors.JOSEError.code) ||
+  !(error instanceof errors.JOSEError);
+
 const claimAt = (payload: JWTPayload, path: string): unknown =>
   path.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), payload);
 
@@ -84,7 +98,12 @@ export async function verifyToken(token: string, config: TokenConfig): Promise<P
   if (alg === 'HS256' && config.secret !== undefined) {
     ({ payload } = await jwtVerify(token, new TextEncoder().encode(config.secret), { ...options, algorithms: ['HS256'] }));
   } else if (config.jwks !== undefined) {
-    ({ payload } = await jwtVerify(token, config.jwks, { ...options, algorithms: config.algorithms }));
+    try {
+      ({ payload } = await jwtVerify(token, config.jwks, { ...options, algorithms: config.algorithms }));
+    } catch (error) {
+      if (isKeySetOutage(error)) throw new IdentityProviderUnavailable('the identity provider\'s key set is out of reach', { cause: error });
+      throw error;
+    }
   } else {
     throw new Error(`tokens signed with ${String(alg)} are not accepted`);
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -40,10 +40,21 @@ export function loadDevSecrets(dataDir = DATA_DIR): DevSecrets {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${file} is unreadable or damaged; delete it to generate new development secrets`, { cause: error });
   }
+  // Written aside, then linked into place: a second process starting at the same moment either
+  // wins or reads the winner's file, never half of one.
   const secrets = generateDevSecrets();
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  return secrets;
+  const scratch = `${file}.${process.pid}.tmp`;
+  writeFileSync(scratch, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  try {
+    linkSync(scratch, file);
+    return secrets;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return devSecretsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  } finally {
+    unlinkSync(scratch);
+  }
 }
 
 /** The environment with this install's development secrets filled in where the caller set none. */

@@ -64,6 +64,7 @@ runMain(async () => {
   // only this loopback API knows.
   const codecEndpoint = `http://${api.API_HOST}:${api.API_PORT}/codec/${env.CODEC_LOCAL_PATH}`;
 
+  if (flags.observability) await ensurePrometheus(say);
   const binary = flags['external-temporal'] ? undefined : await ensureTemporalBinary(say);
   say(`database ${database.DATABASE_URL}: creating schemas and roles, migrating`);
   await setupDatabase({ adminUrl: up.DATABASE_ADMIN_URL, databaseUrl: database.DATABASE_URL });
@@ -89,46 +90,54 @@ runMain(async () => {
   process.on('SIGTERM', () => void stopAll(0));
 
   const [host, port] = temporal.TEMPORAL_ADDRESS.split(':');
-  if (binary) {
-    say(`starting Temporal dev server on ${temporal.TEMPORAL_ADDRESS} (state in ${path.join(up.DATA_DIR, 'temporal.db')})`);
-    processes.push(
-      await startTemporalDevServer({
-        binary,
-        dbFile: path.join(up.DATA_DIR, 'temporal.db'),
-        ip: host ?? '127.0.0.1',
-        port: Number(port ?? 7233),
-        uiPort: up.TEMPORAL_UI_PORT,
-        namespace: temporal.TEMPORAL_NAMESPACE,
-        codecEndpoint,
-        metricsPort: up.TEMPORAL_METRICS_PORT,
-      }),
-    );
-  }
-  const app = startApp({ env, replicas, metricsPorts: (n) => ({ endpoint: up.WORKER_METRICS_BASE_PORT + n, sdk: up.WORKER_METRICS_BASE_PORT + 100 + n }) });
-  processes.push(...app.all());
-  for (const p of processes) {
-    void p.exited.then((code) => {
-      if (!stopping) {
-        say(`${p.name} exited unexpectedly (code ${code}); stopping everything`);
-        void stopAll(1);
-      }
-    });
-  }
-
   const apiUrl = `http://${api.API_HOST}:${api.API_PORT}`;
-  await waitForHttp(`${apiUrl}/readyz`, 90_000, app.api.exited);
-  const workerAddresses = [...app.workers.values()].map((worker) => ({ name: worker.name, address: worker.env.WORKER_METRICS_ADDRESS! }));
-  if (flags.observability) {
-    await ensurePrometheus(say);
-    say(`starting Prometheus on ${up.PROMETHEUS_ADDRESS} (rules: ops/prometheus/alerts.yml)`);
-    const prometheus = await startPrometheus({
-      dir: path.join(up.DATA_DIR, 'prometheus'),
-      listen: up.PROMETHEUS_ADDRESS,
-      targets: { api: [api.API_METRICS_ADDRESS], workers: workerAddresses, temporal: [`${host ?? '127.0.0.1'}:${up.TEMPORAL_METRICS_PORT}`] },
-      onLine: prefixedPrinter('prometheus'),
-    });
-    processes.push(prometheus);
-    void prometheus.exited.then((code) => !stopping && (say(`prometheus exited unexpectedly (code ${code}); stopping everything`), void stopAll(1)));
+  let app: ReturnType<typeof startApp> | undefined;
+  let workerAddresses: Array<{ name: string; address: string }> = [];
+  // Whatever fails once processes run stops them all: nothing is left holding ports or files.
+  try {
+    if (binary) {
+      say(`starting Temporal dev server on ${temporal.TEMPORAL_ADDRESS} (state in ${path.join(up.DATA_DIR, 'temporal.db')})`);
+      processes.push(
+        await startTemporalDevServer({
+          binary,
+          dbFile: path.join(up.DATA_DIR, 'temporal.db'),
+          ip: host ?? '127.0.0.1',
+          port: Number(port ?? 7233),
+          uiPort: up.TEMPORAL_UI_PORT,
+          namespace: temporal.TEMPORAL_NAMESPACE,
+          codecEndpoint,
+          metricsPort: up.TEMPORAL_METRICS_PORT,
+        }),
+      );
+    }
+    app = startApp({ env, replicas, metricsPorts: (n) => ({ endpoint: up.WORKER_METRICS_BASE_PORT + n, sdk: up.WORKER_METRICS_BASE_PORT + 100 + n }) });
+    processes.push(...app.all());
+    for (const p of processes) {
+      void p.exited.then((code) => {
+        if (!stopping) {
+          say(`${p.name} exited unexpectedly (code ${code}); stopping everything`);
+          void stopAll(1);
+        }
+      });
+    }
+
+    await waitForHttp(`${apiUrl}/readyz`, 90_000, app.api.exited);
+    workerAddresses = [...app.workers.values()].map((worker) => ({ name: worker.name, address: worker.env.WORKER_METRICS_ADDRESS! }));
+    if (flags.observability) {
+      say(`starting Prometheus on ${up.PROMETHEUS_ADDRESS} (rules: ops/prometheus/alerts.yml)`);
+      const prometheus = await startPrometheus({
+        dir: path.join(up.DATA_DIR, 'prometheus'),
+        listen: up.PROMETHEUS_ADDRESS,
+        targets: { api: [api.API_METRICS_ADDRESS], workers: workerAddresses, temporal: [`${host ?? '127.0.0.1'}:${up.TEMPORAL_METRICS_PORT}`] },
+        onLine: prefixedPrinter('prometheus'),
+      });
+      processes.push(prometheus);
+      void prometheus.exited.then((code) => !stopping && (say(`prometheus exited unexpectedly (code ${code}); stopping everything`), void stopAll(1)));
+    }
+  } catch (error) {
+    say(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+    await stopAll(1);
+    return;
   }
   const lines = [
     '',

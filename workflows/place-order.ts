@@ -19,6 +19,7 @@ import type { OrderActivities } from '../activities/order/activities.js';
 import type { OrderStatus, PricedOrder } from '../activities/order/types.js';
 import type { ProductActivities } from '../activities/product/activities.js';
 import { FAILURE, isRejectionReason, type RejectionReason } from '../common/failures.js';
+import { isPlainLine } from '../common/text-rules.js';
 import {
   inventoryActivityOptions,
   notificationActivityOptions,
@@ -159,12 +160,19 @@ class OrderSaga {
     const lineSummary = lineCount(lines.length);
     if (!patched(REJECTIONS_AS_RESULTS)) return this.priceAndReserveThrowing();
 
-    const pricing = await product.priceOrder.executeWithOptions({ summary: `price ${lineSummary}` }, [lines]);
-    if (!pricing.ok) return { ok: false, reason: pricing.reason };
-    if (this.cancelRequest) return { ok: true, priced: pricing.value };
-    const reservation = await inventory.reserveOrderStock.executeWithOptions({ summary: `reserve ${lineSummary}` }, [{ orderId, lines }]);
-    if (!reservation.ok) return { ok: false, reason: reservation.reason };
-    return { ok: true, priced: pricing.value };
+    try {
+      const pricing = await product.priceOrder.executeWithOptions({ summary: `price ${lineSummary}` }, [lines]);
+      if (!pricing.ok) return { ok: false, reason: pricing.reason };
+      if (this.cancelRequest) return { ok: true, priced: pricing.value };
+      const reservation = await inventory.reserveOrderStock.executeWithOptions({ summary: `reserve ${lineSummary}` }, [{ orderId, lines }]);
+      if (!reservation.ok) return { ok: false, reason: reservation.reason };
+      return { ok: true, priced: pricing.value };
+    } catch (error) {
+      // Data PostgreSQL refuses (INVALID_DATA) still arrives as a failure: a rejection all the same.
+      const reason = rejectionReasonOf(error);
+      if (!reason) throw error;
+      return { ok: false, reason };
+    }
   }
 
   /** Step 2 as histories recorded before REJECTIONS_AS_RESULTS did it. */
@@ -243,7 +251,11 @@ class OrderSaga {
     return this.finish();
   }
 
-  private refuseLateCancel(_request: CancelRequest): void {
+  private refuseLateCancel(request: CancelRequest): void {
+    // The request is stored with the order: refuse here what PostgreSQL would refuse later.
+    if (!isPlainLine(request.requestedBy, 200) || (request.reason !== undefined && !isPlainLine(request.reason, 500))) {
+      throw ApplicationFailure.create({ type: FAILURE.invalidData, message: 'requestedBy and reason must be plain text', nonRetryable: true });
+    }
     if (this.state.status === 'CANCELLED' || this.state.cancellable) return;
     throw ApplicationFailure.create({
       type: FAILURE.notCancellable,

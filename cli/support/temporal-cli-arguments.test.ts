@@ -13,11 +13,13 @@ describe('the temporal wrapper', () => {
     expect(warnings).toEqual([]);
   });
 
-  it("in production: /codec with the operator's token, never the local path", () => {
-    const { args } = temporalCliArguments(['workflow', 'query', '--workflow-id', 'order-1'], {
+  it("in production: /codec with the operator's token (in the environment, not the command line), never the local path", () => {
+    const { args, childEnv } = temporalCliArguments(['workflow', 'query', '--workflow-id', 'order-1'], {
       ORDERFLOW_ENV: 'production', ORDERFLOW_API_URL: 'https://api.example.com/', ORDERFLOW_TOKEN: 'jwt', CODEC_LOCAL_PATH: 'local-codec-path-123456',
     });
-    expect(args.slice(-6)).toEqual(['--namespace', 'default', '--codec-endpoint', 'https://api.example.com/codec', '--codec-auth', 'Bearer jwt']);
+    expect(args.slice(-4)).toEqual(['--namespace', 'default', '--codec-endpoint', 'https://api.example.com/codec']);
+    expect(args.join(' ')).not.toContain('jwt');
+    expect(childEnv).toEqual({ TEMPORAL_CODEC_AUTH: 'Bearer jwt' });
   });
 
   it('in production without a token: no codec, and a warning that says why', () => {

@@ -13,12 +13,13 @@ export const apiBaseUrl = (env: NodeJS.ProcessEnv) => (env.ORDERFLOW_API_URL ?? 
  * The Temporal CLI's arguments for this install: the user's, then (for client commands, and
  * only where the user did not set them) --address, --namespace and the codec, so that payloads
  * are shown decrypted. Development: the local codec path from the dev secrets (no token);
- * production: /codec with the operator's ORDERFLOW_TOKEN. The flags go after the subcommand, as
+ * production: /codec with the operator's ORDERFLOW_TOKEN (passed as TEMPORAL_CODEC_AUTH). The flags go after the subcommand, as
  * the Temporal CLI wants them, and before any `--`.
  */
-export function temporalCliArguments(args: string[], env: NodeJS.ProcessEnv): { args: string[]; warnings: string[] } {
-  if (!CLIENT_COMMANDS.has(args[0] ?? '')) return { args, warnings: [] };
+export function temporalCliArguments(args: string[], env: NodeJS.ProcessEnv): { args: string[]; warnings: string[]; childEnv: NodeJS.ProcessEnv } {
+  if (!CLIENT_COMMANDS.has(args[0] ?? '')) return { args, warnings: [], childEnv: {} };
   const added: string[] = [];
+  const childEnv: NodeJS.ProcessEnv = {};
   const warnings: string[] = [];
   if (!given(args, '--address')) added.push('--address', env.TEMPORAL_ADDRESS || '127.0.0.1:7233');
   if (!given(args, '--namespace', '-n')) added.push('--namespace', env.TEMPORAL_NAMESPACE || 'default');
@@ -27,11 +28,13 @@ export function temporalCliArguments(args: string[], env: NodeJS.ProcessEnv): { 
       if (!env.CODEC_LOCAL_PATH) throw new ConfigError('CODEC_LOCAL_PATH is not set (npm run up generates it into .data/dev-secrets.json)');
       added.push('--codec-endpoint', `${apiBaseUrl(env)}/codec/${env.CODEC_LOCAL_PATH}`);
     } else if (env.ORDERFLOW_TOKEN) {
-      added.push('--codec-endpoint', `${apiBaseUrl(env)}/codec`, '--codec-auth', `Bearer ${env.ORDERFLOW_TOKEN}`);
+      added.push('--codec-endpoint', `${apiBaseUrl(env)}/codec`);
+      // Through the environment, not the command line, which every local user can read (ps).
+      childEnv.TEMPORAL_CODEC_AUTH = `Bearer ${env.ORDERFLOW_TOKEN}`;
     } else {
       warnings.push('ORDERFLOW_TOKEN is not set: payloads stay encrypted (the codec needs an operator\'s token in production mode)');
     }
   }
   const end = args.indexOf('--');
-  return end === -1 ? { args: [...args, ...added], warnings } : { args: [...args.slice(0, end), ...added, ...args.slice(end)], warnings };
+  return end === -1 ? { args: [...args, ...added], warnings, childEnv } : { args: [...args.slice(0, end), ...added, ...args.slice(end)], warnings, childEnv };
 }

@@ -461,6 +461,7 @@ describe('codec (for the Temporal Web UI)', () => {
     expectError(await stack.request('POST', '/codec/not-the-secret-path-at-all/decode', { body: { payloads: [encrypted] } }), 404, 'NOT_FOUND');
     const spec = await stack.request('GET', '/openapi.json');
     expect(JSON.stringify(spec.body)).not.toContain(stack.prepared.secrets.CODEC_LOCAL_PATH);
+    expect(await (await fetch(stack.metricsUrl)).text()).not.toContain(stack.prepared.secrets.CODEC_LOCAL_PATH);
   });
 
   it("accepts the Temporal CLI's empty payload list", async () => {

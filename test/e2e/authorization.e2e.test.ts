@@ -243,4 +243,14 @@ describe("an identity provider's tokens (JWKS)", () => {
     expectAnswer(await stack.request('GET', '/orders', { token: await signWith(rsaKey, idpClaims()) }), 401);
     jwks.publish([rsaKey, ecKey]);
   });
+
+  it('answers 503, not 401, while the key set is out of reach: the token may well be good', async () => {
+    await jwks.stop();
+    const response = await stack.request('GET', '/orders', { token: await signWith(await newSigningKey('RS256'), idpClaims()) });
+    expect(response.status).toBe(503);
+    expect(response.body).toMatchObject({ error: { code: 'UNAVAILABLE' } });
+    expect(response.headers.get('retry-after')).toBe('5');
+    // Development tokens do not depend on the provider.
+    expect((await stack.request('GET', '/orders', { token: tokens.customer })).status).toBe(200);
+  });
 });

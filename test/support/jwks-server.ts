@@ -41,7 +41,10 @@ export class JwksServer {
     this.keys = keys;
   }
 
+  /** Stops answering (an outage of the provider); stopping twice is fine. */
   stop(): Promise<void> {
+    if (!this.server.listening) return Promise.resolve();
+    this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }

@@ -11,7 +11,7 @@ import { parseReplicas, ROOT, startApp, startWorker, waitForHttp, type AppProces
 import { startTemporalDevServer } from '../../dev/temporal-server.js';
 import { SERVICES, type ServiceName } from '../../common/config.js';
 import { TASK_QUEUES } from '../../common/task-queues.js';
-import { freePort, freePorts } from '../../common/free-port.js';
+import { freePorts } from '../../common/free-port.js';
 import { dataConverterFor, tokenFor } from './secrets.js';
 
 /** What the run prepared: under vitest it comes from the global setup (inject), elsewhere (benchmarks) it is given. */
@@ -97,21 +97,20 @@ export class TestStack {
 
   static async start(options: TestStackOptions): Promise<TestStack> {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'orderflow-e2e-'));
-    const [temporal, api, metrics, temporalMetrics, ui] = (await freePorts(5)) as [number, number, number, number, number];
-    const ports = { temporal, api, metrics, temporalMetrics, ui };
-    const stack = new TestStack(options, ports, dataDir);
+    const replicas = parseReplicas(options.replicas);
+    const processes = Object.values(replicas).reduce((sum, n) => sum + n, 0);
+    // Every port in one go, so that no two are the same.
+    const [temporal, api, metrics, temporalMetrics, ui, ...workerPorts] = (await freePorts(5 + (options.workerEndpoints ? 2 * processes : 0))) as number[];
+    const stack = new TestStack(options, { temporal: temporal!, api: api!, metrics: metrics!, temporalMetrics: temporalMetrics!, ui: ui! }, dataDir);
     try {
       await stack.startServer();
       stack.connection = await Connection.connect({ address: stack.temporalAddress });
       stack.client = new Client({ connection: stack.connection, dataConverter: dataConverterFor(stack.prepared.secrets) });
-      const replicas = parseReplicas(options.replicas);
-      const processes = Object.values(replicas).reduce((sum, n) => sum + n, 0);
-      const ports = options.workerEndpoints ? await freePorts(2 * processes) : undefined;
-      const metricsPorts = ports && ((n: number) => ({ endpoint: ports[2 * n]!, sdk: ports[2 * n + 1]! }));
+      const metricsPorts = options.workerEndpoints ? (n: number) => ({ endpoint: workerPorts[2 * n]!, sdk: workerPorts[2 * n + 1]! }) : undefined;
       stack.app = startApp({ env: stack.env, replicas, output: (name) => stack.output(name), ...(metricsPorts && { metricsPorts }) });
       await waitForHttp(`${stack.apiUrl}/readyz`, 90_000, stack.app.api.exited);
       await stack.untilWorkersPoll();
-      if (ports) await Promise.all([...stack.app.workers.keys()].map((name) => waitForHttp(`${stack.workerUrl(name)}/readyz`, 90_000, stack.worker(name).exited)));
+      if (metricsPorts) await Promise.all([...stack.app.workers.keys()].map((name) => waitForHttp(`${stack.workerUrl(name)}/readyz`, 90_000, stack.worker(name).exited)));
     } catch (error) {
       await stack.stop();
       throw error;
@@ -131,6 +130,8 @@ export class TestStack {
       for (;;) {
         const { pollers } = await this.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: queue.name }, taskQueueType: queue.type });
         if ((pollers?.length ?? 0) > 0) break;
+        const gone = [...this.app.workers.values()].find((worker) => worker.child.exitCode !== null);
+        if (gone) throw new Error(`${gone.name} exited (code ${gone.child.exitCode}) before its task queue had a poller`);
         if (Date.now() > deadline) throw new Error(`no worker polls task queue ${queue.name} after ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -160,12 +161,12 @@ export class TestStack {
 
   /** Starts one more API process against the same database and Temporal; resolves to its URL once ready. */
   async startApiReplica(): Promise<string> {
-    const port = await freePort();
+    const [port, metricsPort] = (await freePorts(2)) as [number, number];
     const name = `api-${this.extraApis.length + 2}`;
     const api = startTsProcess({
       name,
       entry: path.join(ROOT, 'api', 'server.ts'),
-      env: { ...this.env, API_PORT: String(port), API_METRICS_ADDRESS: `127.0.0.1:${await freePort()}` },
+      env: { ...this.env, API_PORT: String(port), API_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` },
       cwd: ROOT,
       onLine: this.output(name),
     });
