@@ -52,8 +52,11 @@ export async function updateProduct(client: Client, sku: string, changes: Produc
  * With an Idempotency-Key the adjustment's workflow ID (and ledger key) derive from it, so a
  * retried request applies once and answers with the same result.
  */
-export async function adjustStock(client: Client, input: Omit<AdjustStockInput, 'requestId'>, idempotencyKey: string | undefined) {
-  const requestId = idempotencyKey ? idempotencyDigest(input.actor, input.sku, idempotencyKey).slice(0, 32) : randomUUID();
+/** The adjustment's request ID: from the Idempotency-Key (scoped to actor and SKU), else fresh. */
+export const adjustmentRequestId = (actor: string, sku: string, idempotencyKey: string | undefined) =>
+  idempotencyKey ? idempotencyDigest(actor, sku, idempotencyKey).slice(0, 32) : randomUUID();
+
+export async function adjustStock(client: Client, input: Omit<AdjustStockInput, 'requestId'>, { requestId, keyed }: { requestId: string; keyed: boolean }) {
   const handle = await startOnce<typeof AdjustStock>(
     client,
     'AdjustStock',
@@ -63,7 +66,7 @@ export async function adjustStock(client: Client, input: Omit<AdjustStockInput, 
       args: [{ ...input, requestId }],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     },
-    { body: [input.delta, input.reason], keyed: idempotencyKey !== undefined },
+    { body: [input.delta, input.reason], keyed },
   );
   return resultWithin(handle.result(), `Adjusting stock of ${input.sku}`);
 }

@@ -4,7 +4,7 @@ import { activityLogger } from '../../common/activity-logger.js';
 import type { Logger } from '../../common/logger.js';
 import { createBusinessMetrics, type BusinessMetrics } from '../../common/business-metrics.js';
 import { rejectionAsResult, type Outcome } from '../../common/outcome.js';
-import { adjustStock, commitReservation, initialiseStock, releaseReservation, reserveStock, type ReservationLine, type ReservationOutcome } from './repository.js';
+import { adjustmentLedgerKey, adjustStock, commitReservation, initialiseStock, releaseReservation, reserveStock, type ReservationLine, type ReservationOutcome } from './repository.js';
 import type { InventoryDatabase } from './schema.js';
 
 export interface InventoryActivityDeps {
@@ -66,7 +66,7 @@ export function createInventoryActivities({ db, log, metrics = createBusinessMet
     /** `requestId` makes the adjustment apply once however often the activity is retried. */
     async adjustStock(input: { sku: string; delta: number; reason: string; actor: string; requestId: string }) {
       const { requestId, ...rest } = input;
-      const { applied, ...level } = await adjustStock(db, { ...rest, idempotencyKey: `adjust:${requestId}` });
+      const { applied, ...level } = await adjustStock(db, { ...rest, idempotencyKey: adjustmentLedgerKey(requestId) });
       if (applied) metrics.adjustments.inc({ direction: input.delta > 0 ? 'restock' : 'write_off' });
       activityLogger(log, { sku: input.sku }).info({ ...level, delta: input.delta, applied }, 'stock adjusted');
       return level;

@@ -75,6 +75,14 @@ export async function initialiseStock(
  * Restock (+) or write-off (-). Never takes on-hand below what is reserved; applied at most
  * once per idempotency key (a replay returns the current level).
  */
+/** The ledger key under which an adjustment request is applied once. */
+export const adjustmentLedgerKey = (requestId: string) => `adjust:${requestId}`;
+
+/** Whether the adjustment with this request ID is already in the ledger. */
+export async function isAdjustmentApplied(db: InventoryDb, requestId: string): Promise<boolean> {
+  return (await db.selectFrom('movements').select('id').where('idempotency_key', '=', adjustmentLedgerKey(requestId)).executeTakeFirst()) !== undefined;
+}
+
 export async function adjustStock(
   db: Kysely<InventoryDatabase>,
   { sku, delta, reason, actor, idempotencyKey }: { sku: string; delta: number; reason: string; idempotencyKey: string } & Actor,

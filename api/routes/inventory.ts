@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { findStockLevel, findStockLevels } from '../../activities/inventory/repository.js';
-import { adjustStock } from '../admin-workflows.js';
+import { findStockLevel, findStockLevels, isAdjustmentApplied } from '../../activities/inventory/repository.js';
+import { adjustmentRequestId, adjustStock } from '../admin-workflows.js';
 import { requireRole } from '../auth.js';
 import type { ApiDeps } from '../context.js';
 import { MAX_ON_HAND } from '../../common/domain-limits.js';
@@ -75,14 +75,20 @@ export function inventoryRoutes({ readers, temporal, rateLimits }: ApiDeps) {
     })
     .openapi(adjustRoute, async (c) => {
       const { sub } = c.get('principal')!;
-      await rateLimits.catalogWrites(sub);
       const { sku } = c.req.valid('param');
       const { delta, reason } = c.req.valid('json');
-      // Refused here, so that these 4xx start nothing; the workflow checks again, atomically.
-      const current = await findStockLevel(readers.inventory, sku);
-      if (!current) throw notFound(`Stock for ${sku}`);
-      if (current.onHand + delta > MAX_ON_HAND) throw conflict(`On-hand of ${sku} cannot exceed ${MAX_ON_HAND}`, [{ path: 'delta', message: `at most ${MAX_ON_HAND - current.onHand}` }]);
-      const level = await adjustStock(temporal, { sku, delta, reason, actor: sub }, c.req.valid('header')['idempotency-key']);
+      const key = c.req.valid('header')['idempotency-key'];
+      const requestId = adjustmentRequestId(sub, sku, key);
+      // A retry of an adjustment already applied (same Idempotency-Key) changes nothing: it is
+      // neither counted against the limit nor checked again.
+      if (key === undefined || !(await isAdjustmentApplied(readers.inventory, requestId))) {
+        await rateLimits.catalogWrites(sub);
+        // Refused here, so that these 4xx start nothing; the workflow checks again, atomically.
+        const current = await findStockLevel(readers.inventory, sku);
+        if (!current) throw notFound(`Stock for ${sku}`);
+        if (current.onHand + delta > MAX_ON_HAND) throw conflict(`On-hand of ${sku} cannot exceed ${MAX_ON_HAND}`, [{ path: 'delta', message: `at most ${MAX_ON_HAND - current.onHand}` }]);
+      }
+      const level = await adjustStock(temporal, { sku, delta, reason, actor: sub }, { requestId, keyed: key !== undefined });
       return c.json(level, 200);
     });
 }

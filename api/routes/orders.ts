@@ -133,12 +133,17 @@ export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits 
   return createRouter()
     .openapi(placeRoute, async (c) => {
       const principal = c.get('principal')!;
-      await rateLimits.orders(principal.sub);
       const body = c.req.valid('json');
       const headers = c.req.valid('header');
-      await refuseOversizedTotal(readers.product, body.lines);
       const orderId = orderIdFor(principal.sub, headers['idempotency-key']);
       c.set('orderId', orderId);
+      // A retry of an order already recorded (same Idempotency-Key) places nothing new: it is
+      // neither counted against the limit nor checked again (prices may have moved since).
+      const retry = headers['idempotency-key'] !== undefined && (await findOrder(readers.order, orderId)) !== undefined;
+      if (!retry) {
+        await rateLimits.orders(principal.sub);
+        await refuseOversizedTotal(readers.product, body.lines);
+      }
       const handle = await placeOrder(
         temporal,
         { orderId, customerId: principal.sub, customerEmail: principal.email, lines: body.lines, cancellationWindow, ...(body.shippingAddress && { shippingAddress: body.shippingAddress }) },

@@ -4,7 +4,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { idempotencyDigest } from '../../api/idempotency.js';
+import { adjustmentRequestId } from '../../api/admin-workflows.js';
 import { orderIdFor } from '../../api/order-workflows.js';
 import { MAX_ON_HAND } from '../../common/domain-limits.js';
 import { encodeCursor } from '../../common/pagination.js';
@@ -146,7 +146,7 @@ describe('hostile text and numbers are refused before anything starts', () => {
 
   it.each(badText.filter(([name]) => name !== 'a line break in a one-line field'))('adjustments: %s in the reason', async (_name, text) => {
     const key = `hostile-${randomUUID()}`;
-    const workflowId = `stock-adjust-${sku}-${idempotencyDigest('root', sku, key).slice(0, 32)}`;
+    const workflowId = `stock-adjust-${sku}-${adjustmentRequestId('root', sku, key)}`;
     await expectRefusedAndInert(() => stack.request('POST', `/inventory/${sku}/adjustments`, { token: admin, body: { delta: 1, reason: text }, headers: { 'idempotency-key': key } }), {
       workflowIds: [workflowId],
     });
@@ -163,7 +163,7 @@ describe('hostile text and numbers are refused before anything starts', () => {
     const full = await createProduct(stack, 5, 'HOSTILE');
     await dbs.inventory.updateTable('stock').set({ on_hand: MAX_ON_HAND - 10 }).where('sku', '=', full).execute();
     const key = `hostile-${randomUUID()}`;
-    const workflowId = `stock-adjust-${full}-${idempotencyDigest('root', full, key).slice(0, 32)}`;
+    const workflowId = `stock-adjust-${full}-${adjustmentRequestId('root', full, key)}`;
     await expectRefusedAndInert(() => stack.request('POST', `/inventory/${full}/adjustments`, { token: admin, body: { delta: 100, reason: 'too many' }, headers: { 'idempotency-key': key } }), {
       status: 409,
       workflowIds: [workflowId],
@@ -287,7 +287,7 @@ describe('generated input over the full Unicode range: never a 5xx, never a work
         const key = `fuzz-${randomUUID()}`;
         const response = await stack.request('POST', `/inventory/${sku}/adjustments`, { token: admin, body: { delta: 1, reason }, headers: { 'idempotency-key': key } });
         expect(response.status).toBeLessThan(500);
-        if (response.status >= 400) await notStarted(`stock-adjust-${sku}-${idempotencyDigest('root', sku, key).slice(0, 32)}`);
+        if (response.status >= 400) await notStarted(`stock-adjust-${sku}-${adjustmentRequestId('root', sku, key)}`);
       }),
       RUNS,
     );

@@ -64,8 +64,9 @@ describe('rate limits shared by every API replica', () => {
   it('lets a customer place only the limit of orders across both replicas; the rest get 429 with Retry-After', async () => {
     const token = await stack.token(greedy);
     const statuses: number[] = [];
+    const first = { 'idempotency-key': `first-${greedy}` };
     for (let i = 0; i < ORDERS_PER_WINDOW * 2; i += 1) {
-      const response = await stack.request('POST', '/orders', { token, body: { lines: [{ sku, quantity: 1 }] }, baseUrl: replicas[i % 2] });
+      const response = await stack.request('POST', '/orders', { token, body: { lines: [{ sku, quantity: 1 }] }, baseUrl: replicas[i % 2], ...(i === 0 && { headers: first }) });
       statuses.push(response.status);
       if (response.status === 429) {
         expect(response.body).toMatchObject({ error: { code: 'RATE_LIMITED', message: expect.any(String), details: [] } });
@@ -77,6 +78,10 @@ describe('rate limits shared by every API replica', () => {
     expect(statuses).toEqual([...Array(ORDERS_PER_WINDOW).fill(202), ...Array(ORDERS_PER_WINDOW).fill(429)]);
     // The refused ones started nothing.
     await vi.waitFor(async () => expect(await ordersOf(greedy)).toBe(ORDERS_PER_WINDOW), { timeout: 30_000, interval: 100 });
+    // A retry of an order already placed (same Idempotency-Key) is not a new order: not limited.
+    const retry = await stack.request('POST', '/orders', { token, body: { lines: [{ sku, quantity: 1 }] }, headers: first });
+    expect(retry.status).toBe(202);
+    expect(await ordersOf(greedy)).toBe(ORDERS_PER_WINDOW);
 
     // Another customer has a limit of their own.
     const other = await stack.token(`patient-${randomUUID().slice(0, 8)}`);
@@ -85,14 +90,18 @@ describe('rate limits shared by every API replica', () => {
     }
   });
 
-  it('limits catalog writes per admin the same way', async () => {
+  it('limits catalog writes per admin the same way, but not the retry of an applied adjustment', async () => {
     const admin = await stack.token(`busy-admin-${randomUUID().slice(0, 8)}`, ['admin']);
+    const adjust = () => stack.request('POST', `/inventory/${sku}/adjustments`, { token: admin, body: { delta: 5, reason: 'delivery 7' }, headers: { 'idempotency-key': 'delivery-7' } });
+    const applied = await adjust();
+    expect(applied.status).toBe(200);
     const statuses: number[] = [];
-    for (let i = 0; i < WRITES_PER_WINDOW + 2; i += 1) {
+    for (let i = 0; i < WRITES_PER_WINDOW + 1; i += 1) {
       const body = { sku: uniqueSku('LIMIT'), name: 'Rate-limited lamp', priceCents: 100, initialStock: 1 };
       statuses.push((await stack.request('POST', '/products', { token: admin, body, baseUrl: replicas[i % 2] })).status);
     }
-    expect(statuses).toEqual([...Array(WRITES_PER_WINDOW).fill(201), 429, 429]);
+    expect(statuses).toEqual([...Array(WRITES_PER_WINDOW - 1).fill(201), 429, 429]);
+    expect(await adjust()).toMatchObject({ status: 200, body: applied.body });
   });
 
   it('lets orders through, and logs it, while the limiter cannot reach its store', async () => {
