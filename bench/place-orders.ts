@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runMain } from '../common/main.js';
-import { dropDatabase, setupDatabase } from '../dev/database.js';
+import { dropDatabase, setupDatabase } from '../common/database-setup.js';
 import { ROOT } from '../dev/stack.js';
 import { ensureTemporalBinary } from '../dev/temporal-binary.js';
 import { settledOrders } from '../test/support/invariants.js';

@@ -5,9 +5,9 @@ import { notificationMigrations } from '../activities/notification/migrations/in
 import { orderMigrations } from '../activities/order/migrations/index.js';
 import { productMigrations } from '../activities/product/migrations/index.js';
 import { apiMigrations } from '../api/migrations/index.js';
-import { databaseRole, SCHEMAS, SERVICES, serviceDatabaseUrl, type SchemaOwner } from '../common/config.js';
-import { createDatabase } from '../common/database.js';
-import { migrateSchema } from '../common/migrations.js';
+import { databaseRole, SCHEMAS, SERVICES, serviceDatabaseUrl, type SchemaOwner } from './config.js';
+import { createDatabase } from './database.js';
+import { migrateSchema } from './migrations.js';
 
 export const MIGRATIONS: Record<SchemaOwner, Record<string, Migration>> = {
   product: productMigrations,
@@ -49,10 +49,13 @@ export interface SetupOptions {
  * that schema and a reader role with SELECT on it; then runs each service's migrations as
  * its owner. Safe to run again: it only adds what is missing.
  */
-export async function setupDatabase({ adminUrl, databaseUrl, env = process.env }: SetupOptions): Promise<void> {
+export async function setupDatabase({ adminUrl, databaseUrl, env = process.env }: SetupOptions): Promise<Record<SchemaOwner, string[]>> {
   const name = databaseName(databaseUrl);
   const cluster = adminDb(adminUrl);
   try {
+    // Two set-ups of one database at once (two machines running `migrate`, parallel test
+    // projects) take turns: CREATE DATABASE and CREATE SCHEMA race, the checks before them do not help.
+    await sql`SELECT pg_advisory_lock(hashtext(${`orderflow-setup:${name}`}))`.execute(cluster);
     const exists = await sql`SELECT 1 FROM pg_database WHERE datname = ${name}`.execute(cluster);
     if (exists.rows.length === 0) await sql`CREATE DATABASE ${ident(name)}`.execute(cluster);
     for (const owner of OWNERS) {
@@ -61,10 +64,15 @@ export async function setupDatabase({ adminUrl, databaseUrl, env = process.env }
         await ensureRole(cluster, databaseRole(owner, access), password && decodeURIComponent(password));
       }
     }
+    return await setUpSchemas(adminUrl, databaseUrl, name, env);
   } finally {
+    // Closing the session releases the lock.
     await cluster.destroy();
   }
+}
 
+/** Schemas, roles' grants, then each schema's migrations as its owner; returns the migrations applied now. */
+async function setUpSchemas(adminUrl: string, databaseUrl: string, name: string, env: NodeJS.ProcessEnv): Promise<Record<SchemaOwner, string[]>> {
   const adminOnTarget = new URL(adminUrl);
   adminOnTarget.pathname = `/${name}`;
   const target = adminDb(adminOnTarget.toString());
@@ -88,14 +96,16 @@ export async function setupDatabase({ adminUrl, databaseUrl, env = process.env }
     await target.destroy();
   }
 
+  const applied = {} as Record<SchemaOwner, string[]>;
   for (const owner of OWNERS) {
     const db = createDatabase({ url: serviceDatabaseUrl(owner, 'owner', databaseUrl, env), schema: SCHEMAS[owner], poolMax: 1 });
     try {
-      await migrateSchema(db, SCHEMAS[owner], MIGRATIONS[owner]);
+      applied[owner] = await migrateSchema(db, SCHEMAS[owner], MIGRATIONS[owner]);
     } finally {
       await db.destroy();
     }
   }
+  return applied;
 }
 
 /** Drops a database made for a test run (terminating its connections). */
