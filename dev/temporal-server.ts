@@ -2,6 +2,9 @@ import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../workflows/search-attributes.js';
 import { startProcess, type ManagedProcess } from './processes.js';
 
+const WORKFLOW_SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
+/** grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING */
+const SERVING = 1;
 const SEARCH_ATTRIBUTE_TYPES: Record<string, string> = { KEYWORD: 'Keyword', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList' };
 
 export interface DevServerOptions {
@@ -48,9 +51,12 @@ export async function waitForTemporal(address: string, server?: ManagedProcess, 
   let lastError: unknown;
   while (Date.now() < deadline && !exited) {
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      // Lazy, so that nothing calls GetSystemInfo before the frontend says it serves: the server logs
+      // such an early call as an ERROR ("Frontend is not healthy yet").
+      const connection = Connection.lazy({ address, connectTimeout: 1_000 });
       try {
-        await connection.healthService.check({});
+        const { status } = await connection.healthService.check({ service: WORKFLOW_SERVICE });
+        if (status !== SERVING) throw new Error(`frontend health: ${status}`);
         await connection.workflowService.getSystemInfo({});
         return;
       } finally {
