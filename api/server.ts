@@ -21,6 +21,7 @@ import {
 } from '../common/config.js';
 import { createDatabase, createPool } from '../common/database.js';
 import { checkEnvironment, isLoopbackHost } from '../common/environment.js';
+import { temporalConnectionOptions, temporalDevelopmentSettings } from '../common/temporal-connection.js';
 import { createLogger } from '../common/logger.js';
 import { runMain } from '../common/main.js';
 import { createDataConverter, createEncryptionCodec, payloadDevelopmentSettings, payloadEnv } from '../common/payload-codec.js';
@@ -41,7 +42,7 @@ runMain(async () => {
   const { api, auth, database, payloads, limits, codec: codecConfig, temporal: temporalConfig } = config;
   const { LOG_LEVEL } = config.log;
   const { ORDER_CANCELLATION_WINDOW } = config.workflow;
-  checkEnvironment(env, [...authDevelopmentSettings(auth), ...payloadDevelopmentSettings(env), ...codecDevelopmentSettings(codecConfig, api.API_HOST)]);
+  checkEnvironment(env, [...authDevelopmentSettings(auth), ...payloadDevelopmentSettings(env), ...codecDevelopmentSettings(codecConfig, api.API_HOST), ...temporalDevelopmentSettings(temporalConfig)]);
   if (codecConfig.CODEC_LOCAL_PATH !== undefined && !isLoopbackHost(api.API_HOST)) {
     throw new ConfigError(`Invalid configuration:\n  CODEC_LOCAL_PATH: an unauthenticated codec path is only served on a loopback API_HOST (not ${api.API_HOST})`);
   }
@@ -62,7 +63,7 @@ runMain(async () => {
   // The API's own schema (rate-limit counters shared by every replica), with its own role.
   const ownPool = createPool({ url: serviceDatabaseUrl('api', 'owner', database.DATABASE_URL, env), poolMax: database.DATABASE_POOL_MAX, applicationName: 'orderflow-api' });
   const codec = createEncryptionCodec(payloads);
-  const connection = await Connection.connect({ address: temporalConfig.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(temporalConfig));
   const temporal = new Client({ connection, namespace: temporalConfig.TEMPORAL_NAMESPACE, dataConverter: createDataConverter(codec), plugins: [telemetry.temporalPlugin] });
   // The local codec path is a secret: it must not become a label value either.
   const metrics = createApiMetrics(redactLocalCodecPath(codecConfig.CODEC_LOCAL_PATH));

@@ -33,10 +33,7 @@ export const workerEnv = z.object({
   WORKER_SDK_METRICS_PORT: port.optional(),
 });
 
-export const temporalEnv = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-});
+export { temporalEnv } from './temporal-connection.js';
 
 export const databaseEnv = z.object({
   /** Host, port and database; each service logs in with its own role (see serviceDatabaseUrl). */

@@ -19,6 +19,7 @@ import { freePort } from '../common/free-port.js';
 import { startObservabilityServer } from './observability-server.js';
 import { StepMetrics } from './step-metrics.js';
 import { checkEnvironment, type DevelopmentSetting } from '../common/environment.js';
+import { temporalConnectionOptions, temporalDevelopmentSettings } from '../common/temporal-connection.js';
 import { createDataConverter, createEncryptionCodec, payloadDevelopmentSettings, payloadEnv } from '../common/payload-codec.js';
 
 /**
@@ -132,7 +133,7 @@ export function runServiceWorker<DB>(
     const { temporal, database, payloads } = config;
     const { WORKFLOW_BUNDLE_PATH } = config.workflow;
     const { WORKER_METRICS_ADDRESS, WORKER_SDK_METRICS_PORT } = config.worker;
-    checkEnvironment(env, [...payloadDevelopmentSettings(env), ...developmentSettings(env)]);
+    checkEnvironment(env, [...payloadDevelopmentSettings(env), ...temporalDevelopmentSettings(temporal), ...developmentSettings(env)]);
     const log = createLogger(`worker:${service}`, config.log.LOG_LEVEL);
     // The SDK's own Prometheus exporter listens on a private loopback port; the worker's
     // observability server serves its metrics together with ours on WORKER_METRICS_ADDRESS.
@@ -153,7 +154,7 @@ export function runServiceWorker<DB>(
     });
     const metrics = createBusinessMetrics();
     const { activities, dispose } = setup({ db, log, env, metrics });
-    const connection = await NativeConnection.connect({ address: temporal.TEMPORAL_ADDRESS });
+    const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
     const observability =
       WORKER_METRICS_ADDRESS && sdkMetricsAddress
         ? startObservabilityServer({

@@ -37,4 +37,12 @@ describe('the temporal wrapper', () => {
     expect(temporalCliArguments(['server', 'start-dev'], development).args).toEqual(['server', 'start-dev']);
     expect(temporalCliArguments(['--help'], development).args).toEqual(['--help']);
   });
+
+  it('passes the TLS settings of a cluster with mTLS as the CLI\'s flags, unless given, and never the API key', () => {
+    const tls = { TEMPORAL_TLS_CERT: '/certs/client.pem', TEMPORAL_TLS_KEY: '/certs/client.key', TEMPORAL_TLS_CA: '/certs/ca.pem', TEMPORAL_TLS_SERVER_NAME: 'temporal-frontend', TEMPORAL_API_KEY: 'secret-key' };
+    const { args } = temporalCliArguments(['workflow', 'list', '--tls-server-name', 'other'], { ...development, ...tls });
+    expect(args).toEqual(expect.arrayContaining(['--tls-cert-path', '/certs/client.pem', '--tls-key-path', '/certs/client.key', '--tls-ca-path', '/certs/ca.pem']));
+    expect(args.filter((arg) => arg === '--tls-server-name')).toHaveLength(1);
+    expect(args.join(' ')).not.toContain('secret-key');
+  });
 });

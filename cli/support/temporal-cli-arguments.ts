@@ -4,6 +4,13 @@ import { parseMode } from '../../common/environment.js';
 /** Command groups that talk to a Temporal service and so take the client flags. */
 const CLIENT_COMMANDS = new Set(['activity', 'batch', 'operator', 'schedule', 'task-queue', 'worker', 'workflow']);
 
+const TLS_FLAGS = [
+  ['TEMPORAL_TLS_CERT', '--tls-cert-path'],
+  ['TEMPORAL_TLS_KEY', '--tls-key-path'],
+  ['TEMPORAL_TLS_CA', '--tls-ca-path'],
+  ['TEMPORAL_TLS_SERVER_NAME', '--tls-server-name'],
+] as const;
+
 const given = (args: string[], ...flags: string[]) => args.some((arg) => flags.some((flag) => arg === flag || arg.startsWith(`${flag}=`)));
 
 /** The API the codec is served by: ORDERFLOW_API_URL, else API_HOST and API_PORT as the API itself reads them. */
@@ -23,6 +30,10 @@ export function temporalCliArguments(args: string[], env: NodeJS.ProcessEnv): { 
   const warnings: string[] = [];
   if (!given(args, '--address')) added.push('--address', env.TEMPORAL_ADDRESS || '127.0.0.1:7233');
   if (!given(args, '--namespace', '-n')) added.push('--namespace', env.TEMPORAL_NAMESPACE || 'default');
+  // The app's TLS settings (a cluster with mTLS); TEMPORAL_API_KEY reaches the CLI through the environment, never argv.
+  for (const [variable, flag] of TLS_FLAGS) {
+    if (env[variable] && !given(args, flag)) added.push(flag, env[variable]);
+  }
   if (!given(args, '--codec-endpoint')) {
     if (parseMode(env) === 'development') {
       if (!env.CODEC_LOCAL_PATH) throw new ConfigError('CODEC_LOCAL_PATH is not set (npm run up generates it into .data/dev-secrets.json)');

@@ -2,6 +2,7 @@ import { Client, Connection, isGrpcServiceError, WorkflowNotFoundError } from '@
 import type { PayloadCodec } from '@temporalio/common';
 import { parseEnv, temporalEnv } from '../../common/config.js';
 import { createDataConverter, createEncryptionCodec, payloadEnv } from '../../common/payload-codec.js';
+import { temporalConnectionOptions } from '../../common/temporal-connection.js';
 import { environmentWithSecrets } from './credentials.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 
@@ -20,10 +21,11 @@ export interface TemporalSession {
 
 /** A client on TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE that reads payloads with the app's codec. */
 export async function connectTemporal(codec: PayloadCodec, env: NodeJS.ProcessEnv = process.env): Promise<TemporalSession> {
-  const { TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE } = parseEnv(temporalEnv, env);
+  const config = parseEnv(temporalEnv, env);
+  const { TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE } = config;
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: TEMPORAL_ADDRESS, connectTimeout: '5s' });
+    connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: '5s' });
   } catch (error) {
     throw new CliError(`cannot reach Temporal at ${TEMPORAL_ADDRESS} (${firstLine(error)}); is it running? Set TEMPORAL_ADDRESS`);
   }
