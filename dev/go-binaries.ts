@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { TEMPORAL_CLI_VERSION, TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from './temporal-versions.js';
 
 /** A set of binaries built together by one `go install` into one cache folder. */
@@ -95,4 +96,17 @@ export async function ensureGoTool(tool: GoTool, log: (line: string) => void = c
   }
   log(`${tool.title} built in ${Math.round((Date.now() - started) / 1000)} s: ${target}`);
   return findGoTool(tool)!;
+}
+
+/** Everything a full test run needs: the CLI (dev server), and the server, schema tool and Web UI server (cluster mode). */
+export const ALL_GO_TOOLS = [TEMPORAL_CLI, TEMPORAL_SERVER, TEMPORAL_UI_SERVER];
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    // One after the other: on two cores, parallel `go install`s only fight over the CPU.
+    for (const tool of ALL_GO_TOOLS) await ensureGoTool(tool);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
 }
