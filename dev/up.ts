@@ -16,6 +16,9 @@ import { seedCatalog } from './seed.js';
 import { parseReplicas, ROOT, startApp, waitForHttp } from './stack.js';
 import { ensureTemporalBinary } from './temporal-binary.js';
 import { startTemporalDevServer } from './temporal-server.js';
+import { publishClusterClientEnv, withdrawClusterClientEnv } from './cluster/client-env.js';
+import { CLUSTER_NODE_ADDRESSES, ensureClusterTools } from './cluster/tools.js';
+import { startTemporalCluster, type TemporalCluster } from './cluster/temporal-cluster.js';
 
 const upEnv = z.object({
   DATABASE_ADMIN_URL: z.url().default('postgres://postgres@127.0.0.1:5432/postgres'),
@@ -33,6 +36,7 @@ runMain(async () => {
       replicas: { type: 'string' },
       'external-temporal': { type: 'boolean', default: false },
       observability: { type: 'boolean', default: false },
+      cluster: { type: 'boolean', default: false },
     },
   });
   const up = parseEnv(upEnv);
@@ -64,8 +68,10 @@ runMain(async () => {
   // only this loopback API knows.
   const codecEndpoint = `http://${api.API_HOST}:${api.API_PORT}/codec/${env.CODEC_LOCAL_PATH}`;
 
+  if (flags.cluster && flags['external-temporal']) throw new ConfigError('--cluster and --external-temporal are two different Temporals: pick one');
   if (flags.observability) await ensurePrometheus(say);
-  const binary = flags['external-temporal'] ? undefined : await ensureTemporalBinary(say);
+  const clusterTools = flags.cluster ? await ensureClusterTools(say) : undefined;
+  const binary = flags['external-temporal'] || flags.cluster ? undefined : await ensureTemporalBinary(say);
   say(`database ${database.DATABASE_URL}: creating schemas and roles, migrating`);
   await setupDatabase({ adminUrl: up.DATABASE_ADMIN_URL, databaseUrl: database.DATABASE_URL });
   const seeded = await seedCatalog(database.DATABASE_URL);
@@ -73,16 +79,19 @@ runMain(async () => {
   say('bundling workflows');
   await buildWorkflowBundle(env.WORKFLOW_BUNDLE_PATH!);
 
+  /** Temporal's own processes (dev server, or nodes, load balancer and UI) and ours, stopped in that order reversed. */
+  const temporalProcesses: ManagedProcess[] = [];
   const processes: ManagedProcess[] = [];
+  let cluster: TemporalCluster | undefined;
   let stopping = false;
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('stopping...');
-    const [server, ...apps] = processes;
     // Workers and API first, so they drain in-flight tasks while the server is still up.
-    await Promise.all(apps.map((p) => p.stop()));
-    await server?.stop();
+    await Promise.all(processes.map((p) => p.stop()));
+    await (cluster ? cluster.stop() : Promise.all(temporalProcesses.map((p) => p.stop())));
+    await withdrawClusterClientEnv(up.DATA_DIR);
     say('stopped');
     process.exit(code);
   };
@@ -95,9 +104,27 @@ runMain(async () => {
   let workerAddresses: Array<{ name: string; address: string }> = [];
   // Whatever fails once processes run stops them all: nothing is left holding ports or files.
   try {
+    if (clusterTools) {
+      cluster = await startTemporalCluster({
+        binaries: clusterTools,
+        dataDir: path.join(up.DATA_DIR, 'cluster'),
+        adminUrl: up.DATABASE_ADMIN_URL,
+        databasePrefix: 'temporal',
+        nodeAddresses: CLUSTER_NODE_ADDRESSES,
+        address: temporal.TEMPORAL_ADDRESS,
+        namespace: temporal.TEMPORAL_NAMESPACE,
+        metricsPort: up.TEMPORAL_METRICS_PORT,
+        ui: { port: up.TEMPORAL_UI_PORT, codecEndpoint, namespace: temporal.TEMPORAL_NAMESPACE },
+        say,
+        output: (name) => prefixedPrinter(name),
+      });
+      temporalProcesses.push(...cluster.all());
+      Object.assign(env, cluster.clientEnv);
+      await publishClusterClientEnv(cluster.clientEnv, up.DATA_DIR);
+    }
     if (binary) {
       say(`starting Temporal dev server on ${temporal.TEMPORAL_ADDRESS} (state in ${path.join(up.DATA_DIR, 'temporal.db')})`);
-      processes.push(
+      temporalProcesses.push(
         await startTemporalDevServer({
           binary,
           dbFile: path.join(up.DATA_DIR, 'temporal.db'),
@@ -112,7 +139,7 @@ runMain(async () => {
     }
     app = startApp({ env, replicas, metricsPorts: (n) => ({ endpoint: up.WORKER_METRICS_BASE_PORT + n, sdk: up.WORKER_METRICS_BASE_PORT + 100 + n }) });
     processes.push(...app.all());
-    for (const p of processes) {
+    for (const p of [...temporalProcesses, ...processes]) {
       void p.exited.then((code) => {
         if (!stopping) {
           say(`${p.name} exited unexpectedly (code ${code}); stopping everything`);
@@ -128,7 +155,7 @@ runMain(async () => {
       const prometheus = await startPrometheus({
         dir: path.join(up.DATA_DIR, 'prometheus'),
         listen: up.PROMETHEUS_ADDRESS,
-        targets: { api: [api.API_METRICS_ADDRESS], workers: workerAddresses, temporal: [`${host ?? '127.0.0.1'}:${up.TEMPORAL_METRICS_PORT}`] },
+        targets: { api: [api.API_METRICS_ADDRESS], workers: workerAddresses, temporal: cluster?.metricsAddresses ?? [`${host ?? '127.0.0.1'}:${up.TEMPORAL_METRICS_PORT}`] },
         onLine: prefixedPrinter('prometheus'),
       });
       processes.push(prometheus);
@@ -145,11 +172,13 @@ runMain(async () => {
     `  API           ${apiUrl}`,
     `  API docs      ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
     `  Temporal UI   http://${host ?? '127.0.0.1'}:${up.TEMPORAL_UI_PORT}   (payloads encrypted; decrypted for this UI by ${codecEndpoint})`,
-    `  Temporal gRPC ${temporal.TEMPORAL_ADDRESS} (namespace ${temporal.TEMPORAL_NAMESPACE})`,
+    cluster
+      ? `  Temporal gRPC ${temporal.TEMPORAL_ADDRESS} (namespace ${temporal.TEMPORAL_NAMESPACE}): HAProxy in front of ${cluster.nodes.length} server nodes on ${CLUSTER_NODE_ADDRESSES.join(', ')}, mTLS (certificates in ${cluster.certs.dir}; TEMPORAL_TLS_* for the CLI: npm run -s temporal -- ... adds them)`
+      : `  Temporal gRPC ${temporal.TEMPORAL_ADDRESS} (namespace ${temporal.TEMPORAL_NAMESPACE})`,
     `  PostgreSQL    ${database.DATABASE_URL}`,
     `  Email         ${process.env.SMTP_URL ?? `${env.MAIL_OUTBOX_DIR} (.eml files)`}`,
     `  Workers       ${Object.entries(replicas).map(([service, n]) => `${service}×${n}`).join(', ')}`,
-    `  Metrics       http://${api.API_METRICS_ADDRESS}/metrics (API); workers on ${workerAddresses.map(({ address }) => address.split(':')[1]).join(', ')} (/metrics, /healthz, /readyz); Temporal server http://${host ?? '127.0.0.1'}:${up.TEMPORAL_METRICS_PORT}/metrics`,
+    `  Metrics       http://${api.API_METRICS_ADDRESS}/metrics (API); workers on ${workerAddresses.map(({ address }) => address.split(':')[1]).join(', ')} (/metrics, /healthz, /readyz); Temporal server ${(cluster?.metricsAddresses ?? [`${host ?? '127.0.0.1'}:${up.TEMPORAL_METRICS_PORT}`]).map((address) => `http://${address}/metrics`).join(', ')}`,
     ...(flags.observability
       ? [`  Prometheus    http://${up.PROMETHEUS_ADDRESS} (alerts: http://${up.PROMETHEUS_ADDRESS}/alerts; Grafana dashboard: ops/grafana/orderflow.json)`]
       : [`  Prometheus    npm run up -- --observability`]),

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { authEnv, ConfigError, parseEnv } from '../../common/config.js';
 import { parseMode } from '../../common/environment.js';
 import { mintToken, tokenConfig, type Role } from '../../common/tokens.js';
+import { withLocalClusterClientEnv } from '../../dev/cluster/client-env.js';
 import { withDevSecrets } from '../../dev/secrets.js';
 import { CliError, usageError } from './errors.js';
 
@@ -12,9 +13,11 @@ import { CliError, usageError } from './errors.js';
  */
 export function environmentWithSecrets(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   if (parseMode(env) !== 'development') return env;
-  const complete = (env.JWT_SECRET || env.JWT_JWKS_URL) && env.PAYLOAD_ENCRYPTION_KEY && env.CODEC_LOCAL_PATH;
   // DATA_DIR: the folder `npm run up` was given, where it keeps dev-secrets.json.
-  return complete ? env : withDevSecrets(env, env.DATA_DIR ? path.resolve(env.DATA_DIR) : undefined);
+  const dataDir = env.DATA_DIR ? path.resolve(env.DATA_DIR) : undefined;
+  const withCluster = withLocalClusterClientEnv(env, dataDir);
+  const complete = (env.JWT_SECRET || env.JWT_JWKS_URL) && env.PAYLOAD_ENCRYPTION_KEY && env.CODEC_LOCAL_PATH;
+  return complete ? withCluster : withDevSecrets(withCluster, dataDir);
 }
 
 /** Who the CLI acts as when it mints its own token: `--as`, else the login name (it lands in the stock ledger). */

@@ -21,7 +21,7 @@ export interface TemporalSession {
 
 /** A client on TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE that reads payloads with the app's codec. */
 export async function connectTemporal(codec: PayloadCodec, env: NodeJS.ProcessEnv = process.env): Promise<TemporalSession> {
-  const config = parseEnv(temporalEnv, env);
+  const config = parseEnv(temporalEnv, environmentWithSecrets(env));
   const { TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE } = config;
   let connection: Connection;
   try {

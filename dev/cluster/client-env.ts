@@ -1,0 +1,25 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DATA_DIR } from '../secrets.js';
+
+/**
+ * While `npm run up -- --cluster` runs, how to reach its Temporal (the load balancer, the app's
+ * client certificate), so that the operator's CLI and `npm run temporal` connect with no setup.
+ */
+const clientEnvFile = (dataDir = DATA_DIR) => path.join(dataDir, 'cluster', 'client-env.json');
+
+export async function publishClusterClientEnv(env: Record<string, string>, dataDir?: string): Promise<void> {
+  await writeFile(clientEnvFile(dataDir), `${JSON.stringify(env, null, 2)}\n`, { mode: 0o600 });
+}
+
+export async function withdrawClusterClientEnv(dataDir?: string): Promise<void> {
+  await rm(clientEnvFile(dataDir), { force: true });
+}
+
+/** The environment, with the running cluster's client settings where the caller chose no Temporal of their own (development only). */
+export function withLocalClusterClientEnv(env: NodeJS.ProcessEnv, dataDir?: string): NodeJS.ProcessEnv {
+  const file = clientEnvFile(dataDir);
+  if (env.TEMPORAL_ADDRESS !== undefined || !existsSync(file)) return env;
+  return { ...(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>), ...env };
+}
