@@ -42,6 +42,19 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        test: {
+          name: 'cluster',
+          // Last and alone: two Temporal nodes, HAProxy and a stack of eight workers share two cores.
+          sequence: { groupOrder: 2 },
+          include: ['test/cluster/**/*.cluster.test.ts'],
+          pool: 'forks',
+          fileParallelism: false,
+          globalSetup: ['test/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+        },
+      },
     ],
   },
 });

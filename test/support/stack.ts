@@ -12,6 +12,7 @@ import { startTemporalDevServer } from '../../dev/temporal-server.js';
 import { SERVICES, type ServiceName } from '../../common/config.js';
 import { TASK_QUEUES } from '../../common/task-queues.js';
 import { freePorts } from '../../common/free-port.js';
+import type { TemporalConnectionOptions } from '../../common/temporal-connection.js';
 import { dataConverterFor, tokenFor } from './secrets.js';
 
 /** What the run prepared: under vitest it comes from the global setup (inject), elsewhere (benchmarks) it is given. */
@@ -40,6 +41,8 @@ export interface TestStackOptions {
   workerEndpoints?: boolean;
   /** Serve the Temporal Web UI (see uiUrl), decoding through the API's local codec path. */
   webUi?: boolean;
+  /** A Temporal already running (a cluster): no dev server; the app connects with `env` (address, TLS). */
+  temporal?: { env: Record<string, string>; connection: TemporalConnectionOptions };
 }
 
 /**
@@ -73,7 +76,7 @@ export class TestStack {
     this.prepared = options.prepared ?? fromGlobalSetup();
     this.apiUrl = `http://127.0.0.1:${ports.api}`;
     this.metricsUrl = `http://127.0.0.1:${ports.metrics}/metrics`;
-    this.temporalAddress = `127.0.0.1:${ports.temporal}`;
+    this.temporalAddress = options.temporal?.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${ports.temporal}`;
     this.temporalMetricsAddress = `127.0.0.1:${ports.temporalMetrics}`;
     this.uiUrl = `http://127.0.0.1:${ports.ui}`;
     const logDir = path.join(ROOT, '.data', 'test', 'logs');
@@ -91,6 +94,7 @@ export class TestStack {
       ORDERFLOW_ENV: 'development',
       API_METRICS_ADDRESS: `127.0.0.1:${ports.metrics}`,
       ...(options.webUi && { CODEC_CORS_ORIGINS: this.uiUrl }),
+      ...options.temporal?.env,
       ...options.env,
     };
   }
@@ -103,8 +107,8 @@ export class TestStack {
     const [temporal, api, metrics, temporalMetrics, ui, ...workerPorts] = (await freePorts(5 + (options.workerEndpoints ? 2 * processes : 0))) as number[];
     const stack = new TestStack(options, { temporal: temporal!, api: api!, metrics: metrics!, temporalMetrics: temporalMetrics!, ui: ui! }, dataDir);
     try {
-      await stack.startServer();
-      stack.connection = await Connection.connect({ address: stack.temporalAddress });
+      if (!options.temporal) await stack.startServer();
+      stack.connection = await Connection.connect(options.temporal?.connection ?? { address: stack.temporalAddress });
       stack.client = new Client({ connection: stack.connection, dataConverter: dataConverterFor(stack.prepared.secrets) });
       const metricsPorts = options.workerEndpoints ? (n: number) => ({ endpoint: workerPorts[2 * n]!, sdk: workerPorts[2 * n + 1]! }) : undefined;
       stack.app = startApp({ env: stack.env, replicas, output: (name) => stack.output(name), ...(metricsPorts && { metricsPorts }) });
