@@ -30,6 +30,7 @@ import {
 } from '../common/config.js';
 import { checkEnvironment, parseMode } from '../common/environment.js';
 import { payloadDevelopmentSettings, payloadEnv } from '../common/payload-codec.js';
+import { temporalDevelopmentSettings } from '../common/temporal-connection.js';
 import { TEMPORAL_SCHEMAS, TEMPORAL_SERVER_VERSION, TEMPORAL_SQL_PLUGIN, TEMPORAL_UI_VERSION } from '../dev/temporal-versions.js';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../workflows/search-attributes.js';
 
@@ -265,13 +266,6 @@ const ROLE_URL_VARIABLES = OWNERS.flatMap((owner) => (owner === 'api' ? (['owner
 /** Read outside the zod schemas, each proven to be read by a case below. */
 const READ_ELSEWHERE = new Set(['ORDERFLOW_ENV', 'NODE_ENV', 'DATABASE_ADMIN_URL', ...ROLE_URL_VARIABLES.map(({ name }) => name)]);
 
-/**
- * PENDING: being added to the app's schemas on main (issue 9: Temporal mTLS / Temporal Cloud).
- * The manifests set them already, because production mode will refuse a Temporal connection with
- * neither mTLS nor an API key. Remove each name from here once its schema is merged.
- */
-const PENDING = new Set(['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_SERVER_NAME']);
-
 /** npm's own settings (lower case), set by the Dockerfile for npm itself. */
 const NPM_SETTING = /^npm_config_[a-z_]+$/;
 
@@ -380,18 +374,11 @@ describe('environment variables', () => {
     return found;
   }
 
-  it('every variable an app container sets is one the app reads (its config schemas), or PENDING', () => {
+  it('every variable an app container sets is one the app reads (its config schemas)', () => {
     const found = appVariables();
     expect(found.length).toBeGreaterThan(50);
-    const unknown = found.filter(({ name }) => !variables.has(name) && !READ_ELSEWHERE.has(name) && !PENDING.has(name) && !NPM_SETTING.test(name));
+    const unknown = found.filter(({ name }) => !variables.has(name) && !READ_ELSEWHERE.has(name) && !NPM_SETTING.test(name));
     expect(unknown).toEqual([]);
-  });
-
-  it('PENDING is only the Temporal TLS settings (and says which ones the schemas have by now)', () => {
-    // Once main's Temporal TLS settings land, this names the entries to delete from PENDING.
-    const merged = [...PENDING].filter((name) => variables.has(name));
-    if (merged.length > 0) console.warn(`deploy.test.ts: ${merged.join(', ')} now in the schemas: remove from PENDING`);
-    expect([...PENDING].every((name) => name.startsWith('TEMPORAL_'))).toBe(true);
   });
 });
 
@@ -404,12 +391,12 @@ describe('the configuration each container gets is a valid production configurat
         { log: logEnv, api: apiEnv, auth: authEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, payloads: payloadEnv, codec: codecEnv, limits: rateLimitEnv },
         log(),
       );
-      expect(checkEnvironment(env, [...authDevelopmentSettings(config.auth), ...payloadDevelopmentSettings(env), ...codecDevelopmentSettings(config.codec, config.api.API_HOST)])).toBe('production');
+      expect(checkEnvironment(env, [...authDevelopmentSettings(config.auth), ...payloadDevelopmentSettings(env), ...codecDevelopmentSettings(config.codec, config.api.API_HOST), ...temporalDevelopmentSettings(config.temporal)])).toBe('production');
       return;
     }
     if (command.startsWith('worker:')) {
-      parseConfig({ log: logEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, worker: workerEnv, payloads: payloadEnv }, env);
-      const settings = [...payloadDevelopmentSettings(env), ...(command === 'worker:notification' ? mailDevelopmentSettings(env) : [])];
+      const { temporal } = parseConfig({ log: logEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, worker: workerEnv, payloads: payloadEnv }, env);
+      const settings = [...payloadDevelopmentSettings(env), ...temporalDevelopmentSettings(temporal), ...(command === 'worker:notification' ? mailDevelopmentSettings(env) : [])];
       if (command === 'worker:notification') parseConfig({ smtp: smtpEnv }, env);
       expect(checkEnvironment(env, settings)).toBe('production');
       return;
@@ -582,12 +569,12 @@ describe('Temporal: one version, one configuration', () => {
     for (const call of calls) expect(call).toContain(`--plugin ${TEMPORAL_SQL_PLUGIN} `);
     const schemaRoot = /^SCHEMA=(\S+)$/m.exec(script)?.[1];
     expect(schemaRoot).toBe('/etc/temporal/schema');
-    for (const { database, schemaDir } of Object.values(TEMPORAL_SCHEMAS)) {
+    for (const { database, schemaName } of Object.values(TEMPORAL_SCHEMAS)) {
       const own = calls.filter((call) => call.includes(` --db ${database} `));
       expect(own.length, database).toBe(3);
       expect(own[0]).toMatch(/ create-database( |$)/);
       expect(own[1]).toMatch(/ setup-schema -v 0\.0$/);
-      expect(own[2]).toContain(` update-schema -d "$SCHEMA/${schemaDir}/versioned"`);
+      expect(own[2]).toContain(` update-schema -d "$SCHEMA/${schemaName}/versioned"`);
     }
     // The server's configuration defaults to the same databases and plugin.
     const template = read('ops/temporal/config/orderflow.yaml');
