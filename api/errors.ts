@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { ApplicationFailure, isGrpcServiceError } from '@temporalio/client';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { dataErrorCode } from '../common/database-errors.js';
+import { dataErrorCode, isDatabaseUnavailable } from '../common/database-errors.js';
 import { FAILURE } from '../common/failures.js';
 import type { Logger } from '../common/logger.js';
 import { InvalidCursorError } from '../common/pagination.js';
@@ -73,7 +73,7 @@ const NETWORK_ERRORS = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH
 
 /** Temporal or PostgreSQL out of reach: the client should retry, not report a bug. */
 function isDependencyUnavailable(error: Error): boolean {
-  if (hasGrpcStatus(error, GRPC.deadlineExceeded, GRPC.unavailable)) return true;
+  if (hasGrpcStatus(error, GRPC.deadlineExceeded, GRPC.unavailable) || isDatabaseUnavailable(error)) return true;
   for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
     if (NETWORK_ERRORS.includes((cause as NodeJS.ErrnoException).code ?? '')) return true;
     // pg: the pool could not connect in time, or the server went away mid-query.
