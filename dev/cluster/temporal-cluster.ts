@@ -17,6 +17,8 @@ export const SERVER_CONFIG_ENV = 'orderflow';
 export const DYNAMIC_CONFIG = path.join(ROOT, 'ops', 'temporal', 'dynamicconfig.yaml');
 
 const FRONTEND_PORT = 7233;
+/** History shards: fixed for the life of the databases (Temporal cannot change it later). */
+export const NUM_HISTORY_SHARDS = 4;
 const RETENTION_MS = 3 * 24 * 3600 * 1000;
 const status = { ALREADY_EXISTS: 6 } as const;
 const INDEXED_VALUE_TYPES: Record<string, number> = { TEXT: 1, KEYWORD: 2, INT: 3, DOUBLE: 4, BOOL: 5, DATETIME: 6, KEYWORD_LIST: 7 };
@@ -52,8 +54,10 @@ export interface TemporalCluster {
   loadBalancer: ManagedProcess;
   ui?: ManagedProcess;
   metricsAddresses: string[];
-  /** Starts node `index` again (after a kill) and waits until it serves. */
+  /** Starts node `index` again (after a kill) and waits until it serves and owns history shards again (it rejoined the ring). */
   restartNode(index: number): Promise<void>;
+  /** How many history shards each node owns, from its own metrics (undefined: the node does not answer). */
+  shardsOwned(): Promise<Array<number | undefined>>;
   /** Every process, the load balancer last. */
   all(): ManagedProcess[];
   stop(): Promise<void>;
@@ -95,6 +99,13 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
     TEMPORAL_DB: databases.persistence,
     TEMPORAL_VISIBILITY_DB: databases.visibility,
     PROMETHEUS_ENDPOINT: `${ip}:${options.metricsPort}`,
+    NUM_HISTORY_SHARDS: String(NUM_HISTORY_SHARDS),
+    // Two nodes of four services each share one local PostgreSQL (max_connections 100 by default)
+    // with the app: 2 × 4 × (5 + 2) = 56 connections at most.
+    SQL_MAX_CONNS: '5',
+    SQL_MAX_IDLE_CONNS: '5',
+    SQL_VIS_MAX_CONNS: '2',
+    SQL_VIS_MAX_IDLE_CONNS: '2',
     DYNAMIC_CONFIG_FILE_PATH: DYNAMIC_CONFIG,
     TEMPORAL_CLUSTER_ADDRESS: options.address,
     TEMPORAL_TLS_CA: certs.ca.cert,
@@ -120,6 +131,7 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
   };
   const nodeAddress = (index: number) => `${options.nodeAddresses[index]}:${FRONTEND_PORT}`;
 
+  const metricsAddresses = options.nodeAddresses.map((ip) => `${ip}:${options.metricsPort}`);
   const nodes: ManagedProcess[] = [];
   const started: ManagedProcess[] = [];
   let loadBalancer: ManagedProcess | undefined;
@@ -156,12 +168,14 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
     nodes,
     loadBalancer,
     ...(ui && { ui }),
-    metricsAddresses: options.nodeAddresses.map((ip) => `${ip}:${options.metricsPort}`),
+    metricsAddresses,
     async restartNode(index) {
       await nodes[index]!.stop(5_000);
       nodes[index] = startNode(index);
       await waitUntilServing(nodeAddress(index), connectionOptions(), nodes[index]);
+      await waitUntilShardsBalanced(metricsAddresses, index);
     },
+    shardsOwned: () => shardsOwned(metricsAddresses),
     all: () => [...nodes, ...(ui ? [ui] : []), loadBalancer],
     stop,
   };
@@ -235,4 +249,32 @@ async function waitUntilNamespaceReady(address: string, options: TemporalConnect
   } finally {
     await connection.close();
   }
+}
+
+/** Each node's `numshards_gauge` (history shards it owns), read from its Prometheus endpoint. */
+async function shardsOwned(metricsAddresses: string[]): Promise<Array<number | undefined>> {
+  return Promise.all(
+    metricsAddresses.map(async (address) => {
+      try {
+        const text = await (await fetch(`http://${address}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+        const line = text.split('\n').find((row) => row.startsWith('numshards_gauge{'));
+        return line ? Number(line.split(' ').at(-1)) : 0;
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+}
+
+/** Until node `index` owns shards again and every shard has exactly one owner: the ring has settled. */
+async function waitUntilShardsBalanced(metricsAddresses: string[], index: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let owned: Array<number | undefined> = [];
+  while (Date.now() < deadline) {
+    owned = await shardsOwned(metricsAddresses);
+    const total = owned.reduce<number>((sum, n) => sum + (n ?? 0), 0);
+    if ((owned[index] ?? 0) > 0 && total === NUM_HISTORY_SHARDS) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`node ${index + 1} did not take back history shards within ${timeoutMs} ms (shards per node: ${owned.join(', ')})`);
 }
