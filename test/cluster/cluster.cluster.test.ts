@@ -1,12 +1,14 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FRONTEND_SERVER_NAME, createCa, issueCertificate } from '../../dev/cluster/certs.js';
-import { startTemporalCluster, type TemporalCluster } from '../../dev/cluster/temporal-cluster.js';
+import { NUM_HISTORY_SHARDS, startTemporalCluster, type TemporalCluster } from '../../dev/cluster/temporal-cluster.js';
 import { dropTemporalDatabases, temporalDatabases } from '../../dev/cluster/temporal-schema.js';
 import { findGoTool, TEMPORAL_SERVER } from '../../dev/go-binaries.js';
 import { ROOT } from '../../dev/stack.js';
@@ -15,9 +17,11 @@ import { countBy, expectConsistent, settledOrders } from '../support/invariants.
 import { createProduct, placeOrders, singleLineOrders } from '../support/shop.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { TestStack } from '../support/stack.js';
+import { probePlainText, probeTls } from '../support/tls-probe.js';
 
 // The app on a real Temporal cluster: two server nodes on PostgreSQL behind HAProxy, mTLS on
 // every hop, two replicas of each worker. Addresses apart from `npm run up -- --cluster`'s.
+const execFileAsync = promisify(execFile);
 const NODES = ['127.0.30.2', '127.0.30.3'];
 const ADDRESS = '127.0.30.1:7233';
 const DATABASE_PREFIX = `temporal_test_${randomUUID().slice(0, 8)}`;
@@ -58,7 +62,8 @@ beforeAll(async () => {
     smtpUrl: smtp.url,
     replicas: 'product=2,inventory=2,order=2,notification=2',
     temporal: { env: cluster.clientEnv, connection: cluster.connectionOptions() },
-    env: { ORDER_CANCELLATION_WINDOW: '1s' },
+    // Eight workers and the API share the one local PostgreSQL (max_connections 100) with both nodes' pools.
+    env: { ORDER_CANCELLATION_WINDOW: '1s', DATABASE_POOL_MAX: '4' },
   });
 }, 600_000);
 
@@ -81,19 +86,10 @@ async function sendBurst(sku: string, count: number, onAccepted: (accepted: numb
   let accepted = 0;
   let retried = 0;
   const send = async (i: number): Promise<string> => {
-    const token = await stack.token(`node-loss-${i}`);
-    const key = randomUUID();
-    for (let attempt = 1; ; attempt++) {
-      const response = await stack.request('POST', '/orders', { token, body: { lines: [{ sku, quantity: 1 }] }, headers: { 'idempotency-key': key } });
-      if (response.status === 202) {
-        onAccepted(++accepted);
-        return response.body.orderId as string;
-      }
-      expect(response.status, JSON.stringify(response.body)).toBe(503);
-      if (attempt > 20) throw new Error(`order ${i}: still 503 after ${attempt} attempts`);
-      retried++;
-      await new Promise((resolve) => setTimeout(resolve, 1_000 * Number(response.headers.get('retry-after') ?? 1)));
-    }
+    const { body, attempts } = await placeAsAClient(sku, `node-loss-${i}`);
+    retried += attempts - 1;
+    onAccepted(++accepted);
+    return body.orderId as string;
   };
   const orderIds: Array<Promise<string>> = [];
   for (let i = 0; i < count; i++) {
@@ -101,6 +97,18 @@ async function sendBurst(sku: string, count: number, onAccepted: (accepted: numb
     if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return { orderIds: await Promise.all(orderIds), retried };
+}
+
+/** One order as a client places it: a 503 is retried after Retry-After, with the same Idempotency-Key. */
+async function placeAsAClient(sku: string, customer: string, headers: Record<string, string> = {}) {
+  const token = await stack.token(customer);
+  const key = randomUUID();
+  for (let attempt = 1; ; attempt++) {
+    const response = await stack.request('POST', '/orders', { token, body: { lines: [{ sku, quantity: 1 }] }, headers: { 'idempotency-key': key, ...headers } });
+    if (response.status !== 503) return { status: response.status, body: response.body, attempts: attempt };
+    if (attempt >= 20) throw new Error(`${customer}: still 503 after ${attempt} attempts`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000 * Number(response.headers.get('retry-after') ?? 1)));
+  }
 }
 
 describe('orderflow on a two-node Temporal cluster behind HAProxy, with mTLS', () => {
@@ -124,30 +132,16 @@ describe('orderflow on a two-node Temporal cluster behind HAProxy, with mTLS', (
   it('refuses a client without a certificate, with one from another CA, and in plain text', async () => {
     const ca = await readFile(cluster.certs.ca.cert);
     const otherDir = path.join(dataDir, 'other-ca');
-    const otherCa = await createCa(otherDir, 'other-ca');
-    const stranger = await issueCertificate(otherCa, otherDir, 'stranger', { usage: ['clientAuth'] });
-    const attempts = {
-      'no certificate': { serverRootCACertificate: ca, serverNameOverride: FRONTEND_SERVER_NAME },
-      'another CA': { serverRootCACertificate: ca, serverNameOverride: FRONTEND_SERVER_NAME, clientCertPair: { crt: await readFile(stranger.cert), key: await readFile(stranger.key) } },
-    };
-    for (const [label, tls] of Object.entries(attempts)) {
-      await expect(
-        Connection.connect({ address: ADDRESS, tls, connectTimeout: '5s' }).then(async (connection) => {
-          // Some TLS stacks finish the handshake before the server's verdict: the first call fails then.
-          try {
-            await connection.workflowService.getSystemInfo({});
-          } finally {
-            await connection.close();
-          }
-        }),
-        label,
-      ).rejects.toThrow();
-    }
-    await expect(Connection.connect({ address: ADDRESS, connectTimeout: '5s' }).then((connection) => connection.close()), 'plain text').rejects.toThrow();
-    // And the app's certificate is accepted on the same address.
-    const connection = await Connection.connect(cluster.connectionOptions());
-    await expect(connection.workflowService.getSystemInfo({})).resolves.toBeDefined();
-    await connection.close();
+    const stranger = await issueCertificate(await createCa(otherDir, 'other-ca'), otherDir, 'stranger', { usage: ['clientAuth'] });
+    const asClient = (cert?: { cert: string; key: string }) =>
+      probeTls(ADDRESS, { ca, servername: FRONTEND_SERVER_NAME, ...(cert && { cert: readFileSync(cert.cert), key: readFileSync(cert.key) }) });
+    // The TLS handshake through the load balancer, as the server answers it.
+    expect(await asClient(cluster.certs.client)).toEqual({ outcome: 'served', alpn: 'h2' });
+    expect(await asClient()).toEqual({ outcome: 'refused', reason: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' });
+    expect(await asClient(stranger)).toEqual({ outcome: 'refused', reason: 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA' });
+    expect(await probePlainText(ADDRESS)).toEqual({ outcome: 'closed' });
+    // And as an SDK client sees it: no connection without the app's certificate.
+    await expect(Connection.connect({ address: ADDRESS, tls: { serverRootCACertificate: ca, serverNameOverride: FRONTEND_SERVER_NAME }, connectTimeout: '3s' })).rejects.toThrow(/Failed to connect/);
   });
 
   for (const index of [0, 1]) {
@@ -166,9 +160,16 @@ describe('orderflow on a two-node Temporal cluster behind HAProxy, with mTLS', (
       console.info(`node ${NODES[index]} killed after ${ORDERS / 3} of ${ORDERS} orders: all settled in ${seconds} s (${retried} POSTs retried after 503)`, countBy(outcomes.values(), (o) => o.status));
       expect(countBy(outcomes.values(), (o) => o.status)).toEqual({ CONFIRMED: STOCK, REJECTED: ORDERS - STOCK });
       await expectConsistent(dbs, outcomes, { [sku]: STOCK }, smtp);
+      // The survivor took over every history shard of the dead node.
+      const survivor = 1 - index;
+      expect((await cluster.shardsOwned())[survivor]).toBe(NUM_HISTORY_SHARDS);
 
-      // The node comes back and rejoins: it serves on its own address, and (next test) carries the cluster alone.
+      // The node comes back and rejoins the ring: it owns shards again (restartNode waits for
+      // that), serves on its own address, and (next test) carries the cluster alone.
       await cluster.restartNode(index);
+      const shards = await cluster.shardsOwned();
+      console.info(`node ${NODES[index]} restarted: history shards per node ${shards.join(' / ')}`);
+      expect(shards[index]).toBeGreaterThan(0);
       const direct = await Connection.connect({ ...cluster.connectionOptions(), address: `${NODES[index]}:7233` });
       await expect(direct.workflowService.describeNamespace({ namespace: 'default' })).resolves.toBeDefined();
       await direct.close();
@@ -177,7 +178,25 @@ describe('orderflow on a two-node Temporal cluster behind HAProxy, with mTLS', (
 
   it('serves an order through the load balancer once both nodes have been killed and restarted', async () => {
     const sku = await createProduct(stack, 1, 'REJOINED');
-    const placed = await stack.request('POST', '/orders', { token: await stack.token('after-restarts'), body: { lines: [{ sku, quantity: 1 }] }, headers: { prefer: 'wait=30' } });
-    expect(placed.body).toMatchObject({ status: 'CONFIRMED' });
+    const placed = await placeAsAClient(sku, 'after-restarts', { prefer: 'wait=30' });
+    expect(placed).toMatchObject({ status: 200, body: { status: 'CONFIRMED' } });
+  });
+
+  it("operators' tools connect with the same settings: every history (node losses included) replays, and the temporal wrapper counts them", async () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ORDERFLOW_ENV: 'development',
+      ...stack.prepared.secrets,
+      ...cluster.clientEnv,
+      REPLAY_BUNDLE_PATH: path.join(dataDir, 'replay-bundle.js'),
+    };
+    const run = (entry: string, args: string[]) => execFileAsync(process.execPath, ['--import', 'tsx', path.join(ROOT, entry), ...args], { cwd: ROOT, env, timeout: 120_000 });
+    const replay = JSON.parse((await run('cli/orderflow.ts', ['replay', '--json', '--query', "WorkflowType='PlaceOrder'"])).stdout) as { total: number; failed: number };
+    expect(replay.failed).toBe(0);
+    // 1 + 200 + 2 × 60 + 1 orders, each one workflow: no retried POST started a second one.
+    expect(replay.total).toBe(322);
+    const count = await run('cli/temporal.ts', ['workflow', 'count', '--query', "WorkflowType='PlaceOrder'"]);
+    expect(count.stdout.trim()).toBe(`Total: ${replay.total}`);
   });
 });
