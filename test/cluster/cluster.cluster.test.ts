@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { FRONTEND_SERVER_NAME, createCa, issueCertificate } from '../../dev/cluster/certs.js';
 import { NUM_HISTORY_SHARDS, startTemporalCluster, type TemporalCluster } from '../../dev/cluster/temporal-cluster.js';
 import { dropTemporalDatabases, temporalDatabases } from '../../dev/cluster/temporal-schema.js';
@@ -86,7 +86,8 @@ async function sendBurst(sku: string, count: number, onAccepted: (accepted: numb
   let accepted = 0;
   let retried = 0;
   const send = async (i: number): Promise<string> => {
-    const { body, attempts } = await placeAsAClient(sku, `node-loss-${i}`);
+    const { status, body, attempts } = await placeAsAClient(sku, `node-loss-${i}`);
+    expect(status, JSON.stringify(body)).toBe(202);
     retried += attempts - 1;
     onAccepted(++accepted);
     return body.orderId as string;
@@ -162,7 +163,8 @@ describe('orderflow on a two-node Temporal cluster behind HAProxy, with mTLS', (
       await expectConsistent(dbs, outcomes, { [sku]: STOCK }, smtp);
       // The survivor took over every history shard of the dead node.
       const survivor = 1 - index;
-      expect((await cluster.shardsOwned())[survivor]).toBe(NUM_HISTORY_SHARDS);
+      // (Its gauge is read from its metrics, which the server publishes on an interval.)
+      await vi.waitFor(async () => expect((await cluster.shardsOwned())[survivor]).toBe(NUM_HISTORY_SHARDS), { timeout: 15_000, interval: 250 });
 
       // The node comes back and rejoins the ring: it owns shards again (restartNode waits for
       // that), serves on its own address, and (next test) carries the cluster alone.
