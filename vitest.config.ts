@@ -32,7 +32,7 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
-          // After the others: a browser and a second stack of processes would share two cores.
+          // In a group of its own, so alone: a browser and a second stack of processes would share two cores.
           sequence: { groupOrder: 1 },
           include: ['test/browser/**/*.browser.test.ts'],
           pool: 'forks',
@@ -45,7 +45,7 @@ export default defineConfig({
       {
         test: {
           name: 'cluster',
-          // Last and alone: two Temporal nodes, HAProxy and a stack of eight workers share two cores.
+          // In a group of its own, so alone: two Temporal nodes, HAProxy and a stack of eight workers share two cores.
           sequence: { groupOrder: 2 },
           include: ['test/cluster/**/*.cluster.test.ts'],
           pool: 'forks',
