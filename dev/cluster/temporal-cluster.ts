@@ -133,7 +133,6 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
 
   const metricsAddresses = options.nodeAddresses.map((ip) => `${ip}:${options.metricsPort}`);
   const nodes: ManagedProcess[] = [];
-  const started: ManagedProcess[] = [];
   let loadBalancer: ManagedProcess | undefined;
   let ui: ManagedProcess | undefined;
   const stop = async () => {
@@ -143,9 +142,12 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
   };
   try {
     say(`starting ${options.nodeAddresses.length} Temporal server nodes on ${options.nodeAddresses.join(', ')}`);
-    options.nodeAddresses.forEach((_, index) => nodes.push(startNode(index)));
-    started.push(...nodes);
-    await Promise.all(nodes.map((node, index) => waitUntilServing(nodeAddress(index), connectionOptions(), node)));
+    // The first node alone, then the others: on a new database, nodes starting together race to
+    // write the cluster's metadata record, and the loser exits (an orchestrator would restart it).
+    nodes.push(startNode(0));
+    await waitUntilServing(nodeAddress(0), connectionOptions(), nodes[0]!);
+    options.nodeAddresses.slice(1).forEach((_, i) => nodes.push(startNode(i + 1)));
+    await Promise.all(nodes.slice(1).map((node, i) => waitUntilServing(nodeAddress(i + 1), connectionOptions(), node)));
     say(`load balancer (HAProxy) on ${options.address}`);
     loadBalancer = await startLoadBalancer({ dir: options.dataDir, listen: options.address, backends: options.nodeAddresses.map((_, index) => nodeAddress(index)), onLine: options.output('haproxy') });
     await waitUntilServing(options.address, connectionOptions(), loadBalancer);
@@ -209,7 +211,8 @@ export async function waitUntilServing(address: string, options: TemporalConnect
   throw new Error(`Temporal at ${address} not serving after ${timeoutMs} ms: ${String(lastError)}`);
 }
 
-async function registerNamespace(options: TemporalConnectionOptions, namespace: string): Promise<void> {
+/** Registers `namespace` (if new) and the workflows' search attributes on it (those missing). */
+export async function registerNamespace(options: TemporalConnectionOptions, namespace: string): Promise<void> {
   const connection = await Connection.connect(options);
   try {
     await connection.workflowService
