@@ -59,7 +59,7 @@ const statusCodes: Partial<Record<number, ErrorCode>> = {
   503: 'UNAVAILABLE',
 };
 
-export const GRPC = { deadlineExceeded: 4, unavailable: 14 } as const;
+export const GRPC = { cancelled: 1, deadlineExceeded: 4, unavailable: 14 } as const;
 
 /** Whether a gRPC status with one of `codes` is anywhere in the error's cause chain (the SDK wraps them). */
 export function hasGrpcStatus(error: unknown, ...codes: number[]): boolean {
@@ -73,7 +73,10 @@ const NETWORK_ERRORS = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH
 
 /** Temporal or PostgreSQL out of reach: the client should retry, not report a bug. */
 function isDependencyUnavailable(error: Error): boolean {
-  if (hasGrpcStatus(error, GRPC.deadlineExceeded, GRPC.unavailable) || isDatabaseUnavailable(error)) return true;
+  // CANCELLED: the connection under the call went away (a Temporal node killed, the load balancer
+  // cutting its sessions); the API never cancels its own calls. Whether the call took effect is
+  // unknown, which is what a retry with the same Idempotency-Key is for.
+  if (hasGrpcStatus(error, GRPC.cancelled, GRPC.deadlineExceeded, GRPC.unavailable) || isDatabaseUnavailable(error)) return true;
   for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
     if (NETWORK_ERRORS.includes((cause as NodeJS.ErrnoException).code ?? '')) return true;
     // pg: the pool could not connect in time, or the server went away mid-query.
