@@ -25,7 +25,7 @@ export default tseslint.config(
   {
     // Workflow code is replayed and must be deterministic: it may import activity code only as
     // types (proxyActivities), and nothing that does I/O or reads the clock or environment.
-    files: ['workflows/**/*.ts'],
+    files: ['workflows/**/*.ts', 'bench/twin/five-activity-twin.ts', 'bench/twin/workflows.ts'],
     ignores: ['workflows/**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -33,7 +33,7 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows must not use Node built-ins (non-deterministic).' })),
           patterns: [
-            { group: ['../activities/*', '../activities/**'], allowTypeImports: true, message: 'Workflows import activities as types only.' },
+            { group: ['../activities/*', '../activities/**', '../../activities/**'], allowTypeImports: true, message: 'Workflows import activities as types only.' },
             { group: ['@temporalio/activity', '@temporalio/worker', '@temporalio/client', '@temporalio/testing'], message: 'Not available inside workflows.' },
             { group: ['pg', 'kysely', 'nodemailer', 'pino', 'hono', '../api/*', '../workers/*', '../dev/*'], message: 'Workflows do no I/O: call an activity.' },
           ],

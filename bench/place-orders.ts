@@ -3,131 +3,232 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { runMain } from '../common/main.js';
+import { Client, Connection } from '@temporalio/client';
+import type { OrderLineInput } from '../activities/order/types.js';
+import { SERVICES } from '../common/config.js';
+import { TASK_QUEUES } from '../common/task-queues.js';
 import { dropDatabase, setupDatabase } from '../common/database-setup.js';
+import { runMain } from '../common/main.js';
+import { registerNamespace } from '../dev/cluster/temporal-cluster.js';
+import { startTsProcess, type ManagedProcess } from '../dev/processes.js';
+import { generateDevSecrets } from '../dev/secrets.js';
 import { ROOT } from '../dev/stack.js';
 import { ensureTemporalBinary } from '../dev/temporal-binary.js';
-import { settledOrders } from '../test/support/invariants.js';
 import { SmtpSink } from '../test/support/smtp-sink.js';
 import { TestStack, type Prepared } from '../test/support/stack.js';
-import { generateDevSecrets } from '../dev/secrets.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
+import { realArm, twinArm, type Arm, type ArmName } from './support/arms.js';
+import { run, type RunResult } from './support/burst.js';
+import { pidsNamed, type ProcessGroups } from './support/cpu.js';
+import { latencyCdf, throughputOverTime, writePng } from './support/plots.js';
+import { compare, comparisonTable, cpuTable, type Comparison } from './support/report.js';
+import { median } from './support/stats.js';
+import { bundleTwins } from './twin/bundle.js';
 
-/**
- * Order throughput and latency of the whole system (API, workers as processes, dev server,
- * SMTP), for a baseline of one replica per worker against scaled-out replicas, measured in
- * the same run. Each round places a burst of orders concurrently over HTTP and waits until
- * every workflow has completed; figures are medians over rounds.
- */
-const usage = 'usage: npm run bench -- [--orders 100] [--rounds 5] [--scaled order=2,inventory=2]';
+const usage = `usage: npm run bench -- [--reps 3] [--sizes 100,200] [--quick]
 
-interface RoundResult {
-  seconds: number;
-  ordersPerSecond: number;
-  latencyMedianMs: number;
-  latencyP95Ms: number;
-}
+Runs the whole system (API, four workers, dev server, PostgreSQL, SMTP on loopback) beside two
+no-op twins on the same Temporal server, and compares them run by run:
+  twin    the real PlaceOrder code on activities that return at once (Temporal's floor for the
+          saga as it is now: the ratio follows the saga when it changes)
+  twin-5  the saga's shape frozen as of 2026-11-26 (five activities in a row): the floor we started from
+Scenarios: bursts (--sizes) interleaved real / twin / twin-5, --reps times after a warm-up; a
+fixed arrival rate at half the twin's saturation; a hot SKU against a spread of SKUs; orders
+of 1, 5 and 20 lines. Writes JSON, Markdown and PNG plots to bench/results/.
+--quick: one repetition of bursts of 50, short scenarios (a smoke run of the benchmark itself).`;
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!;
-
-async function round(stack: TestStack, orders: number, tokens: string[], admin: string): Promise<RoundResult> {
-  const sku = `BENCH-${randomBytes(4).toString('hex').toUpperCase()}`;
-  await stack.request('POST', '/products', { token: admin, body: { sku, name: 'Bench item', priceCents: 100, initialStock: orders } });
-  const started = performance.now();
-  const latencies: number[] = [];
-  await Promise.all(
-    tokens.slice(0, orders).map(async (token) => {
-      const sent = performance.now();
-      const { body } = await stack.request('POST', '/orders', { token, body: { lines: [{ sku, quantity: 1 }] } });
-      // Decided: confirmed with its email sent (the workflow then waits out the cancellation window).
-      await settledOrders(stack.client, [body.orderId]);
-      latencies.push(performance.now() - sent);
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  return { seconds, ordersPerSecond: orders / seconds, latencyMedianMs: median(latencies), latencyP95Ms: percentile(latencies, 0.95) };
-}
-
-async function measure(name: string, replicas: string, prepared: Prepared, smtpUrl: string, orders: number, rounds: number) {
-  const stack = await TestStack.start({
-    name: `bench-${name}`,
-    smtpUrl,
-    replicas,
-    prepared,
-    env: { ORDER_CANCELLATION_WINDOW: '1ms', LOG_LEVEL: 'warn' },
-  });
-  try {
-    const admin = await stack.token('bench-admin', ['admin']);
-    const tokens = await Promise.all(Array.from({ length: orders }, (_, i) => stack.token(`bench-${i}`)));
-    await round(stack, Math.min(orders, 20), tokens, admin); // warm-up, not counted
-    const results: RoundResult[] = [];
-    for (let i = 0; i < rounds; i += 1) {
-      const result = await round(stack, orders, tokens, admin);
-      process.stdout.write(`  ${name} round ${i + 1}: ${result.ordersPerSecond.toFixed(1)} orders/s, latency median ${result.latencyMedianMs.toFixed(0)} ms\n`);
-      results.push(result);
-    }
-    return {
-      name,
-      replicas: replicas || 'one of each',
-      ordersPerSecond: median(results.map((r) => r.ordersPerSecond)),
-      latencyMedianMs: median(results.map((r) => r.latencyMedianMs)),
-      latencyP95Ms: median(results.map((r) => r.latencyP95Ms)),
-      rounds: results,
-    };
-  } finally {
-    await stack.stop();
-  }
-}
+const TWIN_NAMESPACE = 'twin';
 
 runMain(async () => {
   const { values } = parseArgs({
-    options: { orders: { type: 'string', default: '100' }, rounds: { type: 'string', default: '5' }, scaled: { type: 'string', default: 'order=2,inventory=2' }, help: { type: 'boolean', default: false } },
+    options: {
+      reps: { type: 'string', default: '3' },
+      sizes: { type: 'string', default: '100,200' },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
   });
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    return;
-  }
-  const orders = Number(values.orders);
-  const rounds = Number(values.rounds);
+  if (values.help) return void process.stdout.write(`${usage}\n`);
+  const quick = values.quick;
+  const reps = quick ? 1 : Number(values.reps);
+  const sizes = quick ? [50] : values.sizes.split(',').map(Number);
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+
   const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const databaseUrl = `postgres://127.0.0.1:5432/orderflow_bench_${randomBytes(4).toString('hex')}`;
   const smtp = await new SmtpSink().start();
   await setupDatabase({ adminUrl, databaseUrl });
+  const twins: ManagedProcess[] = [];
+  let stack: TestStack | undefined;
+  let twinConnection: Connection | undefined;
   try {
     const prepared: Prepared = {
       databaseUrl,
-      temporalBinary: await ensureTemporalBinary((line) => process.stdout.write(`${line}\n`)),
+      temporalBinary: await ensureTemporalBinary(say),
       workflowBundlePath: await buildWorkflowBundle(path.join(ROOT, '.data', 'bench', 'workflow-bundle.js')),
       secrets: generateDevSecrets(),
     };
-    process.stdout.write(`${orders} orders a round, ${rounds} rounds (medians below)\n`);
-    const baseline = await measure('baseline', '', prepared, smtp.url, orders, rounds);
-    const scaled = await measure('scaled', values.scaled, prepared, smtp.url, orders, rounds);
-    const summary = {
-      at: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, node: process.version },
-      orders,
-      rounds,
-      baseline,
-      scaled,
-      throughputRatio: scaled.ordersPerSecond / baseline.ordersPerSecond,
-      latencyRatio: scaled.latencyMedianMs / baseline.latencyMedianMs,
-    };
-    for (const r of [baseline, scaled]) {
-      process.stdout.write(`${r.name.padEnd(9)} (${r.replicas}): ${r.ordersPerSecond.toFixed(1)} orders/s, latency median ${r.latencyMedianMs.toFixed(0)} ms, p95 ${r.latencyP95Ms.toFixed(0)} ms\n`);
+    const twinBundlePath = await bundleTwins(path.join(ROOT, '.data', 'bench', 'twin-bundle.js'));
+    say('starting the system (dev server, API, four workers) and the twins\' four workers');
+    stack = await TestStack.start({
+      name: 'bench',
+      smtpUrl: smtp.url,
+      prepared,
+      // Production's log level; nothing else limits the benchmark's customers and admin.
+      env: { ORDER_CANCELLATION_WINDOW: '1ms', RATE_LIMIT_ORDERS: '1000000', RATE_LIMIT_CATALOG_WRITES: '1000000' },
+    });
+    await registerNamespace({ address: stack.temporalAddress }, TWIN_NAMESPACE);
+    const twinEnv = { ...process.env, TEMPORAL_ADDRESS: stack.temporalAddress, TWIN_NAMESPACE, TWIN_BUNDLE_PATH: twinBundlePath };
+    for (const service of SERVICES) {
+      twins.push(startTsProcess({ name: `twin-${service}`, entry: path.join(ROOT, 'bench', 'twin', 'worker.ts'), env: twinEnv, cwd: ROOT, onLine: (line) => say(`twin-${service}| ${line}`) }));
     }
-    process.stdout.write(`scaled / baseline: throughput x${summary.throughputRatio.toFixed(2)}, median latency x${summary.latencyRatio.toFixed(2)}\n`);
-    const out = path.join(ROOT, 'bench', 'results', `place-orders-${summary.at.replace(/[:.]/g, '-')}.json`);
-    await mkdir(path.dirname(out), { recursive: true });
-    await writeFile(out, `${JSON.stringify(summary, null, 2)}\n`);
-    process.stdout.write(`results written to ${path.relative(ROOT, out)}\n`);
+    twinConnection = await Connection.connect({ address: stack.temporalAddress });
+    const twinClient = new Client({ connection: twinConnection, namespace: TWIN_NAMESPACE });
+    await untilTwinsPoll(twinClient, twins);
+
+    const arms: Record<ArmName, Arm> = {
+      real: realArm(stack),
+      twin: twinArm('twin', 'PlaceOrder', twinClient, 'the real PlaceOrder code on no-op activities, bare workflow.start'),
+      'twin-5': twinArm('twin-5', 'FiveActivityTwin', twinClient, 'the saga\'s shape of 2026-11-26 (five activities in a row) on no-op activities'),
+    };
+    const groups: ProcessGroups = {
+      'temporal server': [stack.server.child.pid!],
+      api: [stack.app.api.child.pid!],
+      ...Object.fromEntries([...stack.app.workers].map(([name, worker]) => [`worker ${name}`, [worker.child.pid!]])),
+      'twin workers': twins.map((twin) => twin.child.pid!),
+      postgres: () => pidsNamed('postgres'),
+      'bench client (HTTP, SMTP sink)': [process.pid],
+    };
+
+    const admin = await stack.token('bench-admin', ['admin']);
+    const product = async (stock: number) => {
+      const sku = `BENCH-${randomBytes(5).toString('hex').toUpperCase()}`;
+      const created = await stack!.request('POST', '/products', { token: admin, body: { sku, name: `Bench ${sku}`, priceCents: 100, initialStock: stock } });
+      if (created.status !== 201) throw new Error(`POST /products answered ${created.status}`);
+      return sku;
+    };
+    const oneSku = async (orders: number) => {
+      const sku = await product(orders);
+      return () => [{ sku, quantity: 1 }];
+    };
+
+    const results: RunResult[] = [];
+    const plan: string[] = [];
+    let done = 0;
+    const record = async (arm: ArmName, scenario: string, orders: number, lines: (i: number) => OrderLineInput[], ratePerSecond?: number, keep = true) => {
+      const result = await run(arms[arm], { scenario, orders, lines, groups, ...(ratePerSecond && { ratePerSecond }) });
+      done++;
+      say(
+        `[${done}/${plan.length}] ${scenario.padEnd(22)} ${arm.padEnd(6)} ${result.ordersPerSecond.toFixed(1).padStart(5)} orders/s, p50 ${(result.p50Ms / 1000).toFixed(2)} s, p99 ${(result.p99Ms / 1000).toFixed(2)} s, ` +
+          `accepted in ${result.acceptP50Ms.toFixed(0)} ms (p50), CPU ${result.cpuMsPerOrderTotal.toFixed(0)} ms/order${keep ? '' : ' (warm-up, not counted)'}`,
+      );
+      if (keep) results.push(result);
+      return result;
+    };
+
+    const armOrder: ArmName[] = ['real', 'twin', 'twin-5'];
+    // The plan, for the progress count.
+    plan.push(...armOrder.map(() => 'warm-up'));
+    for (let rep = 0; rep < reps; rep++) for (const size of sizes) plan.push(...armOrder.map(() => `burst-${size}`));
+    plan.push('rate-real', 'rate-twin', ...Array(quick ? 2 : 4).fill('hot/spread'), ...[1, 5, 20].flatMap(() => ['lines-real', 'lines-twin']));
+    say(`${plan.length} runs: ${reps} repetition(s) of bursts of ${sizes.join(' and ')}, interleaved ${armOrder.join(' / ')}, then the other scenarios`);
+
+    for (const arm of armOrder) await record(arm, 'warm-up', 20, await oneSku(20), undefined, false);
+    for (let rep = 0; rep < reps; rep++) {
+      for (const size of sizes) {
+        for (const arm of armOrder) await record(arm, `burst-${size}`, size, await oneSku(size));
+      }
+    }
+
+    // Latency without queueing: a fixed arrival rate at half of what the twin sustains.
+    const twinSaturation = median(results.filter((r) => r.arm === 'twin' && r.scenario === `burst-${sizes[0]}`).map((r) => r.ordersPerSecond));
+    const rate = Math.max(1, Math.round(10 * twinSaturation * 0.5) / 10);
+    const rateOrders = Math.max(20, Math.round(rate * (quick ? 10 : 30)));
+    for (const arm of ['real', 'twin'] as const) await record(arm, `rate-${rate}/s`, rateOrders, await oneSku(rateOrders), rate);
+
+    // One hot SKU against every order on its own SKU.
+    const hotOrders = quick ? 50 : 100;
+    for (let rep = 0; rep < (quick ? 1 : 2); rep++) {
+      await record('real', `hot-sku-${hotOrders}`, hotOrders, await oneSku(hotOrders));
+      const skus = await Promise.all(Array.from({ length: hotOrders }, () => product(1)));
+      await record('real', `spread-${hotOrders}`, hotOrders, (i) => [{ sku: skus[i]!, quantity: 1 }]);
+    }
+
+    // Bigger orders: the same SKUs on every order, each line one item.
+    const lineOrders = quick ? 20 : 50;
+    for (const count of [1, 5, 20]) {
+      const skus = await Promise.all(Array.from({ length: count }, () => product(lineOrders)));
+      const lines = () => skus.map((sku) => ({ sku, quantity: 1 }));
+      for (const arm of ['real', 'twin'] as const) await record(arm, `lines-${count}`, lineOrders, lines);
+    }
+
+    const comparisons = [
+      ...sizes.flatMap((size) => [compare(results, `burst-${size}`, 'real', 'twin'), compare(results, `burst-${size}`, 'real', 'twin-5'), compare(results, `burst-${size}`, 'twin', 'twin-5')]),
+      compare(results, `rate-${rate}/s`, 'real', 'twin'),
+      ...[1, 5, 20].map((count) => compare(results, `lines-${count}`, 'real', 'twin')),
+    ].filter((c): c is Comparison => c !== undefined);
+    const hot = median(results.filter((r) => r.scenario === `hot-sku-${hotOrders}`).map((r) => r.ordersPerSecond));
+    const spreadRate = median(results.filter((r) => r.scenario === `spread-${hotOrders}`).map((r) => r.ordersPerSecond));
+
+    const at = new Date().toISOString();
+    const base = path.join(ROOT, 'bench', 'results', `place-orders-${at.replace(/[:.]/g, '-')}`);
+    await mkdir(path.dirname(base), { recursive: true });
+    const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+    const summary = { at, machine, reps, sizes, arms: Object.fromEntries(Object.values(arms).map((arm) => [arm.name, arm.description])), comparisons, hotSku: { hot, spread: spreadRate, ratio: hot / spreadRate }, results };
+    await writeFile(`${base}.json`, `${JSON.stringify(summary, null, 2)}\n`);
+
+    const first = `burst-${sizes[0]}`;
+    const pooled = (arm: ArmName, scenario: string) => results.filter((r) => r.arm === arm && r.scenario === scenario).flatMap((r) => r.latenciesMs);
+    await writePng(`${base}-latency-cdf.png`, latencyCdf(`Send to CONFIRMED, bursts of ${sizes[0]} (all repetitions)`, Object.fromEntries(armOrder.map((arm) => [arm, pooled(arm, first)]))));
+    const last = `burst-${sizes.at(-1)}`;
+    const lastRun = (arm: ArmName) => results.filter((r) => r.arm === arm && r.scenario === last).at(-1)?.confirmedAfterMs ?? [];
+    await writePng(`${base}-throughput.png`, throughputOverTime(`Orders CONFIRMED per second, a burst of ${sizes.at(-1)} (last repetition)`, Object.fromEntries(armOrder.map((arm) => [arm, lastRun(arm)]))));
+
+    const markdown = [
+      `# place-orders benchmark, ${at}`,
+      '',
+      `Machine: ${machine.cpus} cores (${machine.model}), ${machine.memoryGiB} GiB, Node ${machine.node}; Temporal dev server; ${reps} repetition(s), medians (min–max); ratios are paired run by run.`,
+      '',
+      ...Object.values(arms).map((arm) => `- **${arm.name}**: ${arm.description}`),
+      '',
+      comparisonTable(comparisons),
+      '',
+      `Hot SKU ÷ spread (${hotOrders} orders on one SKU, against each on its own): ${hot.toFixed(1)} ÷ ${spreadRate.toFixed(1)} orders/s = **${(hot / spreadRate).toFixed(2)}**`,
+      '',
+      `CPU-ms per order by process, bursts of ${sizes.at(-1)}:`,
+      '',
+      cpuTable(results, last, armOrder),
+      '',
+      `![latency CDF](${path.basename(base)}-latency-cdf.png)`,
+      `![throughput over time](${path.basename(base)}-throughput.png)`,
+      '',
+    ].join('\n');
+    await writeFile(`${base}.md`, markdown);
+    say(`\n${markdown}`);
+    say(`written: ${path.relative(ROOT, base)}.{json,md}, -latency-cdf.png, -throughput.png`);
   } finally {
+    await Promise.all(twins.map((twin) => twin.stop(5_000)));
+    await twinConnection?.close();
+    await stack?.stop();
     await smtp.stop();
     await dropDatabase(adminUrl, databaseUrl);
   }
 });
+
+/** Until every twin task queue has a poller: the new namespace reached the server's cache, and the twins run. */
+async function untilTwinsPoll(client: Client, twins: ManagedProcess[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const queues = [...SERVICES.map((service) => ({ name: TASK_QUEUES[service], type: 2 })), { name: TASK_QUEUES.order, type: 1 }]; // ACTIVITY, WORKFLOW
+  for (const queue of queues) {
+    for (;;) {
+      const gone = twins.find((twin) => twin.child.exitCode !== null);
+      if (gone) throw new Error(`${gone.name} exited (code ${gone.child.exitCode})`);
+      const pollers = await client.workflowService
+        .describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: queue.name }, taskQueueType: queue.type })
+        .then((answer) => answer.pollers?.length ?? 0, () => 0);
+      if (pollers > 0) break;
+      if (Date.now() > deadline) throw new Error(`no twin worker polls ${queue.name} after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import type { InventoryActivities } from '../../activities/inventory/activities.js';
+import type { NotificationActivities } from '../../activities/notification/activities.js';
+import type { OrderActivities } from '../../activities/order/activities.js';
+import type { OrderLineInput, PricedOrder } from '../../activities/order/types.js';
+import type { ProductActivities } from '../../activities/product/activities.js';
+import type { ServiceName } from '../../common/config.js';
+
+const priced = (lines: OrderLineInput[]): PricedOrder => ({
+  lines: lines.map((line) => ({ ...line, name: `Item ${line.sku}`, unitPriceCents: 100, lineTotalCents: 100 * line.quantity })),
+  totalCents: lines.reduce((sum, line) => sum + 100 * line.quantity, 0),
+  currency: 'EUR',
+});
+
+/**
+ * Every activity the order saga calls, returning at once with a valid result: a twin of the
+ * system whose only cost is Temporal's (and the SDK's). Typed by the real activities, so the
+ * twin stops compiling when the saga calls something new.
+ */
+export const NOOP_ACTIVITIES = {
+  product: {
+    async priceOrder(lines) {
+      return { ok: true, value: priced(lines) };
+    },
+    async priceOrderLines(lines) {
+      return priced(lines);
+    },
+  } satisfies Pick<ProductActivities, 'priceOrder' | 'priceOrderLines'>,
+  inventory: {
+    async reserveOrderStock() {
+      return { ok: true, value: { changed: true, status: 'RESERVED' } };
+    },
+    async reserveStock() {
+      return { changed: true, status: 'RESERVED' };
+    },
+    async commitReservation() {
+      return { changed: true, status: 'COMMITTED' };
+    },
+    async releaseReservation() {
+      return { changed: true, status: 'RELEASED' };
+    },
+  } satisfies Pick<InventoryActivities, 'reserveOrderStock' | 'reserveStock' | 'commitReservation' | 'releaseReservation'>,
+  order: {
+    async recordOrder() {
+      return { created: true };
+    },
+    async confirmOrder() {
+      return { changed: true };
+    },
+    async rejectOrder() {
+      return { changed: true };
+    },
+    async cancelOrder() {
+      return { changed: true };
+    },
+  } satisfies Pick<OrderActivities, 'recordOrder' | 'confirmOrder' | 'rejectOrder' | 'cancelOrder'>,
+  notification: {
+    async sendOrderEmail(input) {
+      return { messageId: `<${input.order.orderId}.${input.kind}@twin.invalid>`, sent: true };
+    },
+  } satisfies Pick<NotificationActivities, 'sendOrderEmail'>,
+} satisfies Record<ServiceName, object>;
