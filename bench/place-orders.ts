@@ -75,12 +75,12 @@ runMain(async () => {
       smtpUrl: smtp.url,
       prepared,
       // Production's log level; nothing else limits the benchmark's customers and admin.
-      env: { ORDER_CANCELLATION_WINDOW: '1ms', RATE_LIMIT_ORDERS: '1000000', RATE_LIMIT_CATALOG_WRITES: '1000000' },
+      env: { ORDER_CANCELLATION_WINDOW: '1ms', RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000' },
     });
     await registerNamespace({ address: stack.temporalAddress }, TWIN_NAMESPACE);
     const twinEnv = { ...process.env, TEMPORAL_ADDRESS: stack.temporalAddress, TWIN_NAMESPACE, TWIN_BUNDLE_PATH: twinBundlePath };
     for (const service of SERVICES) {
-      twins.push(startTsProcess({ name: `twin-${service}`, entry: path.join(ROOT, 'bench', 'twin', 'worker.ts'), env: twinEnv, cwd: ROOT, onLine: (line) => say(`twin-${service}| ${line}`) }));
+      twins.push(startTsProcess({ name: `twin-${service}`, entry: path.join(ROOT, 'bench', 'twin', 'worker.ts'), env: { ...twinEnv, TWIN_SERVICE: service }, cwd: ROOT, onLine: (line) => say(`twin-${service}| ${line}`) }));
     }
     twinConnection = await Connection.connect({ address: stack.temporalAddress });
     const twinClient = new Client({ connection: twinConnection, namespace: TWIN_NAMESPACE });

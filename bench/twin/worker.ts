@@ -8,11 +8,11 @@ import { NOOP_ACTIVITIES } from './noop-activities.js';
 /**
  * One twin worker process: the service's task queue in the twin namespace, its activities no-ops,
  * the SDK's default options; the order worker also runs the twins' workflows (TWIN_BUNDLE_PATH).
- * `tsx bench/twin/worker.ts <service>`.
+ * `TWIN_SERVICE=<service> tsx bench/twin/worker.ts`.
  */
 runMain(async () => {
-  const service = process.argv[2] as ServiceName;
-  if (!SERVICES.includes(service)) throw new Error(`usage: bench/twin/worker.ts <${SERVICES.join('|')}>`);
+  const service = process.env.TWIN_SERVICE as ServiceName;
+  if (!SERVICES.includes(service)) throw new Error(`TWIN_SERVICE: one of ${SERVICES.join(', ')}`);
   const namespace = process.env.TWIN_NAMESPACE ?? 'twin';
   const bundle = process.env.TWIN_BUNDLE_PATH;
   if (service === 'order' && !bundle) throw new Error('TWIN_BUNDLE_PATH: the twins\' workflow bundle');
