@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { TASK_QUEUES } from '../common/task-queues.js';
 
 /**
@@ -32,4 +32,17 @@ export const notificationActivityOptions: ActivityOptions = {
   // One attempt is bounded by the mailer's own timeouts (connect 5 s, socket 10 s).
   startToCloseTimeout: '20s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
+};
+
+/**
+ * The order service's own steps (record, confirm) as local activities: they run in the order
+ * worker that runs the workflow, against the order service's own database, with no task queue
+ * round trip. Both are idempotent, which a local activity needs: a worker that crashes mid-step
+ * loses the workflow task, and the next worker runs the step again. Each attempt is bounded like
+ * the remote one; a database outage retries (with backoff, as timers past a minute) for as long
+ * as it takes.
+ */
+export const orderLocalActivityOptions: LocalActivityOptions = {
+  startToCloseTimeout: '10s',
+  retry: retryForever,
 };
