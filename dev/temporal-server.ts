@@ -1,4 +1,5 @@
 import { Connection } from '@temporalio/client';
+import type { TemporalConnectionOptions } from '../common/temporal-connection.js';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../workflows/search-attributes.js';
 import { startProcess, type ManagedProcess } from './processes.js';
 
@@ -43,31 +44,31 @@ export function devServerArgs({ dbFile, ip = '127.0.0.1', port, uiPort, headless
   ];
 }
 
-/** Waits until the frontend answers health checks, failing early if the process exits. */
-export async function waitForTemporal(address: string, server?: ManagedProcess, timeoutMs = 60_000): Promise<void> {
+/**
+ * Waits until the frontend at `address` answers its health check as serving (then
+ * GetSystemInfo), failing early if `server` exits. `options` carry TLS for a cluster.
+ */
+export async function waitForTemporal(address: string, server?: ManagedProcess, timeoutMs = 60_000, options: Omit<TemporalConnectionOptions, 'address'> = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  void server?.exited.then(() => (exited = true));
   let lastError: unknown;
-  while (Date.now() < deadline && !exited) {
+  const exited = () => server !== undefined && (server.child.exitCode !== null || server.child.signalCode !== null);
+  while (Date.now() < deadline && !exited()) {
+    // Lazy, so that nothing calls GetSystemInfo before the frontend says it serves: the server logs
+    // such an early call as an ERROR ("Frontend is not healthy yet").
+    const connection = Connection.lazy({ ...options, address, connectTimeout: 1_000 });
     try {
-      // Lazy, so that nothing calls GetSystemInfo before the frontend says it serves: the server logs
-      // such an early call as an ERROR ("Frontend is not healthy yet").
-      const connection = Connection.lazy({ address, connectTimeout: 1_000 });
-      try {
-        const { status } = await connection.healthService.check({ service: WORKFLOW_SERVICE });
-        if (status !== SERVING) throw new Error(`frontend health: ${status}`);
-        await connection.workflowService.getSystemInfo({});
-        return;
-      } finally {
-        await connection.close();
-      }
+      const { status } = await connection.healthService.check({ service: WORKFLOW_SERVICE });
+      if (status !== SERVING) throw new Error(`frontend health: ${status}`);
+      await connection.workflowService.getSystemInfo({});
+      return;
     } catch (error) {
       lastError = error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+    } finally {
+      await connection.close();
     }
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(exited ? 'Temporal dev server exited during start-up' : `Temporal at ${address} not ready: ${String(lastError)}`);
+  throw new Error(exited() ? `${server!.name} exited during start-up (code ${server!.child.exitCode ?? server!.child.signalCode})` : `Temporal at ${address} not ready: ${String(lastError)}`);
 }
 
 export async function startTemporalDevServer(options: DevServerOptions): Promise<ManagedProcess> {

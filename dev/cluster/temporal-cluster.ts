@@ -5,6 +5,7 @@ import { msToTs } from '@temporalio/common/lib/time.js';
 import { temporalConnectionOptions, type TemporalConnectionOptions } from '../../common/temporal-connection.js';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../workflows/search-attributes.js';
 import { startProcess, type ManagedProcess } from '../processes.js';
+import { waitForTemporal } from '../temporal-server.js';
 import { ROOT } from '../stack.js';
 import { ensureClusterCertificates, FRONTEND_SERVER_NAME, INTERNODE_SERVER_NAME, type ClusterCertificates } from './certs.js';
 import { startLoadBalancer } from './load-balancer.js';
@@ -183,33 +184,8 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
   };
 }
 
-const WORKFLOW_SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
-const SERVING = 1;
-
-/** Until the frontend at `address` answers its health check as serving (and GetSystemInfo), failing early if `process` exits. */
-export async function waitUntilServing(address: string, options: TemporalConnectionOptions, process: ManagedProcess, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    if (process.child.exitCode !== null || process.child.signalCode !== null) throw new Error(`${process.name} exited while starting (code ${process.child.exitCode ?? process.child.signalCode})`);
-    // Lazy: nothing calls GetSystemInfo before the frontend says it serves (the server logs that as an error).
-    const connection = Connection.lazy({ ...options, address, connectTimeout: 1_000 });
-    try {
-      const { status: health } = await connection.healthService.check({ service: WORKFLOW_SERVICE });
-      if (health === SERVING) {
-        await connection.workflowService.getSystemInfo({});
-        return;
-      }
-      lastError = new Error(`health ${health}`);
-    } catch (error) {
-      lastError = error;
-    } finally {
-      await connection.close();
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`Temporal at ${address} not serving after ${timeoutMs} ms: ${String(lastError)}`);
-}
+/** Until the frontend at `address` serves, over the cluster's TLS, failing early if `process` exits. */
+const waitUntilServing = (address: string, options: TemporalConnectionOptions, process: ManagedProcess) => waitForTemporal(address, process, 120_000, options);
 
 /** Registers `namespace` (if new) and the workflows' search attributes on it (those missing). */
 export async function registerNamespace(options: TemporalConnectionOptions, namespace: string): Promise<void> {
