@@ -86,7 +86,7 @@ runMain(async () => {
     const twinClient = new Client({ connection: twinConnection, namespace: TWIN_NAMESPACE });
     await untilTwinsPoll(twinClient, twins);
 
-    const arms: Record<ArmName, Arm> = {
+    const arms: Record<Exclude<ArmName, 'baseline'>, Arm> = {
       real: realArm(stack),
       twin: twinArm('twin', 'PlaceOrder', twinClient, 'the real PlaceOrder code on no-op activities, bare workflow.start'),
       'twin-5': twinArm('twin-5', 'FiveActivityTwin', twinClient, 'the saga\'s shape of 2026-11-26 (five activities in a row) on no-op activities'),
@@ -115,7 +115,7 @@ runMain(async () => {
     const results: RunResult[] = [];
     const plan: string[] = [];
     let done = 0;
-    const record = async (arm: ArmName, scenario: string, orders: number, lines: (i: number) => OrderLineInput[], ratePerSecond?: number, keep = true) => {
+    const record = async (arm: keyof typeof arms, scenario: string, orders: number, lines: (i: number) => OrderLineInput[], ratePerSecond?: number, keep = true) => {
       const result = await run(arms[arm], { scenario, orders, lines, groups, ...(ratePerSecond && { ratePerSecond }) });
       done++;
       say(
@@ -126,7 +126,7 @@ runMain(async () => {
       return result;
     };
 
-    const armOrder: ArmName[] = ['real', 'twin', 'twin-5'];
+    const armOrder: Array<keyof typeof arms> = ['real', 'twin', 'twin-5'];
     // The plan, for the progress count.
     plan.push(...armOrder.map(() => 'warm-up'));
     for (let rep = 0; rep < reps; rep++) for (const size of sizes) plan.push(...armOrder.map(() => `burst-${size}`));

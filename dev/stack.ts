@@ -38,25 +38,29 @@ export interface StartAppOptions {
    * the private one of the Temporal SDK's exporter behind it; unset: no endpoint.
    */
   metricsPorts?: (n: number) => { endpoint: number; sdk: number };
+  /** Node's own flags for every process (the profiler's). */
+  nodeArgs?: string[];
+  /** The checkout whose code runs (the benchmark's baseline runs an earlier commit's); default: this one. */
+  root?: string;
 }
 
 /** Starts every service's workers (with replicas) and the API, each in its own process. */
-export function startWorker(service: ServiceName, replica: number, { env, output }: Omit<StartAppOptions, 'replicas'>): ManagedProcess {
+export function startWorker(service: ServiceName, replica: number, { env, output, nodeArgs, root = ROOT }: Omit<StartAppOptions, 'replicas'>): ManagedProcess {
   const name = `${service}-${replica}`;
-  return startTsProcess({ name, entry: path.join(ROOT, 'workers', `${service}.ts`), env, cwd: ROOT, onLine: (output ?? prefixedPrinter)(name) });
+  return startTsProcess({ name, entry: path.join(root, 'workers', `${service}.ts`), env, cwd: root, onLine: (output ?? prefixedPrinter)(name), ...(nodeArgs && { nodeArgs }) });
 }
 
-export function startApp({ env, replicas, output, metricsPorts }: StartAppOptions): AppProcesses {
+export function startApp({ env, replicas, output, metricsPorts, nodeArgs, root = ROOT }: StartAppOptions): AppProcesses {
   const workers = new Map<string, ManagedProcess>();
   for (const service of SERVICES) {
     for (let replica = 1; replica <= replicas[service]; replica += 1) {
       const ports = metricsPorts?.(workers.size);
       const metrics = ports ? { WORKER_METRICS_ADDRESS: `127.0.0.1:${ports.endpoint}`, WORKER_SDK_METRICS_PORT: String(ports.sdk) } : {};
-      const worker = startWorker(service, replica, { env: { ...env, ...metrics }, ...(output && { output }) });
+      const worker = startWorker(service, replica, { env: { ...env, ...metrics }, root, ...(output && { output }), ...(nodeArgs && { nodeArgs }) });
       workers.set(worker.name, worker);
     }
   }
-  const api = startTsProcess({ name: 'api', entry: path.join(ROOT, 'api', 'server.ts'), env, cwd: ROOT, onLine: (output ?? prefixedPrinter)('api') });
+  const api = startTsProcess({ name: 'api', entry: path.join(root, 'api', 'server.ts'), env, cwd: root, onLine: (output ?? prefixedPrinter)('api'), ...(nodeArgs && { nodeArgs }) });
   return { workers, api, all: () => [...workers.values(), api] };
 }
 

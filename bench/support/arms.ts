@@ -6,7 +6,7 @@ import { orderWorkflowId, type PlaceOrderInput } from '../../workflows/place-ord
 import { CUSTOMER_ID, ORDER_STATUS } from '../../workflows/search-attributes.js';
 import type { TestStack } from '../../test/support/stack.js';
 
-export type ArmName = 'real' | 'twin' | 'twin-5';
+export type ArmName = 'real' | 'twin' | 'twin-5' | 'baseline';
 
 export interface Started {
   workflowId: string;
@@ -27,11 +27,11 @@ export interface Arm {
 }
 
 /** The system: POST /orders over HTTP, as a customer (one per order), answered 202. */
-export function realArm(stack: TestStack): Arm {
+export function realArm(stack: TestStack, name: ArmName = 'real', description = 'the system: POST /orders through the API, the saga on the four workers, PostgreSQL, SMTP'): Arm {
   let tokens: string[] = [];
   return {
-    name: 'real',
-    description: 'the system: POST /orders through the API, the saga on the four workers, PostgreSQL, SMTP',
+    name,
+    description,
     client: stack.client,
     async prepare(count) {
       tokens = await Promise.all(Array.from({ length: count }, (_, i) => stack.token(`bench-${i}`)));

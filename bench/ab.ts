@@ -1,0 +1,177 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { dropDatabase, setupDatabase } from '../common/database-setup.js';
+import { runMain } from '../common/main.js';
+import { startProcess } from '../dev/processes.js';
+import { generateDevSecrets } from '../dev/secrets.js';
+import { ROOT } from '../dev/stack.js';
+import { ensureTemporalBinary } from '../dev/temporal-binary.js';
+import { SmtpSink } from '../test/support/smtp-sink.js';
+import { TestStack } from '../test/support/stack.js';
+import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
+import { realArm, type Arm } from './support/arms.js';
+import { run, type RunResult } from './support/burst.js';
+import { pidsNamed, type ProcessGroups } from './support/cpu.js';
+import { compare, comparisonTable, cpuTable, type Comparison } from './support/report.js';
+
+const usage = `usage: npm run bench:ab -- --baseline <git ref> [--reps 5] [--sizes 100] [--env K=V]... [--baseline-env K=V]... [--current-env K=V]...
+
+Before and after in the same run: the system as committed at <ref> (the baseline) and as it is in
+this checkout, side by side on two stacks (each its own dev server, API and four workers; one
+PostgreSQL), bursts interleaved baseline / current --reps times after a warm-up of each. Prints
+paired ratios current ÷ baseline (throughput, latency, CPU per order by process) and writes
+Markdown and JSON to bench/results/. The baseline's code comes from \`git archive\` into .data/bench
+and runs on this checkout's node_modules, so refs with another package-lock.json are refused.
+--env sets a variable for both stacks; --baseline-env and --current-env for one (tuning: the same
+ref on both sides, one setting changed). Both stacks share one PostgreSQL: with the default pools
+(the API's five and the four workers' of ten connections each) two stacks can exceed its 100
+connections, so DATABASE_POOL_MAX is 5 unless set.`;
+
+/** The code as committed at `ref`, unpacked once into .data/bench/baseline-<sha>. */
+async function checkout(ref: string): Promise<{ sha: string; dir: string }> {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  const sha = git('rev-parse', '--verify', `${ref}^{commit}`);
+  const lockThen = git('show', `${sha}:package-lock.json`);
+  if (lockThen !== (await readFile(path.join(ROOT, 'package-lock.json'), 'utf8')).trim()) {
+    throw new Error(`${ref} (${sha.slice(0, 8)}) has another package-lock.json: its code cannot run on this checkout's node_modules`);
+  }
+  const dir = path.join(ROOT, '.data', 'bench', `baseline-${sha.slice(0, 12)}`);
+  const unpacked = await access(path.join(dir, 'package.json')).then(() => true, () => false);
+  if (!unpacked) {
+    await mkdir(dir, { recursive: true });
+    execFileSync('sh', ['-c', `git archive ${sha} | tar -x -C '${dir}'`], { cwd: ROOT });
+    await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  }
+  return { sha, dir };
+}
+
+/** The baseline's own workflow bundle, built by its own code. */
+async function baselineBundle(dir: string, out: string): Promise<string> {
+  const entry = path.join(dir, 'workers', 'workflow-bundle.ts');
+  const builder = startProcess({ name: 'baseline-bundle', command: process.execPath, args: ['--import', 'tsx', entry, out], cwd: dir, env: process.env, onLine: () => {} });
+  const code = await builder.exited;
+  if (code !== 0) throw new Error(`the baseline's workflow bundle failed to build (exit ${code})`);
+  return out;
+}
+
+runMain(async () => {
+  const { values } = parseArgs({
+    options: {
+      baseline: { type: 'string' },
+      reps: { type: 'string', default: '5' },
+      sizes: { type: 'string', default: '100' },
+      env: { type: 'string', multiple: true, default: [] },
+      'baseline-env': { type: 'string', multiple: true, default: [] },
+      'current-env': { type: 'string', multiple: true, default: [] },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const variables = (pairs: string[]) =>
+    Object.fromEntries(
+      pairs.map((pair) => {
+        const at = pair.indexOf('=');
+        if (at < 1) throw new Error(`--env takes K=V, not ${pair}`);
+        return [pair.slice(0, at), pair.slice(at + 1)];
+      }),
+    );
+  if (values.help || !values.baseline) return void process.stdout.write(`${usage}\n`);
+  const reps = Number(values.reps);
+  const sizes = values.sizes.split(',').map(Number);
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+
+  const baseline = await checkout(values.baseline);
+  const head = execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  say(`baseline ${values.baseline} = ${baseline.sha.slice(0, 8)}; current: this checkout (${head})`);
+  const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const databases = ['baseline', 'current'].map((name) => `postgres://127.0.0.1:5432/orderflow_ab_${name}_${randomBytes(4).toString('hex')}`);
+  const smtp = await new SmtpSink().start();
+  const stacks: TestStack[] = [];
+  try {
+    const temporalBinary = await ensureTemporalBinary(say);
+    const shared = { ORDER_CANCELLATION_WINDOW: '1ms', RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000', DATABASE_POOL_MAX: '5', ...variables(values.env) };
+    const envOf = { baseline: { ...shared, ...variables(values['baseline-env']) }, current: { ...shared, ...variables(values['current-env']) } };
+    for (const databaseUrl of databases) await setupDatabase({ adminUrl, databaseUrl });
+    say('starting two stacks: the baseline\'s and the current one');
+    const bundles = await Promise.all([
+      baselineBundle(baseline.dir, path.join(ROOT, '.data', 'bench', 'ab-baseline-bundle.js')),
+      buildWorkflowBundle(path.join(ROOT, '.data', 'bench', 'ab-current-bundle.js')),
+    ]);
+    for (const [i, name] of (['baseline', 'current'] as const).entries()) {
+      stacks.push(
+        await TestStack.start({
+          name: `ab-${name}`,
+          smtpUrl: smtp.url,
+          prepared: { databaseUrl: databases[i]!, temporalBinary, workflowBundlePath: bundles[i]!, secrets: generateDevSecrets() },
+          env: envOf[name],
+          ...(name === 'baseline' && { root: baseline.dir }),
+        }),
+      );
+    }
+    const [before, after] = stacks as [TestStack, TestStack];
+    const groupsOf = (stack: TestStack): ProcessGroups => ({
+      'temporal server': [stack.server.child.pid!],
+      api: [stack.app.api.child.pid!],
+      ...Object.fromEntries([...stack.app.workers].map(([name, worker]) => [`worker ${name}`, [worker.child.pid!]])),
+      postgres: () => pidsNamed('postgres'),
+      'bench client (HTTP, SMTP sink)': [process.pid],
+    });
+    const arms: Array<{ arm: Arm; stack: TestStack; groups: ProcessGroups }> = [
+      { arm: realArm(before, 'baseline', `the system as committed at ${values.baseline} (${baseline.sha.slice(0, 8)}), ${JSON.stringify(envOf.baseline)}`), stack: before, groups: groupsOf(before) },
+      { arm: realArm(after, 'real', `the system as in this checkout (${head}), ${JSON.stringify(envOf.current)}`), stack: after, groups: groupsOf(after) },
+    ];
+    const admins = await Promise.all(stacks.map((stack) => stack.token('bench-admin', ['admin'])));
+    const oneSku = async (stack: TestStack, orders: number) => {
+      const sku = `AB-${randomBytes(5).toString('hex').toUpperCase()}`;
+      const created = await stack.request('POST', '/products', { token: admins[stacks.indexOf(stack)], body: { sku, name: `AB ${sku}`, priceCents: 100, initialStock: orders } });
+      if (created.status !== 201) throw new Error(`POST /products answered ${created.status}`);
+      return () => [{ sku, quantity: 1 }];
+    };
+
+    const results: RunResult[] = [];
+    const total = 2 + reps * sizes.length * 2;
+    let done = 0;
+    const record = async ({ arm, stack, groups }: (typeof arms)[number], scenario: string, orders: number, keep = true) => {
+      const result = await run(arm, { scenario, orders, lines: await oneSku(stack, orders), groups });
+      done++;
+      say(
+        `[${done}/${total}] ${scenario.padEnd(10)} ${arm.name.padEnd(8)} ${result.ordersPerSecond.toFixed(1).padStart(5)} orders/s, p50 ${(result.p50Ms / 1000).toFixed(2)} s, ` +
+          `p99 ${(result.p99Ms / 1000).toFixed(2)} s, accepted in ${result.acceptP50Ms.toFixed(0)} ms, CPU ${result.cpuMsPerOrderTotal.toFixed(0)} ms/order${keep ? '' : ' (warm-up)'}`,
+      );
+      if (keep) results.push(result);
+    };
+    for (const side of arms) await record(side, 'warm-up', 20, false);
+    for (let rep = 0; rep < reps; rep++) for (const size of sizes) for (const side of arms) await record(side, `burst-${size}`, size);
+
+    const comparisons = sizes.map((size) => compare(results, `burst-${size}`, 'real', 'baseline')).filter((c): c is Comparison => c !== undefined);
+    const at = new Date().toISOString();
+    const base = path.join(ROOT, 'bench', 'results', `ab-${at.replace(/[:.]/g, '-')}`);
+    await mkdir(path.dirname(base), { recursive: true });
+    const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+    await writeFile(`${base}.json`, `${JSON.stringify({ at, machine, baseline: { ref: values.baseline, sha: baseline.sha }, current: head, reps, sizes, comparisons, results }, null, 2)}\n`);
+    const markdown = [
+      `# Before and after, ${at}`,
+      '',
+      `Machine: ${machine.cpus} cores (${machine.model}), ${machine.memoryGiB} GiB, Node ${machine.node}; one dev server per stack; ${reps} repetition(s) interleaved, medians (min–max), ratios paired run by run.`,
+      '',
+      ...arms.map(({ arm }) => `- **${arm.name}**: ${arm.description}`),
+      '',
+      comparisonTable(comparisons),
+      '',
+      `CPU-ms per order by process, bursts of ${sizes.at(-1)}:`,
+      '',
+      cpuTable(results, `burst-${sizes.at(-1)}`, ['baseline', 'real']),
+      '',
+    ].join('\n');
+    await writeFile(`${base}.md`, markdown);
+    say(`\n${markdown}`);
+    say(`written: ${path.relative(ROOT, base)}.{json,md}`);
+  } finally {
+    await Promise.all(stacks.map((stack) => stack.stop()));
+    await smtp.stop();
+    for (const databaseUrl of databases) await dropDatabase(adminUrl, databaseUrl);
+  }
+});
