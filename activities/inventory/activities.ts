@@ -27,7 +27,7 @@ export function createInventoryActivities({ db, log, metrics = createBusinessMet
   return {
     async reserveStock(input: { orderId: string; lines: ReservationLine[] }) {
       const outcome = await reserveStock(db, { ...input, actor: workflowActor() });
-      activityLogger(log, { orderId: input.orderId }).info(outcome, 'reserve stock');
+      activityLogger(log, { orderId: input.orderId }).debug(outcome, 'reserve stock');
       return outcome;
     },
 
@@ -35,7 +35,7 @@ export function createInventoryActivities({ db, log, metrics = createBusinessMet
     async reserveOrderStock(input: { orderId: string; lines: ReservationLine[] }): Promise<Outcome<ReservationOutcome>> {
       const outcome = await rejectionAsResult(async () => {
         const reserved = await reserveStock(db, { ...input, actor: workflowActor() });
-        activityLogger(log, { orderId: input.orderId }).info(reserved, 'reserve stock');
+        activityLogger(log, { orderId: input.orderId }).debug(reserved, 'reserve stock');
         return reserved;
       });
       if (!outcome.ok) metrics.reservations.inc({ result: 'rejected', reason: outcome.reason });
@@ -46,7 +46,7 @@ export function createInventoryActivities({ db, log, metrics = createBusinessMet
     async commitReservation(input: { orderId: string }) {
       const outcome = await commitReservation(db, { ...input, actor: workflowActor() });
       if (outcome.changed) metrics.commits.inc();
-      activityLogger(log, { orderId: input.orderId }).info(outcome, 'commit reservation');
+      activityLogger(log, { orderId: input.orderId }).debug(outcome, 'commit reservation');
       return outcome;
     },
 

@@ -22,7 +22,7 @@ export function createOrderActivities({ db, log, metrics = createBusinessMetrics
     async recordOrder(order: NewOrder) {
       const created = await insertOrder(db, order);
       if (created) metrics.ordersPlaced.inc();
-      activityLogger(log, { orderId: order.orderId }).info({ created }, 'order recorded');
+      activityLogger(log, { orderId: order.orderId }).debug({ created }, 'order recorded');
       return { created };
     },
 

@@ -79,7 +79,7 @@ export function createProductActivities({ db, log }: ProductActivityDeps) {
         totalCents,
         currency: [...currencies][0] ?? 'USD',
       };
-      activityLogger(log).info({ totalCents: result.totalCents, lines: result.lines.length }, 'order priced');
+      activityLogger(log).debug({ totalCents: result.totalCents, lines: result.lines.length }, 'order priced');
       return result;
     },
 
