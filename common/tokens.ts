@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER, type AuthConfig } from './config.js';
@@ -16,6 +17,8 @@ export interface Principal {
 export interface TokenConfig {
   /** HS256 shared secret (development). */
   secret?: string;
+  /** The same secret as a key, imported once rather than on every request. */
+  secretKey?: KeyObject;
   /** The identity provider's keys, fetched and cached (RS256, ES256, ...). */
   jwks?: JWTVerifyGetKey;
   algorithms: string[];
@@ -29,7 +32,7 @@ export interface TokenConfig {
 /** The token settings of a parsed auth config; the key set is fetched lazily and cached by jose. */
 export function tokenConfig(auth: AuthConfig): TokenConfig {
   return {
-    ...(auth.JWT_SECRET !== undefined && { secret: auth.JWT_SECRET }),
+    ...(auth.JWT_SECRET !== undefined && { secret: auth.JWT_SECRET, secretKey: createSecretKey(Buffer.from(auth.JWT_SECRET, 'utf8')) }),
     ...(auth.JWT_JWKS_URL !== undefined && {
       jwks: createRemoteJWKSet(new URL(auth.JWT_JWKS_URL), {
         cooldownDuration: auth.JWT_JWKS_COOLDOWN_MS,
@@ -96,7 +99,8 @@ export async function verifyToken(token: string, config: TokenConfig): Promise<P
   const options = { issuer: config.issuer, audience: config.audience, clockTolerance: config.clockToleranceSeconds, requiredClaims: ['exp', 'sub'] };
   let payload: JWTPayload;
   if (alg === 'HS256' && config.secret !== undefined) {
-    ({ payload } = await jwtVerify(token, new TextEncoder().encode(config.secret), { ...options, algorithms: ['HS256'] }));
+    const key = config.secretKey ?? createSecretKey(Buffer.from(config.secret, 'utf8'));
+    ({ payload } = await jwtVerify(token, key, { ...options, algorithms: ['HS256'] }));
   } else if (config.jwks !== undefined) {
     try {
       ({ payload } = await jwtVerify(token, config.jwks, { ...options, algorithms: config.algorithms }));

@@ -7,7 +7,7 @@ import type { ApiDeps } from '../context.js';
 import { notFound, validationFailed } from '../errors.js';
 import { findProducts } from '../../activities/product/repository.js';
 import type { ProductDb } from '../../activities/product/schema.js';
-import { MAX_ORDER_TOTAL_CENTS } from '../../common/domain-limits.js';
+import { MAX_ORDER_TOTAL_CENTS, MAX_PRICE_CENTS } from '../../common/domain-limits.js';
 import { orderFromWorkflow, orderIdFor, placeOrder, requestCancellation, waitUntilDecided } from '../order-workflows.js';
 import { createRouter } from '../router.js';
 import {
@@ -113,6 +113,8 @@ function preferWaitSeconds(prefer: string | undefined): number | undefined {
  * The pricing activity checks again against the prices it snapshots (ORDER_TOO_LARGE).
  */
 async function refuseOversizedTotal(db: ProductDb, lines: Array<{ sku: string; quantity: number }>) {
+  // No read when even the dearest possible products could not take the total past the limit.
+  if (lines.reduce((items, line) => items + line.quantity, 0) * MAX_PRICE_CENTS <= MAX_ORDER_TOTAL_CENTS) return;
   const products = await findProducts(db, lines.map((line) => line.sku));
   const total = lines.reduce((sum, line) => sum + (products.get(line.sku)?.priceCents ?? 0) * line.quantity, 0);
   if (total > MAX_ORDER_TOTAL_CENTS) {
@@ -139,8 +141,8 @@ export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits 
       c.set('orderId', orderId);
       // A retry of an order already recorded (same Idempotency-Key) places nothing new: it is
       // neither counted against the limit nor checked again (prices may have moved since).
-      const retry = headers['idempotency-key'] !== undefined && (await findOrder(readers.order, orderId)) !== undefined;
-      if (!retry) {
+      const recordedBefore = headers['idempotency-key'] !== undefined ? await findOrder(readers.order, orderId) : undefined;
+      if (!recordedBefore) {
         await rateLimits.orders(principal.sub);
         await refuseOversizedTotal(readers.product, body.lines);
       }
@@ -153,14 +155,16 @@ export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits 
       c.header('Location', `/orders/${orderId}`);
 
       const wait = preferWaitSeconds(headers.prefer);
-      if (wait !== undefined) await waitUntilDecided(handle, wait);
+      // Without a wait, no read: a new order was accepted a moment ago (PENDING); a retry's record was read above.
+      if (wait === undefined) return c.json({ orderId, status: recordedBefore?.status ?? ('PENDING' as const) }, 202);
+      await waitUntilDecided(handle, wait);
       // The order service's record only: querying a workflow that has not run yet would wait for a worker.
       const recorded = await findOrder(readers.order, orderId);
-      if (wait !== undefined && recorded) {
+      if (recorded) {
         c.header('Preference-Applied', `wait=${wait}`);
         return c.json(recorded, 200);
       }
-      return c.json({ orderId, status: recorded?.status ?? 'PENDING' }, 202);
+      return c.json({ orderId, status: 'PENDING' as const }, 202);
     })
     .openapi(getRoute, async (c) => {
       const principal = c.get('principal')!;
