@@ -163,8 +163,9 @@ export async function reserveStock(
       throw new DomainError(FAILURE.outOfStock, `Not enough stock for ${short.join(', ')}`, { skus: short });
     }
 
-    await trx.insertInto('reservation_lines').values(sorted.map((line) => ({ order_id: orderId, ...line }))).execute();
+    // The lines and their ledger entries in one statement.
     await trx
+      .with('lines', (db) => db.insertInto('reservation_lines').values(sorted.map((line) => ({ order_id: orderId, ...line }))))
       .insertInto('movements')
       .values(sorted.map((line) => ({ sku: line.sku, kind: 'RESERVE' as const, on_hand_delta: 0, reserved_delta: line.quantity, order_id: orderId, reason: 'order placed', actor, idempotency_key: null })))
       .execute();
@@ -174,6 +175,21 @@ export async function reserveStock(
 
 async function lockReservation(trx: InventoryDb, orderId: string) {
   return trx.selectFrom('reservations').select('status').where('order_id', '=', orderId).forUpdate().executeTakeFirst();
+}
+
+/** Locks the reservation and reads its lines (in SKU order) in one query; undefined if there is none. */
+async function lockReservationWithLines(trx: InventoryDb, orderId: string) {
+  const rows = await trx
+    .selectFrom('reservations')
+    .leftJoin('reservation_lines', 'reservation_lines.order_id', 'reservations.order_id')
+    .select(['reservations.status', 'reservation_lines.sku', 'reservation_lines.quantity'])
+    .where('reservations.order_id', '=', orderId)
+    .orderBy('reservation_lines.sku')
+    .forUpdate('reservations')
+    .execute();
+  if (rows.length === 0) return undefined;
+  const lines = rows.flatMap(({ sku, quantity }) => (sku !== null && quantity !== null ? [{ sku, quantity }] : []));
+  return { status: rows[0]!.status, lines };
 }
 
 async function reservationLines(trx: InventoryDb, orderId: string) {
@@ -188,24 +204,33 @@ async function setReservationStatus(trx: InventoryDb, orderId: string, status: R
 /** Reserved stock leaves the warehouse: on-hand and reserved both drop. Idempotent. */
 export async function commitReservation(db: Kysely<InventoryDatabase>, { orderId, actor }: { orderId: string } & Actor): Promise<ReservationOutcome> {
   return db.transaction().execute(async (trx) => {
-    const reservation = await lockReservation(trx, orderId);
+    const reservation = await lockReservationWithLines(trx, orderId);
     if (!reservation) throw new DomainError(FAILURE.notFound, `No reservation for order ${orderId}`, { orderId });
     if (reservation.status === 'COMMITTED') return { changed: false, status: 'COMMITTED' };
     if (reservation.status === 'RELEASED') {
       throw new DomainError(FAILURE.invalidOrderState, `Reservation for order ${orderId} was released`, { orderId });
     }
-    for (const line of await reservationLines(trx, orderId)) {
+    // One statement per stock row, in SKU order (as reserveStock locks them): no deadlocks.
+    for (const line of reservation.lines) {
       await trx
         .updateTable('stock')
         .set({ on_hand: sql`on_hand - ${line.quantity}`, reserved: sql`reserved - ${line.quantity}`, updated_at: sql`now()` })
         .where('sku', '=', line.sku)
         .execute();
-      await trx
-        .insertInto('movements')
-        .values({ sku: line.sku, kind: 'COMMIT', on_hand_delta: -line.quantity, reserved_delta: -line.quantity, order_id: orderId, reason: 'order confirmed', actor, idempotency_key: null })
-        .execute();
     }
-    await setReservationStatus(trx, orderId, 'COMMITTED');
+    // The ledger entries and the new status in one statement.
+    await trx
+      .with('ledger', (db) =>
+        db
+          .insertInto('movements')
+          .values(
+            reservation.lines.map((line) => ({ sku: line.sku, kind: 'COMMIT' as const, on_hand_delta: -line.quantity, reserved_delta: -line.quantity, order_id: orderId, reason: 'order confirmed', actor, idempotency_key: null })),
+          ),
+      )
+      .updateTable('reservations')
+      .set({ status: 'COMMITTED', updated_at: sql`now()` })
+      .where('order_id', '=', orderId)
+      .execute();
     return { changed: true, status: 'COMMITTED' };
   });
 }

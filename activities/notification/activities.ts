@@ -3,7 +3,7 @@ import { activityLogger } from '../../common/activity-logger.js';
 import { createBusinessMetrics, type BusinessMetrics } from '../../common/business-metrics.js';
 import type { Logger } from '../../common/logger.js';
 import type { Mailer } from './mailer.js';
-import { claimSend, markFailedAttempt, markSent, recordNotification } from './repository.js';
+import { claimSend, markFailedAttempt, markSent, recordClaimed, recordNotification } from './repository.js';
 import { EMAIL_KINDS, type EmailKind, type NotificationDb } from './schema.js';
 import { renderOrderEmail, type EmailOrder } from './templates.js';
 
@@ -54,16 +54,21 @@ export function createNotificationActivities({ db, log, mailer, messageIdDomain,
       const alog = activityLogger(log, { orderId: order.orderId, kind });
       const email = renderOrderEmail(kind, order);
       const messageId = `<${kind.toLowerCase()}.${order.orderId}@${messageIdDomain}>`;
-      const record = await recordNotification(db, { orderId: order.orderId, kind, recipient: to, subject: email.subject, messageId });
-      if (record.status === 'SENT') {
-        alog.info({ messageId }, 'email already sent; nothing to do');
-        return { messageId, sent: false };
-      }
-      if (!(await claimSend(db, order.orderId, kind, sendLeaseMs))) {
-        const now = await recordNotification(db, { orderId: order.orderId, kind, recipient: to, subject: email.subject, messageId });
-        if (now.status === 'SENT') return { messageId, sent: false };
-        // Another attempt holds the lease: retry later rather than risk a second copy.
-        throw new Error(`email ${messageId} is being sent by another attempt (lease until ${now.sending_until?.toISOString()})`);
+      const intent = { orderId: order.orderId, kind, recipient: to, subject: email.subject, messageId };
+      // Usually the first attempt: recorded with the lease taken, in one statement.
+      let record = await recordClaimed(db, intent, sendLeaseMs);
+      if (!record) {
+        record = await recordNotification(db, intent);
+        if (record.status === 'SENT') {
+          alog.info({ messageId }, 'email already sent; nothing to do');
+          return { messageId, sent: false };
+        }
+        if (!(await claimSend(db, order.orderId, kind, sendLeaseMs))) {
+          const now = await recordNotification(db, intent);
+          if (now.status === 'SENT') return { messageId, sent: false };
+          // Another attempt holds the lease: retry later rather than risk a second copy.
+          throw new Error(`email ${messageId} is being sent by another attempt (lease until ${now.sending_until?.toISOString()})`);
+        }
       }
       if (Context.current().info.attempt > 1) metrics.emailRetries.inc({ kind });
       try {

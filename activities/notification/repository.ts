@@ -28,6 +28,34 @@ export async function recordNotification(
 }
 
 /**
+ * The first attempt's fast path, one statement: records the intent to send with this attempt's
+ * send lease already taken. Undefined when the row exists (a retry, or an overlapping attempt):
+ * then recordNotification and claimSend decide.
+ */
+export async function recordClaimed(
+  db: NotificationDb,
+  input: { orderId: string; kind: EmailKind; recipient: string; subject: string; messageId: string },
+  leaseMs: number,
+) {
+  return db
+    .insertInto('notifications')
+    .values({
+      order_id: input.orderId,
+      kind: input.kind,
+      recipient: input.recipient,
+      subject: input.subject,
+      message_id: input.messageId,
+      status: 'PENDING',
+      last_error: null,
+      sent_at: null,
+      sending_until: sql`now() + ${leaseMs} * interval '1 millisecond'`,
+    })
+    .onConflict((oc) => oc.columns(['order_id', 'kind']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
  * Takes the right to send for `leaseMs`: true for exactly one of any number of overlapping
  * attempts, false while another attempt's lease runs or once the email is SENT.
  */

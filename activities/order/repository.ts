@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { DomainError } from '../../common/domain-error.js';
 import { FAILURE } from '../../common/failures.js';
+import { values } from '../../common/sql-values.js';
 import { decodeCursor, toPage, type Page } from '../../common/pagination.js';
 import type { OrderDatabase, OrderDb } from './schema.js';
 import type { OrderLineInput, OrderStatus, OrderView, PricedOrder, ShippingAddress } from './types.js';
@@ -34,28 +35,33 @@ export interface OrderListQuery {
 const OrderCursor = z.tuple([z.iso.datetime(), z.uuid()]);
 type Cursor = z.infer<typeof OrderCursor>;
 
-/** Records a new PENDING order with its lines. A replay (same order ID) changes nothing. */
+/** Records a new PENDING order with its lines, in one statement. A replay (same order ID) changes nothing. */
 export async function insertOrder(db: Kysely<OrderDatabase>, order: NewOrder): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto('orders')
-      .values({
-        order_id: order.orderId,
-        customer_id: order.customerId,
-        customer_email: order.customerEmail,
-        status: 'PENDING',
-        shipping_address: order.shippingAddress ? JSON.stringify(order.shippingAddress) : null,
-      })
-      .onConflict((oc) => oc.column('order_id').doNothing())
-      .returning('order_id')
-      .executeTakeFirst();
-    if (!inserted) return false;
-    await trx
-      .insertInto('order_lines')
-      .values(order.lines.map((line, index) => ({ order_id: order.orderId, line_no: index + 1, sku: line.sku, quantity: line.quantity })))
-      .execute();
-    return true;
-  });
+  const lines = order.lines.map((line, index) => ({ line_no: index + 1, sku: line.sku, quantity: line.quantity }));
+  const inserted = await db
+    .with('inserted', (db) =>
+      db
+        .insertInto('orders')
+        .values({
+          order_id: order.orderId,
+          customer_id: order.customerId,
+          customer_email: order.customerEmail,
+          status: 'PENDING',
+          shipping_address: order.shippingAddress ? JSON.stringify(order.shippingAddress) : null,
+        })
+        .onConflict((oc) => oc.column('order_id').doNothing())
+        .returning('order_id'),
+    )
+    .with('lines', (db) =>
+      db
+        .insertInto('order_lines')
+        .columns(['order_id', 'line_no', 'sku', 'quantity'])
+        .expression((eb) => eb.selectFrom(['inserted', values(lines, 'l', { line_no: 'int', sku: 'text', quantity: 'int' })]).select(['inserted.order_id', 'l.line_no', 'l.sku', 'l.quantity'])),
+    )
+    .selectFrom('inserted')
+    .select('order_id')
+    .executeTakeFirst();
+  return inserted !== undefined;
 }
 
 /**
@@ -76,7 +82,11 @@ async function transition(
     .where('status', 'in', from)
     .returning('order_id')
     .executeTakeFirst();
-  if (updated) return { changed: true };
+  return updated ? { changed: true } : unchanged(db, orderId, to);
+}
+
+/** After a transition that changed nothing: a replay if the order is in `to` already, else INVALID_ORDER_STATE. */
+async function unchanged(db: OrderDb, orderId: string, to: OrderStatus): Promise<{ changed: false }> {
   const current = await db.selectFrom('orders').select('status').where('order_id', '=', orderId).executeTakeFirst();
   if (current?.status === to) return { changed: false };
   throw new DomainError(FAILURE.invalidOrderState, `Order ${orderId} is ${current?.status ?? 'missing'}, cannot become ${to}`, {
@@ -85,21 +95,31 @@ async function transition(
   });
 }
 
-export async function confirmOrder(db: Kysely<OrderDatabase>, orderId: string, priced: PricedOrder) {
-  return db.transaction().execute(async (trx) => {
-    const result = await transition(trx, orderId, ['PENDING'], 'CONFIRMED', { total_cents: priced.totalCents, currency: priced.currency });
-    if (result.changed) {
-      for (const line of priced.lines) {
-        await trx
-          .updateTable('order_lines')
-          .set({ product_name: line.name, unit_price_cents: line.unitPriceCents, line_total_cents: line.lineTotalCents })
-          .where('order_id', '=', orderId)
-          .where('sku', '=', line.sku)
-          .execute();
-      }
-    }
-    return result;
-  });
+/** PENDING to CONFIRMED with the total, and each line's price snapshot, in one statement. */
+export async function confirmOrder(db: Kysely<OrderDatabase>, orderId: string, priced: PricedOrder): Promise<{ changed: boolean }> {
+  const prices = priced.lines.map((line) => ({ sku: line.sku, name: line.name, unit: line.unitPriceCents, total: line.lineTotalCents }));
+  const confirmed = await db
+    .with('confirmed', (db) =>
+      db
+        .updateTable('orders')
+        .set({ status: 'CONFIRMED', updated_at: sql`now()`, total_cents: priced.totalCents, currency: priced.currency })
+        .where('order_id', '=', orderId)
+        .where('status', '=', 'PENDING')
+        .returning('order_id'),
+    )
+    .with('priced_lines', (db) =>
+      db
+        .updateTable('order_lines')
+        .from(['confirmed', values(prices, 'p', { sku: 'text', name: 'text', unit: 'int', total: 'int' })])
+        .set((eb) => ({ product_name: eb.ref('p.name'), unit_price_cents: eb.ref('p.unit'), line_total_cents: eb.ref('p.total') }))
+        .whereRef('order_lines.order_id', '=', 'confirmed.order_id')
+        .whereRef('order_lines.sku', '=', 'p.sku')
+        .returning('order_lines.line_no'),
+    )
+    .selectFrom('confirmed')
+    .select('order_id')
+    .executeTakeFirst();
+  return confirmed ? { changed: true } : unchanged(db, orderId, 'CONFIRMED');
 }
 
 export async function rejectOrder(db: OrderDb, orderId: string, reason: string) {
