@@ -18,10 +18,10 @@ import { run, type RunResult } from './support/burst.js';
 import { pidsNamed, type ProcessGroups } from './support/cpu.js';
 import { compare, comparisonTable, cpuTable, type Comparison } from './support/report.js';
 
-const usage = `usage: npm run bench:ab -- --baseline <git ref> [--reps 5] [--sizes 100] [--env K=V]... [--baseline-env K=V]... [--current-env K=V]...
+const usage = `usage: npm run bench:ab -- --baseline <git ref> [--current <git ref>] [--reps 5] [--sizes 100] [--env K=V]... [--baseline-env K=V]... [--current-env K=V]...
 
 Before and after in the same run: the system as committed at <ref> (the baseline) and as it is in
-this checkout, side by side on two stacks (each its own dev server, API and four workers; one
+this checkout (or as committed at --current), side by side on two stacks (each its own dev server, API and four workers; one
 PostgreSQL), bursts interleaved baseline / current --reps times after a warm-up of each. Prints
 paired ratios current ÷ baseline (throughput, latency, CPU per order by process) and writes
 Markdown and JSON to bench/results/. The baseline's code comes from \`git archive\` into .data/bench
@@ -49,7 +49,7 @@ async function checkout(ref: string): Promise<{ sha: string; dir: string }> {
   return { sha, dir };
 }
 
-/** The baseline's own workflow bundle, built by its own code. */
+/** A checkout's own workflow bundle, built by its own code. */
 async function baselineBundle(dir: string, out: string): Promise<string> {
   const entry = path.join(dir, 'workers', 'workflow-bundle.ts');
   const builder = startProcess({ name: 'baseline-bundle', command: process.execPath, args: ['--import', 'tsx', entry, out], cwd: dir, env: process.env, onLine: () => {} });
@@ -62,6 +62,7 @@ runMain(async () => {
   const { values } = parseArgs({
     options: {
       baseline: { type: 'string' },
+      current: { type: 'string' },
       reps: { type: 'string', default: '5' },
       sizes: { type: 'string', default: '100' },
       env: { type: 'string', multiple: true, default: [] },
@@ -84,8 +85,9 @@ runMain(async () => {
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
   const baseline = await checkout(values.baseline);
-  const head = execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).trim();
-  say(`baseline ${values.baseline} = ${baseline.sha.slice(0, 8)}; current: this checkout (${head})`);
+  const current = values.current === undefined ? undefined : await checkout(values.current);
+  const head = current ? `${values.current} = ${current.sha.slice(0, 8)}` : `this checkout, ${execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).trim()}`;
+  say(`baseline ${values.baseline} = ${baseline.sha.slice(0, 8)}; current: ${head}`);
   const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const databases = ['baseline', 'current'].map((name) => `postgres://127.0.0.1:5432/orderflow_ab_${name}_${randomBytes(4).toString('hex')}`);
   const smtp = await new SmtpSink().start();
@@ -98,7 +100,7 @@ runMain(async () => {
     say('starting two stacks: the baseline\'s and the current one');
     const bundles = await Promise.all([
       baselineBundle(baseline.dir, path.join(ROOT, '.data', 'bench', 'ab-baseline-bundle.js')),
-      buildWorkflowBundle(path.join(ROOT, '.data', 'bench', 'ab-current-bundle.js')),
+      current ? baselineBundle(current.dir, path.join(ROOT, '.data', 'bench', 'ab-current-bundle.js')) : buildWorkflowBundle(path.join(ROOT, '.data', 'bench', 'ab-current-bundle.js')),
     ]);
     for (const [i, name] of (['baseline', 'current'] as const).entries()) {
       stacks.push(
@@ -108,6 +110,7 @@ runMain(async () => {
           prepared: { databaseUrl: databases[i]!, temporalBinary, workflowBundlePath: bundles[i]!, secrets: generateDevSecrets() },
           env: envOf[name],
           ...(name === 'baseline' && { root: baseline.dir }),
+          ...(name === 'current' && current && { root: current.dir }),
         }),
       );
     }
@@ -121,7 +124,7 @@ runMain(async () => {
     });
     const arms: Array<{ arm: Arm; stack: TestStack; groups: ProcessGroups }> = [
       { arm: realArm(before, 'baseline', `the system as committed at ${values.baseline} (${baseline.sha.slice(0, 8)}), ${JSON.stringify(envOf.baseline)}`), stack: before, groups: groupsOf(before) },
-      { arm: realArm(after, 'real', `the system as in this checkout (${head}), ${JSON.stringify(envOf.current)}`), stack: after, groups: groupsOf(after) },
+      { arm: realArm(after, 'real', `the system as ${current ? 'committed at' : 'in'} ${head}, ${JSON.stringify(envOf.current)}`), stack: after, groups: groupsOf(after) },
     ];
     const admins = await Promise.all(stacks.map((stack) => stack.token('bench-admin', ['admin'])));
     const oneSku = async (stack: TestStack, orders: number) => {
