@@ -44,6 +44,9 @@ export const PageQuerySchema = z.object({
 
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
+/** An instant as the API writes it (ISO 8601, UTC). */
+const Timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-26T11:18:14.924Z' });
+
 export const ProductSchema = z
   .object({
     sku: SkuSchema,
@@ -52,8 +55,8 @@ export const ProductSchema = z
     priceCents: z.number().int(),
     currency: CurrencySchema,
     active: z.boolean(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   })
   .openapi('Product');
 
@@ -80,8 +83,8 @@ export const OrderSchema = z
     totalCents: z.number().int().nullable(),
     currency: z.string().nullable(),
     reason: z.string().optional(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   })
   .openapi('Order');
 
@@ -125,7 +128,7 @@ export const NotificationSchema = z
     to: z.email(),
     status: z.enum(['PENDING', 'SENT']),
     messageId: z.string(),
-    sentAt: z.string().nullable(),
+    sentAt: Timestamp.nullable(),
   })
   .openapi('Notification');
 
