@@ -1,5 +1,6 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+// A CommonJS module: its default export is module.exports, whose `default` is the plugin.
+import ajvFormats from 'ajv-formats';
 
 type Ref = { $ref: string; description?: string };
 type Schema = Record<string, unknown>;
@@ -71,9 +72,11 @@ export class ContractValidator {
   readonly seen = new Map<string, Set<string>>();
 
   constructor(readonly document: OpenApiDocument) {
-    addFormats(this.ajv);
-    // OpenAPI's own schema keyword (an example value): documentation, nothing to check.
-    this.ajv.addVocabulary(['example']);
+    ajvFormats.default(this.ajv);
+    // OpenAPI's own schema keyword (an example value), and the document's top-level fields (the
+    // whole document is the base that `#/components/schemas/...` references resolve against):
+    // not JSON Schema keywords, nothing to check. Any other unknown keyword is an error (strict).
+    this.ajv.addVocabulary(['example', ...Object.keys(document).filter((key) => key !== '$schema')]);
     this.ajv.addSchema(document, DOCUMENT_ID);
   }
 
