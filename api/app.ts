@@ -6,6 +6,7 @@ import { authenticate } from './auth.js';
 import type { ApiDeps, ApiEnv } from './context.js';
 import { docsHandlers } from './docs.js';
 import { ApiError, errorBody, handleError } from './errors.js';
+import { publishDocument } from './openapi.js';
 import { createRouter } from './router.js';
 import { codecRoutes } from './routes/codec.js';
 import { healthRoutes } from './routes/health.js';
@@ -87,19 +88,23 @@ export function createApp(deps: ApiDeps) {
   app.use('*', requireJsonBody);
   app.use('*', authenticate(deps.tokens));
 
-  app.route('/', healthRoutes(deps));
-  app.route('/products', productRoutes(deps));
-  app.route('/inventory', inventoryRoutes(deps));
-  app.route('/orders', orderRoutes(deps));
-  app.route('/codec', codecRoutes(deps));
+  // Chained, so that the app's type carries every route (AppType, for the typed client).
+  const routes = app
+    .route('/', healthRoutes(deps))
+    .route('/products', productRoutes(deps))
+    .route('/inventory', inventoryRoutes(deps))
+    .route('/orders', orderRoutes(deps))
+    .route('/codec', codecRoutes(deps));
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Orderflow API', version: '1.0.0' } });
+  publishDocument(app);
   const docs = docsHandlers();
   app.get('/docs', docs.page);
   app.get('/docs/scalar.js', docs.bundle);
 
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(handleError(deps.log));
-  return app;
+  return routes;
 }
+
+/** The API's routes as types: what `hc<AppType>` (cli/support/api-client.ts) calls. */
+export type AppType = ReturnType<typeof createApp>;

@@ -12,11 +12,23 @@ export const ErrorSchema = z
   })
   .openapi('Error');
 
-export const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
-export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
+/** JSON Schema's class of what PlainText refuses: C0 and C1 controls and DEL (less tab and line breaks, multiline). */
+const controlClass = (multiline: boolean) => (multiline ? '\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F' : '\\u0000-\\u001F\\u007F-\\u009F');
+
+/**
+ * Free text (common/text.ts) with what the server does to it said in the document: surrounding
+ * white space is trimmed first (a pattern allows it around the text), then no control characters
+ * and, when `min` > 0, not blank. Lengths apply to the trimmed text.
+ */
+export function Text(max: number, { min = 0, multiline = false }: { min?: number; multiline?: boolean } = {}) {
+  const allowed = `[^${controlClass(multiline)}]`;
+  const edge = `[^\\s${controlClass(multiline)}]`;
+  const content = `${edge}(?:${allowed}*${edge})?`;
+  return PlainText(max, { min, multiline }).openapi({
+    pattern: min > 0 ? `^\\s*${content}\\s*$` : `^\\s*(?:${content})?\\s*$`,
+    description: `Trimmed of surrounding white space; then ${min > 0 ? `${min} to ` : 'at most '}${max} characters of valid Unicode, no control characters${multiline ? ' other than tabs and line breaks' : ''}`,
+  });
+}
 
 export const SkuSchema = z
   .string()
@@ -32,6 +44,9 @@ export const PageQuerySchema = z.object({
 
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
+/** An instant as the API writes it (ISO 8601, UTC). */
+const Timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-26T11:18:14.924Z' });
+
 export const ProductSchema = z
   .object({
     sku: SkuSchema,
@@ -40,8 +55,8 @@ export const ProductSchema = z
     priceCents: z.number().int(),
     currency: CurrencySchema,
     active: z.boolean(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   })
   .openapi('Product');
 
@@ -68,8 +83,8 @@ export const OrderSchema = z
     totalCents: z.number().int().nullable(),
     currency: z.string().nullable(),
     reason: z.string().optional(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   })
   .openapi('Order');
 
@@ -85,11 +100,11 @@ export const OrderSummarySchema = OrderSchema.pick({
 
 export const ShippingAddressSchema = z
   .object({
-    name: PlainText(200, { min: 1 }),
-    line1: PlainText(200, { min: 1 }),
-    line2: PlainText(200).optional(),
-    city: PlainText(100, { min: 1 }),
-    postalCode: PlainText(20, { min: 1 }),
+    name: Text(200, { min: 1 }),
+    line1: Text(200, { min: 1 }),
+    line2: Text(200).optional(),
+    city: Text(100, { min: 1 }),
+    postalCode: Text(20, { min: 1 }),
     country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 code'),
   })
   .strict()
@@ -107,20 +122,18 @@ export const PlaceOrderSchema = z
   .strict()
   .openapi('PlaceOrder');
 
-export const bearerAuth = [{ bearerAuth: [] }];
-
 export const NotificationSchema = z
   .object({
     kind: z.enum(['ORDER_CONFIRMED', 'ORDER_REJECTED', 'ORDER_CANCELLED']),
     to: z.email(),
     status: z.enum(['PENDING', 'SENT']),
     messageId: z.string(),
-    sentAt: z.string().nullable(),
+    sentAt: Timestamp.nullable(),
   })
   .openapi('Notification');
 
-const ProductName = PlainText(200, { min: 1 });
-const ProductDescription = PlainText(4_000, { multiline: true });
+const ProductName = Text(200, { min: 1 });
+const ProductDescription = Text(4_000, { multiline: true });
 const PriceCents = z.number().int().min(0).max(MAX_PRICE_CENTS);
 
 export const CreateProductSchema = z
@@ -140,7 +153,7 @@ export const UpdateProductSchema = z
   .partial()
   .strict()
   .refine((changes) => Object.keys(changes).length > 0, 'at least one of name, description, priceCents, active')
-  .openapi('UpdateProduct');
+  .openapi('UpdateProduct', { minProperties: 1 });
 
 export const AdjustmentSchema = z
   .object({
@@ -149,8 +162,9 @@ export const AdjustmentSchema = z
       .int()
       .min(-1_000_000)
       .max(1_000_000)
-      .refine((delta) => delta !== 0, 'must not be 0: positive restocks, negative writes off'),
-    reason: PlainText(500, { min: 3 }),
+      .refine((delta) => delta !== 0, 'must not be 0: positive restocks, negative writes off')
+      .openapi({ not: { const: 0 }, description: 'Units added (restock) or removed (write-off); never 0' }),
+    reason: Text(500, { min: 3 }),
   })
   .strict()
   .openapi('StockAdjustment');
@@ -160,4 +174,7 @@ export const IdempotencyKeyHeader = z
   .min(1)
   .max(200)
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII, no spaces')
-  .optional();
+  .optional()
+  .openapi({
+    param: { description: 'Makes a retry safe: the same key with the same body is the same operation, applied once; with another body, 409' },
+  });

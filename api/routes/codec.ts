@@ -5,7 +5,7 @@ import { requireRole } from '../auth.js';
 import type { ApiDeps } from '../context.js';
 import { validationFailed } from '../errors.js';
 import { createRouter } from '../router.js';
-import { bearerAuth, errorResponse, jsonContent } from '../schemas.js';
+import { ANY_OPERATION, errors, JSON_BODY, jsonContent } from '../responses.js';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 const PayloadsSchema = z
@@ -23,16 +23,16 @@ const codecRoute = (operation: 'encode' | 'decode', { path, hide }: { path: stri
     method: 'post',
     path,
     hide,
+    operationId: `codec${operation === 'encode' ? 'Encode' : 'Decode'}`,
     tags: ['operations'],
     summary: `Temporal remote codec: ${operation} payloads (for the Web UI and the CLI)`,
-    security: bearerAuth,
     middleware: hide ? [] : ([requireRole('operator', 'admin')] as const),
     request: { body: { required: true, content: { 'application/json': { schema: PayloadsSchema } } } },
     responses: {
       200: jsonContent(PayloadsSchema, `The payloads, ${operation}d`),
-      400: errorResponse('Not a payload list, or not decryptable'),
-      401: errorResponse('No or invalid token'),
-      403: errorResponse('Not an operator or admin'),
+      ...ANY_OPERATION,
+      ...JSON_BODY,
+      ...errors({ 400: operation === 'decode' ? 'Not a payload list, or not decryptable' : 'Not a payload list', 403: 'Not an operator or admin' }),
     },
   });
 

@@ -2,7 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
 import type { ApiDeps } from '../context.js';
 import { createRouter } from '../router.js';
-import { jsonContent } from '../schemas.js';
+import { PUBLIC_OPERATION, jsonContent } from '../responses.js';
+import { ErrorSchema } from '../schemas.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -13,25 +14,36 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   ]);
 }
 
-const ReadinessSchema = z.object({
-  status: z.enum(['ready', 'unavailable']),
-  checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional() })),
-});
+const ReadinessSchema = z
+  .object({
+    status: z.enum(['ready', 'unavailable']),
+    checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional() })),
+  })
+  .openapi('Readiness');
 
 const healthRoute = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'liveness',
   tags: ['operations'],
   summary: 'The process is alive',
-  responses: { 200: jsonContent(z.object({ status: z.literal('ok') }), 'Alive') },
+  security: [],
+  responses: { 200: jsonContent(z.object({ status: z.literal('ok') }).openapi('Liveness'), 'Alive'), ...PUBLIC_OPERATION },
 });
 
 const readyRoute = createRoute({
   method: 'get',
   path: '/readyz',
+  operationId: 'readiness',
   tags: ['operations'],
   summary: 'Temporal and PostgreSQL are reachable',
-  responses: { 200: jsonContent(ReadinessSchema, 'Ready'), 503: jsonContent(ReadinessSchema, 'A dependency is unreachable') },
+  security: [],
+  responses: {
+    200: jsonContent(ReadinessSchema, 'Ready'),
+    ...PUBLIC_OPERATION,
+    // The checks' verdict, or (with a token sent while the identity provider is out of reach) the error shape.
+    503: jsonContent(z.union([ReadinessSchema, ErrorSchema]), 'A dependency is unreachable (which check failed)', 'RetryAfterHint'),
+  },
 });
 
 export function healthRoutes({ temporal, readers, log }: ApiDeps) {

@@ -6,22 +6,33 @@ import type { ApiDeps } from '../context.js';
 import { MAX_ON_HAND } from '../../common/domain-limits.js';
 import { conflict, notFound } from '../errors.js';
 import { createRouter } from '../router.js';
-import { AdjustmentSchema, bearerAuth, errorResponse, IdempotencyKeyHeader, jsonContent, SkuSchema, StockLevelSchema } from '../schemas.js';
+import { ANY_OPERATION, errors, JSON_BODY, jsonContent, PUBLIC_OPERATION } from '../responses.js';
+import { AdjustmentSchema, IdempotencyKeyHeader, SkuSchema, StockLevelSchema } from '../schemas.js';
+
+const SkuParam = z.object({ sku: SkuSchema });
 
 const getRoute = createRoute({
   method: 'get',
   path: '/{sku}',
+  operationId: 'getStockLevel',
   tags: ['inventory'],
   summary: 'Stock level of one SKU',
-  request: { params: z.object({ sku: SkuSchema }) },
-  responses: { 200: jsonContent(StockLevelSchema, 'Stock level'), 404: errorResponse('No stock record') },
+  security: [],
+  request: { params: SkuParam },
+  responses: {
+    200: jsonContent(StockLevelSchema, 'Stock level'),
+    ...PUBLIC_OPERATION,
+    ...errors({ 400: 'Not a SKU', 404: 'No stock record' }),
+  },
 });
 
 const checkRoute = createRoute({
   method: 'get',
   path: '/',
+  operationId: 'checkAvailability',
   tags: ['inventory'],
   summary: 'Is each SKU in stock for a quantity?',
+  security: [],
   request: {
     query: z.object({
       sku: z.preprocess((value) => (Array.isArray(value) ? value : [value]), z.array(SkuSchema).min(1).max(100)),
@@ -29,30 +40,38 @@ const checkRoute = createRoute({
     }),
   },
   responses: {
-    200: jsonContent(z.object({ items: z.array(z.object({ sku: z.string(), available: z.number().int(), inStock: z.boolean() })) }), 'Availability'),
-    400: errorResponse('Invalid query'),
+    200: jsonContent(
+      z.object({ items: z.array(z.object({ sku: z.string(), available: z.number().int(), inStock: z.boolean() })) }).openapi('Availability'),
+      'Each SKU once, in the order asked; an unknown SKU is not in stock',
+    ),
+    ...PUBLIC_OPERATION,
+    ...errors({ 400: 'No SKU, a malformed SKU or an invalid quantity' }),
   },
 });
 
 const adjustRoute = createRoute({
   method: 'post',
   path: '/{sku}/adjustments',
+  operationId: 'adjustStock',
   tags: ['inventory'],
   summary: 'Restock (+) or write off (-), recorded in the movement ledger (the AdjustStock workflow)',
-  security: bearerAuth,
   middleware: [requireRole('admin')] as const,
   request: {
-    params: z.object({ sku: SkuSchema }),
+    params: SkuParam,
     headers: z.object({ 'idempotency-key': IdempotencyKeyHeader }),
     body: { required: true, content: { 'application/json': { schema: AdjustmentSchema } } },
   },
   responses: {
     200: jsonContent(StockLevelSchema, 'The stock level after the adjustment'),
-    400: errorResponse('Invalid adjustment'),
-    401: errorResponse('No or invalid token'),
-    403: errorResponse('Not an admin'),
-    404: errorResponse('No stock record'),
-    409: errorResponse('On-hand would drop below what is reserved, or the Idempotency-Key was used for another adjustment'),
+    ...ANY_OPERATION,
+    ...JSON_BODY,
+    ...errors({
+      400: 'Not a SKU, an invalid adjustment or Idempotency-Key',
+      403: 'Not an admin',
+      404: 'No stock record',
+      409: 'On-hand would drop below what is reserved or above the limit, or the Idempotency-Key was used for another adjustment',
+      429: true,
+    }),
   },
 });
 

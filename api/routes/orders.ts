@@ -10,11 +10,9 @@ import type { ProductDb } from '../../activities/product/schema.js';
 import { MAX_ORDER_TOTAL_CENTS, MAX_PRICE_CENTS } from '../../common/domain-limits.js';
 import { orderFromWorkflow, orderIdFor, placeOrder, requestCancellation, waitUntilDecided } from '../order-workflows.js';
 import { createRouter } from '../router.js';
+import { ANY_OPERATION, errors, JSON_BODY, jsonContent } from '../responses.js';
 import {
-  bearerAuth,
-  errorResponse,
   IdempotencyKeyHeader,
-  jsonContent,
   NotificationSchema,
   OrderSchema,
   OrderStatusSchema,
@@ -26,78 +24,97 @@ import {
 
 const OrderIdParam = z.object({ orderId: z.uuid() });
 
+// Who may read or cancel an order: its owner (a customer), operators and admins. Every valid
+// token holds one of those roles (common/tokens.ts), so these operations never answer 403.
+const READERS = errors({ 404: "No such order, or another customer's" });
+
 const placeRoute = createRoute({
   method: 'post',
   path: '/',
+  operationId: 'placeOrder',
   tags: ['orders'],
   summary: 'Place an order (starts the PlaceOrder workflow)',
-  security: bearerAuth,
   middleware: [requireRole('customer')] as const,
   request: {
     headers: z.object({
       'idempotency-key': IdempotencyKeyHeader,
-      prefer: z.string().optional(),
+      prefer: z
+        .string()
+        .optional()
+        .openapi({
+          param: {
+            description: '`wait=N` (N up to 30): answer once the order has left PENDING, or after N seconds, with the order (200); anything else is ignored',
+            example: 'wait=10',
+          },
+        }),
     }),
     body: { required: true, content: { 'application/json': { schema: PlaceOrderSchema } } },
   },
   responses: {
-    202: jsonContent(z.object({ orderId: z.uuid(), status: OrderStatusSchema }), 'Accepted; the order is being placed'),
-    200: jsonContent(OrderSchema, 'With Prefer: wait=N, the order once decided (or still PENDING after N seconds)'),
-    400: errorResponse('Invalid order'),
-    401: errorResponse('No or invalid token'),
-    403: errorResponse('Not a customer'),
-    409: errorResponse('Idempotency-Key reused with a different body'),
+    202: jsonContent(z.object({ orderId: z.uuid(), status: OrderStatusSchema }).openapi('AcceptedOrder'), 'Accepted; the order is being placed', 'Location'),
+    200: jsonContent(OrderSchema, 'With Prefer: wait=N, the order once decided (or still PENDING after N seconds)', 'Location', 'PreferenceApplied'),
+    ...ANY_OPERATION,
+    ...JSON_BODY,
+    ...errors({ 400: 'Invalid order, Idempotency-Key, or a total too large', 403: 'Not a customer', 409: 'Idempotency-Key reused with a different body', 429: true }),
   },
 });
 
 const getRoute = createRoute({
   method: 'get',
   path: '/{orderId}',
+  operationId: 'getOrder',
   tags: ['orders'],
   summary: 'One order (its owner, operators and admins)',
-  security: bearerAuth,
   middleware: [requireRole('customer', 'operator', 'admin')] as const,
   request: { params: OrderIdParam },
-  responses: { 200: jsonContent(OrderSchema, 'The order'), 404: errorResponse('No such order') },
+  responses: { 200: jsonContent(OrderSchema, 'The order'), ...ANY_OPERATION, ...READERS, ...errors({ 400: 'Not an order ID (a UUID)' }) },
 });
 
 const listRoute = createRoute({
   method: 'get',
   path: '/',
+  operationId: 'listOrders',
   tags: ['orders'],
   summary: 'Orders, newest first: customers see their own, operators and admins all',
-  security: bearerAuth,
   middleware: [requireRole('customer', 'operator', 'admin')] as const,
   request: { query: PageQuerySchema.extend({ status: OrderStatusSchema.optional() }) },
-  responses: { 200: jsonContent(pageOf(OrderSummarySchema), 'A page of orders') },
+  responses: {
+    200: jsonContent(pageOf(OrderSummarySchema).openapi('OrderPage'), 'A page of orders'),
+    ...ANY_OPERATION,
+    ...errors({ 400: 'Invalid limit, status or cursor' }),
+  },
 });
 
 const cancelRoute = createRoute({
   method: 'post',
   path: '/{orderId}/cancel',
+  operationId: 'cancelOrder',
   tags: ['orders'],
   summary: 'Cancel an order while its cancellation window is open (stock released, customer emailed)',
-  security: bearerAuth,
   middleware: [requireRole('customer', 'operator', 'admin')] as const,
   request: { params: OrderIdParam },
   responses: {
-    200: jsonContent(OrderSchema, 'The order, now CANCELLED'),
-    404: errorResponse('No such order'),
-    409: errorResponse('The order can no longer be cancelled'),
+    200: jsonContent(OrderSchema, 'The order, now CANCELLED (also when it already was)'),
+    ...ANY_OPERATION,
+    ...READERS,
+    // It takes no body; one that is sent is still held to the API's rules.
+    ...errors({ 400: 'Not an order ID (a UUID)', 409: 'The order can no longer be cancelled', 413: true, 415: true }),
   },
 });
 
 const notificationsRoute = createRoute({
   method: 'get',
   path: '/{orderId}/notifications',
+  operationId: 'listOrderNotifications',
   tags: ['orders'],
   summary: 'Emails sent (or being sent) for an order',
-  security: bearerAuth,
   middleware: [requireRole('customer', 'operator', 'admin')] as const,
   request: { params: OrderIdParam },
   responses: {
-    200: jsonContent(z.object({ items: z.array(NotificationSchema) }), 'The order\'s emails, oldest first'),
-    404: errorResponse('No such order'),
+    200: jsonContent(z.object({ items: z.array(NotificationSchema) }).openapi('Notifications'), "The order's emails, oldest first"),
+    ...ANY_OPERATION,
+    ...READERS,
+    ...errors({ 400: 'Not an order ID (a UUID)' }),
   },
 });
 

@@ -1,76 +1,86 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { findProduct, listProducts } from '../../activities/product/repository.js';
 import { createProduct, updateProduct } from '../admin-workflows.js';
-import { PlainText } from '../../common/text.js';
 import { requireRole } from '../auth.js';
 import type { ApiDeps } from '../context.js';
 import { conflict, notFound } from '../errors.js';
 import { createRouter } from '../router.js';
+import { ANY_OPERATION, errors, JSON_BODY, jsonContent, PUBLIC_OPERATION } from '../responses.js';
 import {
-  bearerAuth,
   CreateProductSchema,
-  errorResponse,
-  jsonContent,
   pageOf,
   PageQuerySchema,
   ProductSchema,
   SkuSchema,
   StockLevelSchema,
+  Text,
   UpdateProductSchema,
 } from '../schemas.js';
+
+const SkuParam = z.object({ sku: SkuSchema });
 
 const listRoute = createRoute({
   method: 'get',
   path: '/',
+  operationId: 'listProducts',
   tags: ['products'],
   summary: 'Active products, searchable by name or SKU',
-  request: { query: PageQuerySchema.extend({ q: PlainText(100).optional() }) },
-  responses: { 200: jsonContent(pageOf(ProductSchema), 'A page of products'), 400: errorResponse('Invalid query') },
+  security: [],
+  request: { query: PageQuerySchema.extend({ q: Text(100).optional() }) },
+  responses: {
+    200: jsonContent(pageOf(ProductSchema).openapi('ProductPage'), 'A page of products'),
+    ...PUBLIC_OPERATION,
+    ...errors({ 400: 'Invalid limit, cursor or search text' }),
+  },
 });
 
 const getRoute = createRoute({
   method: 'get',
   path: '/{sku}',
+  operationId: 'getProduct',
   tags: ['products'],
   summary: 'One product',
-  request: { params: z.object({ sku: SkuSchema }) },
-  responses: { 200: jsonContent(ProductSchema, 'The product'), 404: errorResponse('No such product') },
+  security: [],
+  request: { params: SkuParam },
+  responses: {
+    200: jsonContent(ProductSchema, 'The product'),
+    ...PUBLIC_OPERATION,
+    ...errors({ 400: 'Not a SKU', 404: 'No such product' }),
+  },
 });
 
 const createProductRoute = createRoute({
   method: 'post',
   path: '/',
+  operationId: 'createProduct',
   tags: ['products'],
   summary: 'Create a product and its stock record together (the CreateProduct workflow)',
-  security: bearerAuth,
   middleware: [requireRole('admin')] as const,
   request: { body: { required: true, content: { 'application/json': { schema: CreateProductSchema } } } },
   responses: {
-    201: jsonContent(ProductSchema.extend({ stock: StockLevelSchema }), 'Created'),
-    400: errorResponse('Invalid product'),
-    401: errorResponse('No or invalid token'),
-    403: errorResponse('Not an admin'),
-    409: errorResponse('The SKU exists'),
+    201: jsonContent(ProductSchema.extend({ stock: StockLevelSchema }).openapi('CreatedProduct'), 'Created; Location is the product', 'Location'),
+    ...ANY_OPERATION,
+    ...JSON_BODY,
+    ...errors({ 400: 'Invalid product', 403: 'Not an admin', 409: 'The SKU exists', 429: true }),
   },
 });
 
 const updateProductRoute = createRoute({
   method: 'patch',
   path: '/{sku}',
+  operationId: 'updateProduct',
   tags: ['products'],
   summary: 'Change name, description, price or active (the UpdateProduct workflow)',
-  security: bearerAuth,
   middleware: [requireRole('admin')] as const,
   request: {
-    params: z.object({ sku: SkuSchema }),
+    params: SkuParam,
     body: { required: true, content: { 'application/json': { schema: UpdateProductSchema } } },
   },
   responses: {
     200: jsonContent(ProductSchema, 'The product as changed'),
-    400: errorResponse('Invalid changes'),
-    401: errorResponse('No or invalid token'),
-    403: errorResponse('Not an admin'),
-    404: errorResponse('No such product'),
+    ...ANY_OPERATION,
+    ...JSON_BODY,
+    ...errors({ 400: 'Not a SKU, or invalid changes (at least one is needed)', 403: 'Not an admin', 404: 'No such product', 429: true }),
   },
 });
 

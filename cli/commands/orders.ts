@@ -1,18 +1,13 @@
 import { Option, type Command } from 'commander';
 import type { z } from 'zod';
-import type { NotificationSchema, OrderSchema, OrderSummarySchema } from '../../api/schemas.js';
+import type { OrderSchema } from '../../api/schemas.js';
+import { answer, pathParam } from '../support/api-client.js';
 import { apiClient, globalOptions, integerArgument } from '../support/context.js';
 import { formatMoney, formatTime, printFields, printJson, printNextPageHint, printTable } from '../support/output.js';
 
 type Order = z.infer<typeof OrderSchema>;
-type OrderSummary = z.infer<typeof OrderSummarySchema>;
-type Notification = z.infer<typeof NotificationSchema>;
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 
-const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'];
+const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'] as const;
 
 /** `orders list|show|cancel`: as an operator (any customer's orders), through the API. */
 export function registerOrderCommands(program: Command): void {
@@ -24,9 +19,9 @@ export function registerOrderCommands(program: Command): void {
     .addOption(new Option('--status <status>', 'only orders in this status').choices(ORDER_STATUSES))
     .option('--limit <n>', 'orders per page (1-100)', integerArgument('--limit', { min: 1, max: 100 }), 20)
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
-    .action(async (options: { status?: string; limit: number; cursor?: string }, command: Command) => {
+    .action(async (options: { status?: (typeof ORDER_STATUSES)[number]; limit: number; cursor?: string }, command: Command) => {
       const api = await apiClient(command, 'operator');
-      const page = await api.get<Page<OrderSummary>>('/orders', { query: { status: options.status, limit: options.limit, cursor: options.cursor } });
+      const page = await answer(api.orders.$get({ query: { status: options.status, limit: String(options.limit), cursor: options.cursor } }));
       if (globalOptions(command).json) return printJson(page);
       printTable(
         ['order', 'customer', 'status', 'total', 'created'],
@@ -41,8 +36,8 @@ export function registerOrderCommands(program: Command): void {
     .argument('<orderId>', 'the order ID (a UUID; its workflow is order-<orderId>)')
     .action(async (orderId: string, _options: object, command: Command) => {
       const api = await apiClient(command, 'operator');
-      const order = await api.get<Order>(`/orders/${encodeURIComponent(orderId)}`);
-      const { items: notifications } = await api.get<{ items: Notification[] }>(`/orders/${encodeURIComponent(orderId)}/notifications`);
+      const order = await answer(api.orders[':orderId'].$get({ param: { orderId: pathParam(orderId, '<orderId>') } }));
+      const { items: notifications } = await answer(api.orders[':orderId'].notifications.$get({ param: { orderId: pathParam(orderId, '<orderId>') } }));
       if (globalOptions(command).json) return printJson({ ...order, notifications });
       printOrder(order);
       if (notifications.length > 0) {
@@ -57,7 +52,7 @@ export function registerOrderCommands(program: Command): void {
     .argument('<orderId>', 'the order ID')
     .action(async (orderId: string, _options: object, command: Command) => {
       const api = await apiClient(command, 'operator');
-      const order = await api.post<Order>(`/orders/${encodeURIComponent(orderId)}/cancel`);
+      const order = await answer(api.orders[':orderId'].cancel.$post({ param: { orderId: pathParam(orderId, '<orderId>') } }));
       if (globalOptions(command).json) return printJson(order);
       printOrder(order);
     });

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import type { z } from 'zod';
-import type { ProductSchema, StockLevelSchema } from '../../api/schemas.js';
+import type { ProductSchema } from '../../api/schemas.js';
+import { answer, pathParam } from '../support/api-client.js';
 import { usageError } from '../support/errors.js';
 import { apiClient, globalOptions, integerArgument } from '../support/context.js';
 import { formatMoney, formatTime, printFields, printJson, printNextPageHint, printTable } from '../support/output.js';
 
 type Product = z.infer<typeof ProductSchema>;
-type StockLevel = z.infer<typeof StockLevelSchema>;
 
 /** `products list|create|update`: the catalog, through the API (writes as an admin). */
 export function registerProductCommands(program: Command): void {
@@ -20,7 +20,7 @@ export function registerProductCommands(program: Command): void {
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(async (options: { search?: string; limit: number; cursor?: string }, command: Command) => {
       const api = await apiClient(command);
-      const page = await api.get<{ items: Product[]; nextCursor: string | null }>('/products', { query: { q: options.search, limit: options.limit, cursor: options.cursor } });
+      const page = await answer(api.products.$get({ query: { q: options.search, limit: String(options.limit), cursor: options.cursor } }));
       if (globalOptions(command).json) return printJson(page);
       printTable(['sku', 'name', 'price', 'updated'], page.items.map((product) => [product.sku, product.name, formatMoney(product.priceCents, product.currency), formatTime(product.updatedAt)]));
       printNextPageHint(page.nextCursor);
@@ -38,7 +38,7 @@ export function registerProductCommands(program: Command): void {
     .action(async (options: { sku: string; name: string; priceCents: number; currency: string; stock: number; description?: string }, command: Command) => {
       const api = await apiClient(command, 'admin');
       const body = { sku: options.sku, name: options.name, priceCents: options.priceCents, currency: options.currency, initialStock: options.stock, ...(options.description !== undefined && { description: options.description }) };
-      const created = await api.post<Product & { stock: StockLevel }>('/products', { body });
+      const created = await answer(api.products.$post({ json: body }));
       if (globalOptions(command).json) return printJson(created);
       printProduct(created);
       printFields([['on hand', created.stock.onHand]]);
@@ -63,7 +63,7 @@ export function registerProductCommands(program: Command): void {
       };
       if (Object.keys(changes).length === 0) throw usageError('nothing to change: give --name, --description, --price-cents, --active or --inactive');
       const api = await apiClient(command, 'admin');
-      const product = await api.patch<Product>(`/products/${encodeURIComponent(sku)}`, { body: changes });
+      const product = await answer(api.products[':sku'].$patch({ param: { sku: pathParam(sku, '<sku>') }, json: changes }));
       if (globalOptions(command).json) return printJson(product);
       printProduct(product);
     });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import type { StockLevelSchema } from '../../api/schemas.js';
+import { answer, pathParam } from '../support/api-client.js';
 import { apiClient, globalOptions, integerArgument } from '../support/context.js';
 import { printJson, printTable } from '../support/output.js';
 
@@ -19,7 +20,7 @@ export function registerStockCommands(program: Command): void {
     .argument('<sku...>', 'one or more SKUs')
     .action(async (skus: string[], _options: object, command: Command) => {
       const api = await apiClient(command);
-      const levels = await Promise.all(skus.map((sku) => api.get<StockLevel>(`/inventory/${encodeURIComponent(sku)}`)));
+      const levels = await Promise.all(skus.map((sku) => answer(api.inventory[':sku'].$get({ param: { sku: pathParam(sku, '<sku>') } }))));
       if (globalOptions(command).json) return printJson(levels.length === 1 ? levels[0] : levels);
       printLevels(levels);
     });
@@ -33,10 +34,9 @@ export function registerStockCommands(program: Command): void {
     .option('--idempotency-key <key>', 'applies the adjustment once, however often the command is run with this key')
     .action(async (sku: string, delta: number, options: { reason: string; idempotencyKey?: string }, command: Command) => {
       const api = await apiClient(command, 'admin');
-      const level = await api.post<StockLevel>(`/inventory/${encodeURIComponent(sku)}/adjustments`, {
-        body: { delta, reason: options.reason },
-        ...(options.idempotencyKey !== undefined && { headers: { 'idempotency-key': options.idempotencyKey } }),
-      });
+      const level = await answer(
+        api.inventory[':sku'].adjustments.$post({ param: { sku: pathParam(sku, '<sku>') }, json: { delta, reason: options.reason }, header: { 'idempotency-key': options.idempotencyKey } }),
+      );
       if (globalOptions(command).json) return printJson(level);
       printLevels([level]);
     });

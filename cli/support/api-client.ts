@@ -1,3 +1,5 @@
+import { DetailedError, parseResponse, type ClientResponse } from 'hono/client';
+import { createApiClient, type ApiClient } from '../../api/client.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, usageError, type ErrorDetail } from './errors.js';
 
 interface ApiErrorBody {
@@ -7,78 +9,53 @@ interface ApiErrorBody {
 const isApiErrorBody = (value: unknown): value is ApiErrorBody =>
   typeof value === 'object' && value !== null && 'error' in value && typeof (value as ApiErrorBody).error?.code === 'string';
 
-export interface RequestOptions {
-  body?: unknown;
-  query?: Record<string, string | number | undefined>;
-  headers?: Record<string, string>;
+const TIMEOUT_MS = 60_000;
+
+/**
+ * The API as the CLI sees it: the one typed client (api/client.ts), with a bearer token when it
+ * has one, a timeout, and no answer at all turned into a CliError that says where it looked.
+ */
+export function cliApiClient(baseUrl: string, token?: string): ApiClient {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw usageError(`not a URL: ${baseUrl} (--api-url or ORDERFLOW_API_URL)`);
+  }
+  const fetchOrExplain: typeof fetch = async (input, init) => {
+    try {
+      return await fetch(input, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    } catch (error) {
+      throw unreachable(url.origin, error);
+    }
+  };
+  return createApiClient(url.href, { ...(token && { token }), fetch: fetchOrExplain });
 }
 
 /**
- * The HTTP API as the CLI sees it: JSON in and out, a bearer token when it has one, and every
- * failure (an error body, a status without one, no answer at all) turned into a CliError.
+ * The body of a successful answer; any other answer becomes a CliError with the API's error
+ * code, message and details (400 exits like a usage error, anything else as a failure).
  */
-export class ApiClient {
-  private readonly baseUrl: URL;
-
-  constructor(
-    baseUrl: string,
-    private readonly token?: string,
-  ) {
-    try {
-      this.baseUrl = new URL(baseUrl);
-    } catch {
-      throw usageError(`not a URL: ${baseUrl} (--api-url or ORDERFLOW_API_URL)`);
-    }
-  }
-
-  get<T>(pathname: string, options: RequestOptions = {}): Promise<T> {
-    return this.request<T>('GET', pathname, options);
-  }
-
-  post<T>(pathname: string, options: RequestOptions = {}): Promise<T> {
-    return this.request<T>('POST', pathname, options);
-  }
-
-  patch<T>(pathname: string, options: RequestOptions = {}): Promise<T> {
-    return this.request<T>('PATCH', pathname, options);
-  }
-
-  async request<T>(method: string, pathname: string, { body, query, headers }: RequestOptions = {}): Promise<T> {
-    const url = new URL(pathname.replace(/^\//, ''), this.baseUrl.href.endsWith('/') ? this.baseUrl : `${this.baseUrl.href}/`);
-    for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers: {
-          accept: 'application/json',
-          ...(this.token && { authorization: `Bearer ${this.token}` }),
-          ...(body !== undefined && { 'content-type': 'application/json' }),
-          ...headers,
-        },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(60_000),
-      });
-    } catch (error) {
-      throw unreachable(this.baseUrl.origin, error);
-    }
-    const text = await response.text();
-    const parsed = parseJson(text);
-    if (response.ok) return parsed as T;
-    // 400 is bad input (like a usage error); anything else is a failure.
-    const exitCode = response.status === 400 ? EXIT_USAGE : EXIT_FAILURE;
-    if (isApiErrorBody(parsed)) throw new CliError(`${parsed.error.code}: ${parsed.error.message}`, exitCode, parsed.error.details ?? []);
-    throw new CliError(`${method} ${url.pathname}: HTTP ${response.status} ${response.statusText}`, exitCode);
+export async function answer<R extends ClientResponse<unknown>>(response: Promise<R>) {
+  try {
+    return await parseResponse(response);
+  } catch (error) {
+    if (!(error instanceof DetailedError)) throw error;
+    const status = Number(error.statusCode);
+    const body = (error.detail as { data?: unknown } | undefined)?.data;
+    const exitCode = status === 400 ? EXIT_USAGE : EXIT_FAILURE;
+    if (isApiErrorBody(body)) throw new CliError(`${body.error.code}: ${body.error.message}`, exitCode, body.error.details ?? []);
+    throw new CliError(`HTTP ${error.message}`, exitCode);
   }
 }
 
-function parseJson(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+/**
+ * A path parameter as the typed client needs it: it puts parameters into the URL as they are
+ * (a `/` or `?` would change the path, an empty one drops its segment), so they are encoded here.
+ */
+export function pathParam(value: string, name: string): string {
+  if (value === '') throw usageError(`${name} must not be empty`);
+  return encodeURIComponent(value);
 }
 
 function unreachable(origin: string, error: unknown): CliError {

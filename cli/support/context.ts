@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Role } from '../../common/tokens.js';
-import { ApiClient } from './api-client.js';
+import type { ApiClient } from '../../api/client.js';
+import { cliApiClient } from './api-client.js';
 import { bearerToken } from './credentials.js';
 
 /** The options every command takes (declared once, on the program). */
@@ -17,7 +18,7 @@ export const globalOptions = (command: Command): GlobalOptions => command.optsWi
 /** The API for a command: anonymous for public reads, else with a token for `role`. */
 export async function apiClient(command: Command, role?: Role): Promise<ApiClient> {
   const options = globalOptions(command);
-  return new ApiClient(options.apiUrl, role ? await bearerToken(options, role) : undefined);
+  return cliApiClient(options.apiUrl, role ? await bearerToken(options, role) : undefined);
 }
 
 /** Parses a whole number argument, or says which argument is wrong. */

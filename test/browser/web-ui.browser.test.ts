@@ -8,6 +8,7 @@ import { createStockedProduct } from '../support/catalog.js';
 import { serviceDatabases } from '../support/databases.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { TestStack } from '../support/stack.js';
+import { read } from '../support/typed-api.js';
 
 // What an operator and an API user see, in a real browser: the Temporal Web UI telling one
 // order's story (found by its OrderStatus, input decoded, every step summarised), and the API
@@ -39,11 +40,12 @@ describe('the Temporal Web UI', () => {
   it("finds an order by OrderStatus and shows its input decoded and each step's summary", async () => {
     const sku = await createStockedProduct(dbs, { priceCents: 1250, stock: 10, name: 'Logo mug' });
     const token = await stack.token('ui-customer', ['customer'], 'ui-customer@example.test');
-    const placed = await stack.request('POST', '/orders', {
-      token,
-      body: { lines: [{ sku, quantity: 2 }], shippingAddress: { name: 'Ada Lovelace', line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' } },
-      headers: { prefer: 'wait=30' },
-    });
+    const placed = await read(
+      stack.api(token).orders.$post({
+        json: { lines: [{ sku, quantity: 2 }], shippingAddress: { name: 'Ada Lovelace', line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' } },
+        header: { prefer: 'wait=30' },
+      }),
+    );
     expect(placed.body.status).toBe('CONFIRMED');
     const workflowId = `order-${placed.body.orderId}`;
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { payloadToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serviceDatabases, uniqueSku } from '../support/databases.js';
 import { createProduct } from '../support/shop.js';
 import { SmtpSink } from '../support/smtp-sink.js';
@@ -342,7 +342,15 @@ describe('orders', () => {
     const sku = await newProduct();
     const { orderId } = (await placeAndWait(alice, [{ sku, quantity: 1 }])).body;
     await smtp.waitFor(() => smtp.forOrder(orderId).length === 1);
-    const notifications = await stack.request('GET', `/orders/${orderId}/notifications`, { token: alice });
+    // The worker records the email SENT once the SMTP server has accepted it: a moment after the sink has it.
+    const notifications = await vi.waitFor(
+      async () => {
+        const answer = await stack.request('GET', `/orders/${orderId}/notifications`, { token: alice });
+        expect(answer.body.items.map((item: { status: string }) => item.status)).toEqual(['SENT']);
+        return answer;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     expect(notifications.body.items).toEqual([
       { kind: 'ORDER_CONFIRMED', to: 'alice@example.test', status: 'SENT', messageId: expect.stringContaining(orderId), sentAt: expect.any(String) },
     ]);

@@ -5,6 +5,7 @@ import { activityTasksByWorker, countBy, expectConsistent, settledOrders } from 
 import { createProduct, placeOrders, singleLineOrders } from '../support/shop.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { TestStack } from '../support/stack.js';
+import { read } from '../support/typed-api.js';
 
 // Concurrency over HTTP with two inventory workers racing for the same rows.
 const smtp = new SmtpSink();
@@ -36,7 +37,7 @@ describe('no oversell', () => {
       CONFIRMED: 50,
       'REJECTED(OUT_OF_STOCK)': 150,
     });
-    expect((await stack.request('GET', `/inventory/${sku}`)).body).toMatchObject({ onHand: 0, reserved: 0, available: 0, inStock: false });
+    expect((await read(stack.api().inventory[':sku'].$get({ param: { sku } }))).body).toMatchObject({ onHand: 0, reserved: 0, available: 0, inStock: false });
     await expectConsistent(dbs, outcomes, { [sku]: 50 }, smtp);
   });
 

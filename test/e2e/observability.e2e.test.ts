@@ -9,6 +9,7 @@ import { readSuiteLog, type LogLine } from '../support/log-file.js';
 import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { TestStack } from '../support/stack.js';
+import { read } from '../support/typed-api.js';
 
 const SUITE = 'observability';
 const SERVICES = ['orderflow-api', 'orderflow-worker-order', 'orderflow-worker-product', 'orderflow-worker-inventory', 'orderflow-worker-notification'];
@@ -54,11 +55,9 @@ describe('traces and logs: one order, through every process', () => {
   it('is one trace: spans from the API and all four services, down to SQL and SMTP', async () => {
     const sku = await createStockedProduct(dbs, { stock: 5 });
     const token = await stack.token('trace-customer');
-    const placed = await stack.request('POST', '/orders', {
-      token,
-      body: { lines: [{ sku, quantity: 1 }] },
-      headers: { prefer: 'wait=30', traceparent: `00-${traceId}-${callerSpanId}-01` },
-    });
+    const placed = await read(
+      stack.api(token).orders.$post({ json: { lines: [{ sku, quantity: 1 }] }, header: { prefer: 'wait=30' } }, { headers: { traceparent: `00-${traceId}-${callerSpanId}-01` } }),
+    );
     expect(placed.status).toBe(200);
     expect(placed.body).toMatchObject({ status: 'CONFIRMED' });
     orderId = placed.body.orderId;
@@ -94,7 +93,7 @@ describe('traces and logs: one order, through every process', () => {
     beforeAll(async () => {
       // A rejection, for its log line.
       const token = await stack.token('log-customer');
-      const rejected = await stack.request('POST', '/orders', { token, body: { lines: [{ sku: 'NOT-IN-CATALOG', quantity: 1 }] }, headers: { prefer: 'wait=30' } });
+      const rejected = await read(stack.api(token).orders.$post({ json: { lines: [{ sku: 'NOT-IN-CATALOG', quantity: 1 }] }, header: { prefer: 'wait=30' } }));
       expect(rejected.body).toMatchObject({ status: 'REJECTED', reason: 'UNKNOWN_PRODUCT' });
       await vi.waitFor(
         async () => {

@@ -9,6 +9,7 @@ import { uniqueSku } from '../support/databases.js';
 import { freePort } from '../../common/free-port.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { TestStack } from '../support/stack.js';
+import { read } from '../support/typed-api.js';
 
 interface Run {
   code: number;
@@ -97,7 +98,7 @@ describe('the operator CLI against the whole system (API, workers, dev server, P
 
     const updated = await json<{ priceCents: number; name: string }>(['products', 'update', sku, '--price-cents', '3900', '--name', 'CLI lamp']);
     expect(updated).toMatchObject({ priceCents: 3900, name: 'CLI lamp' });
-    expect((await stack.request('GET', `/products/${sku}`)).body).toMatchObject({ priceCents: 3900, name: 'CLI lamp' });
+    expect((await read(stack.api().products[':sku'].$get({ param: { sku } }))).body).toMatchObject({ priceCents: 3900, name: 'CLI lamp' });
 
     const table = await cli(['products', 'list', '--search', sku]);
     expect(table.stdout).toMatch(new RegExp(`│ ${sku}\\s+│ CLI lamp\\s+│ €39\\.00`));
@@ -112,7 +113,7 @@ describe('the operator CLI against the whole system (API, workers, dev server, P
     expect(restocked.onHand).toBe(15);
     const writtenOff = await json<{ onHand: number; available: number }>(['stock', 'adjust', sku, '-3', '--reason', 'broken in transit']);
     expect(writtenOff).toMatchObject({ onHand: 12, available: 12 });
-    expect((await stack.request('GET', `/inventory/${sku}`)).body).toMatchObject({ onHand: 12, reserved: 0 });
+    expect((await read(stack.api().inventory[':sku'].$get({ param: { sku } }))).body).toMatchObject({ onHand: 12, reserved: 0 });
 
     const shown = await cli(['stock', 'show', sku]);
     expect(shown.code).toBe(0);
@@ -125,15 +126,15 @@ describe('the operator CLI against the whole system (API, workers, dev server, P
     expect(tooMany.code).toBe(1);
     expect(tooMany.stderr).toMatch(/^error: CONFLICT: On-hand of .* cannot drop below/);
     expect(tooMany.stderr).not.toMatch(STACK_FRAME);
-    expect((await stack.request('GET', `/inventory/${sku}`)).body.onHand).toBe(12);
+    expect((await read(stack.api().inventory[':sku'].$get({ param: { sku } }))).body.onHand).toBe(12);
   });
 
   it('lists, shows and cancels orders placed through the API', async () => {
     const customer = await stack.token('cli-customer', ['customer'], 'cli-customer@example.test');
     for (const quantity of [1, 2]) {
-      const placed = await stack.request('POST', '/orders', { token: customer, headers: { prefer: 'wait=30' }, body: { lines: [{ sku, quantity }] } });
+      const placed = await read(stack.api(customer).orders.$post({ header: { prefer: 'wait=30' }, json: { lines: [{ sku, quantity }] } }));
       expect(placed.body.status).toBe('CONFIRMED');
-      orderIds.push(placed.body.orderId as string);
+      orderIds.push(placed.body.orderId);
     }
     const [kept, cancelled] = orderIds as [string, string];
 
@@ -149,9 +150,9 @@ describe('the operator CLI against the whole system (API, workers, dev server, P
     const cancel = await cli(['orders', 'cancel', cancelled]);
     expect(cancel.code, cancel.stderr).toBe(0);
     expect(cancel.stdout).toMatch(/status:\s+CANCELLED/);
-    expect((await stack.request('GET', `/orders/${cancelled}`, { token: customer })).body.status).toBe('CANCELLED');
+    expect((await read(stack.api(customer).orders[':orderId'].$get({ param: { orderId: cancelled } }))).body.status).toBe('CANCELLED');
     // Its two units are back: 12 - 1 (kept) = 11.
-    expect((await stack.request('GET', `/inventory/${sku}`)).body).toMatchObject({ onHand: 11, reserved: 0 });
+    expect((await read(stack.api().inventory[':sku'].$get({ param: { sku } }))).body).toMatchObject({ onHand: 11, reserved: 0 });
   });
 
   it('says clearly what went wrong, with the right exit code and no stack trace', async () => {
@@ -188,11 +189,11 @@ describe('the operator CLI against the whole system (API, workers, dev server, P
     const minted = await cli(['token', 'mint', '--sub', 'carol', '--email', 'carol@example.test', '--roles', 'operator']);
     expect(minted.code).toBe(0);
     const token = minted.stdout.trim();
-    expect((await stack.request('GET', '/orders', { token })).status).toBe(200);
+    expect((await read(stack.api(token).orders.$get({ query: {} }))).status).toBe(200);
     // The same through the old `npm run token` entry point.
     const alias = await run('cli/token.ts', ['--sub', 'dave', '--email', 'dave@example.test', '--json']);
     expect(JSON.parse(alias.stdout)).toMatchObject({ sub: 'dave', roles: ['customer'] });
-    expect((await stack.request('GET', '/orders', { token: (JSON.parse(alias.stdout) as { token: string }).token })).status).toBe(200);
+    expect((await read(stack.api((JSON.parse(alias.stdout) as { token: string }).token).orders.$get({ query: {} }))).status).toBe(200);
 
     const badRole = await cli(['token', 'mint', '--sub', 'x', '--email', 'x@example.test', '--roles', 'root']);
     expect(badRole.code).toBe(2);

@@ -3,6 +3,7 @@ import { createStockedProduct } from '../support/catalog.js';
 import { serviceDatabases } from '../support/databases.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { TestStack } from '../support/stack.js';
+import { read } from '../support/typed-api.js';
 
 describe('an order through the whole system (API, four worker processes, dev server, SMTP)', () => {
   const smtp = new SmtpSink();
@@ -27,18 +28,19 @@ describe('an order through the whole system (API, four worker processes, dev ser
 
     const body = { lines: [{ sku: widget, quantity: 2 }, { sku: gadget, quantity: 1 }] };
     const headers = { 'idempotency-key': `skeleton-${widget}` };
-    const placed = await stack.request('POST', '/orders', { token, body, headers });
+    const api = stack.api(token);
+    const placed = await read(api.orders.$post({ json: body, header: headers }));
     expect(placed.status).toBe(202);
     expect(placed.body.status).toBe('PENDING');
     const { orderId } = placed.body;
     expect(placed.headers.get('location')).toBe(`/orders/${orderId}`);
 
     // The same key and body again, waiting for the decision: the same order, now decided.
-    const decided = await stack.request('POST', '/orders', { token, body, headers: { ...headers, prefer: 'wait=30' } });
+    const decided = await read(api.orders.$post({ json: body, header: { ...headers, prefer: 'wait=30' } }));
     expect(decided.status).toBe(200);
     expect(decided.body).toMatchObject({ orderId, status: 'CONFIRMED' });
 
-    const { status, body: order } = await stack.request('GET', `/orders/${orderId}`, { token });
+    const { status, body: order } = await read(api.orders[':orderId'].$get({ param: { orderId } }));
     expect(status).toBe(200);
     expect(order).toMatchObject({
       orderId,
@@ -52,7 +54,7 @@ describe('an order through the whole system (API, four worker processes, dev ser
       ]),
     });
 
-    const stock = await stack.request('GET', `/inventory/${widget}`);
+    const stock = await read(stack.api().inventory[':sku'].$get({ param: { sku: widget } }));
     expect(stock.body).toEqual({ sku: widget, onHand: 8, reserved: 0, available: 8, inStock: true });
 
     await smtp.waitFor(() => smtp.forOrder(orderId).length > 0);
@@ -68,14 +70,10 @@ describe('an order through the whole system (API, four worker processes, dev ser
   it('rejects an order it cannot fill, and says why', async () => {
     const scarce = await createStockedProduct(dbs, { stock: 1 });
     const token = await stack.token('bob');
-    const placed = await stack.request('POST', '/orders', {
-      token,
-      headers: { prefer: 'wait=30' },
-      body: { lines: [{ sku: scarce, quantity: 2 }] },
-    });
+    const placed = await read(stack.api(token).orders.$post({ header: { prefer: 'wait=30' }, json: { lines: [{ sku: scarce, quantity: 2 }] } }));
     expect(placed.status).toBe(200);
     expect(placed.body).toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });
-    const stock = await stack.request('GET', `/inventory/${scarce}`);
+    const stock = await read(stack.api().inventory[':sku'].$get({ param: { sku: scarce } }));
     expect(stock.body).toMatchObject({ onHand: 1, reserved: 0 });
   });
 });

@@ -3,6 +3,7 @@ import { createStockedProduct } from '../support/catalog.js';
 import { serviceDatabases } from '../support/databases.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { TestStack } from '../support/stack.js';
+import { read } from '../support/typed-api.js';
 
 // Each worker process answers for itself on its own port: /healthz, /readyz and /metrics, the
 // business metrics next to the Temporal SDK's. A business rejection is a result, not a failure.
@@ -45,14 +46,14 @@ describe('worker endpoints', () => {
   it('counts orders by outcome and reason, reservations, commits, releases and emails, once each', async () => {
     const sku = await createStockedProduct(dbs, { stock: 3 });
     const customer = await stack.token('counted');
-    const place = (quantity: number) =>
-      stack.request('POST', '/orders', { token: customer, body: { lines: [{ sku, quantity }] }, headers: { prefer: 'wait=30' } });
+    const api = stack.api(customer);
+    const place = (quantity: number) => read(api.orders.$post({ json: { lines: [{ sku, quantity }] }, header: { prefer: 'wait=30' } }));
     const before = { order: await scrape('order-1'), inventory: await scrape('inventory-1') };
 
     const confirmed = await place(2);
     expect(confirmed.body.status).toBe('CONFIRMED');
     expect((await place(5)).body).toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });
-    expect((await stack.request('POST', `/orders/${confirmed.body.orderId}/cancel`, { token: customer })).body.status).toBe('CANCELLED');
+    expect((await read(api.orders[':orderId'].cancel.$post({ param: { orderId: confirmed.body.orderId } }))).body.status).toBe('CANCELLED');
 
     const order = await scrape('order-1');
     const delta = (text: string, previous: string, name: string, labels: Record<string, string> = {}) => sample(text, name, labels) - sample(previous, name, labels);

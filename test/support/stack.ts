@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
+import { createApiClient, type ApiClient } from '../../api/client.js';
 import type { Role } from '../../common/tokens.js';
 import type { DevSecrets } from '../../dev/secrets.js';
 import { startTsProcess, type ManagedProcess } from '../../dev/processes.js';
@@ -206,7 +207,17 @@ export class TestStack {
     return tokenFor(this.prepared.secrets, sub, roles, email);
   }
 
-  /** Calls the API with a bearer token; returns status, headers and the parsed body. */
+  /** The API's typed client (api/client.ts) as the holder of `token`, or anonymous: for ordinary calls (with `read`, test/support/typed-api.ts). */
+  api(token?: string, baseUrl = this.apiUrl): ApiClient {
+    return createApiClient(baseUrl, token ? { token } : {});
+  }
+
+  /**
+   * Raw HTTP, for what the typed client is not for: requests it would refuse to build (unknown
+   * fields, malformed values, a wrong Content-Type, no token where one is needed), error bodies a
+   * test reads (the typed client types success bodies only) and paths outside the contract.
+   * Returns status, headers and the parsed body.
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on response shapes
   async request<T = any>(
     method: string,
