@@ -25,19 +25,23 @@ this checkout (or as committed at --current), side by side on two stacks (each i
 PostgreSQL), bursts interleaved baseline / current --reps times after a warm-up of each. Prints
 paired ratios current ÷ baseline (throughput, latency, CPU per order by process) and writes
 Markdown and JSON to bench/results/. The baseline's code comes from \`git archive\` into .data/bench
-and runs on this checkout's node_modules, so refs with another package-lock.json are refused.
+and runs on this checkout's node_modules, so a ref that locked other versions of a package is refused.
 --env sets a variable for both stacks; --baseline-env and --current-env for one (tuning: the same
 ref on both sides, one setting changed). Both stacks share one PostgreSQL: with the default pools
 (the API's five and the four workers' of ten connections each) two stacks can exceed its 100
-connections, so DATABASE_POOL_MAX is 5 unless set.`;
+connections, so DATABASE_POOL_MAX is 4 unless set.`;
 
 /** The code as committed at `ref`, unpacked once into .data/bench/baseline-<sha>. */
 async function checkout(ref: string): Promise<{ sha: string; dir: string }> {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
   const sha = git('rev-parse', '--verify', `${ref}^{commit}`);
-  const lockThen = git('show', `${sha}:package-lock.json`);
-  if (lockThen !== (await readFile(path.join(ROOT, 'package-lock.json'), 'utf8')).trim()) {
-    throw new Error(`${ref} (${sha.slice(0, 8)}) has another package-lock.json: its code cannot run on this checkout's node_modules`);
+  // It runs on this checkout's node_modules: every package it locked must be here at the same version.
+  type Lock = { packages: Record<string, { version?: string }> };
+  const then = (JSON.parse(git('show', `${sha}:package-lock.json`)) as Lock).packages;
+  const now = (JSON.parse(await readFile(path.join(ROOT, 'package-lock.json'), 'utf8')) as Lock).packages;
+  const differing = Object.keys(then).filter((name) => name !== '' && then[name]!.version !== now[name]?.version);
+  if (differing.length > 0) {
+    throw new Error(`${ref} (${sha.slice(0, 8)}) locked other versions of ${differing.slice(0, 5).join(', ')}${differing.length > 5 ? ', …' : ''}: its code cannot run on this checkout's node_modules`);
   }
   const dir = path.join(ROOT, '.data', 'bench', `baseline-${sha.slice(0, 12)}`);
   const unpacked = await access(path.join(dir, 'package.json')).then(() => true, () => false);
@@ -94,7 +98,7 @@ runMain(async () => {
   const stacks: TestStack[] = [];
   try {
     const temporalBinary = await ensureTemporalBinary(say);
-    const shared = { ORDER_CANCELLATION_WINDOW: '1ms', RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000', DATABASE_POOL_MAX: '5', ...variables(values.env) };
+    const shared = { ORDER_CANCELLATION_WINDOW: '1ms', RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000', DATABASE_POOL_MAX: '4', ...variables(values.env) };
     const envOf = { baseline: { ...shared, ...variables(values['baseline-env']) }, current: { ...shared, ...variables(values['current-env']) } };
     for (const databaseUrl of databases) await setupDatabase({ adminUrl, databaseUrl });
     say('starting two stacks: the baseline\'s and the current one');
