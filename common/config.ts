@@ -31,6 +31,13 @@ export const workerEnv = z.object({
   WORKER_METRICS_ADDRESS: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'host:port').optional(),
   /** Loopback port where the Temporal SDK's own exporter listens inside the process (served on through WORKER_METRICS_ADDRESS); unset: any free port. */
   WORKER_SDK_METRICS_PORT: port.optional(),
+  /**
+   * How many workflow runs the order worker keeps in memory between their tasks (the SDK's sticky
+   * cache, least recently used evicted first). The bound on its memory: a run evicted while it
+   * waits (an order parked in its cancellation window) is replayed from its history when its
+   * timer fires or a cancel arrives. Size it from the worker's memory (README, Performance).
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(1_000),
 });
 
 export { temporalEnv } from './temporal-connection.js';

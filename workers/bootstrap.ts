@@ -132,7 +132,7 @@ export function runServiceWorker<DB>(
     const config = parseConfig({ log: logEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, worker: workerEnv, payloads: payloadEnv }, env);
     const { temporal, database, payloads } = config;
     const { WORKFLOW_BUNDLE_PATH } = config.workflow;
-    const { WORKER_METRICS_ADDRESS, WORKER_SDK_METRICS_PORT } = config.worker;
+    const { WORKER_METRICS_ADDRESS, WORKER_SDK_METRICS_PORT, WORKER_MAX_CACHED_WORKFLOWS } = config.worker;
     checkEnvironment(env, [...payloadDevelopmentSettings(env), ...temporalDevelopmentSettings(temporal), ...developmentSettings(env)]);
     const log = createLogger(`worker:${service}`, config.log.LOG_LEVEL);
     // The SDK's own Prometheus exporter listens on a private loopback port; the worker's
@@ -178,9 +178,11 @@ export function runServiceWorker<DB>(
         metrics,
         tracing: telemetry.temporalPlugin,
         log,
-        ...(service === 'order' && { workflowBundlePath: WORKFLOW_BUNDLE_PATH }),
+        // The workflow cache bounds the order worker's memory: parked orders beyond it are evicted, and replayed when they wake.
+        ...(service === 'order' && { workflowBundlePath: WORKFLOW_BUNDLE_PATH, extra: { maxCachedWorkflows: WORKER_MAX_CACHED_WORKFLOWS } }),
       });
-      log.info({ taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS }, 'worker started');
+      const hostsWorkflows = service === 'order' && { maxCachedWorkflows: WORKER_MAX_CACHED_WORKFLOWS };
+      log.info({ taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS, ...hostsWorkflows }, 'worker started');
       await worker.run();
       log.info('worker stopped');
     } finally {
