@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { OrderStatus, OrderView } from '../activities/order/types.js';
 import {
@@ -59,6 +59,9 @@ export async function placeOrder(client: Client, input: PlaceOrderInput, request
 /** Describing a workflow needs only the Temporal server; past this the API answers 503 rather than hang. */
 const READ_DEADLINE_MS = 3_000;
 
+/** The OrderStatus the workflow has set (PENDING from its start). */
+const statusOf = (description: WorkflowExecutionDescription) => (description.typedSearchAttributes.get(ORDER_STATUS) as OrderStatus | undefined) ?? 'PENDING';
+
 /**
  * The order as Temporal knows it, for the moment before the order service has recorded it (a busy
  * or stopped order worker): describe() is answered by the server alone, from what the workflow was
@@ -79,7 +82,7 @@ export async function orderFromWorkflow(client: Client, orderId: string): Promis
       return {
         orderId,
         customerId: description.typedSearchAttributes.get(CUSTOMER_ID) ?? '',
-        status: (description.typedSearchAttributes.get(ORDER_STATUS) as OrderStatus | undefined) ?? 'PENDING',
+        status: statusOf(description),
         lines: memo.lines.map((line) => ({ ...line, name: null, unitPriceCents: null, lineTotalCents: null })),
         totalCents: null,
         currency: null,
@@ -87,6 +90,21 @@ export async function orderFromWorkflow(client: Client, orderId: string): Promis
         updatedAt: startedAt,
       };
     });
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Where the order's workflow says the order stands (its OrderStatus search attribute, set once a
+ * step is done: CONFIRMED once the stock is committed), from describe(): no worker needed.
+ * Undefined when there is no such workflow.
+ */
+export async function workflowOrderStatus(client: Client, orderId: string): Promise<OrderStatus | undefined> {
+  try {
+    const description = await client.withDeadline(Date.now() + READ_DEADLINE_MS, () => client.workflow.getHandle(orderWorkflowId(orderId)).describe());
+    return statusOf(description);
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return undefined;
     throw error;
