@@ -168,6 +168,8 @@ export function runServiceWorker<DB>(
             log,
           })
         : undefined;
+    // Only the order worker hosts workflows; its cache bounds its memory (parked orders beyond it are evicted, and replayed when they wake).
+    const workflowCache = service === 'order' && { maxCachedWorkflows: WORKER_MAX_CACHED_WORKFLOWS };
     try {
       const worker = await createServiceWorker({
         service,
@@ -178,11 +180,9 @@ export function runServiceWorker<DB>(
         metrics,
         tracing: telemetry.temporalPlugin,
         log,
-        // The workflow cache bounds the order worker's memory: parked orders beyond it are evicted, and replayed when they wake.
-        ...(service === 'order' && { workflowBundlePath: WORKFLOW_BUNDLE_PATH, extra: { maxCachedWorkflows: WORKER_MAX_CACHED_WORKFLOWS } }),
+        ...(workflowCache && { workflowBundlePath: WORKFLOW_BUNDLE_PATH, extra: workflowCache }),
       });
-      const hostsWorkflows = service === 'order' && { maxCachedWorkflows: WORKER_MAX_CACHED_WORKFLOWS };
-      log.info({ taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS, ...hostsWorkflows }, 'worker started');
+      log.info({ taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS, ...workflowCache }, 'worker started');
       await worker.run();
       log.info('worker stopped');
     } finally {
