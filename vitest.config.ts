@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'fast',
           sequence: { groupOrder: 0 },
-          include: ['{activities,api,common,workflows,workers,dev,cli,ops,deploy}/**/*.test.ts'],
+          include: ['{activities,api,common,workflows,workers,dev,cli,ops,deploy,bench}/**/*.test.ts'],
           pool: 'forks',
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 30_000,

@@ -1,13 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { OrderView } from '../activities/order/types.js';
-import { cancelOrder, getOrderState, orderWorkflowId, PLACE_ORDER, type OrderState, type PlaceOrderInput } from '../workflows/place-order.contract.js';
+import type { OrderStatus, OrderView } from '../activities/order/types.js';
+import {
+  cancelOrder,
+  getOrderState,
+  orderWorkflowId,
+  PLACE_ORDER,
+  placeOrderMemo,
+  type OrderState,
+  type PlaceOrderInput,
+  type PlaceOrderMemo,
+} from '../workflows/place-order.contract.js';
 import { FAILURE } from '../common/failures.js';
 import { orderDetails } from '../workflows/order-details.js';
 import type { PlaceOrder } from '../workflows/place-order.js';
 import { CUSTOMER_ID, ORDER_STATUS } from '../workflows/search-attributes.js';
-import { GRPC, hasGrpcStatus } from './errors.js';
 import { idempotencyDigest, startOnce } from './idempotency.js';
 
 /**
@@ -35,6 +43,8 @@ export async function placeOrder(client: Client, input: PlaceOrderInput, request
     workflowId: orderWorkflowId(input.orderId),
     args: [input] as [PlaceOrderInput],
     workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    // Read back by orderFromWorkflow until the order service has recorded the order.
+    memo: placeOrderMemo(input),
     typedSearchAttributes: [
       { key: CUSTOMER_ID, value: input.customerId },
       { key: ORDER_STATUS, value: 'PENDING' },
@@ -46,15 +56,55 @@ export async function placeOrder(client: Client, input: PlaceOrderInput, request
   return client.withDeadline(Date.now() + START_DEADLINE_MS, () => startOnce<typeof PlaceOrder>(client, PLACE_ORDER.workflowType, options, request));
 }
 
-/** A query needs a worker to answer it; past this the API answers 503 rather than hang. */
-const QUERY_DEADLINE_MS = 3_000;
+/** Describing a workflow needs only the Temporal server; past this the API answers 503 rather than hang. */
+const READ_DEADLINE_MS = 3_000;
 
-/** The order as the workflow knows it, for the moment before the order service has recorded it. */
+/** The OrderStatus the workflow has set (PENDING from its start). */
+const statusOf = (description: WorkflowExecutionDescription) => (description.typedSearchAttributes.get(ORDER_STATUS) as OrderStatus | undefined) ?? 'PENDING';
+
+/**
+ * The order as Temporal knows it, for the moment before the order service has recorded it (a busy
+ * or stopped order worker): describe() is answered by the server alone, from what the workflow was
+ * started with (the lines in its memo, the customer in its CustomerId search attribute, its start
+ * time) and the OrderStatus it has set since. Undefined when there is no such workflow.
+ */
 export async function orderFromWorkflow(client: Client, orderId: string): Promise<OrderView | undefined> {
+  const handle = client.workflow.getHandle<typeof PlaceOrder>(orderWorkflowId(orderId));
   try {
-    const handle = client.workflow.getHandle(orderWorkflowId(orderId));
-    const state = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(getOrderState));
-    return viewOfState(state);
+    return await client.withDeadline(Date.now() + READ_DEADLINE_MS, async () => {
+      const description = await handle.describe();
+      // Ended without a record (the order service refused the order's data): its result, in the history, says why.
+      if (description.status.name === 'COMPLETED') return viewOfState(await handle.result());
+      const memo = description.memo as Partial<PlaceOrderMemo> | undefined;
+      // Started by an API from before the memo: only the workflow knows the lines (a query needs a worker).
+      if (!memo?.lines) return viewOfState(await handle.query(getOrderState));
+      const startedAt = description.startTime.toISOString();
+      return {
+        orderId,
+        customerId: description.typedSearchAttributes.get(CUSTOMER_ID) ?? '',
+        status: statusOf(description),
+        lines: memo.lines.map((line) => ({ ...line, name: null, unitPriceCents: null, lineTotalCents: null })),
+        totalCents: null,
+        currency: null,
+        createdAt: startedAt,
+        updatedAt: startedAt,
+      };
+    });
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Where the order's workflow says the order stands (its OrderStatus search attribute, set once a
+ * step is done: CONFIRMED once the stock is committed), from describe(): no worker needed.
+ * Undefined when there is no such workflow.
+ */
+export async function workflowOrderStatus(client: Client, orderId: string): Promise<OrderStatus | undefined> {
+  try {
+    const description = await client.withDeadline(Date.now() + READ_DEADLINE_MS, () => client.workflow.getHandle(orderWorkflowId(orderId)).describe());
+    return statusOf(description);
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return undefined;
     throw error;
@@ -75,22 +125,6 @@ function viewOfState(state: OrderState): OrderView {
     createdAt: state.placedAt,
     updatedAt: state.placedAt,
   };
-}
-
-/** For `Prefer: wait=N`: polls the workflow's state until the order leaves PENDING or time runs out. */
-export async function waitUntilDecided(handle: WorkflowHandle<typeof PlaceOrder>, seconds: number): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  let pause = 50;
-  while (Date.now() < deadline) {
-    // Bounded by the caller's wait: with no worker to answer, the query would outlast it.
-    const state = await handle.client.withDeadline(deadline, () => handle.query(getOrderState)).catch((error: unknown) => {
-      if (hasGrpcStatus(error, GRPC.deadlineExceeded)) return undefined;
-      throw error;
-    });
-    if (!state || state.status !== 'PENDING') return;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, deadline - Date.now())));
-    pause = Math.min(pause * 2, 500);
-  }
 }
 
 /**

@@ -7,25 +7,22 @@ import { Client, Connection } from '@temporalio/client';
 import type { OrderLineInput } from '../activities/order/types.js';
 import { SERVICES } from '../common/config.js';
 import { TASK_QUEUES } from '../common/task-queues.js';
-import { dropDatabase, setupDatabase } from '../common/database-setup.js';
 import { runMain } from '../common/main.js';
 import { registerNamespace } from '../dev/cluster/temporal-cluster.js';
 import { startTsProcess, type ManagedProcess } from '../dev/processes.js';
-import { generateDevSecrets } from '../dev/secrets.js';
 import { ROOT } from '../dev/stack.js';
-import { ensureTemporalBinary } from '../dev/temporal-binary.js';
-import { SmtpSink } from '../test/support/smtp-sink.js';
-import { TestStack, type Prepared } from '../test/support/stack.js';
-import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 import { realArm, twinArm, type Arm, type ArmName } from './support/arms.js';
+import { startBenchStack, type BenchStack } from './support/bench-stack.js';
 import { run, type RunResult } from './support/burst.js';
 import { pidsNamed, type ProcessGroups } from './support/cpu.js';
 import { latencyCdf, throughputOverTime, writePng } from './support/plots.js';
 import { compare, comparisonTable, cpuTable, type Comparison } from './support/report.js';
 import { median } from './support/stats.js';
+import { runSoak } from './soak.js';
 import { bundleTwins } from './twin/bundle.js';
 
 const usage = `usage: npm run bench -- [--reps 3] [--sizes 100,200] [--quick]
+       npm run bench -- soak [--rate 4] [--minutes 30]   (sustained load; --help for more)
 
 Runs the whole system (API, four workers, dev server, PostgreSQL, SMTP on loopback) beside two
 no-op twins on the same Temporal server, and compares them run by run:
@@ -40,6 +37,7 @@ of 1, 5 and 20 lines. Writes JSON, Markdown and PNG plots to bench/results/.
 const TWIN_NAMESPACE = 'twin';
 
 runMain(async () => {
+  if (process.argv[2] === 'soak') return runSoak(process.argv.slice(3));
   const { values } = parseArgs({
     options: {
       reps: { type: 'string', default: '3' },
@@ -54,29 +52,18 @@ runMain(async () => {
   const sizes = quick ? [50] : values.sizes.split(',').map(Number);
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
-  const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const databaseUrl = `postgres://127.0.0.1:5432/orderflow_bench_${randomBytes(4).toString('hex')}`;
-  const smtp = await new SmtpSink().start();
-  await setupDatabase({ adminUrl, databaseUrl });
   const twins: ManagedProcess[] = [];
-  let stack: TestStack | undefined;
+  let bench: BenchStack | undefined;
   let twinConnection: Connection | undefined;
   try {
-    const prepared: Prepared = {
-      databaseUrl,
-      temporalBinary: await ensureTemporalBinary(say),
-      workflowBundlePath: await buildWorkflowBundle(path.join(ROOT, '.data', 'bench', 'workflow-bundle.js')),
-      secrets: generateDevSecrets(),
-    };
     const twinBundlePath = await bundleTwins(path.join(ROOT, '.data', 'bench', 'twin-bundle.js'));
     say('starting the system (dev server, API, four workers) and the twins\' four workers');
-    stack = await TestStack.start({
+    bench = await startBenchStack(say, {
       name: 'bench',
-      smtpUrl: smtp.url,
-      prepared,
       // Production's log level; nothing else limits the benchmark's customers and admin.
       env: { ORDER_CANCELLATION_WINDOW: '1ms', RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000' },
     });
+    const { stack } = bench;
     await registerNamespace({ address: stack.temporalAddress }, TWIN_NAMESPACE);
     const twinEnv = { ...process.env, TEMPORAL_ADDRESS: stack.temporalAddress, TWIN_NAMESPACE, TWIN_BUNDLE_PATH: twinBundlePath };
     for (const service of SERVICES) {
@@ -103,7 +90,7 @@ runMain(async () => {
     const admin = await stack.token('bench-admin', ['admin']);
     const product = async (stock: number) => {
       const sku = `BENCH-${randomBytes(5).toString('hex').toUpperCase()}`;
-      const created = await stack!.request('POST', '/products', { token: admin, body: { sku, name: `Bench ${sku}`, priceCents: 100, initialStock: stock } });
+      const created = await stack.request('POST', '/products', { token: admin, body: { sku, name: `Bench ${sku}`, priceCents: 100, initialStock: stock } });
       if (created.status !== 201) throw new Error(`POST /products answered ${created.status}`);
       return sku;
     };
@@ -209,9 +196,7 @@ runMain(async () => {
   } finally {
     await Promise.all(twins.map((twin) => twin.stop(5_000)));
     await twinConnection?.close();
-    await stack?.stop();
-    await smtp.stop();
-    await dropDatabase(adminUrl, databaseUrl);
+    await bench?.stop();
   }
 });
 

@@ -31,7 +31,25 @@ export const workerEnv = z.object({
   WORKER_METRICS_ADDRESS: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'host:port').optional(),
   /** Loopback port where the Temporal SDK's own exporter listens inside the process (served on through WORKER_METRICS_ADDRESS); unset: any free port. */
   WORKER_SDK_METRICS_PORT: port.optional(),
+  /**
+   * How many workflow runs the order worker keeps in memory between their tasks (the SDK's sticky
+   * cache, least recently used evicted first). The bound on its memory: a run evicted while it
+   * waits (an order parked in its cancellation window) is replayed from its history when its
+   * timer fires or a cancel arrives. Size it from the worker's memory (README, Performance).
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(250),
 });
+
+/**
+ * The V8 heap limit, in MiB, the order worker is started with (NODE_OPTIONS=--max-old-space-size;
+ * it applies to each isolate: the main thread and the workflow thread). Without it V8 lets garbage
+ * pile up to a quarter of the machine's memory before it collects hard, and in a container it sizes
+ * the heap from the container's limit, too small for the workflow cache. Node reads it before any
+ * of our code runs, so it is set where the worker is started: dev/stack.ts, the Kubernetes manifest
+ * and the compose file, which deploy/deploy.test.ts keeps in agreement with this number. Sized with
+ * WORKER_MAX_CACHED_WORKFLOWS (README, Sizing the order worker).
+ */
+export const ORDER_WORKER_HEAP_MB = 512;
 
 export { temporalEnv } from './temporal-connection.js';
 

@@ -18,6 +18,7 @@ import {
   databaseEnv,
   logEnv,
   mailDevelopmentSettings,
+  ORDER_WORKER_HEAP_MB,
   parseConfig,
   rateLimitEnv,
   SERVICES,
@@ -263,8 +264,8 @@ const OWNERS: SchemaOwner[] = [...SERVICES, 'api'];
 const roleUrlVariable = (owner: SchemaOwner, access: 'owner' | 'reader') => `${owner.toUpperCase()}${access === 'reader' ? '_READER' : ''}_DATABASE_URL`;
 const ROLE_URL_VARIABLES = OWNERS.flatMap((owner) => (owner === 'api' ? (['owner'] as const) : (['owner', 'reader'] as const)).map((access) => ({ owner, access, name: roleUrlVariable(owner, access) })));
 
-/** Read outside the zod schemas, each proven to be read by a case below. */
-const READ_ELSEWHERE = new Set(['ORDERFLOW_ENV', 'NODE_ENV', 'DATABASE_ADMIN_URL', ...ROLE_URL_VARIABLES.map(({ name }) => name)]);
+/** Read outside the zod schemas, each proven to be read by a case below (NODE_OPTIONS: by Node itself, the order worker's heap limit). */
+const READ_ELSEWHERE = new Set(['ORDERFLOW_ENV', 'NODE_ENV', 'DATABASE_ADMIN_URL', 'NODE_OPTIONS', ...ROLE_URL_VARIABLES.map(({ name }) => name)]);
 
 /** npm's own settings (lower case), set by the Dockerfile for npm itself. */
 const NPM_SETTING = /^npm_config_[a-z_]+$/;
@@ -685,6 +686,21 @@ describe('processes, ports and probes', () => {
     expect(inK8s.length).toBe(1);
     expect(inK8s[0]!.spec!.replicas).toBe(2);
     expect(appContainer(inK8s[0]!).env?.map((variable) => variable.name)).toContain(roleUrlVariable(service, 'owner'));
+  });
+
+  it('the order worker: its V8 heap limit is ORDER_WORKER_HEAP_MB, and only its own; its workflow cache is bounded, within the schema', () => {
+    const heapLimit = `--max-old-space-size=${ORDER_WORKER_HEAP_MB}`;
+    const order = deployments().find((object) => appContainer(object).args?.join(' ') === 'npm run worker:order')!;
+    const [, composed] = byCommand('worker:order')[0]!;
+    expect(envValue(appContainer(order), 'NODE_OPTIONS')).toBe(heapLimit);
+    expect(composeEnv(composed).NODE_OPTIONS).toBe(heapLimit);
+    const others = [
+      ...deployments().map(appContainer).filter((container) => container.args?.join(' ') !== 'npm run worker:order').map((container) => envValue(container, 'NODE_OPTIONS')),
+      ...composeApp().filter(([, service]) => asList(service.command).join(' ') !== 'npm run worker:order').map(([, service]) => composeEnv(service).NODE_OPTIONS),
+    ];
+    expect(others.filter((value) => value !== undefined)).toEqual([]);
+    const cacheSizes = [envValue(appContainer(order), 'WORKER_MAX_CACHED_WORKFLOWS'), interpolate(composeEnv(composed).WORKER_MAX_CACHED_WORKFLOWS!, {})];
+    for (const size of cacheSizes) expect(parseConfig({ worker: workerEnv }, { WORKER_MAX_CACHED_WORKFLOWS: size }).worker.WORKER_MAX_CACHED_WORKFLOWS).toBe(Number(size));
   });
 
   it('the API: compose and a Deployment of 2 with a PodDisruptionBudget; its reader roles and its own', () => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVICES, type ServiceName } from '../common/config.js';
+import { ORDER_WORKER_HEAP_MB, SERVICES, type ServiceName } from '../common/config.js';
 import { prefixedPrinter, startTsProcess, type ManagedProcess } from './processes.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -47,7 +47,13 @@ export interface StartAppOptions {
 /** Starts every service's workers (with replicas) and the API, each in its own process. */
 export function startWorker(service: ServiceName, replica: number, { env, output, nodeArgs, root = ROOT }: Omit<StartAppOptions, 'replicas'>): ManagedProcess {
   const name = `${service}-${replica}`;
-  return startTsProcess({ name, entry: path.join(root, 'workers', `${service}.ts`), env, cwd: root, onLine: (output ?? prefixedPrinter)(name), ...(nodeArgs && { nodeArgs }) });
+  return startTsProcess({ name, entry: path.join(root, 'workers', `${service}.ts`), env: withHeapLimit(service, env), cwd: root, onLine: (output ?? prefixedPrinter)(name), ...(nodeArgs && { nodeArgs }) });
+}
+
+/** The order worker's V8 heap limit, as in the deployment (ORDER_WORKER_HEAP_MB), unless NODE_OPTIONS already sets one. */
+function withHeapLimit(service: ServiceName, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (service !== 'order' || env.NODE_OPTIONS?.includes('--max-old-space-size')) return env;
+  return { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --max-old-space-size=${ORDER_WORKER_HEAP_MB}`.trim() };
 }
 
 export function startApp({ env, replicas, output, metricsPorts, nodeArgs, root = ROOT }: StartAppOptions): AppProcesses {

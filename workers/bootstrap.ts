@@ -132,7 +132,7 @@ export function runServiceWorker<DB>(
     const config = parseConfig({ log: logEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, worker: workerEnv, payloads: payloadEnv }, env);
     const { temporal, database, payloads } = config;
     const { WORKFLOW_BUNDLE_PATH } = config.workflow;
-    const { WORKER_METRICS_ADDRESS, WORKER_SDK_METRICS_PORT } = config.worker;
+    const { WORKER_METRICS_ADDRESS, WORKER_SDK_METRICS_PORT, WORKER_MAX_CACHED_WORKFLOWS } = config.worker;
     checkEnvironment(env, [...payloadDevelopmentSettings(env), ...temporalDevelopmentSettings(temporal), ...developmentSettings(env)]);
     const log = createLogger(`worker:${service}`, config.log.LOG_LEVEL);
     // The SDK's own Prometheus exporter listens on a private loopback port; the worker's
@@ -168,6 +168,8 @@ export function runServiceWorker<DB>(
             log,
           })
         : undefined;
+    // Only the order worker hosts workflows; its cache bounds its memory (parked orders beyond it are evicted, and replayed when they wake).
+    const workflowCache = service === 'order' && { maxCachedWorkflows: WORKER_MAX_CACHED_WORKFLOWS };
     try {
       const worker = await createServiceWorker({
         service,
@@ -178,9 +180,9 @@ export function runServiceWorker<DB>(
         metrics,
         tracing: telemetry.temporalPlugin,
         log,
-        ...(service === 'order' && { workflowBundlePath: WORKFLOW_BUNDLE_PATH }),
+        ...(workflowCache && { workflowBundlePath: WORKFLOW_BUNDLE_PATH, extra: workflowCache }),
       });
-      log.info({ taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS }, 'worker started');
+      log.info({ taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS, ...workflowCache }, 'worker started');
       await worker.run();
       log.info('worker stopped');
     } finally {

@@ -29,6 +29,17 @@ export interface PlaceOrderInput {
   cancellationWindow: Duration;
 }
 
+/**
+ * What the starter puts in the workflow's memo (the workflow never reads it): the order as placed,
+ * so that an order the order service has not recorded yet can be read back with describe(), which
+ * needs no worker. The customer is in the CustomerId search attribute, the time is the start time.
+ */
+export type PlaceOrderMemo = {
+  lines: OrderLineInput[];
+};
+
+export const placeOrderMemo = (input: PlaceOrderInput): PlaceOrderMemo => ({ lines: input.lines });
+
 /** What the workflow knows of its order: its result, and the answer of the state query and the cancel update. */
 export interface OrderState {
   orderId: string;

@@ -8,7 +8,8 @@ import { notFound, validationFailed } from '../errors.js';
 import { findProducts } from '../../activities/product/repository.js';
 import type { ProductDb } from '../../activities/product/schema.js';
 import { MAX_ORDER_TOTAL_CENTS, MAX_PRICE_CENTS } from '../../common/domain-limits.js';
-import { orderFromWorkflow, orderIdFor, placeOrder, requestCancellation, waitUntilDecided } from '../order-workflows.js';
+import { readOrder, waitUntilDecided } from '../order-reads.js';
+import { orderIdFor, placeOrder, requestCancellation } from '../order-workflows.js';
 import { createRouter } from '../router.js';
 import { ANY_OPERATION, errors, JSON_BODY, jsonContent } from '../responses.js';
 import {
@@ -141,10 +142,9 @@ async function refuseOversizedTotal(db: ProductDb, lines: Array<{ sku: string; q
 }
 
 export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits }: ApiDeps) {
-  const loadOrder = async (orderId: string) => (await findOrder(readers.order, orderId)) ?? (await orderFromWorkflow(temporal, orderId));
   /** The order if this principal may see it; another customer's order is indistinguishable from a missing one. */
   const visibleOrder = async (principal: Principal, orderId: string) => {
-    const order = await loadOrder(orderId);
+    const order = await readOrder(readers.order, temporal, orderId);
     if (!order || (!isStaff(principal) && order.customerId !== principal.sub)) throw notFound(`Order ${orderId}`);
     return order;
   };
@@ -174,12 +174,10 @@ export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits 
       const wait = preferWaitSeconds(headers.prefer);
       // Without a wait, no read: a new order was accepted a moment ago (PENDING); a retry's record was read above.
       if (wait === undefined) return c.json({ orderId, status: recordedBefore?.status ?? ('PENDING' as const) }, 202);
-      await waitUntilDecided(handle, wait);
-      // The order service's record only: querying a workflow that has not run yet would wait for a worker.
-      const recorded = await findOrder(readers.order, orderId);
-      if (recorded) {
+      const order = await waitUntilDecided(readers.order, temporal, orderId, wait);
+      if (order) {
         c.header('Preference-Applied', `wait=${wait}`);
-        return c.json(recorded, 200);
+        return c.json(order, 200);
       }
       return c.json({ orderId, status: 'PENDING' as const }, 202);
     })

@@ -53,3 +53,37 @@ export function throughputOverTime(title: string, series: Record<string, number[
     },
   };
 }
+
+/**
+ * A soak over time: each process's RSS (top) and each order's time from send to CONFIRMED (bottom),
+ * on one time axis in minutes since the first order was sent.
+ */
+export function soakOverTime(title: string, rss: Array<{ minute: number; process: string; mib: number }>, latencies: Array<{ minute: number; seconds: number }>): TopLevelSpec {
+  const minute = { field: 'minute', type: 'quantitative', title: 'minutes since the first order', scale: { domainMin: 0 } } as const;
+  return {
+    title,
+    vconcat: [
+      {
+        width: 720,
+        height: 300,
+        data: { values: rss },
+        mark: { type: 'line' },
+        encoding: {
+          x: minute,
+          y: { field: 'mib', type: 'quantitative', title: 'RSS (MiB)' },
+          color: { field: 'process', type: 'nominal', title: null, legend: { labelLimit: 400 } },
+        },
+      },
+      {
+        width: 720,
+        height: 240,
+        data: { values: latencies },
+        mark: { type: 'point', size: 6, opacity: 0.4, filled: true },
+        encoding: {
+          x: minute,
+          y: { field: 'seconds', type: 'quantitative', title: 'send to CONFIRMED (s)' },
+        },
+      },
+    ],
+  };
+}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createStockedProduct } from '../support/catalog.js';
 import { serviceDatabases } from '../support/databases.js';
+import { sampleValue } from '../support/prometheus-text.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { TestStack } from '../support/stack.js';
 import { read } from '../support/typed-api.js';
@@ -25,14 +26,6 @@ afterAll(async () => {
 
 const scrape = async (worker: string) => (await fetch(`${stack.workerUrl(worker)}/metrics`)).text();
 
-/** The value of one sample, matched by name and labels; 0 when the series does not exist yet. */
-const sample = (text: string, name: string, labels: Record<string, string> = {}) => {
-  const line = text
-    .split('\n')
-    .find((candidate) => (candidate.startsWith(`${name}{`) || candidate.startsWith(`${name} `)) && Object.entries(labels).every(([key, value]) => candidate.includes(`${key}="${value}"`)));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-};
-
 describe('worker endpoints', () => {
   it.each(WORKERS)('%s is alive and ready, naming what it checked', async (worker) => {
     expect(await (await fetch(`${stack.workerUrl(worker)}/healthz`)).json()).toEqual({ status: 'ok' });
@@ -56,7 +49,7 @@ describe('worker endpoints', () => {
     expect((await read(api.orders[':orderId'].cancel.$post({ param: { orderId: confirmed.body.orderId } }))).body.status).toBe('CANCELLED');
 
     const order = await scrape('order-1');
-    const delta = (text: string, previous: string, name: string, labels: Record<string, string> = {}) => sample(text, name, labels) - sample(previous, name, labels);
+    const delta = (text: string, previous: string, name: string, labels: Record<string, string> = {}) => sampleValue(text, name, labels) - sampleValue(previous, name, labels);
     expect(delta(order, before.order, 'orderflow_orders_placed_total')).toBe(2);
     expect(delta(order, before.order, 'orderflow_orders_decided_total', { outcome: 'confirmed' })).toBe(1);
     expect(delta(order, before.order, 'orderflow_orders_decided_total', { outcome: 'rejected', reason: 'OUT_OF_STOCK' })).toBe(1);
@@ -70,13 +63,13 @@ describe('worker endpoints', () => {
     expect(delta(inventory, before.inventory, 'orderflow_stock_reservations_total', { result: 'rejected', reason: 'OUT_OF_STOCK' })).toBe(1);
     expect(delta(inventory, before.inventory, 'orderflow_stock_commits_total')).toBe(1);
     expect(delta(inventory, before.inventory, 'orderflow_stock_releases_total')).toBe(1);
-    expect(sample(inventory, 'orderflow_saga_step_duration_seconds_count', { activity: 'reserveOrderStock', outcome: 'rejected' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(inventory, 'orderflow_saga_step_duration_seconds_count', { activity: 'reserveOrderStock', outcome: 'rejected' })).toBeGreaterThanOrEqual(1);
 
     await vi.waitFor(async () => {
       const notification = await scrape('notification-1');
-      expect(sample(notification, 'orderflow_emails_total', { kind: 'ORDER_REJECTED', result: 'sent' })).toBeGreaterThanOrEqual(1);
-      expect(sample(notification, 'orderflow_emails_total', { kind: 'ORDER_CANCELLED', result: 'sent' })).toBeGreaterThanOrEqual(1);
-      expect(sample(notification, 'orderflow_email_backlog')).toBe(0);
+      expect(sampleValue(notification, 'orderflow_emails_total', { kind: 'ORDER_REJECTED', result: 'sent' })).toBeGreaterThanOrEqual(1);
+      expect(sampleValue(notification, 'orderflow_emails_total', { kind: 'ORDER_CANCELLED', result: 'sent' })).toBeGreaterThanOrEqual(1);
+      expect(sampleValue(notification, 'orderflow_email_backlog')).toBe(0);
     }, { timeout: 30_000, interval: 200 });
   });
 
@@ -84,6 +77,6 @@ describe('worker endpoints', () => {
     const inventory = await scrape('inventory-1');
     expect(inventory).toMatch(/^temporal_activity_execution_latency/m);
     expect(inventory).toMatch(/service="inventory"/);
-    expect(sample(inventory, 'temporal_activity_execution_failed', { activity_type: 'reserveOrderStock' })).toBe(0);
+    expect(sampleValue(inventory, 'temporal_activity_execution_failed', { activity_type: 'reserveOrderStock' })).toBe(0);
   });
 });

@@ -161,9 +161,10 @@ export class TestStack {
     });
   }
 
-  /** Starts one more replica of a service's worker (for example after killing one). */
+  /** Starts one more replica of a service's worker, or starts a stopped one again (with its endpoint, if it had one). */
   startWorker(service: ServiceName, replica: number): ManagedProcess {
-    const worker = startWorker(service, replica, { env: this.env, output: (name) => this.output(name) });
+    const previous = this.app.workers.get(`${service}-${replica}`);
+    const worker = startWorker(service, replica, { env: previous?.env ?? this.env, output: (name) => this.output(name) });
     this.app.workers.set(worker.name, worker);
     return worker;
   }

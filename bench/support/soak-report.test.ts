@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { HttpError, SoakOrder } from './soak-clients.js';
+import { evaluateCriteria, minuteRows, storagePerThousand } from './soak-report.js';
+import type { Sample } from './soak-sampler.js';
+
+const MINUTE = 60_000;
+const MiB = 2 ** 20;
+
+/** One order a second for `minutes`, each CONFIRMED `latencyMs(sentAt)` after it was sent. */
+const ordersOf = (minutes: number, latencyMs: (sentAt: number) => number): SoakOrder[] =>
+  Array.from({ length: minutes * 60 }, (_, index) => {
+    const sentAt = index * 1000;
+    return { index, sentAt, orderId: `o-${index}`, finalStatus: 'CONFIRMED', confirmedAt: sentAt + latencyMs(sentAt) };
+  });
+
+/** A sample every 10 s for `minutes`; the order worker's RSS from `workerMiB(at)`, the API's flat at 200 MiB. */
+const samplesOf = (minutes: number, workerMiB: (at: number) => number): Sample[] =>
+  Array.from({ length: minutes * 6 + 1 }, (_, i) => {
+    const at = i * 10_000;
+    return {
+      at,
+      rssBytes: { api: 200 * MiB, 'worker order-1': workerMiB(at) * MiB },
+      fds: { api: 40, 'worker order-1': 50 },
+      cpu: { api: new Map([[1, at / 1000 / 10]]), 'worker order-1': new Map([[2, at / 1000 / 4]]), postgres: new Map() },
+      postgresConnections: 12,
+      storageBytes: { postgres: (10 + at / MINUTE) * MiB, temporal: (5 + (2 * at) / MINUTE) * MiB, temporalWal: 4 * MiB },
+      cachedWorkflows: Math.min(1000, at / 1000),
+    };
+  });
+
+const verdicts = (criteria: ReturnType<typeof evaluateCriteria>) => criteria.map((criterion) => criterion.pass);
+
+describe('the soak\'s pass criteria', () => {
+  it('pass for a run that is flat: every order confirmed, no error, latency and memory steady', () => {
+    const criteria = evaluateCriteria(0, 30, ordersOf(30, () => 600), [], samplesOf(30, () => 400));
+    expect(verdicts(criteria)).toEqual([true, true, true, true]);
+  });
+
+  it('fail on an order not confirmed and on any HTTP error, naming them', () => {
+    const orders = ordersOf(30, () => 600);
+    orders[7] = { ...orders[7]!, finalStatus: undefined, confirmedAt: undefined };
+    const errors: HttpError[] = [{ at: 1000, request: 'GET /orders/{id}', status: '503' }];
+    const criteria = evaluateCriteria(0, 30, orders, errors, samplesOf(30, () => 400));
+    expect(verdicts(criteria)).toEqual([false, false, true, true]);
+    expect(criteria[0]!.detail).toBe('1799 of 1800');
+    expect(criteria[1]!.detail).toBe('1 (GET /orders/{id} 503)');
+  });
+
+  it('fail when p99 of the last 5 minutes is above 1.2 × that of minutes 5–10', () => {
+    const slower = ordersOf(30, (sentAt) => (sentAt >= 25 * MINUTE ? 900 : 600));
+    expect(verdicts(evaluateCriteria(0, 30, slower, [], samplesOf(30, () => 400)))).toEqual([true, true, false, true]);
+    const within = ordersOf(30, (sentAt) => (sentAt >= 25 * MINUTE ? 700 : 600));
+    expect(verdicts(evaluateCriteria(0, 30, within, [], samplesOf(30, () => 400)))).toEqual([true, true, true, true]);
+  });
+
+  it('fail when a process\'s RSS in the last 10 minutes strays more than 10 % from minute 10, naming each process\'s worst', () => {
+    // Grows 1 % of its minute-10 value every minute: 20 % above it at minute 30.
+    const growing = samplesOf(30, (at) => 400 * (1 + (0.01 * (at - 10 * MINUTE)) / MINUTE));
+    const criteria = evaluateCriteria(0, 30, ordersOf(30, () => 600), [], growing);
+    expect(verdicts(criteria)).toEqual([true, true, true, false]);
+    expect(criteria[3]!.detail).toBe('api 0.0 %, worker order-1 20.0 %');
+    // A plateau reached before minute 10 passes, however much it grew on the way.
+    const plateau = samplesOf(30, (at) => Math.min(700, 300 + at / 1000));
+    expect(verdicts(evaluateCriteria(0, 30, ordersOf(30, () => 600), [], plateau))).toEqual([true, true, true, true]);
+  });
+
+  it('are not applicable to runs too short for them', () => {
+    const criteria = evaluateCriteria(0, 3, ordersOf(3, () => 600), [], samplesOf(3, () => 400));
+    expect(verdicts(criteria)).toEqual([true, true, undefined, undefined]);
+    expect(criteria[2]!.detail).toContain('needs a run of 15 minutes');
+  });
+});
+
+describe('the soak\'s report', () => {
+  it('has a row per minute: orders sent, confirmations per second, percentiles by send minute, errors by status, each process at the minute\'s end', () => {
+    const orders = ordersOf(3, (sentAt) => (sentAt < MINUTE ? 500 : 1500));
+    const errors: HttpError[] = [
+      { at: 61_000, request: 'GET /orders/{id}', status: '503' },
+      { at: 62_000, request: 'POST /orders', status: 'network' },
+      { at: 63_000, request: 'GET /orders/{id}', status: '503' },
+    ];
+    const rows = minuteRows(0, orders, errors, samplesOf(3, (at) => 300 + at / MINUTE));
+    expect(rows.map((row) => row.minute)).toEqual([1, 2, 3, 4]);
+    expect(rows.map((row) => row.sent)).toEqual([60, 60, 60, 0]);
+    expect(rows[0]).toMatchObject({ p50: 0.5, p99: 0.5, httpErrors: {}, rssMiB: { 'worker order-1': 300 + 50 / 60 }, fds: { api: 40 } });
+    expect(rows[1]).toMatchObject({ p50: 1.5, httpErrors: { 503: 2, network: 1 } });
+    expect(rows[0]!.cpuPercent.api).toBeCloseTo(10);
+    expect(rows[0]!.cpuPercent['worker order-1']).toBeCloseTo(25);
+    expect(rows[3]!.confirmedPerSecond).toBeCloseTo(1 / 60); // the last order, confirmed 1.5 s after the third minute
+  });
+
+  it('gives storage growth per 1,000 orders accepted', () => {
+    expect(storagePerThousand(samplesOf(3, () => 400), 180)).toEqual({ postgres: (3 / 180) * 1000, temporal: (6 / 180) * 1000 });
+  });
+});

@@ -1,0 +1,138 @@
+import { cpuBetween } from './cpu.js';
+import type { HttpError, SoakOrder } from './soak-clients.js';
+import type { Sample } from './soak-sampler.js';
+import { percentile } from './stats.js';
+
+const MINUTE = 60_000;
+const MiB = 2 ** 20;
+
+export interface MinuteRow {
+  /** 1-based: minute 1 is the first minute of sending. */
+  minute: number;
+  sent: number;
+  /** Orders CONFIRMED in this minute, per second. */
+  confirmedPerSecond: number;
+  /** Send to CONFIRMED of the orders sent in this minute, seconds. */
+  p50: number;
+  p95: number;
+  p99: number;
+  httpErrors: Record<string, number>;
+  /** At the minute's last sample, MiB and count; CPU as a share of one core over the minute, %. */
+  rssMiB: Record<string, number>;
+  fds: Record<string, number>;
+  cpuPercent: Record<string, number>;
+  postgresConnections: number;
+  cachedWorkflows: number;
+  storageMiB: { postgres: number; temporal: number; temporalWal: number };
+}
+
+export interface Criterion {
+  name: string;
+  /** Undefined when the run is too short for it to apply. */
+  pass: boolean | undefined;
+  detail: string;
+}
+
+const latencySeconds = (orders: SoakOrder[]) => orders.flatMap((order) => (order.confirmedAt === undefined ? [] : [(order.confirmedAt - order.sentAt) / 1000]));
+
+/** One row per minute of sending (and of draining, if orders were still being decided after it). */
+export function minuteRows(start: number, orders: SoakOrder[], errors: HttpError[], samples: Sample[]): MinuteRow[] {
+  const last = Math.max(...samples.map((sample) => sample.at), ...orders.map((order) => order.confirmedAt ?? order.sentAt));
+  const minutes = Math.max(1, Math.ceil((last - start) / MINUTE));
+  const inMinute = (at: number, m: number) => at >= start + m * MINUTE && at < start + (m + 1) * MINUTE;
+  return Array.from({ length: minutes }, (_, m) => {
+    const sent = orders.filter((order) => inMinute(order.sentAt, m));
+    const latencies = latencySeconds(sent);
+    const within = samples.filter((sample) => inMinute(sample.at, m));
+    const first = samples.filter((sample) => sample.at <= start + m * MINUTE).at(-1) ?? within[0] ?? samples[0]!;
+    const end = within.at(-1) ?? first;
+    const cpu = cpuBetween(first.cpu, end.cpu);
+    const seconds = Math.max(1, (end.at - first.at) / 1000);
+    const httpErrors: Record<string, number> = {};
+    for (const error of errors.filter((e) => inMinute(e.at, m))) httpErrors[error.status] = (httpErrors[error.status] ?? 0) + 1;
+    return {
+      minute: m + 1,
+      sent: sent.length,
+      confirmedPerSecond: orders.filter((order) => order.confirmedAt !== undefined && inMinute(order.confirmedAt, m)).length / 60,
+      p50: percentile(latencies, 0.5),
+      p95: percentile(latencies, 0.95),
+      p99: percentile(latencies, 0.99),
+      httpErrors,
+      rssMiB: Object.fromEntries(Object.entries(end.rssBytes).map(([name, bytes]) => [name, bytes / MiB])),
+      fds: end.fds,
+      cpuPercent: Object.fromEntries(Object.entries(cpu).map(([name, used]) => [name, (100 * used) / seconds])),
+      postgresConnections: end.postgresConnections,
+      cachedWorkflows: end.cachedWorkflows,
+      storageMiB: { postgres: end.storageBytes.postgres / MiB, temporal: end.storageBytes.temporal / MiB, temporalWal: end.storageBytes.temporalWal / MiB },
+    };
+  });
+}
+
+/** Storage added per 1,000 orders accepted, MiB, from the first sample to the last (Temporal: its database file; the WAL is bounded by checkpoints). */
+export function storagePerThousand(samples: Sample[], accepted: number): { postgres: number; temporal: number } {
+  const [first, last] = [samples[0]!, samples.at(-1)!];
+  const per = (key: 'postgres' | 'temporal') => ((last.storageBytes[key] - first.storageBytes[key]) / MiB / Math.max(1, accepted)) * 1000;
+  return { postgres: per('postgres'), temporal: per('temporal') };
+}
+
+/**
+ * Issue 12's pass criteria: every order confirmed; no HTTP error; p99 in the last 5 minutes at most
+ * 1.2 × p99 in minutes 5–10; every process's RSS in the last 10 minutes within 10 % of its value at
+ * minute 10. The last two need a run of at least 15 and 20 minutes.
+ */
+export function evaluateCriteria(start: number, minutes: number, orders: SoakOrder[], errors: HttpError[], samples: Sample[]): Criterion[] {
+  const confirmed = orders.filter((order) => order.finalStatus === 'CONFIRMED').length;
+  const criteria: Criterion[] = [
+    { name: 'every order confirmed', pass: confirmed === orders.length, detail: `${confirmed} of ${orders.length}` },
+    { name: '0 HTTP errors', pass: errors.length === 0, detail: `${errors.length}${errors.length ? ` (${[...new Set(errors.map((e) => `${e.request} ${e.status}`))].join(', ')})` : ''}` },
+  ];
+
+  const sentBetween = (from: number, to: number) => orders.filter((order) => order.sentAt >= start + from * MINUTE && order.sentAt < start + to * MINUTE);
+  if (minutes < 15) {
+    criteria.push({ name: 'p99 of the last 5 minutes ≤ 1.2 × p99 of minutes 5–10', pass: undefined, detail: `not applicable: needs a run of 15 minutes or more (${minutes})` });
+  } else {
+    const early = percentile(latencySeconds(sentBetween(5, 10)), 0.99);
+    const late = percentile(latencySeconds(sentBetween(minutes - 5, minutes)), 0.99);
+    criteria.push({ name: 'p99 of the last 5 minutes ≤ 1.2 × p99 of minutes 5–10', pass: late <= 1.2 * early, detail: `${late.toFixed(2)} s against ${early.toFixed(2)} s (×${(late / early).toFixed(2)})` });
+  }
+
+  if (minutes < 20) {
+    criteria.push({ name: 'every process\'s RSS in the last 10 minutes within 10 % of minute 10', pass: undefined, detail: `not applicable: needs a run of 20 minutes or more (${minutes})` });
+  } else {
+    const atTen = samples.filter((sample) => sample.at <= start + 10 * MINUTE).at(-1)!;
+    const lastTen = samples.filter((sample) => sample.at >= start + (minutes - 10) * MINUTE && sample.at <= start + minutes * MINUTE);
+    const worst = Object.keys(atTen.rssBytes).map((name) => {
+      const deviation = Math.max(...lastTen.map((sample) => Math.abs(sample.rssBytes[name]! / atTen.rssBytes[name]! - 1)));
+      return { name, deviation };
+    });
+    const over = worst.filter(({ deviation }) => deviation > 0.1);
+    criteria.push({
+      name: 'every process\'s RSS in the last 10 minutes within 10 % of minute 10',
+      pass: over.length === 0,
+      detail: worst.map(({ name, deviation }) => `${name} ${(100 * deviation).toFixed(1)} %`).join(', '),
+    });
+  }
+  return criteria;
+}
+
+const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+
+export function minuteTable(rows: MinuteRow[]): string {
+  const names = Object.keys(rows[0]?.rssMiB ?? {});
+  const header = [
+    'min', 'sent', 'CONFIRMED/s', 'p50 s', 'p95 s', 'p99 s', 'HTTP errors',
+    ...names.map((name) => `${name} RSS MiB / CPU % / fds`), 'postgres CPU %', 'PG conns', 'cached workflows', 'PG MiB', 'Temporal MiB (+ WAL)',
+  ];
+  const lines = rows.map((row) => [
+    row.minute, row.sent, fixed(row.confirmedPerSecond, 2), fixed(row.p50, 2), fixed(row.p95, 2), fixed(row.p99, 2),
+    Object.entries(row.httpErrors).map(([status, n]) => `${status}: ${n}`).join(', ') || '0',
+    ...names.map((name) => `${fixed(row.rssMiB[name]!, 0)} / ${fixed(row.cpuPercent[name]!, 0)} / ${row.fds[name]}`),
+    fixed(row.cpuPercent.postgres ?? 0, 0), row.postgresConnections, row.cachedWorkflows, fixed(row.storageMiB.postgres, 1), `${fixed(row.storageMiB.temporal, 1)} (+ ${fixed(row.storageMiB.temporalWal, 1)})`,
+  ]);
+  return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+export function criteriaList(criteria: Criterion[]): string {
+  const verdict = (pass: boolean | undefined) => (pass === undefined ? 'n/a ' : pass ? 'PASS' : 'FAIL');
+  return criteria.map((criterion) => `- **${verdict(criterion.pass)}** ${criterion.name}: ${criterion.detail}`).join('\n');
+}
