@@ -173,28 +173,22 @@ export async function reserveStock(
   });
 }
 
+/**
+ * Locks the reservation and reads its lines in one query; undefined if there is none. The lines
+ * come back in the order reserveStock locks stock rows (bySku, code-unit order; not the database's
+ * collation, which may differ), so that every path takes them in one order: no deadlocks.
+ */
 async function lockReservation(trx: InventoryDb, orderId: string) {
-  return trx.selectFrom('reservations').select('status').where('order_id', '=', orderId).forUpdate().executeTakeFirst();
-}
-
-/** Locks the reservation and reads its lines (in SKU order) in one query; undefined if there is none. */
-async function lockReservationWithLines(trx: InventoryDb, orderId: string) {
   const rows = await trx
     .selectFrom('reservations')
     .leftJoin('reservation_lines', 'reservation_lines.order_id', 'reservations.order_id')
     .select(['reservations.status', 'reservation_lines.sku', 'reservation_lines.quantity'])
     .where('reservations.order_id', '=', orderId)
-    .orderBy('reservation_lines.sku')
     .forUpdate('reservations')
     .execute();
   if (rows.length === 0) return undefined;
-  const lines = rows.flatMap(({ sku, quantity }) => (sku !== null && quantity !== null ? [{ sku, quantity }] : []));
+  const lines = rows.flatMap(({ sku, quantity }) => (sku !== null && quantity !== null ? [{ sku, quantity }] : [])).sort(bySku);
   return { status: rows[0]!.status, lines };
-}
-
-async function reservationLines(trx: InventoryDb, orderId: string) {
-  const lines = await trx.selectFrom('reservation_lines').select(['sku', 'quantity']).where('order_id', '=', orderId).execute();
-  return lines.sort(bySku);
 }
 
 async function setReservationStatus(trx: InventoryDb, orderId: string, status: ReservationStatus) {
@@ -204,13 +198,13 @@ async function setReservationStatus(trx: InventoryDb, orderId: string, status: R
 /** Reserved stock leaves the warehouse: on-hand and reserved both drop. Idempotent. */
 export async function commitReservation(db: Kysely<InventoryDatabase>, { orderId, actor }: { orderId: string } & Actor): Promise<ReservationOutcome> {
   return db.transaction().execute(async (trx) => {
-    const reservation = await lockReservationWithLines(trx, orderId);
+    const reservation = await lockReservation(trx, orderId);
     if (!reservation) throw new DomainError(FAILURE.notFound, `No reservation for order ${orderId}`, { orderId });
     if (reservation.status === 'COMMITTED') return { changed: false, status: 'COMMITTED' };
     if (reservation.status === 'RELEASED') {
       throw new DomainError(FAILURE.invalidOrderState, `Reservation for order ${orderId} was released`, { orderId });
     }
-    // One statement per stock row, in SKU order (as reserveStock locks them): no deadlocks.
+    // One statement per stock row, in the order reserveStock locks them: no deadlocks.
     for (const line of reservation.lines) {
       await trx
         .updateTable('stock')
@@ -256,7 +250,7 @@ export async function releaseReservation(
     const reservation = await lockReservation(trx, orderId);
     if (!reservation || reservation.status === 'RELEASED') return { changed: false, status: 'RELEASED' };
     const committed = reservation.status === 'COMMITTED';
-    for (const line of await reservationLines(trx, orderId)) {
+    for (const line of reservation.lines) {
       await trx
         .updateTable('stock')
         .set(
