@@ -29,20 +29,9 @@ export interface MailerConfig {
  */
 export function createMailer({ smtpUrl, outboxDir, from }: MailerConfig): Mailer {
   if (smtpUrl) {
-    const transport = nodemailer.createTransport(
-      {
-        url: smtpUrl,
-        // A few connections kept open and reused: no TCP, TLS and EHLO handshake per email. Query
-        // parameters of SMTP_URL (?pool=false&maxConnections=2) take precedence.
-        pool: true,
-        maxConnections: 3,
-        // Short socket timeouts keep one attempt well inside the activity's start-to-close timeout.
-        connectionTimeout: 5_000,
-        greetingTimeout: 5_000,
-        socketTimeout: 10_000,
-      },
-      { from },
-    );
+    const transport = nodemailer.createTransport(smtpUrl, { from });
+    // Short socket timeouts keep one attempt well inside the activity's start-to-close timeout.
+    Object.assign(transport.options, { connectionTimeout: 5_000, greetingTimeout: 5_000, socketTimeout: 10_000 });
     const server = new URL(smtpUrl);
     // Where it went and which message, never who to: addresses are personal data.
     const spanAttributes = (mail: OutgoingMail) => ({
