@@ -174,7 +174,12 @@ export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits 
       const wait = preferWaitSeconds(headers.prefer);
       // Without a wait, no read: a new order was accepted a moment ago (PENDING); a retry's record was read above.
       if (wait === undefined) return c.json({ orderId, status: recordedBefore?.status ?? ('PENDING' as const) }, 202);
-      const order = await waitUntilDecided(readers.order, temporal, orderId, wait);
+      const order = await waitUntilDecided(readers.order, temporal, orderId, wait).catch((error: unknown) => {
+        // The order is placed: failing to watch it is no reason to answer 503, which invites a retry
+        // (and, without an Idempotency-Key, a second order). It is accepted: 202, as without a wait.
+        c.get('log').warn({ err: error, orderId }, 'could not wait for the decision; answering 202');
+        return undefined;
+      });
       if (order) {
         c.header('Preference-Applied', `wait=${wait}`);
         return c.json(order, 200);
