@@ -106,5 +106,5 @@ export function createApp(deps: ApiDeps) {
   return routes;
 }
 
-/** The API's routes as types: what `hc<AppType>` (cli/support/api-client.ts) calls. */
+/** The API's routes as types: what `hc<AppType>` (api/client.ts) calls. */
 export type AppType = ReturnType<typeof createApp>;

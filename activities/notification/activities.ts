@@ -81,7 +81,7 @@ export function createNotificationActivities({ db, log, mailer, messageIdDomain,
       }
       metrics.emails.inc({ kind, result: 'sent' });
       await markSentPersistently(() => markSent(db, order.orderId, kind));
-      alog.info({ messageId, to }, 'email sent');
+      alog.info({ messageId }, 'email sent'); // never the address: personal data
       return { messageId: record.message_id, sent: true };
     },
   };
