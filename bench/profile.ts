@@ -4,16 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { dropDatabase, setupDatabase } from '../common/database-setup.js';
 import { runMain } from '../common/main.js';
-import { generateDevSecrets } from '../dev/secrets.js';
 import { ROOT } from '../dev/stack.js';
-import { ensureTemporalBinary } from '../dev/temporal-binary.js';
-import { SmtpSink } from '../test/support/smtp-sink.js';
-import { TestStack } from '../test/support/stack.js';
-import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 import { realArm } from './support/arms.js';
-import { run } from './support/burst.js';
+import { ADMIN_URL, startBenchStack, type BenchStack } from './support/bench-stack.js';
+import { run, type RunResult } from './support/burst.js';
 import { summariseFile, type Ranked, type Window } from './support/cpu-profile.js';
 
 const usage = `usage: npm run bench:profile -- [--orders 200] [--top 12]
@@ -50,40 +45,26 @@ runMain(async () => {
   const orders = Number(values.orders);
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
-  const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const databaseUrl = `postgres://127.0.0.1:5432/orderflow_profile_${randomBytes(4).toString('hex')}`;
   const profileDir = await mkdtemp(path.join(os.tmpdir(), 'orderflow-profile-'));
-  const smtp = await new SmtpSink().start();
-  await setupDatabase({ adminUrl, databaseUrl });
-  let stack: TestStack | undefined;
+  let bench: BenchStack | undefined;
   const names = new Map<number, string>();
   let counters: { commits: number; inserted: number; updated: number; deleted: number } | undefined;
-  let result: Awaited<ReturnType<typeof run>> | undefined;
+  let result: RunResult | undefined;
   let burst: Window | undefined;
   try {
     say('starting the system with every Node process under --cpu-prof');
-    stack = await TestStack.start({
+    bench = await startBenchStack(say, {
       name: 'profile',
-      smtpUrl: smtp.url,
-      prepared: {
-        databaseUrl,
-        temporalBinary: await ensureTemporalBinary(say),
-        workflowBundlePath: await buildWorkflowBundle(path.join(ROOT, '.data', 'bench', 'workflow-bundle.js')),
-        secrets: generateDevSecrets(),
-      },
-      env: {
-        ORDER_CANCELLATION_WINDOW: '1ms',
-        RATE_LIMIT_ORDERS: '100000',
-        RATE_LIMIT_CATALOG_WRITES: '100000',
-      },
+      env: { ORDER_CANCELLATION_WINDOW: '1ms', RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000' },
       nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
     });
+    const { stack, databaseUrl } = bench;
     names.set(stack.app.api.child.pid!, 'api');
     for (const [name, worker] of stack.app.workers) names.set(worker.child.pid!, `worker ${name}`);
     const admin = await stack.token('profile-admin', ['admin']);
     const oneSku = async (count: number) => {
       const sku = `PROF-${randomBytes(5).toString('hex').toUpperCase()}`;
-      const created = await stack!.request('POST', '/products', { token: admin, body: { sku, name: `Profile ${sku}`, priceCents: 100, initialStock: count } });
+      const created = await stack.request('POST', '/products', { token: admin, body: { sku, name: `Profile ${sku}`, priceCents: 100, initialStock: count } });
       if (created.status !== 201) throw new Error(`POST /products answered ${created.status}`);
       return () => [{ sku, quantity: 1 }];
     };
@@ -92,7 +73,7 @@ runMain(async () => {
     const lines = await oneSku(orders);
     say(`a burst of ${orders} orders`);
     // As the administrator: pg_stat_database of the bench's database.
-    const statsUrl = Object.assign(new URL(adminUrl), { pathname: new URL(databaseUrl).pathname }).toString();
+    const statsUrl = Object.assign(new URL(ADMIN_URL), { pathname: new URL(databaseUrl).pathname }).toString();
     const before = await databaseCounters(statsUrl);
     const fromUs = Number(process.hrtime.bigint() / 1000n);
     result = await run(arm, { scenario: `burst-${orders}`, orders, lines, groups: {} });
@@ -102,12 +83,23 @@ runMain(async () => {
     const after = await databaseCounters(statsUrl);
     counters = { commits: after.commits - before.commits, inserted: after.inserted - before.inserted, updated: after.updated - before.updated, deleted: after.deleted - before.deleted };
     say(`${result.ordersPerSecond.toFixed(1)} orders/s, p50 ${(result.p50Ms / 1000).toFixed(2)} s; stopping the system to write the profiles`);
+    // Stopping the system makes each process write its profile.
+    await bench.stop();
+    bench = undefined;
+    await report(profileDir, names, { orders, top: Number(values.top), result, counters, burst }, say);
   } finally {
-    await stack?.stop();
-    await smtp.stop();
-    await dropDatabase(adminUrl, databaseUrl);
+    await bench?.stop();
+    await rm(profileDir, { recursive: true, force: true });
   }
+});
 
+/** Summarises each process's profile over the burst; writes the Markdown and keeps the raw profiles. */
+async function report(
+  profileDir: string,
+  names: Map<number, string>,
+  { orders, top, result, counters, burst }: { orders: number; top: number; result?: RunResult; counters?: { commits: number; inserted: number; updated: number; deleted: number }; burst?: Window },
+  say: (line: string) => void,
+): Promise<void> {
   const at = new Date().toISOString();
   const base = path.join(ROOT, 'bench', 'results', `profile-${at.replace(/[:.]/g, '-')}`);
   await mkdir(base, { recursive: true });
@@ -118,7 +110,7 @@ runMain(async () => {
     const name = names.get(Number(pid));
     if (!name) continue;
     const label = `${name}${thread === '0' ? '' : `, thread ${thread}`}`;
-    const summary = await summariseFile(path.join(profileDir, file), ROOT, Number(values.top), burst);
+    const summary = await summariseFile(path.join(profileDir, file), ROOT, top, burst);
     await copyFile(path.join(profileDir, file), path.join(base, `${label.replace(/[^a-z0-9-]+/gi, '_')}.cpuprofile`));
     if (summary.busyMs < orders) continue; // under 1 ms per order: an idle helper thread
     sections.push(
@@ -132,7 +124,6 @@ runMain(async () => {
       '',
     );
   }
-  await rm(profileDir, { recursive: true, force: true });
   const markdown = [
     `# Where the CPU goes, ${at}`,
     '',
@@ -145,4 +136,4 @@ runMain(async () => {
   await writeFile(`${base}.md`, markdown);
   say(`\n${markdown}`);
   say(`written: ${path.relative(ROOT, base)}.md and ${path.relative(ROOT, base)}/*.cpuprofile`);
-});
+}
