@@ -181,7 +181,12 @@ export function runServiceWorker<DB>(
         tracing: telemetry.temporalPlugin,
         log,
         ...(workflowCache && { workflowBundlePath: WORKFLOW_BUNDLE_PATH }),
-        extra: { ...workflowCache, maxConcurrentWorkflowTaskPolls: WORKER_TASK_POLLERS, maxConcurrentActivityTaskPolls: WORKER_TASK_POLLERS },
+        extra: {
+          ...workflowCache,
+          // The SDK reads poller counts from these (its maxConcurrent*TaskPolls options are declared but no longer read).
+          workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: WORKER_TASK_POLLERS },
+          activityTaskPollerBehavior: { type: 'simple-maximum', maximum: WORKER_TASK_POLLERS },
+        },
       });
       log.info({ taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS, ...workflowCache, pollers: WORKER_TASK_POLLERS }, 'worker started');
       await worker.run();
