@@ -38,14 +38,6 @@ export const workerEnv = z.object({
    * timer fires or a cancel arrives. Size it from the worker's memory (README, Performance).
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(250),
-  /**
-   * Long polls a worker keeps open on its task queue, for workflow tasks and for activity tasks.
-   * Two beat the SDK's ten on the 2-core development machine with a local server (npm run
-   * bench:ab, bursts of 100: 1.08x orders/s, 0.96x CPU per order): fewer idle polls for the server
-   * to hold and answer. Raise it when the server is far away (each poll waits a round trip) and
-   * tasks queue up while the worker has free slots.
-   */
-  WORKER_TASK_POLLERS: z.coerce.number().int().min(2).max(100).default(2),
 });
 
 /**

@@ -132,7 +132,7 @@ export function runServiceWorker<DB>(
     const config = parseConfig({ log: logEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, worker: workerEnv, payloads: payloadEnv }, env);
     const { temporal, database, payloads } = config;
     const { WORKFLOW_BUNDLE_PATH } = config.workflow;
-    const { WORKER_METRICS_ADDRESS, WORKER_SDK_METRICS_PORT, WORKER_MAX_CACHED_WORKFLOWS, WORKER_TASK_POLLERS } = config.worker;
+    const { WORKER_METRICS_ADDRESS, WORKER_SDK_METRICS_PORT, WORKER_MAX_CACHED_WORKFLOWS } = config.worker;
     checkEnvironment(env, [...payloadDevelopmentSettings(env), ...temporalDevelopmentSettings(temporal), ...developmentSettings(env)]);
     const log = createLogger(`worker:${service}`, config.log.LOG_LEVEL);
     // The SDK's own Prometheus exporter listens on a private loopback port; the worker's
@@ -180,15 +180,9 @@ export function runServiceWorker<DB>(
         metrics,
         tracing: telemetry.temporalPlugin,
         log,
-        ...(workflowCache && { workflowBundlePath: WORKFLOW_BUNDLE_PATH }),
-        extra: {
-          ...workflowCache,
-          // The SDK reads poller counts from these (its maxConcurrent*TaskPolls options are declared but no longer read).
-          workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: WORKER_TASK_POLLERS },
-          activityTaskPollerBehavior: { type: 'simple-maximum', maximum: WORKER_TASK_POLLERS },
-        },
+        ...(workflowCache && { workflowBundlePath: WORKFLOW_BUNDLE_PATH, extra: workflowCache }),
       });
-      log.info({ taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS, ...workflowCache, pollers: WORKER_TASK_POLLERS }, 'worker started');
+      log.info({ taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS, ...workflowCache }, 'worker started');
       await worker.run();
       log.info('worker stopped');
     } finally {
