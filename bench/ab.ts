@@ -14,6 +14,7 @@ import { SmtpSink } from '../test/support/smtp-sink.js';
 import { TestStack } from '../test/support/stack.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 import { realArm, type Arm } from './support/arms.js';
+import { ADMIN_URL } from './support/bench-stack.js';
 import { run, type RunResult } from './support/burst.js';
 import { pidsNamed, type ProcessGroups } from './support/cpu.js';
 import { compare, comparisonTable, cpuTable, type Comparison } from './support/report.js';
@@ -92,7 +93,6 @@ runMain(async () => {
   const current = values.current === undefined ? undefined : await checkout(values.current);
   const head = current ? `${values.current} = ${current.sha.slice(0, 8)}` : `this checkout, ${execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).trim()}`;
   say(`baseline ${values.baseline} = ${baseline.sha.slice(0, 8)}; current: ${head}`);
-  const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const databases = ['baseline', 'current'].map((name) => `postgres://127.0.0.1:5432/orderflow_ab_${name}_${randomBytes(4).toString('hex')}`);
   const smtp = await new SmtpSink().start();
   const stacks: TestStack[] = [];
@@ -100,7 +100,7 @@ runMain(async () => {
     const temporalBinary = await ensureTemporalBinary(say);
     const shared = { ORDER_CANCELLATION_WINDOW: '1ms', RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000', DATABASE_POOL_MAX: '4', ...variables(values.env) };
     const envOf = { baseline: { ...shared, ...variables(values['baseline-env']) }, current: { ...shared, ...variables(values['current-env']) } };
-    for (const databaseUrl of databases) await setupDatabase({ adminUrl, databaseUrl });
+    for (const databaseUrl of databases) await setupDatabase({ adminUrl: ADMIN_URL, databaseUrl });
     say('starting two stacks: the baseline\'s and the current one');
     const bundles = await Promise.all([
       baselineBundle(baseline.dir, path.join(ROOT, '.data', 'bench', 'ab-baseline-bundle.js')),
@@ -179,6 +179,6 @@ runMain(async () => {
   } finally {
     await Promise.all(stacks.map((stack) => stack.stop()));
     await smtp.stop();
-    for (const databaseUrl of databases) await dropDatabase(adminUrl, databaseUrl);
+    for (const databaseUrl of databases) await dropDatabase(ADMIN_URL, databaseUrl);
   }
 });
