@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { registerNamespace } from '../dev/cluster/temporal-cluster.js';
 import { startTsProcess, type ManagedProcess } from '../dev/processes.js';
 import { ROOT } from '../dev/stack.js';
 import { realArm, twinArm, type Arm, type ArmName } from './support/arms.js';
+import { startBenchCluster, type BenchCluster } from './support/bench-cluster.js';
 import { startBenchStack, type BenchStack } from './support/bench-stack.js';
 import { run, type RunResult } from './support/burst.js';
 import { pidsNamed, type ProcessGroups } from './support/cpu.js';
@@ -21,7 +23,7 @@ import { median } from './support/stats.js';
 import { runSoak } from './soak.js';
 import { bundleTwins } from './twin/bundle.js';
 
-const usage = `usage: npm run bench -- [--reps 3] [--sizes 100,200] [--quick]
+const usage = `usage: npm run bench -- [--reps 3] [--sizes 100,200] [--quick] [--cluster]
        npm run bench -- soak [--rate 4] [--minutes 30]   (sustained load; --help for more)
 
 Runs the whole system (API, four workers, dev server, PostgreSQL, SMTP on loopback) beside two
@@ -32,7 +34,9 @@ no-op twins on the same Temporal server, and compares them run by run:
 Scenarios: bursts (--sizes) interleaved real / twin / twin-5, --reps times after a warm-up; a
 fixed arrival rate at half the twin's saturation; a hot SKU against a spread of SKUs; orders
 of 1, 5 and 20 lines. Writes JSON, Markdown and PNG plots to bench/results/.
---quick: one repetition of bursts of 50, short scenarios (a smoke run of the benchmark itself).`;
+--quick: one repetition of bursts of 50, short scenarios (a smoke run of the benchmark itself).
+--cluster: on cluster mode's Temporal (two server nodes on PostgreSQL behind HAProxy, mTLS; its own
+databases and certificates) instead of the dev server.`;
 
 const TWIN_NAMESPACE = 'twin';
 
@@ -43,6 +47,7 @@ runMain(async () => {
       reps: { type: 'string', default: '3' },
       sizes: { type: 'string', default: '100,200' },
       quick: { type: 'boolean', default: false },
+      cluster: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -54,22 +59,30 @@ runMain(async () => {
 
   const twins: ManagedProcess[] = [];
   let bench: BenchStack | undefined;
+  let temporalCluster: BenchCluster | undefined;
   let twinConnection: Connection | undefined;
   try {
+    if (values.cluster) {
+      say('starting cluster mode\'s Temporal: two nodes, HAProxy, mTLS');
+      temporalCluster = await startBenchCluster(say);
+    }
+    const cluster = temporalCluster?.cluster;
     const twinBundlePath = await bundleTwins(path.join(ROOT, '.data', 'bench', 'twin-bundle.js'));
-    say('starting the system (dev server, API, four workers) and the twins\' four workers');
+    say(`starting the system (${cluster ? 'on the cluster' : 'dev server'}, API, four workers) and the twins' four workers`);
     bench = await startBenchStack(say, {
       name: 'bench',
       // Production's log level; nothing else limits the benchmark's customers and admin.
-      env: { ORDER_CANCELLATION_WINDOW: '1ms', RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000' },
+      env: { ORDER_CANCELLATION_WINDOW: '1ms', RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000', ...(cluster && { DATABASE_POOL_MAX: '4' }) },
+      ...(cluster && { temporal: { env: cluster.clientEnv, connection: cluster.connectionOptions() } }),
     });
     const { stack } = bench;
-    await registerNamespace({ address: stack.temporalAddress }, TWIN_NAMESPACE);
-    const twinEnv = { ...process.env, TEMPORAL_ADDRESS: stack.temporalAddress, TWIN_NAMESPACE, TWIN_BUNDLE_PATH: twinBundlePath };
+    const connectionOptions = cluster ? cluster.connectionOptions() : { address: stack.temporalAddress };
+    await registerNamespace(connectionOptions, TWIN_NAMESPACE);
+    const twinEnv = { ...process.env, ...cluster?.clientEnv, TEMPORAL_ADDRESS: stack.temporalAddress, TWIN_NAMESPACE, TWIN_BUNDLE_PATH: twinBundlePath };
     for (const service of SERVICES) {
       twins.push(startTsProcess({ name: `twin-${service}`, entry: path.join(ROOT, 'bench', 'twin', 'worker.ts'), env: { ...twinEnv, TWIN_SERVICE: service }, cwd: ROOT, onLine: (line) => say(`twin-${service}| ${line}`) }));
     }
-    twinConnection = await Connection.connect({ address: stack.temporalAddress });
+    twinConnection = await Connection.connect(connectionOptions);
     const twinClient = new Client({ connection: twinConnection, namespace: TWIN_NAMESPACE });
     await untilTwinsPoll(twinClient, twins);
 
@@ -79,7 +92,9 @@ runMain(async () => {
       'twin-5': twinArm('twin-5', 'FiveActivityTwin', twinClient, 'the saga\'s shape of 2026-11-26 (five activities in a row) on no-op activities'),
     };
     const groups: ProcessGroups = {
-      'temporal server': [stack.server.child.pid!],
+      ...(cluster
+        ? { 'temporal nodes': cluster.nodes.map((node) => node.child.pid!), 'load balancer (HAProxy)': [cluster.loadBalancer.child.pid!] }
+        : { 'temporal server': [stack.server.child.pid!] }),
       api: [stack.app.api.child.pid!],
       ...Object.fromEntries([...stack.app.workers].map(([name, worker]) => [`worker ${name}`, [worker.child.pid!]])),
       'twin workers': twins.map((twin) => twin.child.pid!),
@@ -158,10 +173,11 @@ runMain(async () => {
     const spreadRate = median(results.filter((r) => r.scenario === `spread-${hotOrders}`).map((r) => r.ordersPerSecond));
 
     const at = new Date().toISOString();
-    const base = path.join(ROOT, 'bench', 'results', `place-orders-${at.replace(/[:.]/g, '-')}`);
+    const base = path.join(ROOT, 'bench', 'results', `place-orders-${values.cluster ? 'cluster-' : ''}${at.replace(/[:.]/g, '-')}`);
     await mkdir(path.dirname(base), { recursive: true });
     const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-    const summary = { at, machine, reps, sizes, arms: Object.fromEntries(Object.values(arms).map((arm) => [arm.name, arm.description])), comparisons, hotSku: { hot, spread: spreadRate, ratio: hot / spreadRate }, results };
+    const commit = execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const summary = { at, commit, machine, temporal: values.cluster ? 'cluster' : 'dev server', reps, sizes, arms: Object.fromEntries(Object.values(arms).map((arm) => [arm.name, arm.description])), comparisons, hotSku: { hot, spread: spreadRate, ratio: hot / spreadRate }, results };
     await writeFile(`${base}.json`, `${JSON.stringify(summary, null, 2)}\n`);
 
     const first = `burst-${sizes[0]}`;
@@ -174,7 +190,7 @@ runMain(async () => {
     const markdown = [
       `# place-orders benchmark, ${at}`,
       '',
-      `Machine: ${machine.cpus} cores (${machine.model}), ${machine.memoryGiB} GiB, Node ${machine.node}; Temporal dev server; ${reps} repetition(s), medians (min–max); ratios are paired run by run.`,
+      `Machine: ${machine.cpus} cores (${machine.model}), ${machine.memoryGiB} GiB, Node ${machine.node}; code ${commit}; ${values.cluster ? 'Temporal in cluster mode (two nodes on PostgreSQL, HAProxy, mTLS)' : 'Temporal dev server'}; ${reps} repetition(s), medians (min–max); ratios are paired run by run.`,
       '',
       ...Object.values(arms).map((arm) => `- **${arm.name}**: ${arm.description}`),
       '',
@@ -197,6 +213,7 @@ runMain(async () => {
     await Promise.all(twins.map((twin) => twin.stop(5_000)));
     await twinConnection?.close();
     await bench?.stop();
+    await temporalCluster?.stop();
   }
 });
 
