@@ -23,7 +23,7 @@ export async function waitUntilDecided(db: OrderDb, temporal: Client, orderId: s
   let pause = 50;
   for (;;) {
     const left = deadline - Date.now();
-    if (left <= 0 || (await workflowOrderStatus(temporal, orderId, left)) !== 'PENDING') return readOrder(db, temporal, orderId);
+    if (left <= 0 || (await workflowOrderStatus(temporal, orderId)) !== 'PENDING') return readOrder(db, temporal, orderId);
     await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
     pause = Math.min(pause * 2, 500);
   }

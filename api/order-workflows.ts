@@ -101,9 +101,9 @@ export async function orderFromWorkflow(client: Client, orderId: string): Promis
  * step is done: CONFIRMED once the stock is committed), from describe(): no worker needed.
  * Undefined when there is no such workflow.
  */
-export async function workflowOrderStatus(client: Client, orderId: string, withinMs = READ_DEADLINE_MS): Promise<OrderStatus | undefined> {
+export async function workflowOrderStatus(client: Client, orderId: string): Promise<OrderStatus | undefined> {
   try {
-    const description = await client.withDeadline(Date.now() + Math.min(withinMs, READ_DEADLINE_MS), () => client.workflow.getHandle(orderWorkflowId(orderId)).describe());
+    const description = await client.withDeadline(Date.now() + READ_DEADLINE_MS, () => client.workflow.getHandle(orderWorkflowId(orderId)).describe());
     return statusOf(description);
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return undefined;
