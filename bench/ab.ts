@@ -15,6 +15,7 @@ import { TestStack } from '../test/support/stack.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 import { realArm, type Arm } from './support/arms.js';
 import { ADMIN_URL } from './support/bench-stack.js';
+import { stockedSku } from './support/catalog.js';
 import { run, type RunResult } from './support/burst.js';
 import { pidsNamed, type ProcessGroups } from './support/cpu.js';
 import { compare, comparisonTable, cpuTable, type Comparison } from './support/report.js';
@@ -132,9 +133,7 @@ runMain(async () => {
     ];
     const admins = await Promise.all(stacks.map((stack) => stack.token('bench-admin', ['admin'])));
     const oneSku = async (stack: TestStack, orders: number) => {
-      const sku = `AB-${randomBytes(5).toString('hex').toUpperCase()}`;
-      const created = await stack.request('POST', '/products', { token: admins[stacks.indexOf(stack)], body: { sku, name: `AB ${sku}`, priceCents: 100, initialStock: orders } });
-      if (created.status !== 201) throw new Error(`POST /products answered ${created.status}`);
+      const sku = await stockedSku(stack, admins[stacks.indexOf(stack)]!, orders, 'AB');
       return () => [{ sku, quantity: 1 }];
     };
 

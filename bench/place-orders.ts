@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { startTsProcess, type ManagedProcess } from '../dev/processes.js';
 import { ROOT } from '../dev/stack.js';
 import { realArm, twinArm, type Arm, type ArmName } from './support/arms.js';
 import { startBenchCluster, type BenchCluster } from './support/bench-cluster.js';
+import { stockedSku } from './support/catalog.js';
 import { startBenchStack, type BenchStack } from './support/bench-stack.js';
 import { run, type RunResult } from './support/burst.js';
 import { pidsNamed, type ProcessGroups } from './support/cpu.js';
@@ -103,12 +103,7 @@ runMain(async () => {
     };
 
     const admin = await stack.token('bench-admin', ['admin']);
-    const product = async (stock: number) => {
-      const sku = `BENCH-${randomBytes(5).toString('hex').toUpperCase()}`;
-      const created = await stack.request('POST', '/products', { token: admin, body: { sku, name: `Bench ${sku}`, priceCents: 100, initialStock: stock } });
-      if (created.status !== 201) throw new Error(`POST /products answered ${created.status}`);
-      return sku;
-    };
+    const product = (stock: number) => stockedSku(stack, admin, stock);
     const oneSku = async (orders: number) => {
       const sku = await product(orders);
       return () => [{ sku, quantity: 1 }];

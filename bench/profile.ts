@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import pg from 'pg';
 import { runMain } from '../common/main.js';
 import { ROOT } from '../dev/stack.js';
 import { realArm } from './support/arms.js';
+import { stockedSku } from './support/catalog.js';
 import { ADMIN_URL, startBenchStack, type BenchStack } from './support/bench-stack.js';
 import { run, type RunResult } from './support/burst.js';
 import { summariseFile, type Ranked, type Window } from './support/cpu-profile.js';
@@ -63,9 +63,7 @@ runMain(async () => {
     for (const [name, worker] of stack.app.workers) names.set(worker.child.pid!, `worker ${name}`);
     const admin = await stack.token('profile-admin', ['admin']);
     const oneSku = async (count: number) => {
-      const sku = `PROF-${randomBytes(5).toString('hex').toUpperCase()}`;
-      const created = await stack.request('POST', '/products', { token: admin, body: { sku, name: `Profile ${sku}`, priceCents: 100, initialStock: count } });
-      if (created.status !== 201) throw new Error(`POST /products answered ${created.status}`);
+      const sku = await stockedSku(stack, admin, count, 'PROF');
       return () => [{ sku, quantity: 1 }];
     };
     const arm = realArm(stack);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { parseConfig, workerEnv, workflowEnv } from '../common/config.js';
 import { ROOT } from '../dev/stack.js';
 import { orderWorkflowId } from '../workflows/place-order.contract.js';
 import { ADMIN_URL, startBenchStack } from './support/bench-stack.js';
+import { stockedSku } from './support/catalog.js';
 import { confirmedAt } from './support/confirmations.js';
 import { soakOverTime, writePng } from './support/plots.js';
 import { SoakClients } from './support/soak-clients.js';
@@ -44,9 +44,7 @@ export async function runSoak(argv: string[]): Promise<void> {
   try {
     const { stack, databaseUrl } = bench;
     const admin = await stack.token('soak-admin', ['admin']);
-    const sku = `SOAK-${randomBytes(4).toString('hex').toUpperCase()}`;
-    const created = await stack.request('POST', '/products', { token: admin, body: { sku, name: `Soak ${sku}`, priceCents: 100, initialStock: count + 10 } });
-    if (created.status !== 201) throw new Error(`POST /products answered ${created.status}`);
+    const sku = await stockedSku(stack, admin, count + 10, 'SOAK');
     const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => stack.token(`soak-${i}`)));
 
     const processes = {
