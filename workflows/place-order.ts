@@ -59,6 +59,22 @@ const REJECTIONS_AS_RESULTS = 'rejections-as-results';
  */
 const SHORTER_SAGA = 'shorter-saga';
 
+/**
+ * The shorter saga with rejections as results, decided in one patch before the first step.
+ * On replay, Core resolves a local activity from its marker as soon as the marker is in the
+ * workflow task being replayed, but announces a patch only with the task whose history holds its
+ * marker. A query answered while `recordOrder` ran can end a workflow task between the local
+ * activity's marker and what followed it, so a `patched()` called after the local activity then
+ * ran a task early, saw no marker, and took the old branch: nondeterminism. The same holds for a
+ * cancel delivered with that next task: read right after the local activity, it was seen when
+ * recorded and missed on replay. So every version decision, and the check for a cancel that came
+ * before the order was recorded, is taken before the first local activity; a cancel that comes
+ * while it runs takes effect after pricing and reserving (their results come with the task
+ * they were recorded in). Histories recorded before replay down SHORTER_SAGA and
+ * REJECTIONS_AS_RESULTS as they were recorded.
+ */
+const DECIDED_UP_FRONT = 'versions-decided-up-front';
+
 const lineCount = (n: number) => `${n} line${n === 1 ? '' : 's'}`;
 
 /** The business reason carried by a non-retryable activity failure, if it is one that rejects an order. */
@@ -93,7 +109,9 @@ class OrderSaga {
   private cancelRequest: CancelRequest | undefined;
   /** The confirmation email, sent in the background while the window is open. */
   private confirmation: Promise<unknown> | undefined;
-  /** Decided once, before the first step: whether this run takes the shorter saga (see SHORTER_SAGA). */
+  /** Decided once, before the first step (see DECIDED_UP_FRONT). */
+  private upFront = false;
+  /** Whether this run takes the shorter saga (see SHORTER_SAGA); decided before the first step. */
   private shorter = false;
 
   constructor(private readonly input: PlaceOrderInput) {
@@ -131,9 +149,14 @@ class OrderSaga {
   }
 
   private async steps(): Promise<OrderState> {
-    this.shorter = patched(SHORTER_SAGA);
+    this.upFront = patched(DECIDED_UP_FRONT);
+    this.shorter = this.upFront || patched(SHORTER_SAGA);
+    // What the first workflow task knew (an Update-with-start's cancel): read before the local
+    // activity, since reading it right after one is not replay-safe (see DECIDED_UP_FRONT).
+    const cancelBeforeRecord = this.cancelRequest;
     if (!(await this.record())) return this.finish();
-    if (this.cancelRequest) return this.settle(this.cancelRequest);
+    const cancel = this.upFront ? cancelBeforeRecord : this.cancelRequest;
+    if (cancel) return this.settle(cancel);
 
     const pricing = await this.priceAndReserve();
     if (!pricing.ok) return this.reject(pricing.reason);
@@ -174,7 +197,7 @@ class OrderSaga {
   private async priceAndReserve(): Promise<Priced> {
     const { orderId, lines } = this.input;
     const lineSummary = lineCount(lines.length);
-    if (!patched(REJECTIONS_AS_RESULTS)) return this.priceAndReserveThrowing();
+    if (!this.upFront && !patched(REJECTIONS_AS_RESULTS)) return this.priceAndReserveThrowing();
     if (this.shorter) return this.priceAndReserveTogether();
 
     try {
