@@ -2,6 +2,7 @@ import os from 'node:os';
 import { ApplicationFailure, type DataConverter, type Next } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
 import { sql, type Kysely } from 'kysely';
+import { collectDefaultMetrics } from 'prom-client';
 import { databaseEnv, logEnv, parseConfig, SERVICE_SCHEMAS, serviceDatabaseUrl, temporalEnv, workerEnv, workflowEnv, type ServiceName } from '../common/config.js';
 import { activityLogger } from '../common/activity-logger.js';
 import { createDatabase } from '../common/database.js';
@@ -153,6 +154,8 @@ export function runServiceWorker<DB>(
       applicationName: `orderflow-worker-${service}`,
     });
     const metrics = createBusinessMetrics();
+    // Node's own (heap, GC, event loop lag), as the API serves them: a worker's memory is read from outside as RSS, and from here.
+    collectDefaultMetrics({ register: metrics.registry, labels: { service } });
     const { activities, dispose } = setup({ db, log, env, metrics });
     const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
     const observability =

@@ -17,8 +17,11 @@ export interface MinuteRow {
   p95: number;
   p99: number;
   httpErrors: Record<string, number>;
-  /** At the minute's last sample, MiB and count; CPU as a share of one core over the minute, %. */
+  /** RSS: the median of the minute's samples, MiB (one sample caught mid-GC does not make a trend). */
   rssMiB: Record<string, number>;
+  /** The order worker's V8 heap in use, the median of the minute's samples, MiB. */
+  orderWorkerHeapMiB: number;
+  /** At the minute's last sample, count; CPU as a share of one core over the minute, %. */
   fds: Record<string, number>;
   cpuPercent: Record<string, number>;
   postgresConnections: number;
@@ -32,6 +35,8 @@ export interface Criterion {
   pass: boolean | undefined;
   detail: string;
 }
+
+const medianRss = (samples: Sample[], name: string) => percentile(samples.map((sample) => sample.rssBytes[name]!), 0.5);
 
 const latencySeconds = (orders: SoakOrder[]) => orders.flatMap((order) => (order.confirmedAt === undefined ? [] : [(order.confirmedAt - order.sentAt) / 1000]));
 
@@ -58,7 +63,8 @@ export function minuteRows(start: number, orders: SoakOrder[], errors: HttpError
       p95: percentile(latencies, 0.95),
       p99: percentile(latencies, 0.99),
       httpErrors,
-      rssMiB: Object.fromEntries(Object.entries(end.rssBytes).map(([name, bytes]) => [name, bytes / MiB])),
+      rssMiB: Object.fromEntries(Object.keys(end.rssBytes).map((name) => [name, medianRss(within.length ? within : [end], name) / MiB])),
+      orderWorkerHeapMiB: percentile((within.length ? within : [end]).map((sample) => sample.orderWorkerHeapBytes), 0.5) / MiB,
       fds: end.fds,
       cpuPercent: Object.fromEntries(Object.entries(cpu).map(([name, used]) => [name, (100 * used) / seconds])),
       postgresConnections: end.postgresConnections,
@@ -99,10 +105,12 @@ export function evaluateCriteria(start: number, minutes: number, orders: SoakOrd
   if (minutes < 20) {
     criteria.push({ name: 'every process\'s RSS in the last 10 minutes within 10 % of minute 10', pass: undefined, detail: `not applicable: needs a run of 20 minutes or more (${minutes})` });
   } else {
-    const atTen = samples.filter((sample) => sample.at <= start + 10 * MINUTE).at(-1)!;
-    const lastTen = samples.filter((sample) => sample.at >= start + (minutes - 10) * MINUTE && sample.at <= start + minutes * MINUTE);
-    const worst = Object.keys(atTen.rssBytes).map((name) => {
-      const deviation = Math.max(...lastTen.map((sample) => Math.abs(sample.rssBytes[name]! / atTen.rssBytes[name]! - 1)));
+    // Each minute by the median of its samples, as in the table.
+    const minuteOf = (m: number) => samples.filter((sample) => sample.at >= start + (m - 1) * MINUTE && sample.at < start + m * MINUTE);
+    const lastTen = Array.from({ length: 10 }, (_, i) => minuteOf(minutes - 9 + i)).filter((within) => within.length > 0);
+    const worst = Object.keys(samples[0]!.rssBytes).map((name) => {
+      const atTen = medianRss(minuteOf(10), name);
+      const deviation = Math.max(...lastTen.map((within) => Math.abs(medianRss(within, name) / atTen - 1)));
       return { name, deviation };
     });
     const over = worst.filter(({ deviation }) => deviation > 0.1);
@@ -121,13 +129,13 @@ export function minuteTable(rows: MinuteRow[]): string {
   const names = Object.keys(rows[0]?.rssMiB ?? {});
   const header = [
     'min', 'sent', 'CONFIRMED/s', 'p50 s', 'p95 s', 'p99 s', 'HTTP errors',
-    ...names.map((name) => `${name} RSS MiB / CPU % / fds`), 'postgres CPU %', 'PG conns', 'cached workflows', 'PG MiB', 'Temporal MiB (+ WAL)',
+    ...names.map((name) => `${name} RSS MiB / CPU % / fds`), 'order worker heap MiB', 'postgres CPU %', 'PG conns', 'cached workflows', 'PG MiB', 'Temporal MiB (+ WAL)',
   ];
   const lines = rows.map((row) => [
     row.minute, row.sent, fixed(row.confirmedPerSecond, 2), fixed(row.p50, 2), fixed(row.p95, 2), fixed(row.p99, 2),
     Object.entries(row.httpErrors).map(([status, n]) => `${status}: ${n}`).join(', ') || '0',
     ...names.map((name) => `${fixed(row.rssMiB[name]!, 0)} / ${fixed(row.cpuPercent[name]!, 0)} / ${row.fds[name]}`),
-    fixed(row.cpuPercent.postgres ?? 0, 0), row.postgresConnections, row.cachedWorkflows, fixed(row.storageMiB.postgres, 1), `${fixed(row.storageMiB.temporal, 1)} (+ ${fixed(row.storageMiB.temporalWal, 1)})`,
+    fixed(row.orderWorkerHeapMiB, 0), fixed(row.cpuPercent.postgres ?? 0, 0), row.postgresConnections, row.cachedWorkflows, fixed(row.storageMiB.postgres, 1), `${fixed(row.storageMiB.temporal, 1)} (+ ${fixed(row.storageMiB.temporalWal, 1)})`,
   ]);
   return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }

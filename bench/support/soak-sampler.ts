@@ -17,6 +17,8 @@ export interface Sample {
   storageBytes: { postgres: number; temporal: number; temporalWal: number };
   /** The order worker's workflow cache (temporal_sticky_cache_size). */
   cachedWorkflows: number;
+  /** The order worker's V8 heap in use (nodejs_heap_size_used_bytes): what its heap limit bounds, inside its RSS. */
+  orderWorkerHeapBytes: number;
 }
 
 export interface SamplerOptions {
@@ -41,7 +43,7 @@ const fileSize = (file: string) => {
 /**
  * Samples the stack every `everyMs` from outside it: /proc for each process (RSS, CPU, file
  * descriptors), pg_stat_activity and pg_database_size for the run's database, the size of
- * Temporal's SQLite files, and the order worker's workflow cache from its metrics endpoint.
+ * Temporal's SQLite files, and the order worker's workflow cache and V8 heap from its metrics endpoint.
  */
 export async function startSampler(options: SamplerOptions): Promise<{ samples: Sample[]; stop(): Promise<void> }> {
   const admin = new pg.Client({ connectionString: options.adminUrl, application_name: 'orderflow-soak-sampler' });
@@ -68,6 +70,7 @@ export async function startSampler(options: SamplerOptions): Promise<{ samples: 
         temporalWal: fileSize(`${options.temporalDbFile}-wal`) + fileSize(`${options.temporalDbFile}-shm`),
       },
       cachedWorkflows: sampleValue(metrics, 'temporal_sticky_cache_size'),
+      orderWorkerHeapBytes: sampleValue(metrics, 'nodejs_heap_size_used_bytes'),
     };
   };
   samples.push(await take());
