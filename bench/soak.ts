@@ -2,7 +2,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { msToNumber } from '@temporalio/common/lib/time.js';
 import { parseConfig, workerEnv, workflowEnv } from '../common/config.js';
 import { ROOT } from '../dev/stack.js';
 import { orderWorkflowId } from '../workflows/place-order.contract.js';
@@ -21,9 +20,7 @@ with the production cancellation window (ORDER_CANCELLATION_WINDOW, 30 minutes u
 that every confirmed order stays open: orders sent at a fixed arrival rate (open loop), each read
 with GET /orders/{id} every 250 ms until decided, as a client would. Every 5 s it samples each
 process (RSS, CPU, file descriptors from /proc), PostgreSQL (connections, database size), Temporal's
-SQLite file and the order worker's workflow cache and heap. The dev server's history cache holds
-1.5 × the orders open at once (rate × window; at least 1,000): sized like the order worker's, it
-levels off instead of filling towards the CLI's default 8,096 workflows. Reports per minute, storage per 1,000 orders and
+SQLite file, the order worker's workflow cache and heap, and the dev server's history cache. Reports per minute, storage per 1,000 orders and
 issue 12's pass criteria (exit code 1 if one fails); JSON, Markdown and a PNG to bench/results/.
 The environment reaches the stack: WORKER_MAX_CACHED_WORKFLOWS=… npm run bench -- soak … tries a
 cache size.`;
@@ -42,15 +39,11 @@ export async function runSoak(argv: string[]): Promise<void> {
   const count = Math.round(rate * minutes * 60);
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
-  const windowMs = msToNumber(parseConfig({ workflow: workflowEnv }, process.env).workflow.ORDER_CANCELLATION_WINDOW);
-  const temporalHistoryCache = Math.max(1000, Math.ceil((1.5 * rate * windowMs) / 1000));
-
   say(`soak: ${count} orders at ${rate}/s for ${minutes} min; starting the system`);
   const bench = await startBenchStack(say, {
     name: 'soak',
     workerEndpoints: true,
     env: { RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000' },
-    temporalDynamicConfig: { 'history.hostLevelCacheMaxSize': temporalHistoryCache },
   });
   try {
     const { stack, databaseUrl } = bench;
@@ -69,6 +62,7 @@ export async function runSoak(argv: string[]): Promise<void> {
       databaseName: new URL(databaseUrl).pathname.slice(1),
       temporalDbFile: stack.temporalDbFile,
       orderWorkerMetricsUrl: `${stack.workerUrl('order-1')}/metrics`,
+      temporalMetricsUrl: `http://${stack.temporalMetricsAddress}/metrics`,
       everyMs: SAMPLE_EVERY_MS,
     });
     const clients = new SoakClients(stack, tokens, [{ sku, quantity: 1 }]);
@@ -78,7 +72,7 @@ export async function runSoak(argv: string[]): Promise<void> {
       const elapsed = Math.round((Date.now() - start) / 1000);
       say(
         `[${String(Math.floor(elapsed / 60)).padStart(2, '0')}:${String(elapsed % 60).padStart(2, '0')}] sent ${clients.orders.length}/${count}, decided ${clients.decided}, HTTP errors ${clients.errors.length}; ` +
-          `order worker RSS ${(last.rssBytes['worker order-1']! / 2 ** 20).toFixed(0)} MiB (heap ${(last.orderWorkerHeapBytes / 2 ** 20).toFixed(0)}), ${last.cachedWorkflows} workflows cached; PG ${last.postgresConnections} connections`,
+          `order worker RSS ${(last.rssBytes['worker order-1']! / 2 ** 20).toFixed(0)} MiB (heap ${(last.orderWorkerHeapBytes / 2 ** 20).toFixed(0)}), ${last.cachedWorkflows} workflows cached (dev server ${last.temporalCachedWorkflows}); PG ${last.postgresConnections} connections`,
       );
     }, PROGRESS_EVERY_MS);
     try {
@@ -112,7 +106,6 @@ export async function runSoak(argv: string[]): Promise<void> {
       cancellationWindow: parseConfig({ workflow: workflowEnv }, orderWorker).workflow.ORDER_CANCELLATION_WINDOW,
       maxCachedWorkflows: parseConfig({ worker: workerEnv }, orderWorker).worker.WORKER_MAX_CACHED_WORKFLOWS,
       orderWorkerNodeOptions: orderWorker.NODE_OPTIONS ?? '',
-      temporalHistoryCache,
     };
     const rss = samples.flatMap((sample) => Object.entries(sample.rssBytes).map(([process, bytes]) => ({ minute: (sample.at - start) / 60_000, process, mib: bytes / 2 ** 20 })));
     await writeFile(
@@ -126,7 +119,7 @@ export async function runSoak(argv: string[]): Promise<void> {
       `# soak, ${at}`,
       '',
       `Machine: ${machine.cpus} cores (${machine.model}), ${machine.memoryGiB} GiB, Node ${machine.node}, load average at the end ${machine.loadAverage.map((n) => n.toFixed(1)).join(' ')}; Temporal dev server (SQLite).`,
-      `Settings: ${rate} orders/s for ${minutes} min (${count} orders, one line each), cancellation window ${settings.cancellationWindow}, WORKER_MAX_CACHED_WORKFLOWS ${settings.maxCachedWorkflows}, order worker NODE_OPTIONS \`${settings.orderWorkerNodeOptions}\`, dev server history cache ${temporalHistoryCache} workflows; every order polled every 250 ms until decided.`,
+      `Settings: ${rate} orders/s for ${minutes} min (${count} orders, one line each), cancellation window ${settings.cancellationWindow}, WORKER_MAX_CACHED_WORKFLOWS ${settings.maxCachedWorkflows}, order worker NODE_OPTIONS \`${settings.orderWorkerNodeOptions}\`; every order polled every 250 ms until decided.`,
       'Latency: send to the CONFIRMED event in the workflow\'s history, by the minute the order was sent. RSS and the order worker\'s heap: the median of the minute\'s samples; file descriptors, connections and sizes: at the minute\'s last sample. CPU: % of one core over the minute (postgres: the backends of the run\'s database).',
       '',
       '## Pass criteria',

@@ -23,13 +23,11 @@ export interface DevServerOptions {
   metricsPort?: number;
   namespace?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
-  /** Server settings (`--dynamic-config-value`), such as the soak's history cache size. */
-  dynamicConfig?: Record<string, number | string | boolean>;
   onLine?: (line: string) => void;
 }
 
 /** The arguments of `temporal server start-dev` for our app: search attributes registered, SQLite in WAL mode. */
-export function devServerArgs({ dbFile, ip = '127.0.0.1', port, uiPort, headless = false, codecEndpoint, metricsPort, namespace = 'default', logLevel = 'error', dynamicConfig = {} }: Omit<DevServerOptions, 'binary' | 'onLine'>): string[] {
+export function devServerArgs({ dbFile, ip = '127.0.0.1', port, uiPort, headless = false, codecEndpoint, metricsPort, namespace = 'default', logLevel = 'error' }: Omit<DevServerOptions, 'binary' | 'onLine'>): string[] {
   return [
     'server', 'start-dev',
     '--db-filename', dbFile,
@@ -42,7 +40,6 @@ export function devServerArgs({ dbFile, ip = '127.0.0.1', port, uiPort, headless
     '--log-level', logLevel,
     '--sqlite-pragma', 'journal_mode=wal',
     '--sqlite-pragma', 'synchronous=normal',
-    ...Object.entries(dynamicConfig).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
     ...SEARCH_ATTRIBUTE_DEFINITIONS.flatMap(({ name, type }) => ['--search-attribute', `${name}=${SEARCH_ATTRIBUTE_TYPES[type]}`]),
   ];
 }

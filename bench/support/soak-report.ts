@@ -26,6 +26,7 @@ export interface MinuteRow {
   cpuPercent: Record<string, number>;
   postgresConnections: number;
   cachedWorkflows: number;
+  temporalCachedWorkflows: number;
   storageMiB: { postgres: number; temporal: number; temporalWal: number };
 }
 
@@ -69,6 +70,7 @@ export function minuteRows(start: number, orders: SoakOrder[], errors: HttpError
       cpuPercent: Object.fromEntries(Object.entries(cpu).map(([name, used]) => [name, (100 * used) / seconds])),
       postgresConnections: end.postgresConnections,
       cachedWorkflows: end.cachedWorkflows,
+      temporalCachedWorkflows: end.temporalCachedWorkflows,
       storageMiB: { postgres: end.storageBytes.postgres / MiB, temporal: end.storageBytes.temporal / MiB, temporalWal: end.storageBytes.temporalWal / MiB },
     };
   });
@@ -129,13 +131,13 @@ export function minuteTable(rows: MinuteRow[]): string {
   const names = Object.keys(rows[0]?.rssMiB ?? {});
   const header = [
     'min', 'sent', 'CONFIRMED/s', 'p50 s', 'p95 s', 'p99 s', 'HTTP errors',
-    ...names.map((name) => `${name} RSS MiB / CPU % / fds`), 'order worker heap MiB', 'postgres CPU %', 'PG conns', 'cached workflows', 'PG MiB', 'Temporal MiB (+ WAL)',
+    ...names.map((name) => `${name} RSS MiB / CPU % / fds`), 'order worker heap MiB', 'postgres CPU %', 'PG conns', 'cached workflows (order worker / dev server)', 'PG MiB', 'Temporal MiB (+ WAL)',
   ];
   const lines = rows.map((row) => [
     row.minute, row.sent, fixed(row.confirmedPerSecond, 2), fixed(row.p50, 2), fixed(row.p95, 2), fixed(row.p99, 2),
     Object.entries(row.httpErrors).map(([status, n]) => `${status}: ${n}`).join(', ') || '0',
     ...names.map((name) => `${fixed(row.rssMiB[name]!, 0)} / ${fixed(row.cpuPercent[name]!, 0)} / ${row.fds[name]}`),
-    fixed(row.orderWorkerHeapMiB, 0), fixed(row.cpuPercent.postgres ?? 0, 0), row.postgresConnections, row.cachedWorkflows, fixed(row.storageMiB.postgres, 1), `${fixed(row.storageMiB.temporal, 1)} (+ ${fixed(row.storageMiB.temporalWal, 1)})`,
+    fixed(row.orderWorkerHeapMiB, 0), fixed(row.cpuPercent.postgres ?? 0, 0), row.postgresConnections, `${row.cachedWorkflows} / ${row.temporalCachedWorkflows}`, fixed(row.storageMiB.postgres, 1), `${fixed(row.storageMiB.temporal, 1)} (+ ${fixed(row.storageMiB.temporalWal, 1)})`,
   ]);
   return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }

@@ -19,6 +19,8 @@ export interface Sample {
   cachedWorkflows: number;
   /** The order worker's V8 heap in use (nodejs_heap_size_used_bytes): what its heap limit bounds, inside its RSS. */
   orderWorkerHeapBytes: number;
+  /** Workflows in the dev server's history cache (cache_usage, mutable state; the CLI bounds it at 8,096). */
+  temporalCachedWorkflows: number;
 }
 
 export interface SamplerOptions {
@@ -29,6 +31,7 @@ export interface SamplerOptions {
   /** Temporal's SQLite file (its -wal and -shm beside it). */
   temporalDbFile: string;
   orderWorkerMetricsUrl: string;
+  temporalMetricsUrl: string;
   everyMs: number;
 }
 
@@ -43,7 +46,8 @@ const fileSize = (file: string) => {
 /**
  * Samples the stack every `everyMs` from outside it: /proc for each process (RSS, CPU, file
  * descriptors), pg_stat_activity and pg_database_size for the run's database, the size of
- * Temporal's SQLite files, and the order worker's workflow cache and V8 heap from its metrics endpoint.
+ * Temporal's SQLite files, and the order worker's workflow cache and V8 heap from its metrics endpoint, and the dev server's
+ * history cache from its own.
  */
 export async function startSampler(options: SamplerOptions): Promise<{ samples: Sample[]; stop(): Promise<void> }> {
   const admin = new pg.Client({ connectionString: options.adminUrl, application_name: 'orderflow-soak-sampler' });
@@ -55,7 +59,8 @@ export async function startSampler(options: SamplerOptions): Promise<{ samples: 
       [options.databaseName],
     );
     const backends = rows.flatMap((row) => (row.pid === null ? [] : [row.pid]));
-    const metrics = await fetch(options.orderWorkerMetricsUrl).then((response) => response.text(), () => '');
+    const scrape = (url: string) => fetch(url).then((response) => response.text(), () => '');
+    const [metrics, temporalMetrics] = await Promise.all([scrape(options.orderWorkerMetricsUrl), scrape(options.temporalMetricsUrl)]);
     const each = <T>(read: (pid: number) => T | undefined, fallback: T) =>
       Object.fromEntries(Object.entries(options.processes).map(([name, pid]) => [name, read(pid) ?? fallback]));
     return {
@@ -71,6 +76,7 @@ export async function startSampler(options: SamplerOptions): Promise<{ samples: 
       },
       cachedWorkflows: sampleValue(metrics, 'temporal_sticky_cache_size'),
       orderWorkerHeapBytes: sampleValue(metrics, 'nodejs_heap_size_used_bytes'),
+      temporalCachedWorkflows: sampleValue(temporalMetrics, 'cache_usage', { cache_type: 'mutablestate' }),
     };
   };
   samples.push(await take());

@@ -46,8 +46,6 @@ export interface TestStackOptions {
   workerEndpoints?: boolean;
   /** Serve the Temporal Web UI (see uiUrl), decoding through the API's local codec path. */
   webUi?: boolean;
-  /** Settings of the dev server (`--dynamic-config-value`). */
-  temporalDynamicConfig?: Record<string, number | string | boolean>;
   /** A Temporal already running (a cluster): no dev server; the app connects with `env` (address, TLS). */
   temporal?: { env: Record<string, string>; connection: TemporalConnectionOptions };
 }
@@ -158,7 +156,6 @@ export class TestStack {
       uiPort: this.ports.ui,
       metricsPort: this.ports.temporalMetrics,
       headless: !this.options.webUi,
-      ...(this.options.temporalDynamicConfig && { dynamicConfig: this.options.temporalDynamicConfig }),
       ...(this.options.webUi && { codecEndpoint: `${this.apiUrl}/codec/${this.prepared.secrets.CODEC_LOCAL_PATH}` }),
       onLine: this.output('temporal'),
     });
