@@ -20,8 +20,8 @@ with the production cancellation window (ORDER_CANCELLATION_WINDOW, 30 minutes u
 that every confirmed order stays open: orders sent at a fixed arrival rate (open loop), each read
 with GET /orders/{id} every 250 ms until decided, as a client would. Every 5 s it samples each
 process (RSS, CPU, file descriptors from /proc), PostgreSQL (connections, database size), Temporal's
-SQLite file, the order worker's workflow cache and heap, and the dev server's history cache. Reports per minute, storage per 1,000 orders and
-issue 12's pass criteria (exit code 1 if one fails); JSON, Markdown and a PNG to bench/results/.
+SQLite file, the order worker's workflow cache and heap, and the dev server's history cache.
+Reports per minute, storage per 1,000 orders and issue 12's pass criteria (exit code 1 if one fails); JSON, Markdown and a PNG to bench/results/.
 The environment reaches the stack: WORKER_MAX_CACHED_WORKFLOWS=… npm run bench -- soak … tries a
 cache size.`;
 
@@ -40,11 +40,7 @@ export async function runSoak(argv: string[]): Promise<void> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
   say(`soak: ${count} orders at ${rate}/s for ${minutes} min; starting the system`);
-  const bench = await startBenchStack(say, {
-    name: 'soak',
-    workerEndpoints: true,
-    env: { RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000' },
-  });
+  const bench = await startBenchStack(say, { name: 'soak', workerEndpoints: true, env: { RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000' } });
   try {
     const { stack, databaseUrl } = bench;
     const admin = await stack.token('soak-admin', ['admin']);

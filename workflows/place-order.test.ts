@@ -6,6 +6,7 @@ import type { PlaceOrderInput } from './place-order.contract.js';
 import { findOrder } from '../activities/order/repository.js';
 import { TASK_QUEUES } from '../common/task-queues.js';
 import { createStockedProduct } from '../test/support/catalog.js';
+import { placeOrderInput, startPlaceOrder } from '../test/support/place-order.js';
 import { testDataConverter, useWorkflowTestbed } from '../test/support/temporal.js';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { cancelOrder, getOrderState } from './place-order.contract.js';
@@ -15,17 +16,10 @@ import { ORDER_STATUS } from './search-attributes.js';
 const testbed = useWorkflowTestbed();
 const { dbs, smtp } = testbed;
 
-const input = (lines: PlaceOrderInput['lines']): PlaceOrderInput => ({
-  orderId: randomUUID(),
-  customerId: `cust-${randomUUID().slice(0, 8)}`,
-  customerEmail: 'dana@example.com',
-  lines,
-  // Short, so that confirmed orders complete within the test; cancellation tests set their own.
-  cancellationWindow: '200ms',
-});
+// Short, so that confirmed orders complete within the test; cancellation tests set their own.
+const input = (lines: PlaceOrderInput['lines']) => placeOrderInput(lines, { customerId: `cust-${randomUUID().slice(0, 8)}`, cancellationWindow: '200ms' });
 
-const place = (order: PlaceOrderInput) =>
-  testbed.env.client.workflow.start<typeof PlaceOrder>('PlaceOrder', { taskQueue: TASK_QUEUES.order, workflowId: `order-${order.orderId}`, args: [order] });
+const place = (order: PlaceOrderInput) => startPlaceOrder(testbed.env.client, order);
 
 describe('PlaceOrder', () => {
   it('confirms an order: prices snapshotted, stock committed, customer emailed', async () => {

@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { temporal } from '@temporalio/proto';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { beforeAll, expect, it } from 'vitest';
-import { TASK_QUEUES } from '../common/task-queues.js';
 import { createStockedProduct } from '../test/support/catalog.js';
+import { placeOrderInput, startPlaceOrder } from '../test/support/place-order.js';
 import { replay } from '../test/support/replay.js';
 import { testDataConverter, useWorkflowTestbed } from '../test/support/temporal.js';
-import { getOrderState, type PlaceOrderInput } from './place-order.contract.js';
+import { getOrderState } from './place-order.contract.js';
 import type { PlaceOrder } from './place-order.js';
 
 // A query answered while the first local activity (recordOrder) runs makes the worker end that
@@ -25,11 +24,7 @@ const SPLITS_WANTED = 5;
 const MAX_ROUNDS = 40;
 const ORDERS_PER_ROUND = 5;
 
-function place(sku: string): Promise<WorkflowHandle<typeof PlaceOrder>> {
-  const orderId = randomUUID();
-  const input: PlaceOrderInput = { orderId, customerId: 'dana', customerEmail: 'dana@example.com', lines: [{ sku, quantity: 1 }], cancellationWindow: '1h' };
-  return client.workflow.start<typeof PlaceOrder>('PlaceOrder', { taskQueue: TASK_QUEUES.order, workflowId: `order-${orderId}`, args: [input] });
-}
+const place = (sku: string) => startPlaceOrder(client, placeOrderInput([{ sku, quantity: 1 }]));
 
 /** Queries back to back until the order is decided, so that some arrive while recordOrder runs. */
 async function queryUntilDecided(handle: WorkflowHandle<typeof PlaceOrder>): Promise<string> {

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PlaceOrderInput } from './place-order.contract.js';
-import { TASK_QUEUES } from '../common/task-queues.js';
 import { startTelemetry, type Telemetry } from '../common/telemetry.js';
 import { createStockedProduct } from '../test/support/catalog.js';
+import { placeOrderInput, startPlaceOrder } from '../test/support/place-order.js';
 import { replay } from '../test/support/replay.js';
 import { testDataConverter, useWorkflowTestbed } from '../test/support/temporal.js';
 import { cancelOrder, getOrderState } from './place-order.contract.js';
@@ -26,11 +25,7 @@ beforeAll(() => {
 });
 afterAll(() => telemetry?.shutdown());
 
-const place = (lines: PlaceOrderInput['lines']) => {
-  const orderId = randomUUID();
-  const input: PlaceOrderInput = { orderId, customerId: 'dana', customerEmail: 'dana@example.com', lines, cancellationWindow: '1h' };
-  return client.workflow.start<typeof PlaceOrder>('PlaceOrder', { taskQueue: TASK_QUEUES.order, workflowId: `order-${orderId}`, args: [input] });
-};
+const place = (lines: PlaceOrderInput['lines']) => startPlaceOrder(client, placeOrderInput(lines));
 
 const untilStatus = (handle: WorkflowHandle<typeof PlaceOrder>, status: string) =>
   vi.waitFor(async () => expect((await handle.query(getOrderState)).status).toBe(status), { timeout: 20_000, interval: 50 });

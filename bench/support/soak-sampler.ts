@@ -46,8 +46,8 @@ const fileSize = (file: string) => {
 /**
  * Samples the stack every `everyMs` from outside it: /proc for each process (RSS, CPU, file
  * descriptors), pg_stat_activity and pg_database_size for the run's database, the size of
- * Temporal's SQLite files, and the order worker's workflow cache and V8 heap from its metrics endpoint, and the dev server's
- * history cache from its own.
+ * Temporal's SQLite files, the order worker's workflow cache and V8 heap from its metrics
+ * endpoint, and the dev server's history cache from its own.
  */
 export async function startSampler(options: SamplerOptions): Promise<{ samples: Sample[]; stop(): Promise<void> }> {
   const admin = new pg.Client({ connectionString: options.adminUrl, application_name: 'orderflow-soak-sampler' });
