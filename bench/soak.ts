@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import { parseConfig, workerEnv, workflowEnv } from '../common/config.js';
 import { ROOT } from '../dev/stack.js';
 import { orderWorkflowId } from '../workflows/place-order.contract.js';
+import { temporalDatabases } from '../dev/cluster/temporal-schema.js';
+import { startBenchCluster } from './support/bench-cluster.js';
 import { ADMIN_URL, startBenchStack } from './support/bench-stack.js';
 import { stockedSku } from './support/catalog.js';
 import { confirmedAt } from './support/confirmations.js';
@@ -13,17 +15,20 @@ import { SoakClients } from './support/soak-clients.js';
 import { criteriaList, evaluateCriteria, minuteRows, minuteTable, storagePerThousand } from './support/soak-report.js';
 import { startSampler } from './support/soak-sampler.js';
 
-export const soakUsage = `usage: npm run bench -- soak [--rate 4] [--minutes 30]
+export const soakUsage = `usage: npm run bench -- soak [--rate 4] [--minutes 30] [--cluster]
 
-Sustained load on the whole system (API, four workers, dev server, PostgreSQL, SMTP on loopback)
+Sustained load on the whole system (API, four workers, Temporal, PostgreSQL, SMTP on loopback)
 with the production cancellation window (ORDER_CANCELLATION_WINDOW, 30 minutes unless set), so
 that every confirmed order stays open: orders sent at a fixed arrival rate (open loop), each read
 with GET /orders/{id} every 250 ms until decided, as a client would. Every 5 s it samples each
 process (RSS, CPU, file descriptors from /proc), PostgreSQL (connections, database size), Temporal's
-SQLite file, the order worker's workflow cache and heap, and the dev server's history cache.
+storage, the order worker's workflow cache and heap, and Temporal's history cache.
 Reports per minute, storage per 1,000 orders and issue 12's pass criteria (exit code 1 if one fails); JSON, Markdown and a PNG to bench/results/.
 The environment reaches the stack: WORKER_MAX_CACHED_WORKFLOWS=… npm run bench -- soak … tries a
-cache size.`;
+cache size.
+
+--cluster: on cluster mode's Temporal (two server nodes on PostgreSQL behind HAProxy, mTLS; its own
+databases and certificates, dropped afterwards) instead of the dev server; results as soak-cluster-*.`;
 
 const SAMPLE_EVERY_MS = 5_000;
 const PROGRESS_EVERY_MS = 10_000;
@@ -31,7 +36,10 @@ const PROGRESS_EVERY_MS = 10_000;
 const DRAIN_MS = 120_000;
 
 export async function runSoak(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { rate: { type: 'string', default: '4' }, minutes: { type: 'string', default: '30' }, help: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { rate: { type: 'string', default: '4' }, minutes: { type: 'string', default: '30' }, cluster: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+  });
   if (values.help) return void process.stdout.write(`${soakUsage}\n`);
   const rate = Number(values.rate);
   const minutes = Number(values.minutes);
@@ -39,8 +47,18 @@ export async function runSoak(argv: string[]): Promise<void> {
   const count = Math.round(rate * minutes * 60);
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
-  say(`soak: ${count} orders at ${rate}/s for ${minutes} min; starting the system`);
-  const bench = await startBenchStack(say, { name: 'soak', workerEndpoints: true, env: { RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000' } });
+  say(`soak: ${count} orders at ${rate}/s for ${minutes} min; starting the system${values.cluster ? ' on cluster mode\'s Temporal (two nodes, HAProxy, mTLS)' : ''}`);
+  const temporalCluster = values.cluster ? await startBenchCluster(say) : undefined;
+  const cluster = temporalCluster?.cluster;
+  const bench = await startBenchStack(say, {
+    name: 'soak',
+    workerEndpoints: true,
+    env: { RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000', ...(cluster && { DATABASE_POOL_MAX: '4' }) },
+    ...(cluster && { temporal: { env: cluster.clientEnv, connection: cluster.connectionOptions() } }),
+  }).catch(async (error: unknown) => {
+    await temporalCluster?.stop();
+    throw error;
+  });
   try {
     const { stack, databaseUrl } = bench;
     const admin = await stack.token('soak-admin', ['admin']);
@@ -48,7 +66,9 @@ export async function runSoak(argv: string[]): Promise<void> {
     const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => stack.token(`soak-${i}`)));
 
     const processes = {
-      'temporal server': stack.server.child.pid!,
+      ...(cluster
+        ? { ...Object.fromEntries(cluster.nodes.map((node, i) => [`temporal node ${i + 1}`, node.child.pid!])), 'load balancer (HAProxy)': cluster.loadBalancer.child.pid! }
+        : { 'temporal server': stack.server.child.pid! }),
       api: stack.app.api.child.pid!,
       ...Object.fromEntries([...stack.app.workers].map(([name, worker]) => [`worker ${name}`, worker.child.pid!])),
     };
@@ -56,9 +76,9 @@ export async function runSoak(argv: string[]): Promise<void> {
       processes,
       adminUrl: ADMIN_URL,
       databaseName: new URL(databaseUrl).pathname.slice(1),
-      temporalDbFile: stack.temporalDbFile,
+      temporalStorage: temporalCluster ? { databases: Object.values(temporalDatabases(temporalCluster.databasePrefix)) } : { sqliteFile: stack.temporalDbFile },
       orderWorkerMetricsUrl: `${stack.workerUrl('order-1')}/metrics`,
-      temporalMetricsUrl: `http://${stack.temporalMetricsAddress}/metrics`,
+      temporalMetricsUrls: (cluster ? cluster.metricsAddresses : [stack.temporalMetricsAddress]).map((address) => `http://${address}/metrics`),
       everyMs: SAMPLE_EVERY_MS,
     });
     const clients = new SoakClients(stack, tokens, [{ sku, quantity: 1 }]);
@@ -68,7 +88,7 @@ export async function runSoak(argv: string[]): Promise<void> {
       const elapsed = Math.round((Date.now() - start) / 1000);
       say(
         `[${String(Math.floor(elapsed / 60)).padStart(2, '0')}:${String(elapsed % 60).padStart(2, '0')}] sent ${clients.orders.length}/${count}, decided ${clients.decided}, HTTP errors ${clients.errors.length}; ` +
-          `order worker RSS ${(last.rssBytes['worker order-1']! / 2 ** 20).toFixed(0)} MiB (heap ${(last.orderWorkerHeapBytes / 2 ** 20).toFixed(0)}), ${last.cachedWorkflows} workflows cached (dev server ${last.temporalCachedWorkflows}); PG ${last.postgresConnections} connections`,
+          `order worker RSS ${(last.rssBytes['worker order-1']! / 2 ** 20).toFixed(0)} MiB (heap ${(last.orderWorkerHeapBytes / 2 ** 20).toFixed(0)}), ${last.cachedWorkflows} workflows cached (Temporal ${last.temporalCachedWorkflows}); PG ${last.postgresConnections} connections`,
       );
     }, PROGRESS_EVERY_MS);
     try {
@@ -96,7 +116,7 @@ export async function runSoak(argv: string[]): Promise<void> {
     const storage = storagePerThousand(samples, accepted);
 
     const at = new Date().toISOString();
-    const base = path.join(ROOT, 'bench', 'results', `soak-${at.replace(/[:.]/g, '-')}`);
+    const base = path.join(ROOT, 'bench', 'results', `soak-${cluster ? 'cluster-' : ''}${at.replace(/[:.]/g, '-')}`);
     await mkdir(path.dirname(base), { recursive: true });
     const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: os.loadavg() };
     const orderWorker = stack.worker('order-1').env;
@@ -119,7 +139,7 @@ export async function runSoak(argv: string[]): Promise<void> {
     const markdown = [
       `# soak, ${at}`,
       '',
-      `Machine: ${machine.cpus} cores (${machine.model}), ${machine.memoryGiB} GiB, Node ${machine.node}, load average at the end ${machine.loadAverage.map((n) => n.toFixed(1)).join(' ')}; Temporal dev server (SQLite).`,
+      `Machine: ${machine.cpus} cores (${machine.model}), ${machine.memoryGiB} GiB, Node ${machine.node}, load average at the end ${machine.loadAverage.map((n) => n.toFixed(1)).join(' ')}; ${cluster ? 'Temporal in cluster mode (two nodes on PostgreSQL, HAProxy, mTLS)' : 'Temporal dev server (SQLite)'}.`,
       `Settings: ${rate} orders/s for ${minutes} min (${count} orders, one line each), cancellation window ${settings.cancellationWindow}, WORKER_MAX_CACHED_WORKFLOWS ${settings.maxCachedWorkflows}, order worker NODE_OPTIONS \`${settings.orderWorkerNodeOptions}\`; every order polled every 250 ms until decided.`,
       'Latency: send to the CONFIRMED event in the workflow\'s history, by the minute the order was sent. RSS and the order worker\'s heap: the median of the minute\'s samples; file descriptors, connections and sizes: at the minute\'s last sample. CPU: % of one core over the minute (postgres: the backends of the run\'s database).',
       '',
@@ -127,7 +147,7 @@ export async function runSoak(argv: string[]): Promise<void> {
       '',
       criteriaList(criteria),
       '',
-      `Storage per 1,000 orders: PostgreSQL ${storage.postgres.toFixed(2)} MiB, Temporal (its SQLite file; the WAL beside it is bounded by checkpoints) ${storage.temporal.toFixed(2)} MiB.`,
+      `Storage per 1,000 orders: PostgreSQL ${storage.postgres.toFixed(2)} MiB, Temporal (${cluster ? 'its two PostgreSQL databases' : 'its SQLite file; the WAL beside it is bounded by checkpoints'}) ${storage.temporal.toFixed(2)} MiB.`,
       '',
       '## Per minute',
       '',
@@ -142,5 +162,6 @@ export async function runSoak(argv: string[]): Promise<void> {
     if (criteria.some((criterion) => criterion.pass === false)) process.exitCode = 1;
   } finally {
     await bench.stop();
+    await temporalCluster?.stop();
   }
 }

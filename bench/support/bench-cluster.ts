@@ -16,6 +16,8 @@ const ADDRESS = '127.0.40.1:7233';
 
 export interface BenchCluster {
   cluster: TemporalCluster;
+  /** Its Temporal databases' names: see temporalDatabases. */
+  databasePrefix: string;
   stop(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function startBenchCluster(say: (line: string) => void): Promise<Be
     });
     return {
       cluster,
+      databasePrefix,
       async stop() {
         await cluster.stop();
         await cleanUp();

@@ -1,6 +1,6 @@
 import { cpuBetween } from './cpu.js';
 import type { HttpError, SoakOrder } from './soak-clients.js';
-import type { Sample } from './soak-sampler.js';
+import { TEMPORAL_POSTGRES, type Sample } from './soak-sampler.js';
 import { percentile } from './stats.js';
 
 const MINUTE = 60_000;
@@ -129,15 +129,16 @@ const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value
 
 export function minuteTable(rows: MinuteRow[]): string {
   const names = Object.keys(rows[0]?.rssMiB ?? {});
+  const temporalPostgres = rows.some((row) => TEMPORAL_POSTGRES in row.cpuPercent);
   const header = [
     'min', 'sent', 'CONFIRMED/s', 'p50 s', 'p95 s', 'p99 s', 'HTTP errors',
-    ...names.map((name) => `${name} RSS MiB / CPU % / fds`), 'order worker heap MiB', 'postgres CPU %', 'PG conns', 'cached workflows (order worker / dev server)', 'PG MiB', 'Temporal MiB (+ WAL)',
+    ...names.map((name) => `${name} RSS MiB / CPU % / fds`), 'order worker heap MiB', 'postgres CPU %', ...(temporalPostgres ? ['postgres (Temporal) CPU %'] : []), 'PG conns', 'cached workflows (order worker / Temporal)', 'PG MiB', 'Temporal MiB (+ WAL)',
   ];
   const lines = rows.map((row) => [
     row.minute, row.sent, fixed(row.confirmedPerSecond, 2), fixed(row.p50, 2), fixed(row.p95, 2), fixed(row.p99, 2),
     Object.entries(row.httpErrors).map(([status, n]) => `${status}: ${n}`).join(', ') || '0',
     ...names.map((name) => `${fixed(row.rssMiB[name]!, 0)} / ${fixed(row.cpuPercent[name]!, 0)} / ${row.fds[name]}`),
-    fixed(row.orderWorkerHeapMiB, 0), fixed(row.cpuPercent.postgres ?? 0, 0), row.postgresConnections, `${row.cachedWorkflows} / ${row.temporalCachedWorkflows}`, fixed(row.storageMiB.postgres, 1), `${fixed(row.storageMiB.temporal, 1)} (+ ${fixed(row.storageMiB.temporalWal, 1)})`,
+    fixed(row.orderWorkerHeapMiB, 0), fixed(row.cpuPercent.postgres ?? 0, 0), ...(temporalPostgres ? [fixed(row.cpuPercent[TEMPORAL_POSTGRES] ?? 0, 0)] : []), row.postgresConnections, `${row.cachedWorkflows} / ${row.temporalCachedWorkflows}`, fixed(row.storageMiB.postgres, 1), `${fixed(row.storageMiB.temporal, 1)} (+ ${fixed(row.storageMiB.temporalWal, 1)})`,
   ]);
   return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }

@@ -1,8 +1,11 @@
 import { statSync } from 'node:fs';
 import pg from 'pg';
-import { sampleValue } from '../../test/support/prometheus-text.js';
+import { sampleSum, sampleValue } from '../../test/support/prometheus-text.js';
 import { sampleCpu, type CpuSample } from './cpu.js';
 import { openFileDescriptors, rssBytes } from './proc.js';
+
+/** The CPU group of the backends serving a cluster's Temporal databases. */
+export const TEMPORAL_POSTGRES = 'postgres (Temporal)';
 
 export interface Sample {
   /** Epoch ms. */
@@ -10,28 +13,35 @@ export interface Sample {
   /** Resident memory and open file descriptors of each process of the stack, by name. */
   rssBytes: Record<string, number>;
   fds: Record<string, number>;
-  /** CPU seconds so far of each process, and of the PostgreSQL backends serving the run's database (group `postgres`). */
+  /**
+   * CPU seconds so far of each process, and of the PostgreSQL backends serving the run's database
+   * (group `postgres`) and, on a cluster, Temporal's databases (group `postgres (Temporal)`).
+   */
   cpu: CpuSample;
   postgresConnections: number;
-  /** The run's database; Temporal's SQLite file, and its write-ahead log (-wal, -shm), which checkpoints keep bounded. */
+  /**
+   * The run's database; Temporal's: the dev server's SQLite file and its write-ahead log (-wal,
+   * -shm, which checkpoints keep bounded), or the cluster's two PostgreSQL databases (no WAL here).
+   */
   storageBytes: { postgres: number; temporal: number; temporalWal: number };
   /** The order worker's workflow cache (temporal_sticky_cache_size). */
   cachedWorkflows: number;
   /** The order worker's V8 heap in use (nodejs_heap_size_used_bytes): what its heap limit bounds, inside its RSS. */
   orderWorkerHeapBytes: number;
-  /** Workflows in the dev server's history cache (cache_usage, mutable state; the CLI bounds it at 8,096). */
+  /** Workflows in Temporal's history caches (cache_usage, mutable state; summed over a cluster's nodes). */
   temporalCachedWorkflows: number;
 }
 
 export interface SamplerOptions {
-  /** Process name → pid: the dev server, the API, each worker. */
+  /** Process name → pid: Temporal (the dev server, or each cluster node and the load balancer), the API, each worker. */
   processes: Record<string, number>;
   adminUrl: string;
   databaseName: string;
-  /** Temporal's SQLite file (its -wal and -shm beside it). */
-  temporalDbFile: string;
+  /** Where Temporal keeps its data: the dev server's SQLite file (its -wal and -shm beside it), or a cluster's PostgreSQL databases. */
+  temporalStorage: { sqliteFile: string } | { databases: string[] };
   orderWorkerMetricsUrl: string;
-  temporalMetricsUrl: string;
+  /** The dev server's metrics endpoint, or each cluster node's. */
+  temporalMetricsUrls: string[];
   everyMs: number;
 }
 
@@ -45,38 +55,50 @@ const fileSize = (file: string) => {
 
 /**
  * Samples the stack every `everyMs` from outside it: /proc for each process (RSS, CPU, file
- * descriptors), pg_stat_activity and pg_database_size for the run's database, the size of
- * Temporal's SQLite files, the order worker's workflow cache and V8 heap from its metrics
- * endpoint, and the dev server's history cache from its own.
+ * descriptors), pg_stat_activity and pg_database_size for the run's database (and a cluster's
+ * Temporal databases), the size of the dev server's SQLite files, the order worker's workflow
+ * cache and V8 heap from its metrics endpoint, and Temporal's history caches from its own.
  */
 export async function startSampler(options: SamplerOptions): Promise<{ samples: Sample[]; stop(): Promise<void> }> {
   const admin = new pg.Client({ connectionString: options.adminUrl, application_name: 'orderflow-soak-sampler' });
   await admin.connect();
+  const { temporalStorage } = options;
+  const temporalDatabases = 'databases' in temporalStorage ? temporalStorage.databases : [];
   const samples: Sample[] = [];
   const take = async (): Promise<Sample> => {
-    const { rows } = await admin.query<{ pid: number | null; size: string }>(
-      'SELECT pid, NULL AS size FROM pg_stat_activity WHERE datname = $1 UNION ALL SELECT NULL, pg_database_size($1)::text',
-      [options.databaseName],
-    );
-    const backends = rows.flatMap((row) => (row.pid === null ? [] : [row.pid]));
+    const databases = [options.databaseName, ...temporalDatabases];
+    const [{ rows: backends }, { rows: sizes }] = await Promise.all([
+      admin.query<{ pid: number; datname: string }>('SELECT pid, datname FROM pg_stat_activity WHERE datname = ANY($1)', [databases]),
+      admin.query<{ datname: string; size: string }>('SELECT datname, pg_database_size(datname)::text AS size FROM unnest($1::text[]) AS datname', [databases]),
+    ]);
+    const pidsOf = (names: string[]) => backends.flatMap((row) => (names.includes(row.datname) ? [row.pid] : []));
+    const sizeOf = (names: string[]) => sizes.reduce((sum, row) => sum + (names.includes(row.datname) ? Number(row.size) : 0), 0);
+    const appBackends = pidsOf([options.databaseName]);
     const scrape = (url: string) => fetch(url).then((response) => response.text(), () => '');
-    const [metrics, temporalMetrics] = await Promise.all([scrape(options.orderWorkerMetricsUrl), scrape(options.temporalMetricsUrl)]);
+    const [metrics, ...temporalMetrics] = await Promise.all([scrape(options.orderWorkerMetricsUrl), ...options.temporalMetricsUrls.map(scrape)]);
     const each = <T>(read: (pid: number) => T | undefined, fallback: T) =>
       Object.fromEntries(Object.entries(options.processes).map(([name, pid]) => [name, read(pid) ?? fallback]));
     return {
       at: Date.now(),
       rssBytes: each(rssBytes, 0),
       fds: each(openFileDescriptors, 0),
-      cpu: sampleCpu({ ...Object.fromEntries(Object.entries(options.processes).map(([name, pid]) => [name, [pid]])), postgres: backends }),
-      postgresConnections: backends.length,
-      storageBytes: {
-        postgres: Number(rows.find((row) => row.pid === null)!.size),
-        temporal: fileSize(options.temporalDbFile),
-        temporalWal: fileSize(`${options.temporalDbFile}-wal`) + fileSize(`${options.temporalDbFile}-shm`),
-      },
+      cpu: sampleCpu({
+        ...Object.fromEntries(Object.entries(options.processes).map(([name, pid]) => [name, [pid]])),
+        postgres: appBackends,
+        ...(temporalDatabases.length > 0 && { [TEMPORAL_POSTGRES]: pidsOf(temporalDatabases) }),
+      }),
+      postgresConnections: appBackends.length,
+      storageBytes:
+        'sqliteFile' in temporalStorage
+          ? {
+              postgres: sizeOf([options.databaseName]),
+              temporal: fileSize(temporalStorage.sqliteFile),
+              temporalWal: fileSize(`${temporalStorage.sqliteFile}-wal`) + fileSize(`${temporalStorage.sqliteFile}-shm`),
+            }
+          : { postgres: sizeOf([options.databaseName]), temporal: sizeOf(temporalDatabases), temporalWal: 0 },
       cachedWorkflows: sampleValue(metrics, 'temporal_sticky_cache_size'),
       orderWorkerHeapBytes: sampleValue(metrics, 'nodejs_heap_size_used_bytes'),
-      temporalCachedWorkflows: sampleValue(temporalMetrics, 'cache_usage', { cache_type: 'mutablestate' }),
+      temporalCachedWorkflows: temporalMetrics.reduce((sum, text) => sum + sampleSum(text, 'cache_usage', { cache_type: 'mutablestate' }), 0),
     };
   };
   samples.push(await take());

@@ -5,14 +5,17 @@
 export function sampleValue(text: string, name: string, labels: Record<string, string> = {}): number {
   const line = text
     .split('\n')
-    .find((candidate) => (candidate.startsWith(`${name}{`) || candidate.startsWith(`${name} `)) && Object.entries(labels).every(([key, value]) => candidate.includes(`${key}="${value}"`)));
+    .find((candidate) => isSampleOf(candidate, name, labels));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
-/** The sum of every sample of `name` (all its label sets); 0 when there is none. */
-export function sampleSum(text: string, name: string): number {
+/** The sum of every sample of `name` (all its label sets that carry `labels`); 0 when there is none. */
+export function sampleSum(text: string, name: string, labels: Record<string, string> = {}): number {
   return text
     .split('\n')
-    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .filter((line) => isSampleOf(line, name, labels))
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
+
+const isSampleOf = (line: string, name: string, labels: Record<string, string>) =>
+  (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`));
