@@ -78,6 +78,7 @@ export async function runSoak(argv: string[]): Promise<void> {
       databaseName: new URL(databaseUrl).pathname.slice(1),
       temporalStorage: temporalCluster ? { databases: Object.values(temporalDatabases(temporalCluster.databasePrefix)) } : { sqliteFile: stack.temporalDbFile },
       orderWorkerMetricsUrl: `${stack.workerUrl('order-1')}/metrics`,
+      workerMetricsUrls: Object.fromEntries([...stack.app.workers.keys()].map((name) => [`worker ${name}`, `${stack.workerUrl(name)}/metrics`])),
       temporalMetricsUrls: (cluster ? cluster.metricsAddresses : [stack.temporalMetricsAddress]).map((address) => `http://${address}/metrics`),
       everyMs: SAMPLE_EVERY_MS,
     });
@@ -129,9 +130,12 @@ export async function runSoak(argv: string[]): Promise<void> {
       orderWorkerNodeOptions: orderWorker.NODE_OPTIONS ?? '',
     };
     const rss = samples.flatMap((sample) => Object.entries(sample.rssBytes).map(([process, bytes]) => ({ minute: (sample.at - start) / 60_000, process, mib: bytes / 2 ** 20 })));
+    const workerHeaps = samples.flatMap((sample) =>
+      Object.entries(sample.workerHeapTotalBytes).map(([process, bytes]) => ({ minute: (sample.at - start) / 60_000, process, heapMiB: bytes / 2 ** 20, externalMiB: sample.workerExternalBytes[process]! / 2 ** 20 })),
+    );
     await writeFile(
       `${base}.json`,
-      `${JSON.stringify({ at, machine, settings, criteria, storageMiBPerThousandOrders: storage, minutes: rows, rss, orders: clients.orders, httpErrors: clients.errors }, null, 2)}\n`,
+      `${JSON.stringify({ at, machine, settings, criteria, storageMiBPerThousandOrders: storage, minutes: rows, rss, workerHeaps, orders: clients.orders, httpErrors: clients.errors }, null, 2)}\n`,
     );
     const latencies = clients.orders.flatMap((order) => (order.confirmedAt === undefined ? [] : [{ minute: (order.sentAt - start) / 60_000, seconds: (order.confirmedAt - order.sentAt) / 1000 }]));
     await writePng(`${base}.png`, soakOverTime(`Soak at ${rate} orders/s: RSS by process, and each order's time to CONFIRMED`, rss, latencies));

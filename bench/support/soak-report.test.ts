@@ -26,6 +26,8 @@ const samplesOf = (minutes: number, workerMiB: (at: number) => number): Sample[]
       storageBytes: { postgres: (10 + at / MINUTE) * MiB, temporal: (5 + (2 * at) / MINUTE) * MiB, temporalWal: 4 * MiB },
       cachedWorkflows: Math.min(1000, at / 1000),
       orderWorkerHeapBytes: 300 * MiB,
+      workerHeapTotalBytes: { 'worker order-1': 400 * MiB },
+      workerExternalBytes: { 'worker order-1': 20 * MiB },
       temporalCachedWorkflows: Math.min(8096, at / 100),
     };
   });

@@ -28,6 +28,12 @@ export interface Sample {
   cachedWorkflows: number;
   /** The order worker's V8 heap in use (nodejs_heap_size_used_bytes): what its heap limit bounds, inside its RSS. */
   orderWorkerHeapBytes: number;
+  /**
+   * Each worker's V8 heap as committed (nodejs_heap_size_total_bytes) and the memory its JS objects
+   * hold outside it (nodejs_external_memory_bytes: Buffers): what of its RSS V8 grows and gives back.
+   */
+  workerHeapTotalBytes: Record<string, number>;
+  workerExternalBytes: Record<string, number>;
   /** Workflows in Temporal's history caches (cache_usage, mutable state; summed over a cluster's nodes). */
   temporalCachedWorkflows: number;
 }
@@ -40,6 +46,8 @@ export interface SamplerOptions {
   /** Where Temporal keeps its data: the dev server's SQLite file (its -wal and -shm beside it), or a cluster's PostgreSQL databases. */
   temporalStorage: { sqliteFile: string } | { databases: string[] };
   orderWorkerMetricsUrl: string;
+  /** Process name → metrics endpoint, for each worker. */
+  workerMetricsUrls: Record<string, string>;
   /** The dev server's metrics endpoint, or each cluster node's. */
   temporalMetricsUrls: string[];
   everyMs: number;
@@ -75,7 +83,12 @@ export async function startSampler(options: SamplerOptions): Promise<{ samples: 
     const sizeOf = (names: string[]) => sizes.reduce((sum, row) => sum + (names.includes(row.datname) ? Number(row.size) : 0), 0);
     const appBackends = pidsOf([options.databaseName]);
     const scrape = (url: string) => fetch(url).then((response) => response.text(), () => '');
-    const [metrics, ...temporalMetrics] = await Promise.all([scrape(options.orderWorkerMetricsUrl), ...options.temporalMetricsUrls.map(scrape)]);
+    const workers = Object.entries(options.workerMetricsUrls);
+    const [metrics, workerMetrics, temporalMetrics] = await Promise.all([
+      scrape(options.orderWorkerMetricsUrl),
+      Promise.all(workers.map(([, url]) => scrape(url))),
+      Promise.all(options.temporalMetricsUrls.map(scrape)),
+    ]);
     const each = <T>(read: (pid: number) => T | undefined, fallback: T) =>
       Object.fromEntries(Object.entries(options.processes).map(([name, pid]) => [name, read(pid) ?? fallback]));
     return {
@@ -98,6 +111,8 @@ export async function startSampler(options: SamplerOptions): Promise<{ samples: 
           : { postgres: sizeOf([options.databaseName]), temporal: sizeOf(temporalDatabases), temporalWal: 0 },
       cachedWorkflows: sampleValue(metrics, 'temporal_sticky_cache_size'),
       orderWorkerHeapBytes: sampleValue(metrics, 'nodejs_heap_size_used_bytes'),
+      workerHeapTotalBytes: Object.fromEntries(workers.map(([name], i) => [name, sampleValue(workerMetrics[i]!, 'nodejs_heap_size_total_bytes')])),
+      workerExternalBytes: Object.fromEntries(workers.map(([name], i) => [name, sampleValue(workerMetrics[i]!, 'nodejs_external_memory_bytes')])),
       temporalCachedWorkflows: temporalMetrics.reduce((sum, text) => sum + sampleSum(text, 'cache_usage', { cache_type: 'mutablestate' }), 0),
     };
   };
