@@ -633,6 +633,9 @@ describe('Temporal: one version, one configuration', () => {
     expect(container.command).toEqual(['temporal-server', '--root', '/', '--config', mountOf('temporal-server-config'), '--env', 'orderflow', 'start']);
     expect(settings.DYNAMIC_CONFIG_FILE_PATH).toBe(`${mountOf('temporal-dynamic-config')}/dynamicconfig.yaml`);
     expect(settings.BIND_ON_IP).toBe('0.0.0.0');
+    // Go's soft limit leaves the container's limit some room (the runtime's own memory, stacks).
+    const mebibytes = (quantity: string) => Number(/^(\d+)Mi/.exec(quantity)?.[1] ?? Number(/^(\d+)Gi$/.exec(quantity)![1]) * 1024);
+    expect(mebibytes(settings.GOMEMLIMIT!)).toBeLessThanOrEqual(0.85 * mebibytes(String(container.resources!.limits!.memory)));
     expect(container.env?.find((variable) => variable.name === 'TEMPORAL_BROADCAST_ADDRESS')?.valueFrom?.fieldRef?.fieldPath).toBe('status.podIP');
     // Every TLS setting of the template is set, so that the frontend requires client certificates.
     for (const name of ['TEMPORAL_TLS_CA', 'TEMPORAL_TLS_FRONTEND_CERT', 'TEMPORAL_TLS_FRONTEND_KEY', 'TEMPORAL_TLS_INTERNODE_CERT', 'TEMPORAL_TLS_INTERNODE_KEY']) {
