@@ -12,7 +12,7 @@ import { registerNamespace } from '../dev/cluster/temporal-cluster.js';
 import { startTsProcess, type ManagedProcess } from '../dev/processes.js';
 import { ROOT } from '../dev/stack.js';
 import { realArm, twinArm, type Arm, type ArmName } from './support/arms.js';
-import { startBenchCluster, type BenchCluster } from './support/bench-cluster.js';
+import { CLUSTER_APP_ENV, clusterTemporal, startBenchCluster, type BenchCluster } from './support/bench-cluster.js';
 import { stockedSku } from './support/catalog.js';
 import { startBenchStack, type BenchStack } from './support/bench-stack.js';
 import { run, type RunResult } from './support/burst.js';
@@ -72,8 +72,8 @@ runMain(async () => {
     bench = await startBenchStack(say, {
       name: 'bench',
       // Production's log level; nothing else limits the benchmark's customers and admin.
-      env: { ORDER_CANCELLATION_WINDOW: '1ms', RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000', ...(cluster && { DATABASE_POOL_MAX: '4' }) },
-      ...(cluster && { temporal: { env: cluster.clientEnv, connection: cluster.connectionOptions() } }),
+      env: { ORDER_CANCELLATION_WINDOW: '1ms', RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000', ...(cluster && CLUSTER_APP_ENV) },
+      ...(cluster && { temporal: clusterTemporal(cluster) }),
     });
     const { stack } = bench;
     const connectionOptions = cluster ? cluster.connectionOptions() : { address: stack.temporalAddress };

@@ -6,7 +6,7 @@ import { parseConfig, workerEnv, workflowEnv } from '../common/config.js';
 import { ROOT } from '../dev/stack.js';
 import { orderWorkflowId } from '../workflows/place-order.contract.js';
 import { temporalDatabases } from '../dev/cluster/temporal-schema.js';
-import { startBenchCluster } from './support/bench-cluster.js';
+import { CLUSTER_APP_ENV, clusterTemporal, startBenchCluster } from './support/bench-cluster.js';
 import { ADMIN_URL, startBenchStack } from './support/bench-stack.js';
 import { stockedSku } from './support/catalog.js';
 import { confirmedAt } from './support/confirmations.js';
@@ -53,8 +53,8 @@ export async function runSoak(argv: string[]): Promise<void> {
   const bench = await startBenchStack(say, {
     name: 'soak',
     workerEndpoints: true,
-    env: { RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000', ...(cluster && { DATABASE_POOL_MAX: '4' }) },
-    ...(cluster && { temporal: { env: cluster.clientEnv, connection: cluster.connectionOptions() } }),
+    env: { RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000', ...(cluster && CLUSTER_APP_ENV) },
+    ...(cluster && { temporal: clusterTemporal(cluster) }),
   }).catch(async (error: unknown) => {
     await temporalCluster?.stop();
     throw error;
@@ -77,7 +77,7 @@ export async function runSoak(argv: string[]): Promise<void> {
       adminUrl: ADMIN_URL,
       databaseName: new URL(databaseUrl).pathname.slice(1),
       temporalStorage: temporalCluster ? { databases: Object.values(temporalDatabases(temporalCluster.databasePrefix)) } : { sqliteFile: stack.temporalDbFile },
-      orderWorkerMetricsUrl: `${stack.workerUrl('order-1')}/metrics`,
+      orderWorker: 'worker order-1',
       workerMetricsUrls: Object.fromEntries([...stack.app.workers.keys()].map((name) => [`worker ${name}`, `${stack.workerUrl(name)}/metrics`])),
       temporalMetricsUrls: (cluster ? cluster.metricsAddresses : [stack.temporalMetricsAddress]).map((address) => `http://${address}/metrics`),
       everyMs: SAMPLE_EVERY_MS,

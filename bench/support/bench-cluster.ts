@@ -14,6 +14,12 @@ import { ADMIN_URL } from './bench-stack.js';
 const NODES = ['127.0.40.2', '127.0.40.3'];
 const ADDRESS = '127.0.40.1:7233';
 
+/** The app's settings on the cluster: a smaller PostgreSQL pool per process, leaving connections to Temporal's own. */
+export const CLUSTER_APP_ENV = { DATABASE_POOL_MAX: '4' };
+
+/** How the benchmark's stack reaches the cluster (TestStack's `temporal` option). */
+export const clusterTemporal = (cluster: TemporalCluster) => ({ env: cluster.clientEnv, connection: cluster.connectionOptions() });
+
 export interface BenchCluster {
   cluster: TemporalCluster;
   /** Its Temporal databases' names: see temporalDatabases. */

@@ -45,9 +45,9 @@ export interface SamplerOptions {
   databaseName: string;
   /** Where Temporal keeps its data: the dev server's SQLite file (its -wal and -shm beside it), or a cluster's PostgreSQL databases. */
   temporalStorage: { sqliteFile: string } | { databases: string[] };
-  orderWorkerMetricsUrl: string;
-  /** Process name → metrics endpoint, for each worker. */
+  /** Process name → metrics endpoint, for each worker; `orderWorker` names the order worker's. */
   workerMetricsUrls: Record<string, string>;
+  orderWorker: string;
   /** The dev server's metrics endpoint, or each cluster node's. */
   temporalMetricsUrls: string[];
   everyMs: number;
@@ -84,11 +84,8 @@ export async function startSampler(options: SamplerOptions): Promise<{ samples: 
     const appBackends = pidsOf([options.databaseName]);
     const scrape = (url: string) => fetch(url).then((response) => response.text(), () => '');
     const workers = Object.entries(options.workerMetricsUrls);
-    const [metrics, workerMetrics, temporalMetrics] = await Promise.all([
-      scrape(options.orderWorkerMetricsUrl),
-      Promise.all(workers.map(([, url]) => scrape(url))),
-      Promise.all(options.temporalMetricsUrls.map(scrape)),
-    ]);
+    const [workerMetrics, temporalMetrics] = await Promise.all([Promise.all(workers.map(([, url]) => scrape(url))), Promise.all(options.temporalMetricsUrls.map(scrape))]);
+    const metrics = workerMetrics[workers.findIndex(([name]) => name === options.orderWorker)] ?? '';
     const each = <T>(read: (pid: number) => T | undefined, fallback: T) =>
       Object.fromEntries(Object.entries(options.processes).map(([name, pid]) => [name, read(pid) ?? fallback]));
     return {
@@ -101,14 +98,12 @@ export async function startSampler(options: SamplerOptions): Promise<{ samples: 
         ...(temporalDatabases.length > 0 && { [TEMPORAL_POSTGRES]: pidsOf(temporalDatabases) }),
       }),
       postgresConnections: appBackends.length,
-      storageBytes:
-        'sqliteFile' in temporalStorage
-          ? {
-              postgres: sizeOf([options.databaseName]),
-              temporal: fileSize(temporalStorage.sqliteFile),
-              temporalWal: fileSize(`${temporalStorage.sqliteFile}-wal`) + fileSize(`${temporalStorage.sqliteFile}-shm`),
-            }
-          : { postgres: sizeOf([options.databaseName]), temporal: sizeOf(temporalDatabases), temporalWal: 0 },
+      storageBytes: {
+        postgres: sizeOf([options.databaseName]),
+        ...('sqliteFile' in temporalStorage
+          ? { temporal: fileSize(temporalStorage.sqliteFile), temporalWal: fileSize(`${temporalStorage.sqliteFile}-wal`) + fileSize(`${temporalStorage.sqliteFile}-shm`) }
+          : { temporal: sizeOf(temporalDatabases), temporalWal: 0 }),
+      },
       cachedWorkflows: sampleValue(metrics, 'temporal_sticky_cache_size'),
       orderWorkerHeapBytes: sampleValue(metrics, 'nodejs_heap_size_used_bytes'),
       workerHeapTotalBytes: Object.fromEntries(workers.map(([name], i) => [name, sampleValue(workerMetrics[i]!, 'nodejs_heap_size_total_bytes')])),
