@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import {
   apiEnv,
+  appNodeOptions,
   authDevelopmentSettings,
   authEnv,
   codecDevelopmentSettings,
@@ -264,7 +265,7 @@ const OWNERS: SchemaOwner[] = [...SERVICES, 'api'];
 const roleUrlVariable = (owner: SchemaOwner, access: 'owner' | 'reader') => `${owner.toUpperCase()}${access === 'reader' ? '_READER' : ''}_DATABASE_URL`;
 const ROLE_URL_VARIABLES = OWNERS.flatMap((owner) => (owner === 'api' ? (['owner'] as const) : (['owner', 'reader'] as const)).map((access) => ({ owner, access, name: roleUrlVariable(owner, access) })));
 
-/** Read outside the zod schemas, each proven to be read by a case below (NODE_OPTIONS: by Node itself, the order worker's heap limit). */
+/** Read outside the zod schemas, each proven to be read by a case below (NODE_OPTIONS: by Node itself, appNodeOptions). */
 const READ_ELSEWHERE = new Set(['ORDERFLOW_ENV', 'NODE_ENV', 'DATABASE_ADMIN_URL', 'NODE_OPTIONS', ...ROLE_URL_VARIABLES.map(({ name }) => name)]);
 
 /** npm's own settings (lower case), set by the Dockerfile for npm itself. */
@@ -691,17 +692,17 @@ describe('processes, ports and probes', () => {
     expect(appContainer(inK8s[0]!).env?.map((variable) => variable.name)).toContain(roleUrlVariable(service, 'owner'));
   });
 
-  it('the order worker: its V8 heap limit is ORDER_WORKER_HEAP_MB, and only its own; its workflow cache is bounded, within the schema', () => {
-    const heapLimit = `--max-old-space-size=${ORDER_WORKER_HEAP_MB}`;
+  it('every app process: its Node flags are appNodeOptions (the order worker\'s V8 heap limit its own); the order worker\'s workflow cache is bounded, within the schema', () => {
+    const apps = [...SERVICES.map((service) => [service, `worker:${service}`] as const), ['api', 'api'] as const];
+    for (const [name, script] of apps) {
+      const inK8s = deployments().find((object) => appContainer(object).args?.join(' ') === `npm run ${script}`)!;
+      expect(envValue(appContainer(inK8s), 'NODE_OPTIONS'), script).toBe(appNodeOptions(name));
+      expect(composeEnv(byCommand(script)[0]![1]).NODE_OPTIONS, script).toBe(appNodeOptions(name));
+    }
+    expect(appNodeOptions('order')).toContain(`--max-old-space-size=${ORDER_WORKER_HEAP_MB}`);
+    expect(SERVICES.filter((service) => appNodeOptions(service).includes('--max-old-space-size'))).toEqual(['order']);
     const order = deployments().find((object) => appContainer(object).args?.join(' ') === 'npm run worker:order')!;
     const [, composed] = byCommand('worker:order')[0]!;
-    expect(envValue(appContainer(order), 'NODE_OPTIONS')).toBe(heapLimit);
-    expect(composeEnv(composed).NODE_OPTIONS).toBe(heapLimit);
-    const others = [
-      ...deployments().map(appContainer).filter((container) => container.args?.join(' ') !== 'npm run worker:order').map((container) => envValue(container, 'NODE_OPTIONS')),
-      ...composeApp().filter(([, service]) => asList(service.command).join(' ') !== 'npm run worker:order').map(([, service]) => composeEnv(service).NODE_OPTIONS),
-    ];
-    expect(others.filter((value) => value !== undefined)).toEqual([]);
     const cacheSizes = [envValue(appContainer(order), 'WORKER_MAX_CACHED_WORKFLOWS'), interpolate(composeEnv(composed).WORKER_MAX_CACHED_WORKFLOWS!, {})];
     for (const size of cacheSizes) expect(parseConfig({ worker: workerEnv }, { WORKER_MAX_CACHED_WORKFLOWS: size }).worker.WORKER_MAX_CACHED_WORKFLOWS).toBe(Number(size));
   });

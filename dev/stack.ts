@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ORDER_WORKER_HEAP_MB, SERVICES, type ServiceName } from '../common/config.js';
+import { appNodeOptions, SERVICES, type ServiceName } from '../common/config.js';
 import { prefixedPrinter, startTsProcess, type ManagedProcess } from './processes.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -44,18 +44,28 @@ export interface StartAppOptions {
   root?: string;
 }
 
-/** Starts every service's workers (with replicas) and the API, each in its own process. */
+/** Starts one replica of a service's worker. */
 export function startWorker(service: ServiceName, replica: number, { env, output, nodeArgs, root = ROOT }: Omit<StartAppOptions, 'replicas'>): ManagedProcess {
   const name = `${service}-${replica}`;
-  return startTsProcess({ name, entry: path.join(root, 'workers', `${service}.ts`), env: withHeapLimit(service, env), cwd: root, onLine: (output ?? prefixedPrinter)(name), ...(nodeArgs && { nodeArgs }) });
+  return startTsProcess({ name, entry: path.join(root, 'workers', `${service}.ts`), env: withNodeOptions(service, env), cwd: root, onLine: (output ?? prefixedPrinter)(name), ...(nodeArgs && { nodeArgs }) });
 }
 
-/** The order worker's V8 heap limit, as in the deployment (ORDER_WORKER_HEAP_MB), unless NODE_OPTIONS already sets one. */
-function withHeapLimit(service: ServiceName, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  if (service !== 'order' || env.NODE_OPTIONS?.includes('--max-old-space-size')) return env;
-  return { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --max-old-space-size=${ORDER_WORKER_HEAP_MB}`.trim() };
+/** Starts an API process; `env` on top of the stack's (its port, for a second replica). */
+export function startApi(name: string, { env, output, nodeArgs, root = ROOT }: Omit<StartAppOptions, 'replicas' | 'metricsPorts'>): ManagedProcess {
+  return startTsProcess({ name, entry: path.join(root, 'api', 'server.ts'), env: withNodeOptions('api', env), cwd: root, onLine: (output ?? prefixedPrinter)(name), ...(nodeArgs && { nodeArgs }) });
 }
 
+/**
+ * A process's Node flags, as in the deployment (appNodeOptions), added to NODE_OPTIONS: a flag the
+ * caller already set there (`--max-old-space-size=1024`, say) wins over ours.
+ */
+export function withNodeOptions(name: ServiceName | 'api', env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const own = env.NODE_OPTIONS ?? '';
+  const missing = appNodeOptions(name).split(' ').filter((flag) => !own.includes(flag.slice(0, flag.indexOf('=') + 1)));
+  return missing.length === 0 ? env : { ...env, NODE_OPTIONS: [own, ...missing].join(' ').trim() };
+}
+
+/** Starts every service's workers (with replicas) and the API, each in its own process. */
 export function startApp({ env, replicas, output, metricsPorts, nodeArgs, root = ROOT }: StartAppOptions): AppProcesses {
   const workers = new Map<string, ManagedProcess>();
   for (const service of SERVICES) {
@@ -66,7 +76,7 @@ export function startApp({ env, replicas, output, metricsPorts, nodeArgs, root =
       workers.set(worker.name, worker);
     }
   }
-  const api = startTsProcess({ name: 'api', entry: path.join(root, 'api', 'server.ts'), env, cwd: root, onLine: (output ?? prefixedPrinter)('api'), ...(nodeArgs && { nodeArgs }) });
+  const api = startApi('api', { env, root, ...(output && { output }), ...(nodeArgs && { nodeArgs }) });
   return { workers, api, all: () => [...workers.values(), api] };
 }
 

@@ -7,8 +7,8 @@ import { inject } from 'vitest';
 import { createApiClient, type ApiClient } from '../../api/client.js';
 import type { Role } from '../../common/tokens.js';
 import type { DevSecrets } from '../../dev/secrets.js';
-import { startTsProcess, type ManagedProcess } from '../../dev/processes.js';
-import { parseReplicas, ROOT, startApp, startWorker, waitForHttp, type AppProcesses } from '../../dev/stack.js';
+import { type ManagedProcess } from '../../dev/processes.js';
+import { parseReplicas, ROOT, startApi, startApp, startWorker, waitForHttp, type AppProcesses } from '../../dev/stack.js';
 import { startTemporalDevServer } from '../../dev/temporal-server.js';
 import { SERVICES, type ServiceName } from '../../common/config.js';
 import { TASK_QUEUES } from '../../common/task-queues.js';
@@ -173,13 +173,7 @@ export class TestStack {
   async startApiReplica(): Promise<string> {
     const [port, metricsPort] = (await freePorts(2)) as [number, number];
     const name = `api-${this.extraApis.length + 2}`;
-    const api = startTsProcess({
-      name,
-      entry: path.join(ROOT, 'api', 'server.ts'),
-      env: { ...this.env, API_PORT: String(port), API_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` },
-      cwd: ROOT,
-      onLine: this.output(name),
-    });
+    const api = startApi(name, { env: { ...this.env, API_PORT: String(port), API_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` }, output: (process) => this.output(process) });
     this.extraApis.push(api);
     const url = `http://127.0.0.1:${port}`;
     await waitForHttp(`${url}/readyz`, 90_000, api.exited);

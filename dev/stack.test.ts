@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { appNodeOptions, SERVICES } from '../common/config.js';
+import { parseReplicas, withNodeOptions } from './stack.js';
+
+describe('withNodeOptions', () => {
+  it.each([...SERVICES, 'api' as const])('%s: starts with the deployment\'s Node flags', (name) => {
+    expect(withNodeOptions(name, { LOG_LEVEL: 'info' })).toEqual({ LOG_LEVEL: 'info', NODE_OPTIONS: appNodeOptions(name) });
+  });
+
+  it('keeps a flag the caller set, with its value, and adds the ones it did not set', () => {
+    const env = withNodeOptions('order', { NODE_OPTIONS: '--enable-source-maps --max-old-space-size=1024' });
+    expect(env.NODE_OPTIONS!.split(' ').sort()).toEqual(['--enable-source-maps', '--max-old-space-size=1024', '--max-semi-space-size=4'].sort());
+    expect(withNodeOptions('api', { NODE_OPTIONS: '--max-semi-space-size=16' }).NODE_OPTIONS).toBe('--max-semi-space-size=16');
+  });
+
+  it('adds nothing twice: a restarted worker is started with the env it had', () => {
+    const once = withNodeOptions('order', {});
+    expect(withNodeOptions('order', once)).toEqual(once);
+  });
+});
+
+describe('parseReplicas', () => {
+  it('gives every service one replica unless named', () => {
+    expect(parseReplicas('order=3')).toEqual({ product: 1, inventory: 1, order: 3, notification: 1 });
+  });
+
+  it('refuses an unknown service or a count out of 1..16', () => {
+    expect(() => parseReplicas('orders=2')).toThrow(/Invalid replicas "orders=2"/);
+    expect(() => parseReplicas('order=17')).toThrow(/1\.\.16/);
+  });
+});
