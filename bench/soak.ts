@@ -128,6 +128,7 @@ export async function runSoak(argv: string[]): Promise<void> {
       cancellationWindow: parseConfig({ workflow: workflowEnv }, orderWorker).workflow.ORDER_CANCELLATION_WINDOW,
       maxCachedWorkflows: parseConfig({ worker: workerEnv }, orderWorker).worker.WORKER_MAX_CACHED_WORKFLOWS,
       orderWorkerNodeOptions: orderWorker.NODE_OPTIONS ?? '',
+      mallocArenaMax: orderWorker.MALLOC_ARENA_MAX ?? 'unset',
     };
     const rss = samples.flatMap((sample) => Object.entries(sample.rssBytes).map(([process, bytes]) => ({ minute: (sample.at - start) / 60_000, process, mib: bytes / 2 ** 20 })));
     const workerHeaps = samples.flatMap((sample) =>
@@ -144,7 +145,7 @@ export async function runSoak(argv: string[]): Promise<void> {
       `# soak, ${at}`,
       '',
       `Machine: ${machine.cpus} cores (${machine.model}), ${machine.memoryGiB} GiB, Node ${machine.node}, load average at the end ${machine.loadAverage.map((n) => n.toFixed(1)).join(' ')}; ${cluster ? 'Temporal in cluster mode (two nodes on PostgreSQL, HAProxy, mTLS)' : 'Temporal dev server (SQLite)'}.`,
-      `Settings: ${rate} orders/s for ${minutes} min (${count} orders, one line each), cancellation window ${settings.cancellationWindow}, WORKER_MAX_CACHED_WORKFLOWS ${settings.maxCachedWorkflows}, order worker NODE_OPTIONS \`${settings.orderWorkerNodeOptions}\`; every order polled every 250 ms until decided.`,
+      `Settings: ${rate} orders/s for ${minutes} min (${count} orders, one line each), cancellation window ${settings.cancellationWindow}, WORKER_MAX_CACHED_WORKFLOWS ${settings.maxCachedWorkflows}, order worker NODE_OPTIONS \`${settings.orderWorkerNodeOptions}\`, MALLOC_ARENA_MAX ${settings.mallocArenaMax}; every order polled every 250 ms until decided.`,
       'Latency: send to the CONFIRMED event in the workflow\'s history, by the minute the order was sent. RSS and the order worker\'s heap: the median of the minute\'s samples; file descriptors, connections and sizes: at the minute\'s last sample. CPU: % of one core over the minute (postgres: the backends of the run\'s database).',
       '',
       '## Pass criteria',

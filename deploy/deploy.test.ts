@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import {
   apiEnv,
-  appNodeOptions,
+  appProcessEnv,
   authDevelopmentSettings,
   authEnv,
   codecDevelopmentSettings,
@@ -265,8 +265,8 @@ const OWNERS: SchemaOwner[] = [...SERVICES, 'api'];
 const roleUrlVariable = (owner: SchemaOwner, access: 'owner' | 'reader') => `${owner.toUpperCase()}${access === 'reader' ? '_READER' : ''}_DATABASE_URL`;
 const ROLE_URL_VARIABLES = OWNERS.flatMap((owner) => (owner === 'api' ? (['owner'] as const) : (['owner', 'reader'] as const)).map((access) => ({ owner, access, name: roleUrlVariable(owner, access) })));
 
-/** Read outside the zod schemas, each proven to be read by a case below (NODE_OPTIONS: by Node itself, appNodeOptions). */
-const READ_ELSEWHERE = new Set(['ORDERFLOW_ENV', 'NODE_ENV', 'DATABASE_ADMIN_URL', 'NODE_OPTIONS', ...ROLE_URL_VARIABLES.map(({ name }) => name)]);
+/** Read outside the zod schemas, each proven to be read by a case below (NODE_OPTIONS and MALLOC_ARENA_MAX: by Node and glibc, appProcessEnv). */
+const READ_ELSEWHERE = new Set(['ORDERFLOW_ENV', 'NODE_ENV', 'DATABASE_ADMIN_URL', 'NODE_OPTIONS', 'MALLOC_ARENA_MAX', ...ROLE_URL_VARIABLES.map(({ name }) => name)]);
 
 /** npm's own settings (lower case), set by the Dockerfile for npm itself. */
 const NPM_SETTING = /^npm_config_[a-z_]+$/;
@@ -692,15 +692,18 @@ describe('processes, ports and probes', () => {
     expect(appContainer(inK8s[0]!).env?.map((variable) => variable.name)).toContain(roleUrlVariable(service, 'owner'));
   });
 
-  it('every app process: its Node flags are appNodeOptions (the order worker\'s V8 heap limit its own); the order worker\'s workflow cache is bounded, within the schema', () => {
+  it('every app process: started with appProcessEnv (Node\'s flags, the order worker\'s V8 heap limit its own; malloc arenas); the order worker\'s workflow cache is bounded, within the schema', () => {
     const apps = [...SERVICES.map((service) => [service, `worker:${service}`] as const), ['api', 'api'] as const];
     for (const [name, script] of apps) {
       const inK8s = deployments().find((object) => appContainer(object).args?.join(' ') === `npm run ${script}`)!;
-      expect(envValue(appContainer(inK8s), 'NODE_OPTIONS'), script).toBe(appNodeOptions(name));
-      expect(composeEnv(byCommand(script)[0]![1]).NODE_OPTIONS, script).toBe(appNodeOptions(name));
+      const composed = composeEnv(byCommand(script)[0]![1]);
+      for (const [variable, value] of Object.entries(appProcessEnv(name))) {
+        expect(envValue(appContainer(inK8s), variable), `${script} ${variable}`).toBe(value);
+        expect(composed[variable], `${script} ${variable}`).toBe(value);
+      }
     }
-    expect(appNodeOptions('order')).toContain(`--max-old-space-size=${ORDER_WORKER_HEAP_MB}`);
-    expect(SERVICES.filter((service) => appNodeOptions(service).includes('--max-old-space-size'))).toEqual(['order']);
+    expect(appProcessEnv('order').NODE_OPTIONS).toContain(`--max-old-space-size=${ORDER_WORKER_HEAP_MB}`);
+    expect(SERVICES.filter((service) => appProcessEnv(service).NODE_OPTIONS.includes('--max-old-space-size'))).toEqual(['order']);
     const order = deployments().find((object) => appContainer(object).args?.join(' ') === 'npm run worker:order')!;
     const [, composed] = byCommand('worker:order')[0]!;
     const cacheSizes = [envValue(appContainer(order), 'WORKER_MAX_CACHED_WORKFLOWS'), interpolate(composeEnv(composed).WORKER_MAX_CACHED_WORKFLOWS!, {})];

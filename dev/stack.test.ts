@@ -1,21 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { appNodeOptions, SERVICES } from '../common/config.js';
-import { parseReplicas, withNodeOptions } from './stack.js';
+import { appProcessEnv, SERVICES } from '../common/config.js';
+import { parseReplicas, withProcessEnv } from './stack.js';
 
-describe('withNodeOptions', () => {
-  it.each([...SERVICES, 'api' as const])('%s: starts with the deployment\'s Node flags', (name) => {
-    expect(withNodeOptions(name, { LOG_LEVEL: 'info' })).toEqual({ LOG_LEVEL: 'info', NODE_OPTIONS: appNodeOptions(name) });
+describe('withProcessEnv', () => {
+  it.each([...SERVICES, 'api' as const])('%s: starts with the deployment\'s Node flags and malloc arenas', (name) => {
+    expect(withProcessEnv(name, { LOG_LEVEL: 'info' })).toEqual({ LOG_LEVEL: 'info', ...appProcessEnv(name) });
   });
 
-  it('keeps a flag the caller set, with its value, and adds the ones it did not set', () => {
-    const env = withNodeOptions('order', { NODE_OPTIONS: '--enable-source-maps --max-old-space-size=1024' });
+  it('keeps a flag the caller set, with its value, and adds the ones it did not set; and the caller\'s own MALLOC_ARENA_MAX', () => {
+    const env = withProcessEnv('order', { NODE_OPTIONS: '--enable-source-maps --max-old-space-size=1024' });
     expect(env.NODE_OPTIONS!.split(' ').sort()).toEqual(['--enable-source-maps', '--max-old-space-size=1024', '--max-semi-space-size=4'].sort());
-    expect(withNodeOptions('api', { NODE_OPTIONS: '--max-semi-space-size=16' }).NODE_OPTIONS).toBe('--max-semi-space-size=16');
+    expect(withProcessEnv('api', { NODE_OPTIONS: '--max-semi-space-size=16', MALLOC_ARENA_MAX: '8' })).toEqual({ NODE_OPTIONS: '--max-semi-space-size=16', MALLOC_ARENA_MAX: '8' });
   });
 
   it('adds nothing twice: a restarted worker is started with the env it had', () => {
-    const once = withNodeOptions('order', {});
-    expect(withNodeOptions('order', once)).toEqual(once);
+    const once = withProcessEnv('order', {});
+    expect(withProcessEnv('order', once)).toEqual(once);
   });
 });
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appNodeOptions, SERVICES, type ServiceName } from '../common/config.js';
+import { appProcessEnv, SERVICES, type ServiceName } from '../common/config.js';
 import { prefixedPrinter, startTsProcess, type ManagedProcess } from './processes.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -47,22 +47,24 @@ export interface StartAppOptions {
 /** Starts one replica of a service's worker. */
 export function startWorker(service: ServiceName, replica: number, { env, output, nodeArgs, root = ROOT }: Omit<StartAppOptions, 'replicas'>): ManagedProcess {
   const name = `${service}-${replica}`;
-  return startTsProcess({ name, entry: path.join(root, 'workers', `${service}.ts`), env: withNodeOptions(service, env), cwd: root, onLine: (output ?? prefixedPrinter)(name), ...(nodeArgs && { nodeArgs }) });
+  return startTsProcess({ name, entry: path.join(root, 'workers', `${service}.ts`), env: withProcessEnv(service, env), cwd: root, onLine: (output ?? prefixedPrinter)(name), ...(nodeArgs && { nodeArgs }) });
 }
 
 /** Starts an API process; `env` on top of the stack's (its port, for a second replica). */
 export function startApi(name: string, { env, output, nodeArgs, root = ROOT }: Omit<StartAppOptions, 'replicas' | 'metricsPorts'>): ManagedProcess {
-  return startTsProcess({ name, entry: path.join(root, 'api', 'server.ts'), env: withNodeOptions('api', env), cwd: root, onLine: (output ?? prefixedPrinter)(name), ...(nodeArgs && { nodeArgs }) });
+  return startTsProcess({ name, entry: path.join(root, 'api', 'server.ts'), env: withProcessEnv('api', env), cwd: root, onLine: (output ?? prefixedPrinter)(name), ...(nodeArgs && { nodeArgs }) });
 }
 
 /**
- * A process's Node flags, as in the deployment (appNodeOptions), added to NODE_OPTIONS: a flag the
- * caller already set there (`--max-old-space-size=1024`, say) wins over ours.
+ * A process's start-up environment, as in the deployment (appProcessEnv): Node's flags added to
+ * NODE_OPTIONS, MALLOC_ARENA_MAX set. What the caller set wins: a flag of its own
+ * (`--max-old-space-size=1024`, say) with its value, or its own MALLOC_ARENA_MAX.
  */
-export function withNodeOptions(name: ServiceName | 'api', env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function withProcessEnv(name: ServiceName | 'api', env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: flags, MALLOC_ARENA_MAX } = appProcessEnv(name);
   const own = env.NODE_OPTIONS ?? '';
-  const missing = appNodeOptions(name).split(' ').filter((flag) => !own.includes(flag.slice(0, flag.indexOf('=') + 1)));
-  return missing.length === 0 ? env : { ...env, NODE_OPTIONS: [own, ...missing].join(' ').trim() };
+  const missing = flags.split(' ').filter((flag) => !own.includes(flag.slice(0, flag.indexOf('=') + 1)));
+  return { ...env, NODE_OPTIONS: [own, ...missing].join(' ').trim(), MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? MALLOC_ARENA_MAX };
 }
 
 /** Starts every service's workers (with replicas) and the API, each in its own process. */
