@@ -54,7 +54,7 @@ export const ORDER_WORKER_HEAP_MB = 512;
  * (NODE_OPTIONS=--max-semi-space-size; Node 20's default is 16). V8 grows and shrinks the young
  * generation with the allocation rate, which moved a mostly idle process's RSS by 30-40 MiB at a
  * time in the soak, up and down, with nothing growing; at 4 it stays flat, the order worker holds
- * about 60 MiB less, and the CPU per order is unchanged (README, Sizing the order worker).
+ * about 60 MiB less, and the CPU per order is the same (bench:ab: x1.01; README, Sizing the order worker).
  */
 export const V8_SEMI_SPACE_MB = 4;
 
@@ -63,7 +63,7 @@ export const V8_SEMI_SPACE_MB = 4;
  * core). Native memory (the Temporal SDK's Rust threads, V8's compiler threads) otherwise spreads
  * over an arena per thread, each keeping what it was once given: in the soak the inventory worker
  * stepped up 20 MiB in a minute and stayed there while its V8 heap did not move. With two arenas
- * the memory freed goes back (README, Sizing the order worker).
+ * the memory freed goes back, for a few % more CPU in a burst (README, Sizing the order worker).
  */
 export const MALLOC_ARENAS = 2;
 
