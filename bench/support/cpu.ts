@@ -4,15 +4,30 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux almost everywhere). */
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-/** CPU seconds (user + system) a process has used so far; undefined once it is gone. */
-export function cpuSeconds(pid: number): number | undefined {
+/** CPU seconds (user + system) in a /proc stat file so far; undefined once it is gone. */
+function statCpuSeconds(file: string): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(file, 'utf8');
     // Fields after the command name (which may hold spaces, inside parentheses): utime is the 14th, stime the 15th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / TICKS;
   } catch {
     return undefined;
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far; undefined once it is gone. */
+export const cpuSeconds = (pid: number) => statCpuSeconds(`/proc/${pid}/stat`);
+
+/** The same for one thread of a process (/proc/<tid>/stat would answer for the whole process). */
+export const threadCpuSeconds = (pid: number, tid: number) => statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
+
+/** The threads of a process (/proc/<pid>/task), with their names; empty once it is gone. */
+export function threadsOf(pid: number): Array<{ tid: number; name: string }> {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map((tid) => ({ tid: Number(tid), name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() }));
+  } catch {
+    return [];
   }
 }
 
@@ -30,15 +45,26 @@ export function pidsNamed(name: string): number[] {
     .map(Number);
 }
 
-/** Named groups of processes: `{ temporal: [pid], api: [pid], postgres: () => pids, ... }`. */
-export type ProcessGroups = Record<string, number[] | (() => number[])>;
+/** One process's threads, by thread id. */
+export interface ThreadGroup {
+  pid: number;
+  tids: () => number[];
+}
 
+/** Named groups of processes, `{ temporal: [pid], api: [pid], postgres: () => pids, ... }`, or of one process's threads. */
+export type ProcessGroups = Record<string, number[] | (() => number[]) | ThreadGroup>;
+
+/** CPU seconds so far by group, then by process (or thread) id. */
 export type CpuSample = Record<string, Map<number, number>>;
 
 export function sampleCpu(groups: ProcessGroups): CpuSample {
   const sample: CpuSample = {};
-  for (const [name, pids] of Object.entries(groups)) {
-    const list = typeof pids === 'function' ? pids() : pids;
+  for (const [name, group] of Object.entries(groups)) {
+    if ('tids' in group) {
+      sample[name] = new Map(group.tids().map((tid) => [tid, threadCpuSeconds(group.pid, tid) ?? 0]));
+      continue;
+    }
+    const list = typeof group === 'function' ? group() : group;
     sample[name] = new Map(list.map((pid) => [pid, cpuSeconds(pid) ?? 0]));
   }
   return sample;

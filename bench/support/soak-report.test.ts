@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpError, SoakOrder } from './soak-clients.js';
-import { evaluateCriteria, minuteRows, storagePerThousand } from './soak-report.js';
-import type { Sample } from './soak-sampler.js';
+import { evaluateCriteria, minuteRows, storagePerThousand, threadTable } from './soak-report.js';
+import { ORDER_WORKER_THREADS, type Sample } from './soak-sampler.js';
 
 const MINUTE = 60_000;
 const MiB = 2 ** 20;
@@ -96,6 +96,27 @@ describe('the soak\'s report', () => {
     expect(rows[0]!.cpuPercent.api).toBeCloseTo(10);
     expect(rows[0]!.cpuPercent['worker order-1']).toBeCloseTo(25);
     expect(rows[3]!.confirmedPerSecond).toBeCloseTo(1 / 60); // the last order, confirmed 1.5 s after the third minute
+  });
+
+  it('gives the order worker\'s CPU by thread, and the workflow thread\'s CPU per order confirmed in the minute', () => {
+    // The workflow thread uses 20 % of a core in the first minute and 30 % after it; one order a second.
+    const samples = samplesOf(3, () => 400).map((sample) => ({
+      ...sample,
+      cpu: {
+        ...sample.cpu,
+        [ORDER_WORKER_THREADS.main]: new Map([[2, sample.at / 1000 / 10]]),
+        // Thread 7 runs the workflows; thread 8 is one of V8's helpers, at 2 %.
+        [ORDER_WORKER_THREADS.js]: new Map([
+          [7, sample.at <= MINUTE ? (0.2 * sample.at) / 1000 : 12 + (0.3 * (sample.at - MINUTE)) / 1000],
+          [8, (0.02 * sample.at) / 1000],
+        ]),
+        [ORDER_WORKER_THREADS.rest]: new Map([[9, (0.01 * sample.at) / 1000]]),
+      },
+    }));
+    const table = threadTable(minuteRows(0, ordersOf(3, () => 500), [], samples)).split('\n');
+    expect(table[0]).toBe('| min | CONFIRMED/s | main thread CPU % | workflow thread CPU % | other threads CPU % | workflow thread CPU ms per order confirmed |');
+    expect(table[2]).toBe('| 1 | 1.00 | 10.0 | 20.0 | 3.0 | 200 |');
+    expect(table[3]).toBe('| 2 | 1.00 | 10.0 | 30.0 | 3.0 | 300 |');
   });
 
   it('gives storage growth per 1,000 orders accepted', () => {

@@ -1,6 +1,6 @@
 import { cpuBetween } from './cpu.js';
 import type { HttpError, SoakOrder } from './soak-clients.js';
-import { TEMPORAL_POSTGRES, type Sample } from './soak-sampler.js';
+import { ORDER_WORKER_THREADS, TEMPORAL_POSTGRES, type Sample } from './soak-sampler.js';
 import { percentile } from './stats.js';
 
 const MINUTE = 60_000;
@@ -24,6 +24,8 @@ export interface MinuteRow {
   /** At the minute's last sample, count; CPU as a share of one core over the minute, %. */
   fds: Record<string, number>;
   cpuPercent: Record<string, number>;
+  /** The order worker's workflow thread (the busiest of its other JavaScript threads over the run), % of one core. */
+  workflowThreadCpuPercent: number;
   postgresConnections: number;
   cachedWorkflows: number;
   temporalCachedWorkflows: number;
@@ -46,6 +48,9 @@ export function minuteRows(start: number, orders: SoakOrder[], errors: HttpError
   const last = Math.max(...samples.map((sample) => sample.at), ...orders.map((order) => order.confirmedAt ?? order.sentAt));
   const minutes = Math.max(1, Math.ceil((last - start) / MINUTE));
   const inMinute = (at: number, m: number) => at >= start + m * MINUTE && at < start + (m + 1) * MINUTE;
+  const jsThreads = (sample: Sample) => sample.cpu[ORDER_WORKER_THREADS.js] ?? new Map<number, number>();
+  const workflowThread = [...jsThreads(samples.at(-1)!)].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const workflowThreadSeconds = (sample: Sample) => (workflowThread === undefined ? NaN : (jsThreads(sample).get(workflowThread) ?? 0));
   return Array.from({ length: minutes }, (_, m) => {
     const sent = orders.filter((order) => inMinute(order.sentAt, m));
     const latencies = latencySeconds(sent);
@@ -68,6 +73,7 @@ export function minuteRows(start: number, orders: SoakOrder[], errors: HttpError
       orderWorkerHeapMiB: percentile((within.length ? within : [end]).map((sample) => sample.orderWorkerHeapBytes), 0.5) / MiB,
       fds: end.fds,
       cpuPercent: Object.fromEntries(Object.entries(cpu).map(([name, used]) => [name, (100 * used) / seconds])),
+      workflowThreadCpuPercent: (100 * (workflowThreadSeconds(end) - workflowThreadSeconds(first))) / seconds,
       postgresConnections: end.postgresConnections,
       cachedWorkflows: end.cachedWorkflows,
       temporalCachedWorkflows: end.temporalCachedWorkflows,
@@ -140,6 +146,19 @@ export function minuteTable(rows: MinuteRow[]): string {
     ...names.map((name) => `${fixed(row.rssMiB[name]!, 0)} / ${fixed(row.cpuPercent[name]!, 0)} / ${row.fds[name]}`),
     fixed(row.orderWorkerHeapMiB, 0), fixed(row.cpuPercent.postgres ?? 0, 0), ...(temporalPostgres ? [fixed(row.cpuPercent[TEMPORAL_POSTGRES] ?? 0, 0)] : []), row.postgresConnections, `${row.cachedWorkflows} / ${row.temporalCachedWorkflows}`, fixed(row.storageMiB.postgres, 1), `${fixed(row.storageMiB.temporal, 1)} (+ ${fixed(row.storageMiB.temporalWal, 1)})`,
   ]);
+  return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+/**
+ * The order worker's CPU by thread, % of one core, and the workflow thread's CPU per order confirmed
+ * in the minute: where the order worker's time goes, and whether it grows as the run goes on.
+ */
+export function threadTable(rows: MinuteRow[]): string {
+  const header = ['min', 'CONFIRMED/s', 'main thread CPU %', 'workflow thread CPU %', 'other threads CPU %', 'workflow thread CPU ms per order confirmed'];
+  const lines = rows.map((row) => {
+    const others = (row.cpuPercent[ORDER_WORKER_THREADS.js] ?? NaN) + (row.cpuPercent[ORDER_WORKER_THREADS.rest] ?? NaN) - row.workflowThreadCpuPercent;
+    return [row.minute, fixed(row.confirmedPerSecond, 2), fixed(row.cpuPercent[ORDER_WORKER_THREADS.main] ?? NaN, 1), fixed(row.workflowThreadCpuPercent, 1), fixed(others, 1), fixed((10 * row.workflowThreadCpuPercent) / row.confirmedPerSecond, 0)];
+  });
   return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 

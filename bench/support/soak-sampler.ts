@@ -1,11 +1,28 @@
 import { statSync } from 'node:fs';
 import pg from 'pg';
 import { sampleSum, sampleValue } from '../../test/support/prometheus-text.js';
-import { sampleCpu, type CpuSample } from './cpu.js';
+import { sampleCpu, threadsOf, type CpuSample, type ProcessGroups } from './cpu.js';
 import { openFileDescriptors, rssBytes } from './proc.js';
 
 /** The CPU group of the backends serving a cluster's Temporal databases. */
 export const TEMPORAL_POSTGRES = 'postgres (Temporal)';
+
+/** The CPU groups of the order worker's threads. */
+export const ORDER_WORKER_THREADS = { main: 'order worker: main thread', js: 'order worker: other JavaScript threads', rest: 'order worker: other threads' } as const;
+
+/**
+ * The order worker's CPU by thread: the main thread (activities, Temporal's client side), its other
+ * JavaScript threads (the one its workflows run on, and V8's helpers: Node 20 names them all
+ * `node`, so the report takes the busiest as the workflow thread), and the rest (the SDK's Rust core).
+ */
+function orderWorkerThreads(pid: number): ProcessGroups {
+  const named = (test: (name: string) => boolean) => () => threadsOf(pid).flatMap(({ tid, name }) => (tid !== pid && test(name) ? [tid] : []));
+  return {
+    [ORDER_WORKER_THREADS.main]: { pid, tids: () => [pid] },
+    [ORDER_WORKER_THREADS.js]: { pid, tids: named((name) => name === 'node') },
+    [ORDER_WORKER_THREADS.rest]: { pid, tids: named((name) => name !== 'node') },
+  };
+}
 
 export interface Sample {
   /** Epoch ms. */
@@ -14,8 +31,9 @@ export interface Sample {
   rssBytes: Record<string, number>;
   fds: Record<string, number>;
   /**
-   * CPU seconds so far of each process, and of the PostgreSQL backends serving the run's database
-   * (group `postgres`) and, on a cluster, Temporal's databases (group `postgres (Temporal)`).
+   * CPU seconds so far of each process, of the PostgreSQL backends serving the run's database
+   * (group `postgres`) and, on a cluster, Temporal's databases (group `postgres (Temporal)`), and
+   * of the order worker's threads (ORDER_WORKER_THREADS).
    */
   cpu: CpuSample;
   postgresConnections: number;
@@ -47,6 +65,7 @@ export interface SamplerOptions {
   temporalStorage: { sqliteFile: string } | { databases: string[] };
   /** Process name → metrics endpoint, for each worker; `orderWorker` names the order worker's. */
   workerMetricsUrls: Record<string, string>;
+  /** The order worker's name in `processes` and `workerMetricsUrls`. */
   orderWorker: string;
   /** The dev server's metrics endpoint, or each cluster node's. */
   temporalMetricsUrls: string[];
@@ -72,6 +91,7 @@ export async function startSampler(options: SamplerOptions): Promise<{ samples: 
   await admin.connect();
   const { temporalStorage } = options;
   const temporalDatabases = 'databases' in temporalStorage ? temporalStorage.databases : [];
+  const threadGroups = orderWorkerThreads(options.processes[options.orderWorker]!);
   const samples: Sample[] = [];
   const take = async (): Promise<Sample> => {
     const databases = [options.databaseName, ...temporalDatabases];
@@ -96,6 +116,7 @@ export async function startSampler(options: SamplerOptions): Promise<{ samples: 
         ...Object.fromEntries(Object.entries(options.processes).map(([name, pid]) => [name, [pid]])),
         postgres: appBackends,
         ...(temporalDatabases.length > 0 && { [TEMPORAL_POSTGRES]: pidsOf(temporalDatabases) }),
+        ...threadGroups,
       }),
       postgresConnections: appBackends.length,
       storageBytes: {
