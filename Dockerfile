@@ -13,7 +13,9 @@ ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 # Every dependency, for the build: the workflow bundle and the type check.
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
+# patches/: fixes to dependencies that npm ci's postinstall applies (patch-package; README, Dependencies).
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 
 # The prebuilt workflow bundle (order workers then start without webpack) and the type check.
@@ -26,6 +28,7 @@ RUN npm run build:workflows -- /app/dist/workflow-bundle.js \
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime

@@ -885,6 +885,19 @@ describe('the Dockerfile', () => {
     expect(runs.some((run) => run.includes('npm ci --omit=dev'))).toBe(true);
   });
 
+  it('copies patches/ before each npm ci, whose postinstall (patch-package) applies them', () => {
+    const { scripts, dependencies } = JSON.parse(read('package.json')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
+    expect(scripts.postinstall).toBe('patch-package');
+    expect(dependencies['patch-package'], 'a production dependency: npm ci --omit=dev runs the postinstall too').toBeDefined();
+    const installing = dockerfileStages().stages.filter((stage) => instructions(stage, 'RUN').some((run) => run.includes('npm ci')));
+    expect(installing.length).toBe(2);
+    for (const stage of installing) {
+      const copyAt = stage.lines.findIndex((line) => /^COPY patches\s/.test(line));
+      expect(copyAt, stage.name).toBeGreaterThanOrEqual(0);
+      expect(copyAt, stage.name).toBeLessThan(stage.lines.findIndex((line) => line.startsWith('RUN npm ci')));
+    }
+  });
+
   it('the runtime stage: production mode, the prebuilt bundle where WORKFLOW_BUNDLE_PATH says, a non-root numeric USER, a HEALTHCHECK, the API by default', () => {
     const runtime = runtimeStage();
     const env = dockerfileEnv(runtime);

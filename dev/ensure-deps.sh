@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the tests and the stack need when it is missing: the locked npm dependencies
-# (when node_modules is missing or older than the lockfile), and Debian's packages: prometheus
+# (when node_modules is missing or older than the lockfile or than a patch in patches/, which
+# npm ci's postinstall applies), and Debian's packages: prometheus
 # (promtool checks and tests the alert rules; a suite scrapes a running stack with it),
 # chromium (the browser suite drives it through playwright-core), haproxy and openssl (the
 # cluster suite puts HAProxy in front of two Temporal nodes, with certificates from openssl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+  || [ -n "$(find patches -newer node_modules/.package-lock.json -print -quit 2>/dev/null)" ]; then
   echo "installing dependencies (npm ci)..."
   npm ci --no-audit --no-fund --loglevel=error
 fi
