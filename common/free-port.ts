@@ -1,26 +1,34 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 
-const listen = async (): Promise<Server> => {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+// Below the kernel's range for ephemeral ports (Linux 32768–60999, macOS 49152–65535). A port that
+// listen(0) hands out is in that range, and once released the kernel may give it to an outgoing
+// connection before the process it was chosen for binds it (EADDRINUSE at start-up).
+const LOWEST = 20_000;
+const HIGHEST = 32_767;
+
+const listen = (port: number) =>
+  new Promise<Server | undefined>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => resolve(server));
   });
-  return server;
-};
 
 /**
- * `count` distinct ports free on loopback right now, chosen by the kernel. All are held until
+ * `count` distinct ports free on loopback right now, below the ephemeral range. All are held until
  * every one is chosen, so no two of them are the same.
  */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, listen));
+  const servers: Server[] = [];
+  while (servers.length < count) {
+    const server = await listen(LOWEST + Math.floor(Math.random() * (HIGHEST - LOWEST + 1)));
+    if (server) servers.push(server);
+  }
   const ports = servers.map((server) => (server.address() as AddressInfo).port);
   await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   return ports;
 }
 
-/** A port free on loopback right now, chosen by the kernel. */
+/** A port free on loopback right now, below the ephemeral range. */
 export async function freePort(): Promise<number> {
   const [port] = await freePorts(1);
   return port!;
