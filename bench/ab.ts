@@ -18,6 +18,7 @@ import { ADMIN_URL } from './support/bench-stack.js';
 import { stockedSku } from './support/catalog.js';
 import { run, type RunResult } from './support/burst.js';
 import { pidsNamed, type ProcessGroups } from './support/cpu.js';
+import { stopOnInterrupt } from './support/interrupt.js';
 import { compare, comparisonTable, cpuTable, type Comparison } from './support/report.js';
 
 const usage = `usage: npm run bench:ab -- --baseline <git ref> [--current <git ref>] [--reps 5] [--sizes 100] [--env K=V]... [--baseline-env K=V]... [--current-env K=V]...
@@ -97,6 +98,11 @@ runMain(async () => {
   const databases = ['baseline', 'current'].map((name) => `postgres://127.0.0.1:5432/orderflow_ab_${name}_${randomBytes(4).toString('hex')}`);
   const smtp = await new SmtpSink().start();
   const stacks: TestStack[] = [];
+  const stopAll = stopOnInterrupt(async () => {
+    await Promise.all(stacks.map((stack) => stack.stop()));
+    await smtp.stop();
+    for (const databaseUrl of databases) await dropDatabase(ADMIN_URL, databaseUrl);
+  });
   try {
     const temporalBinary = await ensureTemporalBinary(say);
     const shared = { ORDER_CANCELLATION_WINDOW: '1ms', RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000', DATABASE_POOL_MAX: '4', ...variables(values.env) };
@@ -176,8 +182,6 @@ runMain(async () => {
     say(`\n${markdown}`);
     say(`written: ${path.relative(ROOT, base)}.{json,md}`);
   } finally {
-    await Promise.all(stacks.map((stack) => stack.stop()));
-    await smtp.stop();
-    for (const databaseUrl of databases) await dropDatabase(ADMIN_URL, databaseUrl);
+    await stopAll();
   }
 });

@@ -9,6 +9,7 @@ import { ensureDebianPackage } from '../../dev/debian-packages.js';
 import { ensureGoTool, TEMPORAL_SERVER } from '../../dev/go-binaries.js';
 import { ROOT } from '../../dev/stack.js';
 import { ADMIN_URL } from './bench-stack.js';
+import { stopOnInterrupt } from './interrupt.js';
 
 /** Addresses of the benchmark's own cluster: not `npm run up -- --cluster`'s, nor the cluster suite's. */
 const NODES = ['127.0.40.2', '127.0.40.3'];
@@ -40,11 +41,11 @@ export async function startBenchCluster(say: (line: string) => void): Promise<Be
   const databasePrefix = `temporal_bench_${randomBytes(4).toString('hex')}`;
   await mkdir(path.join(ROOT, '.data', 'bench'), { recursive: true });
   const log = createWriteStream(path.join(ROOT, '.data', 'bench', 'cluster-temporal.log'), { flags: 'w' });
-  const cleanUp = async () => {
+  const cleanUp = stopOnInterrupt(async () => {
     await dropTemporalDatabases(ADMIN_URL, temporalDatabases(databasePrefix));
     await rm(dataDir, { recursive: true, force: true });
     await new Promise<void>((resolve) => log.end(() => resolve()));
-  };
+  });
   try {
     const cluster = await startTemporalCluster({
       binaries: { server: tools.server!, sql: tools.sql! },
@@ -62,10 +63,10 @@ export async function startBenchCluster(say: (line: string) => void): Promise<Be
     return {
       cluster,
       databasePrefix,
-      async stop() {
+      stop: stopOnInterrupt(async () => {
         await cluster.stop();
         await cleanUp();
-      },
+      }),
     };
   } catch (error) {
     await cleanUp();

@@ -7,6 +7,7 @@ import { ensureTemporalBinary } from '../../dev/temporal-binary.js';
 import { SmtpSink } from '../../test/support/smtp-sink.js';
 import { TestStack, type TestStackOptions } from '../../test/support/stack.js';
 import { buildWorkflowBundle } from '../../workers/workflow-bundle.js';
+import { stopOnInterrupt } from './interrupt.js';
 
 export const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -25,10 +26,10 @@ export async function startBenchStack(say: (line: string) => void, options: Omit
   const databaseUrl = `postgres://127.0.0.1:5432/orderflow_bench_${randomBytes(4).toString('hex')}`;
   const smtp = await new SmtpSink().start();
   await setupDatabase({ adminUrl: ADMIN_URL, databaseUrl });
-  const cleanUp = async () => {
+  const cleanUp = stopOnInterrupt(async () => {
     await smtp.stop();
     await dropDatabase(ADMIN_URL, databaseUrl);
-  };
+  });
   try {
     const prepared = {
       databaseUrl,
@@ -40,10 +41,10 @@ export async function startBenchStack(say: (line: string) => void, options: Omit
     return {
       stack,
       databaseUrl,
-      async stop() {
+      stop: stopOnInterrupt(async () => {
         await stack.stop();
         await cleanUp();
-      },
+      }),
     };
   } catch (error) {
     await cleanUp();
