@@ -12,7 +12,7 @@ import { stockedSku } from './support/catalog.js';
 import { confirmedAt } from './support/confirmations.js';
 import { soakOverTime, writePng } from './support/plots.js';
 import { SoakClients } from './support/soak-clients.js';
-import { criteriaList, evaluateCriteria, minuteRows, minuteTable, storagePerThousand, threadTable } from './support/soak-report.js';
+import { criteriaList, evaluateCriteria, machineTable, minuteRows, minuteTable, storagePerThousand, threadTable } from './support/soak-report.js';
 import { startSampler } from './support/soak-sampler.js';
 
 export const soakUsage = `usage: npm run bench -- soak [--rate 4] [--minutes 30] [--cluster]
@@ -161,6 +161,10 @@ export async function runSoak(argv: string[]): Promise<void> {
       '## The order worker\'s CPU by thread',
       '',
       threadTable(rows),
+      '',
+      '## The machine',
+      '',
+      machineTable(rows),
       '',
       `![RSS and latency over time](${path.basename(base)}.png)`,
       '',

@@ -22,6 +22,12 @@ export const cpuSeconds = (pid: number) => statCpuSeconds(`/proc/${pid}/stat`);
 /** The same for one thread of a process (/proc/<tid>/stat would answer for the whole process). */
 export const threadCpuSeconds = (pid: number, tid: number) => statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
 
+/** CPU seconds the whole machine has been busy so far, all cores together (/proc/stat: every state but idle and iowait). */
+export function machineBusySeconds(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return [user, nice, system, irq, softirq, steal].reduce((sum: number, ticks) => sum + (ticks ?? 0), 0) / TICKS;
+}
+
 /** The threads of a process (/proc/<pid>/task), with their names; empty once it is gone. */
 export function threadsOf(pid: number): Array<{ tid: number; name: string }> {
   try {

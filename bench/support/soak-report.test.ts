@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpError, SoakOrder } from './soak-clients.js';
-import { evaluateCriteria, minuteRows, storagePerThousand, threadTable } from './soak-report.js';
+import { evaluateCriteria, machineTable, minuteRows, storagePerThousand, threadTable } from './soak-report.js';
 import { ORDER_WORKER_THREADS, type Sample } from './soak-sampler.js';
 
 const MINUTE = 60_000;
@@ -22,6 +22,8 @@ const samplesOf = (minutes: number, workerMiB: (at: number) => number): Sample[]
       rssBytes: { api: 200 * MiB, 'worker order-1': workerMiB(at) * MiB },
       fds: { api: 40, 'worker order-1': 50 },
       cpu: { api: new Map([[1, at / 1000 / 10]]), 'worker order-1': new Map([[2, at / 1000 / 4]]), postgres: new Map() },
+      machineBusySeconds: at / 1000,
+      autovacuum: at === 5 * MINUTE + 20_000 ? ['temporal_x: autovacuum: VACUUM ANALYZE public.executions_visibility'] : [],
       postgresConnections: 12,
       storageBytes: { postgres: (10 + at / MINUTE) * MiB, temporal: (5 + (2 * at) / MINUTE) * MiB, temporalWal: 4 * MiB },
       cachedWorkflows: Math.min(1000, at / 1000),
@@ -117,6 +119,14 @@ describe('the soak\'s report', () => {
     expect(table[0]).toBe('| min | CONFIRMED/s | main thread CPU % | workflow thread CPU % | other threads CPU % | workflow thread CPU ms per order confirmed |');
     expect(table[2]).toBe('| 1 | 1.00 | 10.0 | 20.0 | 3.0 | 200 |');
     expect(table[3]).toBe('| 2 | 1.00 | 10.0 | 30.0 | 3.0 | 300 |');
+  });
+
+  it('gives the machine\'s busy CPU per minute and what autovacuum was seen doing in it', () => {
+    // The machine is busy one core-second a second (100 %); autovacuum caught by one sample of minute 6.
+    const table = machineTable(minuteRows(0, ordersOf(7, () => 500), [], samplesOf(7, () => 400))).split('\n');
+    expect(table[0]).toBe('| min | p95 s | p99 s | machine CPU % (200 = both cores) | postgres, every process CPU % | bench client (HTTP, SMTP sink, sampler) CPU % | autovacuum seen |');
+    expect(table[2]).toBe('| 1 | 0.50 | 0.50 | 100 | – | – | – |');
+    expect(table[7]).toBe('| 6 | 0.50 | 0.50 | 100 | – | – | temporal_x: autovacuum: VACUUM ANALYZE public.executions_visibility |');
   });
 
   it('gives storage growth per 1,000 orders accepted', () => {

@@ -1,6 +1,6 @@
 import { cpuBetween } from './cpu.js';
 import type { HttpError, SoakOrder } from './soak-clients.js';
-import { ORDER_WORKER_THREADS, TEMPORAL_POSTGRES, type Sample } from './soak-sampler.js';
+import { BENCH_CLIENT, ORDER_WORKER_THREADS, POSTGRES_ALL, TEMPORAL_POSTGRES, type Sample } from './soak-sampler.js';
 import { percentile } from './stats.js';
 
 const MINUTE = 60_000;
@@ -26,6 +26,10 @@ export interface MinuteRow {
   cpuPercent: Record<string, number>;
   /** The order worker's workflow thread (the busiest of its other JavaScript threads over the run), % of one core. */
   workflowThreadCpuPercent: number;
+  /** The whole machine's busy CPU over the minute, % of one core (200 is two cores flat out). */
+  machineCpuPercent: number;
+  /** What autovacuum was seen working on in the minute's samples. */
+  autovacuum: string[];
   postgresConnections: number;
   cachedWorkflows: number;
   temporalCachedWorkflows: number;
@@ -74,6 +78,8 @@ export function minuteRows(start: number, orders: SoakOrder[], errors: HttpError
       fds: end.fds,
       cpuPercent: Object.fromEntries(Object.entries(cpu).map(([name, used]) => [name, (100 * used) / seconds])),
       workflowThreadCpuPercent: (100 * (workflowThreadSeconds(end) - workflowThreadSeconds(first))) / seconds,
+      machineCpuPercent: (100 * (end.machineBusySeconds - first.machineBusySeconds)) / seconds,
+      autovacuum: [...new Set(within.flatMap((sample) => sample.autovacuum))],
       postgresConnections: end.postgresConnections,
       cachedWorkflows: end.cachedWorkflows,
       temporalCachedWorkflows: end.temporalCachedWorkflows,
@@ -159,6 +165,20 @@ export function threadTable(rows: MinuteRow[]): string {
     const others = (row.cpuPercent[ORDER_WORKER_THREADS.js] ?? NaN) + (row.cpuPercent[ORDER_WORKER_THREADS.rest] ?? NaN) - row.workflowThreadCpuPercent;
     return [row.minute, fixed(row.confirmedPerSecond, 2), fixed(row.cpuPercent[ORDER_WORKER_THREADS.main] ?? NaN, 1), fixed(row.workflowThreadCpuPercent, 1), fixed(others, 1), fixed((10 * row.workflowThreadCpuPercent) / row.confirmedPerSecond, 0)];
   });
+  return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+/**
+ * The machine around the order's path, minute by minute: how busy it was, what PostgreSQL as a
+ * whole and the benchmark's own process used, and what autovacuum was doing. To tell a slow minute
+ * caused inside the system from one caused by its neighbours.
+ */
+export function machineTable(rows: MinuteRow[]): string {
+  const header = ['min', 'p95 s', 'p99 s', 'machine CPU % (200 = both cores)', `${POSTGRES_ALL} CPU %`, `${BENCH_CLIENT} CPU %`, 'autovacuum seen'];
+  const lines = rows.map((row) => [
+    row.minute, fixed(row.p95, 2), fixed(row.p99, 2), fixed(row.machineCpuPercent, 0), fixed(row.cpuPercent[POSTGRES_ALL] ?? NaN, 0), fixed(row.cpuPercent[BENCH_CLIENT] ?? NaN, 0),
+    row.autovacuum.join('; ') || '–',
+  ]);
   return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 

@@ -1,11 +1,15 @@
 import { statSync } from 'node:fs';
 import pg from 'pg';
 import { sampleSum, sampleValue } from '../../test/support/prometheus-text.js';
-import { sampleCpu, threadsOf, type CpuSample, type ProcessGroups } from './cpu.js';
+import { machineBusySeconds, pidsNamed, sampleCpu, threadsOf, type CpuSample, type ProcessGroups } from './cpu.js';
 import { openFileDescriptors, rssBytes } from './proc.js';
 
 /** The CPU group of the backends serving a cluster's Temporal databases. */
 export const TEMPORAL_POSTGRES = 'postgres (Temporal)';
+
+/** Every PostgreSQL process (autovacuum, checkpointer and WAL writer included), and this process (its HTTP clients, SMTP sink and the sampler). */
+export const POSTGRES_ALL = 'postgres, every process';
+export const BENCH_CLIENT = 'bench client (HTTP, SMTP sink, sampler)';
 
 /** The CPU groups of the order worker's threads. */
 export const ORDER_WORKER_THREADS = { main: 'order worker: main thread', js: 'order worker: other JavaScript threads', rest: 'order worker: other threads' } as const;
@@ -36,6 +40,10 @@ export interface Sample {
    * of the order worker's threads (ORDER_WORKER_THREADS).
    */
   cpu: CpuSample;
+  /** CPU seconds the machine has been busy so far, all cores together. */
+  machineBusySeconds: number;
+  /** What autovacuum is working on (`<database>: <its query>`), at the sample. */
+  autovacuum: string[];
   postgresConnections: number;
   /**
    * The run's database; Temporal's: the dev server's SQLite file and its write-ahead log (-wal,
@@ -95,9 +103,10 @@ export async function startSampler(options: SamplerOptions): Promise<{ samples: 
   const samples: Sample[] = [];
   const take = async (): Promise<Sample> => {
     const databases = [options.databaseName, ...temporalDatabases];
-    const [{ rows: backends }, { rows: sizes }] = await Promise.all([
+    const [{ rows: backends }, { rows: sizes }, { rows: vacuums }] = await Promise.all([
       admin.query<{ pid: number; datname: string }>('SELECT pid, datname FROM pg_stat_activity WHERE datname = ANY($1)', [databases]),
       admin.query<{ datname: string; size: string }>('SELECT datname, pg_database_size(datname)::text AS size FROM unnest($1::text[]) AS datname', [databases]),
+      admin.query<{ datname: string; query: string }>("SELECT datname, query FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND datname = ANY($1)", [databases]),
     ]);
     const pidsOf = (names: string[]) => backends.flatMap((row) => (names.includes(row.datname) ? [row.pid] : []));
     const sizeOf = (names: string[]) => sizes.reduce((sum, row) => sum + (names.includes(row.datname) ? Number(row.size) : 0), 0);
@@ -117,7 +126,11 @@ export async function startSampler(options: SamplerOptions): Promise<{ samples: 
         postgres: appBackends,
         ...(temporalDatabases.length > 0 && { [TEMPORAL_POSTGRES]: pidsOf(temporalDatabases) }),
         ...threadGroups,
+        [POSTGRES_ALL]: () => pidsNamed('postgres'),
+        [BENCH_CLIENT]: [process.pid],
       }),
+      machineBusySeconds: machineBusySeconds(),
+      autovacuum: vacuums.map((row) => `${row.datname}: ${row.query}`),
       postgresConnections: appBackends.length,
       storageBytes: {
         postgres: sizeOf([options.databaseName]),
