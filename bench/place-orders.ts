@@ -15,6 +15,7 @@ import { realArm, twinArm, type Arm, type ArmName } from './support/arms.js';
 import { CLUSTER_APP_ENV, clusterTemporal, startBenchCluster, type BenchCluster } from './support/bench-cluster.js';
 import { stockedSku } from './support/catalog.js';
 import { startBenchStack, type BenchStack } from './support/bench-stack.js';
+import { stopOnInterrupt } from './support/interrupt.js';
 import { run, type RunResult } from './support/burst.js';
 import { pidsNamed, type ProcessGroups } from './support/cpu.js';
 import { latencyCdf, throughputOverTime, writePng } from './support/plots.js';
@@ -82,6 +83,8 @@ runMain(async () => {
     for (const service of SERVICES) {
       twins.push(startTsProcess({ name: `twin-${service}`, entry: path.join(ROOT, 'bench', 'twin', 'worker.ts'), env: { ...twinEnv, TWIN_SERVICE: service }, cwd: ROOT, onLine: (line) => say(`twin-${service}| ${line}`) }));
     }
+    // The twins run in process groups of their own: a Ctrl-C reaches them only through this.
+    stopOnInterrupt(async () => void (await Promise.all(twins.map((twin) => twin.stop(5_000)))));
     twinConnection = await Connection.connect(connectionOptions);
     const twinClient = new Client({ connection: twinConnection, namespace: TWIN_NAMESPACE });
     await untilTwinsPoll(twinClient, twins);

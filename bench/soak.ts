@@ -13,6 +13,7 @@ import { confirmedAt } from './support/confirmations.js';
 import { soakOverTime, writePng } from './support/plots.js';
 import { SoakClients } from './support/soak-clients.js';
 import { criteriaList, evaluateCriteria, machineTable, minuteRows, minuteTable, storagePerThousand, threadTable } from './support/soak-report.js';
+import { stopOnInterrupt } from './support/interrupt.js';
 import { startSampler } from './support/soak-sampler.js';
 
 export const soakUsage = `usage: npm run bench -- soak [--rate 4] [--minutes 30] [--cluster]
@@ -82,6 +83,8 @@ export async function runSoak(argv: string[]): Promise<void> {
       temporalMetricsUrls: (cluster ? cluster.metricsAddresses : [stack.temporalMetricsAddress]).map((address) => `http://${address}/metrics`),
       everyMs: SAMPLE_EVERY_MS,
     });
+    // Stopped first when the run is interrupted: it would sample databases being dropped.
+    const stopSampler = stopOnInterrupt(() => sampler.stop());
     const clients = new SoakClients(stack, tokens, [{ sku, quantity: 1 }]);
     const start = Date.now();
     const progress = setInterval(() => {
@@ -96,7 +99,7 @@ export async function runSoak(argv: string[]): Promise<void> {
       await clients.run(rate, count, DRAIN_MS);
     } finally {
       clearInterval(progress);
-      await sampler.stop();
+      await stopSampler();
     }
 
     say('reading when each order was CONFIRMED from its history');

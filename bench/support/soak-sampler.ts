@@ -148,7 +148,9 @@ export async function startSampler(options: SamplerOptions): Promise<{ samples: 
   samples.push(await take());
   let running = Promise.resolve();
   const timer = setInterval(() => {
-    running = running.then(async () => void samples.push(await take()));
+    running = running
+      .then(async () => void samples.push(await take()))
+      .catch((error: unknown) => void process.stderr.write(`soak sampler: ${error instanceof Error ? error.message : String(error)}\n`));
   }, options.everyMs);
   return {
     samples,
