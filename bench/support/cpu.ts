@@ -71,7 +71,11 @@ export function sampleCpu(groups: ProcessGroups): CpuSample {
       continue;
     }
     const list = typeof group === 'function' ? group() : group;
-    sample[name] = new Map(list.map((pid) => [pid, cpuSeconds(pid) ?? 0]));
+    // A process gone between listing and reading is left out (as 0 it would make the next minute negative).
+    sample[name] = new Map(list.flatMap((pid) => {
+      const seconds = cpuSeconds(pid);
+      return seconds === undefined ? [] : [[pid, seconds] as const];
+    }));
   }
   return sample;
 }
@@ -79,6 +83,6 @@ export function sampleCpu(groups: ProcessGroups): CpuSample {
 /** CPU seconds each group used between two samples (processes present in both; a new PostgreSQL backend counts from zero). */
 export function cpuBetween(before: CpuSample, after: CpuSample): Record<string, number> {
   return Object.fromEntries(
-    Object.entries(after).map(([name, pids]) => [name, [...pids].reduce((sum, [pid, seconds]) => sum + seconds - (before[name]?.get(pid) ?? 0), 0)]),
+    Object.entries(after).map(([name, pids]) => [name, [...pids].reduce((sum, [pid, seconds]) => sum + Math.max(0, seconds - (before[name]?.get(pid) ?? 0)), 0)]),
   );
 }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { cpuBetween } from './cpu.js';
 import type { HttpError, SoakOrder } from './soak-clients.js';
 import { BENCH_CLIENT, ORDER_WORKER_THREADS, POSTGRES_ALL, TEMPORAL_POSTGRES, type Sample } from './soak-sampler.js';
@@ -169,12 +170,12 @@ export function threadTable(rows: MinuteRow[]): string {
 }
 
 /**
- * The machine around the order's path, minute by minute: how busy it was, what PostgreSQL as a
- * whole and the benchmark's own process used, and what autovacuum was doing. To tell a slow minute
- * caused inside the system from one caused by its neighbours.
+ * The machine around the order's path, minute by minute: how busy it was (all cores together),
+ * what PostgreSQL as a whole and the benchmark's own process used, and what autovacuum was doing;
+ * with the per-process table, to tell whether a slow minute was a busier system or something beside it.
  */
 export function machineTable(rows: MinuteRow[]): string {
-  const header = ['min', 'p95 s', 'p99 s', 'machine CPU % (200 = both cores)', `${POSTGRES_ALL} CPU %`, `${BENCH_CLIENT} CPU %`, 'autovacuum seen'];
+  const header = ['min', 'p95 s', 'p99 s', `machine CPU % (${100 * os.availableParallelism()} = every core)`, `${POSTGRES_ALL} CPU %`, `${BENCH_CLIENT} CPU %`, 'autovacuum seen'];
   const lines = rows.map((row) => [
     row.minute, fixed(row.p95, 2), fixed(row.p99, 2), fixed(row.machineCpuPercent, 0), fixed(row.cpuPercent[POSTGRES_ALL] ?? NaN, 0), fixed(row.cpuPercent[BENCH_CLIENT] ?? NaN, 0),
     row.autovacuum.join('; ') || '–',
