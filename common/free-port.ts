@@ -19,7 +19,11 @@ const listen = (port: number) =>
  */
 export async function freePorts(count: number): Promise<number[]> {
   const servers: Server[] = [];
-  while (servers.length < count) {
+  for (let attempt = 0; servers.length < count; attempt++) {
+    if (attempt >= 100 * count) {
+      await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+      throw new Error(`no ${count} free loopback ports in ${LOWEST}–${HIGHEST} after ${attempt} tries`);
+    }
     const server = await listen(LOWEST + Math.floor(Math.random() * (HIGHEST - LOWEST + 1)));
     if (server) servers.push(server);
   }
