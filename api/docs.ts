@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ApiReferenceConfiguration } from '@scalar/api-reference';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { Context } from 'hono';
 import type { ApiEnv } from './context.js';
@@ -32,9 +33,30 @@ function contentSecurityPolicy(html: string): string {
   ].join('; ');
 }
 
+/**
+ * The bundle's buttons for Scalar's hosted services cannot work offline (and the CSP would block
+ * them): the AI agent ("Ask AI"), "Generate MCP", and the developer tools bar ("Deploy", "Share",
+ * configuration). On a loopback address the bundle shows them unless told not to. `mcp` is typed
+ * by the bundle's own configuration (@scalar/api-reference), which the Hono wrapper's older types
+ * do not list yet; the page passes every key through to the bundle.
+ */
+const HOSTED_SERVICES_OFF: Pick<ApiReferenceConfiguration, 'mcp' | 'showDeveloperTools' | 'telemetry'> = {
+  mcp: { disabled: true },
+  showDeveloperTools: 'never',
+  telemetry: false,
+};
+
 /** GET /docs (the interactive reference of /openapi.json) and the bundle it loads. */
 export function docsHandlers() {
-  const render = Scalar<ApiEnv>({ url: '/openapi.json', pageTitle: 'Orderflow API', cdn: '/docs/scalar.js', withDefaultFonts: false, hideClientButton: true });
+  const render = Scalar<ApiEnv>({
+    url: '/openapi.json',
+    pageTitle: 'Orderflow API',
+    cdn: '/docs/scalar.js',
+    withDefaultFonts: false,
+    hideClientButton: true,
+    agent: { disabled: true },
+    ...HOSTED_SERVICES_OFF,
+  });
   let page: { html: string; csp: string } | undefined;
   let bundle: Promise<string> | undefined;
   return {
