@@ -483,7 +483,7 @@ describe('secrets are never in the repository', () => {
   /** Each `kubectl create secret generic NAME --from-literal=KEY=… --from-file=KEY=…` of the README. */
   function documentedSecrets(): Map<string, Set<string>> {
     const secrets = new Map<string, Set<string>>();
-    const text = read('README.md').replace(/\\\n/g, ' ');
+    const text = read('docs/deployment.md').replace(/\\\n/g, ' ');
     for (const match of text.matchAll(/create secret generic ([\w-]+)([^\n]*)/g)) {
       const keys = secrets.get(match[1]!) ?? new Set<string>();
       for (const key of match[2]!.matchAll(/--from-(?:literal|file)=([\w.-]+)=/g)) keys.add(key[1]!);
