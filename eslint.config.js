@@ -23,6 +23,33 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // A service's repository, schema and activities are its own: the API reads through the
+    // service's read port (reads.ts) and knows its rules from its contract (contract.ts).
+    files: ['api/**/*.ts'],
+    ignores: ['api/**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '(^|/)activities/[^/]+/(?!(contract|reads)\\.js$)', message: 'The API imports a service only through its contract.ts and reads.ts.' },
+            { group: ['**/workers/**'], message: 'The API does not import worker code.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // common/ is what every layer shares: it imports no layer above it.
+    files: ['common/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/activities/**', '**/api/**', '**/workers/**', '**/workflows/**', '**/cli/**', '**/dev/**'], message: 'common/ imports no service, API, worker, workflow, CLI or dev code.' }] },
+      ],
+    },
+  },
+  {
     // Workflow code is replayed and must be deterministic: it may import activity code only as
     // types (proxyActivities), and nothing that does I/O or reads the clock or environment.
     files: ['workflows/**/*.ts', 'bench/twin/five-activity-twin.ts', 'bench/twin/workflows.ts'],
@@ -33,7 +60,7 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows must not use Node built-ins (non-deterministic).' })),
           patterns: [
-            { group: ['../activities/*', '../activities/**', '../../activities/**'], allowTypeImports: true, message: 'Workflows import activities as types only.' },
+            { regex: '(^|/)activities/[^/]+/(?!contract\\.js$)', message: "Workflows import a service only through its contract.ts (pure: task queue, activity interface, DTOs, rules)." },
             { group: ['@temporalio/activity', '@temporalio/worker', '@temporalio/client', '@temporalio/testing'], message: 'Not available inside workflows.' },
             { group: ['pg', 'kysely', 'nodemailer', 'pino', 'hono', '../api/*', '../workers/*', '../dev/*'], message: 'Workflows do no I/O: call an activity.' },
           ],

@@ -1,22 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { TASK_QUEUES } from '../common/task-queues.js';
+import type { ProductChanges } from '../activities/product/contract.js';
+import type { Outcome } from '../common/outcome.js';
+import { PLACE_ORDER } from '../workflows/place-order.contract.js';
 import type { AdjustStockInput, CreateProduct, CreateProductInput, UpdateProduct, AdjustStock } from '../workflows/catalog.js';
-import type { ProductChanges } from '../activities/product/repository.js';
-import { ApiError, conflict } from './errors.js';
+import { ApiError, conflict, refusalError } from './errors.js';
 import { idempotencyDigest, startOnce } from './idempotency.js';
+
+/** The order worker hosts every workflow, the admin ones too. */
+const ADMIN_TASK_QUEUE = PLACE_ORDER.taskQueue;
 
 /** How long an admin request waits for its workflow before answering 503 (the workflow carries on). */
 const ANSWER_WITHIN_MS = 20_000;
 
-async function resultWithin<T>(result: Promise<T>, what: string): Promise<T> {
+/** The workflow's value, or its refusal (a result, not a failure) as the API's answer for it. */
+async function resultWithin<T>(result: Promise<Outcome<T>>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new ApiError(503, 'UNAVAILABLE', `${what} is taking longer than expected; it will complete, check again shortly`)), ANSWER_WITHIN_MS);
   });
   try {
-    // Business failures (PRODUCT_EXISTS, INSUFFICIENT_STOCK, ...) reach the API's one failure table as they are.
-    return await Promise.race([result, late]);
+    const outcome = await Promise.race([result, late]);
+    if (!outcome.ok) throw refusalError(outcome.reason, outcome.message);
+    return outcome.value;
   } finally {
     clearTimeout(timer);
   }
@@ -25,7 +31,7 @@ async function resultWithin<T>(result: Promise<T>, what: string): Promise<T> {
 export async function createProduct(client: Client, input: CreateProductInput) {
   try {
     const handle = await client.workflow.start<typeof CreateProduct>('CreateProduct', {
-      taskQueue: TASK_QUEUES.order,
+      taskQueue: ADMIN_TASK_QUEUE,
       workflowId: `product-${input.product.sku}`,
       args: [input],
       // A second create of the same SKU, concurrent or after success, is refused by the server.
@@ -41,7 +47,7 @@ export async function createProduct(client: Client, input: CreateProductInput) {
 
 export async function updateProduct(client: Client, sku: string, changes: ProductChanges) {
   const result = client.workflow.execute<typeof UpdateProduct>('UpdateProduct', {
-    taskQueue: TASK_QUEUES.order,
+    taskQueue: ADMIN_TASK_QUEUE,
     workflowId: `product-update-${sku}-${randomUUID()}`,
     args: [{ sku, changes }],
   });
@@ -49,10 +55,10 @@ export async function updateProduct(client: Client, sku: string, changes: Produc
 }
 
 /**
- * With an Idempotency-Key the adjustment's workflow ID (and ledger key) derive from it, so a
- * retried request applies once and answers with the same result.
+ * The adjustment's request ID: from the Idempotency-Key (scoped to actor and SKU), else fresh. With
+ * a key, the workflow ID and ledger key derive from it, so a retried request applies once and
+ * answers with the same result.
  */
-/** The adjustment's request ID: from the Idempotency-Key (scoped to actor and SKU), else fresh. */
 export const adjustmentRequestId = (actor: string, sku: string, idempotencyKey: string | undefined) =>
   idempotencyKey ? idempotencyDigest(actor, sku, idempotencyKey).slice(0, 32) : randomUUID();
 
@@ -61,7 +67,7 @@ export async function adjustStock(client: Client, input: Omit<AdjustStockInput, 
     client,
     'AdjustStock',
     {
-      taskQueue: TASK_QUEUES.order,
+      taskQueue: ADMIN_TASK_QUEUE,
       workflowId: `stock-adjust-${input.sku}-${requestId}`,
       args: [{ ...input, requestId }],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',

@@ -1,21 +1,20 @@
 import type { Client } from '@temporalio/client';
 import type { Duration, PayloadCodec } from '@temporalio/common';
-import type { Kysely } from 'kysely';
-import type { InventoryDatabase } from '../activities/inventory/schema.js';
-import type { NotificationDatabase } from '../activities/notification/schema.js';
-import type { OrderDatabase } from '../activities/order/schema.js';
-import type { ProductDatabase } from '../activities/product/schema.js';
+import type { InventoryReads } from '../activities/inventory/reads.js';
+import type { NotificationReads } from '../activities/notification/reads.js';
+import type { OrderReads } from '../activities/order/reads.js';
+import type { ProductReads } from '../activities/product/reads.js';
 import type { Logger } from '../common/logger.js';
 import type { Principal, TokenConfig } from '../common/tokens.js';
 import type { ApiMetrics } from './metrics.js';
 import type { RateLimiter } from './rate-limit.js';
 
-/** Read-only connections, one per service schema, each with that service's reader role. */
+/** The services' read ports: each reads its own schema with that service's reader role. */
 export interface Readers {
-  product: Kysely<ProductDatabase>;
-  inventory: Kysely<InventoryDatabase>;
-  order: Kysely<OrderDatabase>;
-  notification: Kysely<NotificationDatabase>;
+  products: ProductReads;
+  inventory: InventoryReads;
+  orders: OrderReads;
+  notifications: NotificationReads;
 }
 
 export interface ApiDeps {

@@ -3,7 +3,10 @@ import { ApplicationFailure, isGrpcServiceError } from '@temporalio/client';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { dataErrorCode, isDatabaseUnavailable } from '../common/database-errors.js';
-import { FAILURE } from '../common/failures.js';
+import { INVENTORY_FAILURE } from '../activities/inventory/contract.js';
+import { ORDER_FAILURE } from '../activities/order/contract.js';
+import { PRODUCT_FAILURE } from '../activities/product/contract.js';
+import { INVALID_DATA } from '../common/domain-error.js';
 import type { Logger } from '../common/logger.js';
 import { InvalidCursorError } from '../common/pagination.js';
 
@@ -91,13 +94,27 @@ function isDependencyUnavailable(error: Error): boolean {
  * client about our internals.
  */
 const FAILURE_RESPONSES: Partial<Record<string, { status: ContentfulStatusCode; code: ErrorCode; message?: string; path?: string }>> = {
-  [FAILURE.productExists]: { status: 409, code: 'CONFLICT' },
-  [FAILURE.insufficientStock]: { status: 409, code: 'CONFLICT', path: 'delta' },
-  [FAILURE.stockLimitExceeded]: { status: 409, code: 'CONFLICT', path: 'delta' },
-  [FAILURE.notFound]: { status: 404, code: 'NOT_FOUND' },
-  [FAILURE.notCancellable]: { status: 409, code: 'CONFLICT' },
-  [FAILURE.invalidData]: { status: 400, code: 'VALIDATION_FAILED', message: 'The request holds data that cannot be stored' },
+  [PRODUCT_FAILURE.productExists]: { status: 409, code: 'CONFLICT' },
+  // The inventory's NOT_FOUND (no stock record) is the same type.
+  [PRODUCT_FAILURE.notFound]: { status: 404, code: 'NOT_FOUND' },
+  [INVENTORY_FAILURE.insufficientStock]: { status: 409, code: 'CONFLICT', path: 'delta' },
+  [INVENTORY_FAILURE.stockLimitExceeded]: { status: 409, code: 'CONFLICT', path: 'delta' },
+  [ORDER_FAILURE.notCancellable]: { status: 409, code: 'CONFLICT' },
+  [INVALID_DATA]: { status: 400, code: 'VALIDATION_FAILED', message: 'The request holds data that cannot be stored' },
 };
+
+/** A failure type as the client sees it, through the one table; undefined for a type it does not name. */
+function mappedFailure(type: string, message: string): ApiError | undefined {
+  const mapped = FAILURE_RESPONSES[type];
+  if (!mapped) return undefined;
+  const said = mapped.message ?? message;
+  return new ApiError(mapped.status, mapped.code, said, mapped.path ? [{ path: mapped.path, message: said }] : []);
+}
+
+/** A refusal a workflow or service returned (a result, not a failure), as the API answers it. */
+export function refusalError(reason: string, message: string): Error {
+  return mappedFailure(reason, message) ?? new Error(`No HTTP answer for the refusal ${reason}: ${message}`);
+}
 
 /** The first ApplicationFailure in the cause chain (WorkflowFailedError > ActivityFailure > ApplicationFailure). */
 function applicationFailureOf(error: unknown): ApplicationFailure | undefined {
@@ -116,11 +133,8 @@ function toApiError(error: Error): ApiError | undefined {
   }
   if (error instanceof InvalidCursorError) return validationFailed('Invalid cursor', [{ path: 'cursor', message: error.message }]);
   const failure = applicationFailureOf(error);
-  const mapped = failure?.type ? FAILURE_RESPONSES[failure.type] : undefined;
-  if (failure && mapped) {
-    const message = mapped.message ?? failure.message;
-    return new ApiError(mapped.status, mapped.code, message, mapped.path ? [{ path: mapped.path, message }] : []);
-  }
+  const mapped = failure?.type ? mappedFailure(failure.type, failure.message) : undefined;
+  if (mapped) return mapped;
   // A query parameter PostgreSQL cannot even compare (reads go straight to the database).
   if (dataErrorCode(error) !== undefined) return validationFailed('A request parameter is not valid');
   return undefined;

@@ -1,18 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { OrderStatus, OrderView } from '../activities/order/types.js';
-import {
-  cancelOrder,
-  getOrderState,
-  orderWorkflowId,
-  PLACE_ORDER,
-  placeOrderMemo,
-  type OrderState,
-  type PlaceOrderInput,
-  type PlaceOrderMemo,
-} from '../workflows/place-order.contract.js';
-import { FAILURE } from '../common/failures.js';
+import { ORDER_FAILURE } from '../activities/order/contract.js';
+import { cancelOrder, orderWorkflowId, PLACE_ORDER, placeOrderMemo, type OrderState, type PlaceOrderInput } from '../workflows/place-order.contract.js';
 import { orderDetails } from '../workflows/order-details.js';
 import type { PlaceOrder } from '../workflows/place-order.js';
 import { CUSTOMER_ID, ORDER_STATUS } from '../workflows/search-attributes.js';
@@ -43,7 +33,7 @@ export async function placeOrder(client: Client, input: PlaceOrderInput, request
     workflowId: orderWorkflowId(input.orderId),
     args: [input] as [PlaceOrderInput],
     workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
-    // Read back by orderFromWorkflow until the order service has recorded the order.
+    // Read back by the order service's read port until it has recorded the order.
     memo: placeOrderMemo(input),
     typedSearchAttributes: [
       { key: CUSTOMER_ID, value: input.customerId },
@@ -56,77 +46,6 @@ export async function placeOrder(client: Client, input: PlaceOrderInput, request
   return client.withDeadline(Date.now() + START_DEADLINE_MS, () => startOnce<typeof PlaceOrder>(client, PLACE_ORDER.workflowType, options, request));
 }
 
-/** Describing a workflow needs only the Temporal server; past this the API answers 503 rather than hang. */
-const READ_DEADLINE_MS = 3_000;
-
-/** The OrderStatus the workflow has set (PENDING from its start). */
-const statusOf = (description: WorkflowExecutionDescription) => (description.typedSearchAttributes.get(ORDER_STATUS) as OrderStatus | undefined) ?? 'PENDING';
-
-/**
- * The order as Temporal knows it, for the moment before the order service has recorded it (a busy
- * or stopped order worker): describe() is answered by the server alone, from what the workflow was
- * started with (the lines in its memo, the customer in its CustomerId search attribute, its start
- * time) and the OrderStatus it has set since. Undefined when there is no such workflow.
- */
-export async function orderFromWorkflow(client: Client, orderId: string): Promise<OrderView | undefined> {
-  const handle = client.workflow.getHandle<typeof PlaceOrder>(orderWorkflowId(orderId));
-  try {
-    return await client.withDeadline(Date.now() + READ_DEADLINE_MS, async () => {
-      const description = await handle.describe();
-      // Ended without a record (the order service refused the order's data): its result, in the history, says why.
-      if (description.status.name === 'COMPLETED') return viewOfState(await handle.result());
-      const memo = description.memo as Partial<PlaceOrderMemo> | undefined;
-      // Started by an API from before the memo: only the workflow knows the lines (a query needs a worker).
-      if (!memo?.lines) return viewOfState(await handle.query(getOrderState));
-      const startedAt = description.startTime.toISOString();
-      return {
-        orderId,
-        customerId: description.typedSearchAttributes.get(CUSTOMER_ID) ?? '',
-        status: statusOf(description),
-        lines: memo.lines.map((line) => ({ ...line, name: null, unitPriceCents: null, lineTotalCents: null })),
-        totalCents: null,
-        currency: null,
-        createdAt: startedAt,
-        updatedAt: startedAt,
-      };
-    });
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return undefined;
-    throw error;
-  }
-}
-
-/**
- * Where the order's workflow says the order stands (its OrderStatus search attribute, set once a
- * step is done: CONFIRMED once the stock is committed), from describe(): no worker needed.
- * Undefined when there is no such workflow.
- */
-export async function workflowOrderStatus(client: Client, orderId: string): Promise<OrderStatus | undefined> {
-  try {
-    const description = await client.withDeadline(Date.now() + READ_DEADLINE_MS, () => client.workflow.getHandle(orderWorkflowId(orderId)).describe());
-    return statusOf(description);
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return undefined;
-    throw error;
-  }
-}
-
-function viewOfState(state: OrderState): OrderView {
-  return {
-    orderId: state.orderId,
-    customerId: state.customerId,
-    status: state.status,
-    lines: state.priced
-      ? state.priced.lines
-      : state.lines.map((line) => ({ ...line, name: null, unitPriceCents: null, lineTotalCents: null })),
-    totalCents: state.priced?.totalCents ?? null,
-    currency: state.priced?.currency ?? null,
-    ...(state.reason && { reason: state.reason }),
-    createdAt: state.placedAt,
-    updatedAt: state.placedAt,
-  };
-}
-
 /**
  * Asks the order's workflow to cancel (a Temporal Update: the answer comes once the stock is
  * released and the order marked CANCELLED). The update's validator refuses an order past its
@@ -134,7 +53,7 @@ function viewOfState(state: OrderState): OrderView {
  * completed (the window closed) is refused the same way.
  */
 export async function requestCancellation(client: Client, orderId: string, requestedBy: string): Promise<void> {
-  const notCancellable = (message: string) => ApplicationFailure.create({ type: FAILURE.notCancellable, message, nonRetryable: true });
+  const notCancellable = (message: string) => ApplicationFailure.create({ type: ORDER_FAILURE.notCancellable, message, nonRetryable: true });
   let state: OrderState;
   try {
     state = await client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(cancelOrder, { args: [{ requestedBy }] });

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { PlainText } from '../common/text.js';
-import { MAX_PRICE_CENTS, SKU_PATTERN } from '../common/domain-limits.js';
+import { MAX_PRICE_CENTS, SKU_PATTERN } from '../activities/product/contract.js';
 
 export const ErrorSchema = z
   .object({

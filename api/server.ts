@@ -18,6 +18,7 @@ import {
   serviceDatabaseUrl,
   temporalEnv,
   workflowEnv,
+  type ServiceName,
 } from '../common/config.js';
 import { createDatabase, createPool } from '../common/database.js';
 import { checkEnvironment, isLoopbackHost } from '../common/environment.js';
@@ -27,6 +28,10 @@ import { runMain } from '../common/main.js';
 import { createDataConverter, createEncryptionCodec, payloadDevelopmentSettings, payloadEnv } from '../common/payload-codec.js';
 import { startTelemetry } from '../common/telemetry.js';
 import { tokenConfig } from '../common/tokens.js';
+import { createInventoryReads } from '../activities/inventory/reads.js';
+import { createNotificationReads } from '../activities/notification/reads.js';
+import { createOrderReads } from '../activities/order/reads.js';
+import { createProductReads } from '../activities/product/reads.js';
 import { createApp, redactLocalCodecPath } from './app.js';
 import type { Readers } from './context.js';
 import { createApiMetrics } from './metrics.js';
@@ -49,7 +54,8 @@ runMain(async () => {
   const log = createLogger('api', LOG_LEVEL);
   const telemetry = startTelemetry('orderflow-api', env);
 
-  const readers = Object.fromEntries(
+  // One read-only connection per service schema, each with that service's reader role.
+  const readerDatabases = Object.fromEntries(
     SERVICES.map((service) => [
       service,
       createDatabase<unknown>({
@@ -59,7 +65,7 @@ runMain(async () => {
         applicationName: 'orderflow-api',
       }),
     ]),
-  ) as unknown as Readers;
+  ) as Record<ServiceName, Kysely<unknown>>;
   // The API's own schema (rate-limit counters shared by every replica), with its own role.
   const ownPool = createPool({ url: serviceDatabaseUrl('api', 'owner', database.DATABASE_URL, env), poolMax: database.DATABASE_POOL_MAX, applicationName: 'orderflow-api' });
   const codec = createEncryptionCodec(payloads);
@@ -68,6 +74,12 @@ runMain(async () => {
   // The local codec path is a secret: it must not become a label value either.
   const metrics = createApiMetrics(redactLocalCodecPath(codecConfig.CODEC_LOCAL_PATH));
 
+  const readers: Readers = {
+    products: createProductReads(readerDatabases.product),
+    inventory: createInventoryReads(readerDatabases.inventory),
+    orders: createOrderReads(readerDatabases.order, temporal),
+    notifications: createNotificationReads(readerDatabases.notification),
+  };
   const app = createApp({
     temporal,
     readers,
@@ -92,7 +104,7 @@ runMain(async () => {
     metricsServer.close();
     server.close(async () => {
       await connection.close();
-      await Promise.all(Object.values(readers).map((db: Kysely<unknown>) => db.destroy()));
+      await Promise.all(Object.values(readerDatabases).map((db) => db.destroy()));
       await ownPool.end();
       await telemetry.shutdown();
       process.exit(0);

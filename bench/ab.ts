@@ -4,7 +4,7 @@ import { access, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { dropDatabase, setupDatabase } from '../common/database-setup.js';
+import { dropDatabase, setupDatabase } from '../cli/database-setup.js';
 import { runMain } from '../common/main.js';
 import { startProcess } from '../dev/processes.js';
 import { generateDevSecrets } from '../dev/secrets.js';

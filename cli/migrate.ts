@@ -1,5 +1,5 @@
 import { ConfigError, databaseEnv, parseEnv } from '../common/config.js';
-import { setupDatabase } from '../common/database-setup.js';
+import { setupDatabase } from './database-setup.js';
 import { parseMode } from '../common/environment.js';
 import { runMain } from '../common/main.js';
 

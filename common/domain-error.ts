@@ -1,6 +1,9 @@
+import { ApplicationFailure } from '@temporalio/common';
+
 /**
  * A business outcome, not a fault: retrying cannot change it. Repositories throw it; the
- * worker bootstrap turns it into a non-retryable ApplicationFailure of the same type.
+ * activity returns it as a refusal (common/outcome.ts) or the worker bootstrap turns it into a
+ * non-retryable ApplicationFailure of the same type.
  */
 export class DomainError extends Error {
   override name = 'DomainError';
@@ -12,3 +15,14 @@ export class DomainError extends Error {
     super(message);
   }
 }
+
+/**
+ * PostgreSQL refused the data itself (SQLSTATE class 22, or a NOT NULL/CHECK violation): a retry
+ * would fail the same way forever, so any service's activity fails with it, non-retryable. It is
+ * a fault (something let the data through), not a business outcome.
+ */
+export const INVALID_DATA = 'INVALID_DATA';
+
+/** A non-retryable failure of a business type (not INVALID_DATA): an outcome a workflow handles, not a fault. */
+export const isBusinessFailure = (error: unknown): error is ApplicationFailure =>
+  error instanceof ApplicationFailure && error.nonRetryable === true && typeof error.type === 'string' && error.type !== INVALID_DATA;

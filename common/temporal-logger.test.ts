@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { FAILURE } from './failures.js';
 import { createLogger } from './logger.js';
 import { temporalLogger } from './temporal-logger.js';
 
@@ -21,7 +20,7 @@ const activityMeta = { taskToken: 'c2VjcmV0', activityType: 'priceOrderLines', w
 describe('the Temporal SDK\'s log lines', () => {
   it('a business rejection is DEBUG (the worker logs it at INFO itself, inside the activity\'s span), without task token', () => {
     const { sdk, lines } = capture();
-    const error = ApplicationFailure.create({ type: FAILURE.unknownProduct, message: 'Unknown product X', nonRetryable: true });
+    const error = ApplicationFailure.create({ type: 'UNKNOWN_PRODUCT', message: 'Unknown product X', nonRetryable: true });
     sdk.warn('Activity failed', { ...activityMeta, error, durationMs: 4 });
     expect(lines).toEqual([expect.objectContaining({ level: 'debug', msg: 'Activity failed', activityType: 'priceOrderLines', traceId: activityMeta.trace_id })]);
     expect(JSON.stringify(lines)).not.toMatch(/taskToken|c2VjcmV0|trace_id/);

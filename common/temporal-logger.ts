@@ -1,5 +1,5 @@
-import { ApplicationFailure, type LogLevel, type LogMetadata, type Logger as TemporalLogger } from '@temporalio/common';
-import { FAILURE } from './failures.js';
+import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
+import { isBusinessFailure } from './domain-error.js';
 import type { Logger } from './logger.js';
 
 const pinoLevel: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
@@ -21,12 +21,6 @@ const CHATTER = new Set([
   'Worker state changed',
 ]);
 
-const BUSINESS_FAILURES = new Set<string>(Object.values(FAILURE));
-
-/** A non-retryable failure of one of our types: an outcome the workflow handles, not a fault of the worker. */
-export function isBusinessRejection(error: unknown): error is ApplicationFailure {
-  return error instanceof ApplicationFailure && error.nonRetryable === true && typeof error.type === 'string' && BUSINESS_FAILURES.has(error.type);
-}
 
 /**
  * The SDK's fields, renamed to ours: its OpenTelemetry interceptors add `trace_id`/`span_id` (the
@@ -48,7 +42,7 @@ function fields(meta: LogMetadata | undefined): Record<string, unknown> {
 export function temporalLogger(log: Logger): TemporalLogger {
   const write = (level: LogLevel, message: string, meta?: LogMetadata) => {
     // Logged at INFO by the worker's own interceptor, inside the activity's span (workers/bootstrap.ts).
-    if (message === 'Activity failed' && isBusinessRejection(meta?.error)) {
+    if (message === 'Activity failed' && isBusinessFailure(meta?.error)) {
       log.debug(fields(meta), message);
       return;
     }

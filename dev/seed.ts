@@ -1,6 +1,7 @@
 import { initialiseStock } from '../activities/inventory/repository.js';
 import type { InventoryDatabase } from '../activities/inventory/schema.js';
-import { insertProduct, type NewProduct } from '../activities/product/repository.js';
+import type { NewProduct } from '../activities/product/contract.js';
+import { insertProduct } from '../activities/product/repository.js';
 import type { ProductDatabase } from '../activities/product/schema.js';
 import { SERVICE_SCHEMAS, serviceDatabaseUrl } from '../common/config.js';
 import { createDatabase } from '../common/database.js';

@@ -7,7 +7,7 @@ import { isLoopbackHost, parseMode } from '../common/environment.js';
 import { logFormat } from '../common/logger.js';
 import { runMain } from '../common/main.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
-import { setupDatabase } from '../common/database-setup.js';
+import { setupDatabase } from '../cli/database-setup.js';
 import { prefixedPrinter, type ManagedProcess } from './processes.js';
 import { withDevSecrets } from './secrets.js';
 import { ensurePrometheus } from './prometheus-binary.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { dropDatabase, setupDatabase } from '../common/database-setup.js';
+import { dropDatabase, setupDatabase } from '../cli/database-setup.js';
 import { findTemporalBinary } from '../dev/temporal-binary.js';
 import { generateDevSecrets, type DevSecrets } from '../dev/secrets.js';
 import { ROOT } from '../dev/stack.js';

@@ -2,23 +2,21 @@ import os from 'node:os';
 import { ApplicationFailure, type DataConverter, type Next } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
 import { sql, type Kysely } from 'kysely';
-import { collectDefaultMetrics } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { databaseEnv, logEnv, parseConfig, SERVICE_SCHEMAS, serviceDatabaseUrl, temporalEnv, workerEnv, workflowEnv, type ServiceName } from '../common/config.js';
 import { activityLogger } from '../common/activity-logger.js';
 import { createDatabase } from '../common/database.js';
 import { dataErrorCode } from '../common/database-errors.js';
-import { createBusinessMetrics, type BusinessMetrics } from '../common/business-metrics.js';
-import { DomainError } from '../common/domain-error.js';
-import { FAILURE } from '../common/failures.js';
+import { DomainError, INVALID_DATA } from '../common/domain-error.js';
 import { isRejectedOutcome } from '../common/outcome.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { runMain } from '../common/main.js';
-import { TASK_QUEUES } from '../common/task-queues.js';
 import { startTelemetry, temporalTracingPlugin } from '../common/telemetry.js';
 import { temporalLogger } from '../common/temporal-logger.js';
 import { freePort } from '../common/free-port.js';
 import { startObservabilityServer } from './observability-server.js';
-import { StepMetrics } from './step-metrics.js';
+import { createStepDuration, StepMetrics } from './step-metrics.js';
+import { TASK_QUEUES } from './task-queues.js';
 import { checkEnvironment, type DevelopmentSetting } from '../common/environment.js';
 import { temporalConnectionOptions, temporalDevelopmentSettings } from '../common/temporal-connection.js';
 import { createDataConverter, createEncryptionCodec, payloadDevelopmentSettings, payloadEnv } from '../common/payload-codec.js';
@@ -44,8 +42,8 @@ class DomainErrorToFailure implements ActivityInboundCallsInterceptor {
       }
       const sqlState = dataErrorCode(error);
       if (sqlState !== undefined) {
-        if (this.log) activityLogger(this.log).warn({ failureType: FAILURE.invalidData, sqlState }, 'activity refused: PostgreSQL refused the data');
-        throw ApplicationFailure.create({ message: `PostgreSQL refused the data (SQLSTATE ${sqlState})`, type: FAILURE.invalidData, nonRetryable: true, cause: error as Error });
+        if (this.log) activityLogger(this.log).warn({ failureType: INVALID_DATA, sqlState }, 'activity refused: PostgreSQL refused the data');
+        throw ApplicationFailure.create({ message: `PostgreSQL refused the data (SQLSTATE ${sqlState})`, type: INVALID_DATA, nonRetryable: true, cause: error as Error });
       }
       throw error;
     }
@@ -75,8 +73,8 @@ export interface ServiceWorkerOptions {
   identity?: string;
   /** Encrypts payloads; must match the clients' (see common/payload-codec.ts). */
   dataConverter?: DataConverter;
-  /** Times each activity; defaults to a private registry (tests). */
-  metrics?: BusinessMetrics;
+  /** Where each activity's time is counted; defaults to a private registry (tests). */
+  registry?: Registry;
   /** The Temporal OpenTelemetry plugin (common/telemetry.ts); by default one that exports nothing. */
   tracing?: WorkerPlugin;
   /** Where business rejections are logged (none in tests). */
@@ -85,7 +83,8 @@ export interface ServiceWorkerOptions {
 }
 
 /** A worker polling only its own service's task queue. Used by the process entry points and by tests. */
-export function createServiceWorker({ service, connection, namespace, activities, workflowBundlePath, identity, dataConverter, metrics = createBusinessMetrics(), tracing, log, extra }: ServiceWorkerOptions): Promise<Worker> {
+export function createServiceWorker({ service, connection, namespace, activities, workflowBundlePath, identity, dataConverter, registry = new Registry(), tracing, log, extra }: ServiceWorkerOptions): Promise<Worker> {
+  const stepDuration = createStepDuration(registry);
   return Worker.create({
     // The tracing plugin's workflow interceptors are in the bundle already (workers/workflow-bundle.ts);
     // here it adds the activity interceptors and the sink that takes the workflow's spans.
@@ -97,7 +96,7 @@ export function createServiceWorker({ service, connection, namespace, activities
     activities,
     ...(workflowBundlePath && { workflowBundle: { codePath: workflowBundlePath } }),
     identity: identity ?? `${service}@${os.hostname()}:${process.pid}`,
-    interceptors: { activity: [() => ({ inbound: new StepMetrics(metrics) })] },
+    interceptors: { activity: [() => ({ inbound: new StepMetrics(stepDuration) })] },
     // In-flight activities get this long to finish after SIGTERM before they are cancelled.
     shutdownGraceTime: '10s',
     ...extra,
@@ -108,8 +107,8 @@ export interface ServiceContext<DB> {
   db: Kysely<DB>;
   log: Logger;
   env: NodeJS.ProcessEnv;
-  /** This worker's business metrics, served on WORKER_METRICS_ADDRESS. */
-  metrics: BusinessMetrics;
+  /** Where the service registers its business metrics, served on WORKER_METRICS_ADDRESS. */
+  registry: Registry;
 }
 
 export interface ServiceSetup {
@@ -153,16 +152,16 @@ export function runServiceWorker<DB>(
       poolMax: database.DATABASE_POOL_MAX,
       applicationName: `orderflow-worker-${service}`,
     });
-    const metrics = createBusinessMetrics();
+    const registry = new Registry();
     // Node's own (heap, GC, event loop lag), as the API serves them: a worker's memory is read from outside as RSS, and from here.
-    collectDefaultMetrics({ register: metrics.registry, labels: { service } });
-    const { activities, dispose } = setup({ db, log, env, metrics });
+    collectDefaultMetrics({ register: registry, labels: { service } });
+    const { activities, dispose } = setup({ db, log, env, registry });
     const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
     const observability =
       WORKER_METRICS_ADDRESS && sdkMetricsAddress
         ? startObservabilityServer({
             address: WORKER_METRICS_ADDRESS,
-            registry: metrics.registry,
+            registry,
             sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics`,
             checks: {
               temporal: () => connection.workflowService.getSystemInfo({}),
@@ -180,7 +179,7 @@ export function runServiceWorker<DB>(
         namespace: temporal.TEMPORAL_NAMESPACE,
         activities,
         dataConverter: createDataConverter(createEncryptionCodec(payloads)),
-        metrics,
+        registry,
         tracing: telemetry.temporalPlugin,
         log,
         ...(workflowCache && { workflowBundlePath: WORKFLOW_BUNDLE_PATH, extra: workflowCache }),

@@ -1,21 +1,21 @@
 import '../common/instrumentation.js'; // first: instruments pg before anything loads it
 import { createNotificationActivities } from '../activities/notification/activities.js';
 import { createMailer, mailDomain } from '../activities/notification/mailer.js';
-import { registerEmailBacklogGauges } from '../activities/notification/metrics.js';
+import { createNotificationMetrics, registerEmailBacklogGauges } from '../activities/notification/metrics.js';
 import type { NotificationDatabase } from '../activities/notification/schema.js';
 import { DEVELOPMENT_MAIL_FROM, mailDevelopmentSettings, parseEnv, smtpEnv } from '../common/config.js';
 import { runServiceWorker } from './bootstrap.js';
 
 runServiceWorker<NotificationDatabase>(
   'notification',
-  ({ db, log, env, metrics }) => {
-    registerEmailBacklogGauges(metrics.registry, db);
+  ({ db, log, env, registry }) => {
+    registerEmailBacklogGauges(registry, db);
     const smtp = parseEnv(smtpEnv, env);
     const from = smtp.MAIL_FROM ?? DEVELOPMENT_MAIL_FROM;
     const mailer = createMailer({ smtpUrl: smtp.SMTP_URL, outboxDir: smtp.MAIL_OUTBOX_DIR, from });
     log.info({ transport: smtp.SMTP_URL ? 'smtp' : `outbox ${smtp.MAIL_OUTBOX_DIR}` }, 'mail transport');
     return {
-      activities: createNotificationActivities({ db, log, mailer, messageIdDomain: mailDomain(from), metrics }),
+      activities: createNotificationActivities({ db, log, mailer, messageIdDomain: mailDomain(from), metrics: createNotificationMetrics(registry) }),
       dispose: () => mailer.close(),
     };
   },

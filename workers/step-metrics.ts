@@ -1,23 +1,29 @@
-import { ApplicationFailure, type Next } from '@temporalio/common';
-import { FAILURE } from '../common/failures.js';
-import type { ActivityExecuteInput, ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import { Context } from '@temporalio/activity';
-import type { BusinessMetrics } from '../common/business-metrics.js';
+import type { Next } from '@temporalio/common';
+import type { ActivityExecuteInput, ActivityInboundCallsInterceptor } from '@temporalio/worker';
+import { Histogram, type Registry } from 'prom-client';
+import { isBusinessFailure } from '../common/domain-error.js';
 import { isRejectedOutcome } from '../common/outcome.js';
 
-/**
- * A business outcome still thrown rather than returned (PRODUCT_EXISTS, INSUFFICIENT_STOCK, the
- * rejections of workflows from before rejections became results): not a fault. Data PostgreSQL
- * refused is one: something let it through.
- */
-const isBusinessFailure = (error: unknown) => error instanceof ApplicationFailure && error.nonRetryable && error.type !== FAILURE.invalidData;
+export function createStepDuration(registry: Registry) {
+  return new Histogram({
+    name: 'orderflow_saga_step_duration_seconds',
+    help: 'Activity (saga step) execution time, by activity and outcome (ok, rejected, failed)',
+    labelNames: ['activity', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
+    registers: [registry],
+  });
+}
 
-/** Times every activity (a saga step) by type and outcome: ok, rejected (a business result), failed. */
+/**
+ * Times every activity (a saga step) by type and outcome: ok, rejected (a business outcome,
+ * returned or, as a commit of a released reservation, thrown), failed.
+ */
 export class StepMetrics implements ActivityInboundCallsInterceptor {
-  constructor(private readonly metrics: BusinessMetrics) {}
+  constructor(private readonly stepDuration: ReturnType<typeof createStepDuration>) {}
 
   async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>) {
-    const stop = this.metrics.stepDuration.startTimer({ activity: Context.current().info.activityType });
+    const stop = this.stepDuration.startTimer({ activity: Context.current().info.activityType });
     try {
       const result = await next(input);
       stop({ outcome: isRejectedOutcome(result) ? 'rejected' : 'ok' });

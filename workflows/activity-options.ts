@@ -1,5 +1,8 @@
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
-import { TASK_QUEUES } from '../common/task-queues.js';
+import { INVENTORY_TASK_QUEUE } from '../activities/inventory/contract.js';
+import { NOTIFICATION_TASK_QUEUE } from '../activities/notification/contract.js';
+import { ORDER_TASK_QUEUE } from '../activities/order/contract.js';
+import { PRODUCT_TASK_QUEUE } from '../activities/product/contract.js';
 
 /**
  * Infrastructure faults (database or SMTP down, worker crash) retry with backoff for as long
@@ -9,26 +12,26 @@ import { TASK_QUEUES } from '../common/task-queues.js';
 const retryForever = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' } as const;
 
 export const productActivityOptions: ActivityOptions = {
-  taskQueue: TASK_QUEUES.product,
+  taskQueue: PRODUCT_TASK_QUEUE,
   startToCloseTimeout: '10s',
   retry: retryForever,
 };
 
 export const inventoryActivityOptions: ActivityOptions = {
-  taskQueue: TASK_QUEUES.inventory,
+  taskQueue: INVENTORY_TASK_QUEUE,
   startToCloseTimeout: '15s',
   retry: retryForever,
 };
 
 export const orderActivityOptions: ActivityOptions = {
-  taskQueue: TASK_QUEUES.order,
+  taskQueue: ORDER_TASK_QUEUE,
   startToCloseTimeout: '10s',
   retry: retryForever,
 };
 
 /** Mail can be down for hours: back off to five minutes between tries, and never give up. */
 export const notificationActivityOptions: ActivityOptions = {
-  taskQueue: TASK_QUEUES.notification,
+  taskQueue: NOTIFICATION_TASK_QUEUE,
   // One attempt is bounded by the mailer's own timeouts (connect 5 s, socket 10 s).
   startToCloseTimeout: '20s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },

@@ -1,10 +1,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
-import type { EmailKind } from '../activities/notification/schema.js';
-import type { EmailOrder } from '../activities/notification/templates.js';
-import type { OrderLineInput, OrderStatus, PricedOrder, ShippingAddress } from '../activities/order/types.js';
-import type { RejectionReason } from '../common/failures.js';
-import { TASK_QUEUES } from '../common/task-queues.js';
+import type { EmailKind, EmailOrder } from '../activities/notification/contract.js';
+import { ORDER_TASK_QUEUE, type OrderLineInput, type OrderStatus, type PricedOrder, type RejectionReason, type ShippingAddress } from '../activities/order/contract.js';
 
 /**
  * The PlaceOrder workflow's contract, in one place: who starts it and how (type, task queue,
@@ -12,7 +9,7 @@ import { TASK_QUEUES } from '../common/task-queues.js';
  */
 export const PLACE_ORDER = {
   workflowType: 'PlaceOrder',
-  taskQueue: TASK_QUEUES.order,
+  taskQueue: ORDER_TASK_QUEUE,
 } as const;
 
 /** The business key: one workflow per order, so a retried start never places a second one. */

@@ -4,7 +4,7 @@ import { describe, expect, inject, it, vi } from 'vitest';
 import { findStockLevel } from '../activities/inventory/repository.js';
 import type { PlaceOrderInput } from './place-order.contract.js';
 import { findOrder } from '../activities/order/repository.js';
-import { TASK_QUEUES } from '../common/task-queues.js';
+import { TASK_QUEUES } from '../workers/task-queues.js';
 import { createStockedProduct } from '../test/support/catalog.js';
 import { placeOrderInput, startPlaceOrder } from '../test/support/place-order.js';
 import { testDataConverter, useWorkflowTestbed } from '../test/support/temporal.js';

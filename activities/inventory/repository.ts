@@ -1,30 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import { DomainError } from '../../common/domain-error.js';
-import { FAILURE } from '../../common/failures.js';
-import { MAX_ON_HAND } from '../../common/domain-limits.js';
-import type { InventoryDatabase, InventoryDb, ReservationStatus } from './schema.js';
-
-export interface StockLevel {
-  sku: string;
-  onHand: number;
-  reserved: number;
-  available: number;
-  inStock: boolean;
-}
-
-export interface ReservationLine {
-  sku: string;
-  quantity: number;
-}
+import { adjustmentRefusal, INVENTORY_FAILURE, MAX_ON_HAND, type ReservationLine, type ReservationOutcome, type ReservationStatus, type StockLevel } from './contract.js';
+import type { InventoryDatabase, InventoryDb } from './schema.js';
 
 export interface Actor {
   actor: string;
 }
-
-/** What a reserve/release/commit call found or did: replays report the state they found. */
-export type ReservationOutcome =
-  | { changed: true; status: ReservationStatus }
-  | { changed: false; status: ReservationStatus | 'NONE' };
 
 const toLevel = (row: { sku: string; on_hand: number; reserved: number }): StockLevel => ({
   sku: row.sku,
@@ -71,10 +52,6 @@ export async function initialiseStock(
   });
 }
 
-/**
- * Restock (+) or write-off (-). Never takes on-hand below what is reserved; applied at most
- * once per idempotency key (a replay returns the current level).
- */
 /** The ledger key under which an adjustment request is applied once. */
 export const adjustmentLedgerKey = (requestId: string) => `adjust:${requestId}`;
 
@@ -83,6 +60,10 @@ export async function isAdjustmentApplied(db: InventoryDb, requestId: string): P
   return (await db.selectFrom('movements').select('id').where('idempotency_key', '=', adjustmentLedgerKey(requestId)).executeTakeFirst()) !== undefined;
 }
 
+/**
+ * Restock (+) or write-off (-), within the adjustment rule (contract.ts), checked atomically;
+ * applied at most once per idempotency key (a replay returns the current level).
+ */
 export async function adjustStock(
   db: Kysely<InventoryDatabase>,
   { sku, delta, reason, actor, idempotencyKey }: { sku: string; delta: number; reason: string; idempotencyKey: string } & Actor,
@@ -99,16 +80,9 @@ export async function adjustStock(
         .returning('sku')
         .executeTakeFirst();
       if (!row) {
-        const level = await findStockLevel(trx, sku);
-        if (!level) throw new DomainError(FAILURE.notFound, `No stock record for ${sku}`, { sku });
-        if (level.onHand + delta > MAX_ON_HAND) {
-          throw new DomainError(FAILURE.stockLimitExceeded, `On-hand of ${sku} cannot exceed ${MAX_ON_HAND}`, { sku, onHand: level.onHand });
-        }
-        throw new DomainError(FAILURE.insufficientStock, `On-hand of ${sku} cannot drop below the ${level.reserved} reserved`, {
-          sku,
-          onHand: level.onHand,
-          reserved: level.reserved,
-        });
+        const refusal = adjustmentRefusal(await findStockLevel(trx, sku), sku, delta);
+        if (!refusal) throw new Error(`Adjustment of ${sku} refused by the database but not by the rule`);
+        throw new DomainError(refusal.reason, refusal.message, { sku });
       }
       await trx
         .insertInto('movements')
@@ -116,7 +90,7 @@ export async function adjustStock(
         .execute();
     }
     const level = await findStockLevel(trx, sku);
-    if (!level) throw new DomainError(FAILURE.notFound, `No stock record for ${sku}`, { sku });
+    if (!level) throw new DomainError(INVENTORY_FAILURE.notFound, `No stock record for ${sku}`, { sku });
     return { ...level, applied: !replay };
   });
 }
@@ -159,8 +133,8 @@ export async function reserveStock(
     if (short.length > 0) {
       const known = await findStockLevels(trx, short);
       const unknown = short.filter((sku) => !known.has(sku));
-      if (unknown.length > 0) throw new DomainError(FAILURE.unknownProduct, `No stock record for ${unknown.join(', ')}`, { skus: unknown });
-      throw new DomainError(FAILURE.outOfStock, `Not enough stock for ${short.join(', ')}`, { skus: short });
+      if (unknown.length > 0) throw new DomainError(INVENTORY_FAILURE.unknownProduct, `No stock record for ${unknown.join(', ')}`, { skus: unknown });
+      throw new DomainError(INVENTORY_FAILURE.outOfStock, `Not enough stock for ${short.join(', ')}`, { skus: short });
     }
 
     // The lines and their ledger entries in one statement.
@@ -199,10 +173,10 @@ async function setReservationStatus(trx: InventoryDb, orderId: string, status: R
 export async function commitReservation(db: Kysely<InventoryDatabase>, { orderId, actor }: { orderId: string } & Actor): Promise<ReservationOutcome> {
   return db.transaction().execute(async (trx) => {
     const reservation = await lockReservation(trx, orderId);
-    if (!reservation) throw new DomainError(FAILURE.notFound, `No reservation for order ${orderId}`, { orderId });
+    if (!reservation) throw new DomainError(INVENTORY_FAILURE.notFound, `No reservation for order ${orderId}`, { orderId });
     if (reservation.status === 'COMMITTED') return { changed: false, status: 'COMMITTED' };
     if (reservation.status === 'RELEASED') {
-      throw new DomainError(FAILURE.invalidOrderState, `Reservation for order ${orderId} was released`, { orderId });
+      throw new DomainError(INVENTORY_FAILURE.reservationReleased, `Reservation for order ${orderId} was released`, { orderId });
     }
     // One statement per stock row, in the order reserveStock locks them: no deadlocks.
     for (const line of reservation.lines) {

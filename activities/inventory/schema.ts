@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Kysely, Transaction } from 'kysely';
 
-export type ReservationStatus = 'RESERVED' | 'COMMITTED' | 'RELEASED';
+import type { ReservationStatus } from './contract.js';
+
 export type MovementKind = 'INITIAL' | 'ADJUSTMENT' | 'RESERVE' | 'RELEASE' | 'COMMIT';
 
 export interface StockTable {

@@ -1,11 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { activityLogger } from '../../common/activity-logger.js';
-import { createBusinessMetrics, type BusinessMetrics } from '../../common/business-metrics.js';
 import type { Logger } from '../../common/logger.js';
 import type { Mailer } from './mailer.js';
 import { claimSend, markFailedAttempt, markSent, recordClaimed, recordNotification } from './repository.js';
-import { EMAIL_KINDS, type EmailKind, type NotificationDb } from './schema.js';
-import { renderOrderEmail, type EmailOrder } from './templates.js';
+import type { NotificationActivities } from './contract.js';
+import { createNotificationMetrics, type NotificationMetrics } from './metrics.js';
+import type { NotificationDb } from './schema.js';
+import { renderOrderEmail } from './templates.js';
 
 export interface NotificationActivityDeps {
   db: NotificationDb;
@@ -13,7 +14,7 @@ export interface NotificationActivityDeps {
   mailer: Mailer;
   messageIdDomain: string;
   sendLeaseMs?: number;
-  metrics?: BusinessMetrics;
+  metrics?: NotificationMetrics;
 }
 
 /**
@@ -37,19 +38,21 @@ async function markSentPersistently(mark: () => Promise<void>): Promise<void> {
   }
 }
 
-export function createNotificationActivities({ db, log, mailer, messageIdDomain, sendLeaseMs = SEND_LEASE_MS, metrics = createBusinessMetrics() }: NotificationActivityDeps) {
-  // Every series exists from the start, so that rates and alerts see a 0 rather than nothing.
-  for (const kind of EMAIL_KINDS) {
-    for (const result of ['sent', 'failed'] as const) metrics.emails.inc({ kind, result }, 0);
-    metrics.emailRetries.inc({ kind }, 0);
-  }
+export function createNotificationActivities({
+  db,
+  log,
+  mailer,
+  messageIdDomain,
+  sendLeaseMs = SEND_LEASE_MS,
+  metrics = createNotificationMetrics(),
+}: NotificationActivityDeps): NotificationActivities {
   return {
     /**
      * Sends one email per (order, kind): record, claim a send lease, send, then mark. A retry
      * after the mark sends nothing; overlapping attempts cannot both send; a crash between
      * send and mark resends (once its lease has run out) with the same Message-ID.
      */
-    async sendOrderEmail(input: { kind: EmailKind; to: string; order: EmailOrder }) {
+    async sendOrderEmail(input) {
       const { kind, to, order } = input;
       const alog = activityLogger(log, { orderId: order.orderId, kind });
       const email = renderOrderEmail(kind, order);
@@ -86,5 +89,3 @@ export function createNotificationActivities({ db, log, mailer, messageIdDomain,
     },
   };
 }
-
-export type NotificationActivities = ReturnType<typeof createNotificationActivities>;

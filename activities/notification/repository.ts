@@ -1,13 +1,6 @@
 import { sql } from 'kysely';
-import type { EmailKind, NotificationDb } from './schema.js';
-
-export interface NotificationRecord {
-  kind: EmailKind;
-  to: string;
-  status: 'PENDING' | 'SENT';
-  messageId: string;
-  sentAt: string | null;
-}
+import type { EmailKind, NotificationView } from './contract.js';
+import type { NotificationDb } from './schema.js';
 
 /** Records the intent to send; returns the stored row, which may be an earlier attempt's. */
 export async function recordNotification(
@@ -90,7 +83,7 @@ export async function markFailedAttempt(db: NotificationDb, orderId: string, kin
     .execute();
 }
 
-export async function listNotifications(db: NotificationDb, orderId: string): Promise<NotificationRecord[]> {
+export async function listNotifications(db: NotificationDb, orderId: string): Promise<NotificationView[]> {
   const rows = await db.selectFrom('notifications').selectAll().where('order_id', '=', orderId).orderBy('created_at').execute();
   return rows.map((row) => ({
     kind: row.kind,

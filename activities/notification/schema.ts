@@ -1,7 +1,6 @@
 import type { Generated, Kysely, Transaction } from 'kysely';
 
-export const EMAIL_KINDS = ['ORDER_CONFIRMED', 'ORDER_REJECTED', 'ORDER_CANCELLED'] as const;
-export type EmailKind = (typeof EMAIL_KINDS)[number];
+import type { EmailKind } from './contract.js';
 
 export interface NotificationTable {
   order_id: string;

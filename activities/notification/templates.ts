@@ -1,12 +1,4 @@
-import type { EmailKind } from './schema.js';
-
-export interface EmailOrder {
-  orderId: string;
-  lines: Array<{ sku: string; name: string | null; quantity: number; unitPriceCents: number | null; lineTotalCents: number | null }>;
-  totalCents: number | null;
-  currency: string | null;
-  reason?: string;
-}
+import type { EmailKind, EmailOrder } from './contract.js';
 
 export interface RenderedEmail {
   subject: string;

@@ -1,6 +1,31 @@
-import type { Registry } from 'prom-client';
-import { pendingBacklog, registerBacklogGauges } from '../../common/business-metrics.js';
+import { Counter, Registry } from 'prom-client';
+import { pendingBacklog, registerBacklogGauges } from '../../common/backlog-gauges.js';
+import { REJECTION_REASONS } from './contract.js';
 import type { OrderDb } from './schema.js';
+
+/**
+ * Orders in numbers, counted once per real change (a retried activity that finds its work done
+ * counts nothing). The names are what the dashboard and the alert rules read.
+ */
+export function createOrderMetrics(registry: Registry = new Registry()) {
+  const registers = [registry];
+  const metrics = {
+    ordersPlaced: new Counter({ name: 'orderflow_orders_placed_total', help: 'Orders recorded as PENDING', registers }),
+    ordersDecided: new Counter({
+      name: 'orderflow_orders_decided_total',
+      help: 'Orders leaving PENDING or CONFIRMED, by outcome (confirmed, rejected, cancelled) and reason',
+      labelNames: ['outcome', 'reason'] as const,
+      registers,
+    }),
+  };
+  // Every series exists from the start, so that rates and alerts see a 0 rather than nothing.
+  metrics.ordersDecided.inc({ outcome: 'confirmed', reason: '' }, 0);
+  metrics.ordersDecided.inc({ outcome: 'cancelled', reason: '' }, 0);
+  for (const reason of REJECTION_REASONS) metrics.ordersDecided.inc({ outcome: 'rejected', reason }, 0);
+  return metrics;
+}
+
+export type OrderMetrics = ReturnType<typeof createOrderMetrics>;
 
 /** Orders still PENDING, and the oldest one's age: what the "orders stuck" alert reads. */
 export function registerOrderGauges(registry: Registry, db: OrderDb): void {

@@ -1,36 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { DomainError } from '../../common/domain-error.js';
-import { FAILURE } from '../../common/failures.js';
 import { values } from '../../common/sql-values.js';
 import { decodeCursor, toPage, type Page } from '../../common/pagination.js';
 import type { OrderDatabase, OrderDb } from './schema.js';
-import type { OrderLineInput, OrderStatus, OrderView, PricedOrder, ShippingAddress } from './types.js';
-
-export interface NewOrder {
-  orderId: string;
-  customerId: string;
-  customerEmail: string;
-  lines: OrderLineInput[];
-  shippingAddress?: ShippingAddress;
-}
-
-export interface OrderSummary {
-  orderId: string;
-  customerId: string;
-  status: OrderStatus;
-  totalCents: number | null;
-  currency: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface OrderListQuery {
-  customerId?: string;
-  status?: OrderStatus;
-  limit: number;
-  cursor?: string;
-}
+import { ORDER_FAILURE, type NewOrder, type OrderListQuery, type OrderStatus, type OrderSummary, type OrderView, type PricedOrder } from './contract.js';
 
 const OrderCursor = z.tuple([z.iso.datetime(), z.uuid()]);
 type Cursor = z.infer<typeof OrderCursor>;
@@ -89,7 +63,7 @@ async function transition(
 async function unchanged(db: OrderDb, orderId: string, to: OrderStatus): Promise<{ changed: false }> {
   const current = await db.selectFrom('orders').select('status').where('order_id', '=', orderId).executeTakeFirst();
   if (current?.status === to) return { changed: false };
-  throw new DomainError(FAILURE.invalidOrderState, `Order ${orderId} is ${current?.status ?? 'missing'}, cannot become ${to}`, {
+  throw new DomainError(ORDER_FAILURE.invalidOrderState, `Order ${orderId} is ${current?.status ?? 'missing'}, cannot become ${to}`, {
     orderId,
     status: current?.status ?? null,
   });
@@ -152,7 +126,6 @@ export async function findOrder(db: OrderDb, orderId: string): Promise<OrderView
     updatedAt: order.updated_at.toISOString(),
   };
 }
-
 
 /** Newest first; a customer sees only their own orders. */
 export async function listOrders(db: OrderDb, query: OrderListQuery): Promise<Page<OrderSummary>> {

@@ -1,5 +1,5 @@
 import type { Generated, JSONColumnType, Kysely, Transaction } from 'kysely';
-import type { OrderStatus, ShippingAddress } from './types.js';
+import type { OrderStatus, ShippingAddress } from './contract.js';
 
 export interface OrderTable {
   order_id: string;

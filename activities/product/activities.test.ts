@@ -1,5 +1,4 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { DomainError } from '../../common/domain-error.js';
 import { runActivity as run, silentLog } from '../../test/support/activity.js';
 import { serviceDatabases, uniqueSku } from '../../test/support/databases.js';
 import { createProductActivities } from './activities.js';
@@ -16,18 +15,18 @@ async function product(priceCents: number, currency = 'EUR') {
   return sku;
 }
 
-describe('priceOrderLines', () => {
+describe('priceOrder', () => {
   it('snapshots names and prices and totals the order', async () => {
     const [a, b] = [await product(1999), await product(250)];
-    const priced = await run(activities.priceOrderLines, [{ sku: a, quantity: 2 }, { sku: b, quantity: 3 }]);
-    expect(priced).toEqual({
+    const priced = await run(activities.priceOrder, [{ sku: a, quantity: 2 }, { sku: b, quantity: 3 }]);
+    expect(priced).toEqual({ ok: true, value: {
       lines: [
         { sku: a, name: `Product ${a}`, quantity: 2, unitPriceCents: 1999, lineTotalCents: 3998 },
         { sku: b, name: `Product ${b}`, quantity: 3, unitPriceCents: 250, lineTotalCents: 750 },
       ],
       totalCents: 4748,
       currency: 'EUR',
-    });
+    } });
   });
 
   it.each([
@@ -38,10 +37,8 @@ describe('priceOrderLines', () => {
       return [{ sku, quantity: 1 }];
     }],
     ['MIXED_CURRENCY', async () => [{ sku: await product(100, 'EUR'), quantity: 1 }, { sku: await product(100, 'USD'), quantity: 1 }]],
-  ])('rejects with %s', async (type, lines) => {
-    const error = await run(activities.priceOrderLines, await lines()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DomainError);
-    expect((error as DomainError).type).toBe(type);
+  ])('refuses with %s, as a result', async (reason, lines) => {
+    expect(await run(activities.priceOrder, await lines())).toMatchObject({ ok: false, reason });
   });
 });
 
@@ -73,10 +70,10 @@ describe('product repository', () => {
 });
 
 describe('product creation and update activities', () => {
-  it('assertSkuAvailable fails with PRODUCT_EXISTS for a taken SKU only', async () => {
+  it('checkSkuAvailable refuses a taken SKU only (PRODUCT_EXISTS, as a result)', async () => {
     const taken = await product(100);
-    await expect(run(activities.assertSkuAvailable, { sku: taken })).rejects.toMatchObject({ type: 'PRODUCT_EXISTS' });
-    await expect(run(activities.assertSkuAvailable, { sku: uniqueSku('FREE') })).resolves.toBeUndefined();
+    expect(await run(activities.checkSkuAvailable, { sku: taken })).toMatchObject({ ok: false, reason: 'PRODUCT_EXISTS' });
+    expect(await run(activities.checkSkuAvailable, { sku: uniqueSku('FREE') })).toEqual({ ok: true, value: null });
   });
 
   it('createProduct is idempotent: a retry returns the row its first attempt made', async () => {
@@ -91,7 +88,7 @@ describe('product creation and update activities', () => {
   it('updateProduct changes only the given fields, and NOT_FOUND for an unknown SKU', async () => {
     const sku = await product(500);
     const updated = await run(activities.updateProduct, { sku, changes: { priceCents: 650, active: false } });
-    expect(updated).toMatchObject({ sku, name: `Product ${sku}`, priceCents: 650, active: false });
-    await expect(run(activities.updateProduct, { sku: uniqueSku('NONE'), changes: { name: 'x' } })).rejects.toBeInstanceOf(DomainError);
+    expect(updated).toMatchObject({ ok: true, value: { sku, name: `Product ${sku}`, priceCents: 650, active: false } });
+    expect(await run(activities.updateProduct, { sku: uniqueSku('NONE'), changes: { name: 'x' } })).toMatchObject({ ok: false, reason: 'NOT_FOUND' });
   });
 });

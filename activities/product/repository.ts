@@ -1,42 +1,8 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { SKU_PATTERN } from '../../common/domain-limits.js';
+import { SKU_PATTERN, type NewProduct, type Product, type ProductChanges, type ProductListQuery } from './contract.js';
 import { decodeCursor, toPage, type Page } from '../../common/pagination.js';
 import type { ProductDb, ProductRow } from './schema.js';
-
-export interface Product {
-  sku: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  active: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface NewProduct {
-  sku: string;
-  name: string;
-  description?: string;
-  priceCents: number;
-  currency: string;
-}
-
-export interface ProductChanges {
-  name?: string;
-  description?: string;
-  priceCents?: number;
-  active?: boolean;
-}
-
-export interface ProductListQuery {
-  q?: string;
-  limit: number;
-  cursor?: string;
-  includeInactive?: boolean;
-}
-
 
 function toProduct(row: ProductRow): Product {
   return {
@@ -67,8 +33,7 @@ const SkuCursor = z.string().regex(SKU_PATTERN);
 export async function listProducts(db: ProductDb, query: ProductListQuery): Promise<Page<Product>> {
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, SkuCursor);
 
-  let select = db.selectFrom('products').selectAll().orderBy('sku').limit(query.limit + 1);
-  if (!query.includeInactive) select = select.where('active', '=', true);
+  let select = db.selectFrom('products').selectAll().where('active', '=', true).orderBy('sku').limit(query.limit + 1);
   if (after !== undefined) select = select.where('sku', '>', after);
   if (query.q) {
     const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

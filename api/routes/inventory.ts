@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { findStockLevel, findStockLevels, isAdjustmentApplied } from '../../activities/inventory/repository.js';
+import { adjustmentRefusal, INVENTORY_FAILURE } from '../../activities/inventory/contract.js';
 import { adjustmentRequestId, adjustStock } from '../admin-workflows.js';
 import { requireRole } from '../auth.js';
 import type { ApiDeps } from '../context.js';
-import { MAX_ON_HAND } from '../../common/domain-limits.js';
-import { conflict, notFound } from '../errors.js';
+import { notFound, refusalError } from '../errors.js';
 import { createRouter } from '../router.js';
 import { ANY_OPERATION, errors, JSON_BODY, jsonContent, PUBLIC_OPERATION } from '../responses.js';
 import { AdjustmentSchema, IdempotencyKeyHeader, SkuSchema, StockLevelSchema } from '../schemas.js';
@@ -79,13 +78,13 @@ export function inventoryRoutes({ readers, temporal, rateLimits }: ApiDeps) {
   return createRouter()
     .openapi(getRoute, async (c) => {
       const { sku } = c.req.valid('param');
-      const level = await findStockLevel(readers.inventory, sku);
+      const level = await readers.inventory.level(sku);
       if (!level) throw notFound(`Stock for ${sku}`);
       return c.json(level, 200);
     })
     .openapi(checkRoute, async (c) => {
       const { sku: skus, quantity } = c.req.valid('query');
-      const levels = await findStockLevels(readers.inventory, skus);
+      const levels = await readers.inventory.levels(skus);
       const items = [...new Set(skus)].map((sku) => {
         const available = levels.get(sku)?.available ?? 0;
         return { sku, available, inStock: available >= quantity };
@@ -100,12 +99,12 @@ export function inventoryRoutes({ readers, temporal, rateLimits }: ApiDeps) {
       const requestId = adjustmentRequestId(sub, sku, key);
       // A retry of an adjustment already applied (same Idempotency-Key) changes nothing: it is
       // neither counted against the limit nor checked again.
-      if (key === undefined || !(await isAdjustmentApplied(readers.inventory, requestId))) {
+      if (key === undefined || !(await readers.inventory.isAdjustmentApplied(requestId))) {
         await rateLimits.catalogWrites(sub);
         // Refused here, so that these 4xx start nothing; the workflow checks again, atomically.
-        const current = await findStockLevel(readers.inventory, sku);
-        if (!current) throw notFound(`Stock for ${sku}`);
-        if (current.onHand + delta > MAX_ON_HAND) throw conflict(`On-hand of ${sku} cannot exceed ${MAX_ON_HAND}`, [{ path: 'delta', message: `at most ${MAX_ON_HAND - current.onHand}` }]);
+        const refusal = adjustmentRefusal(await readers.inventory.level(sku), sku, delta);
+        if (refusal?.reason === INVENTORY_FAILURE.notFound) throw notFound(`Stock for ${sku}`);
+        if (refusal) throw refusalError(refusal.reason, refusal.message);
       }
       const level = await adjustStock(temporal, { sku, delta, reason, actor: sub }, { requestId, keyed: key !== undefined });
       return c.json(level, 200);

@@ -1,14 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { listNotifications } from '../../activities/notification/repository.js';
-import { findOrder, listOrders } from '../../activities/order/repository.js';
+import { couldExceedOrderTotal, priceLines, PRODUCT_FAILURE, type OrderLine } from '../../activities/product/contract.js';
+import type { ProductReads } from '../../activities/product/reads.js';
 import type { Principal } from '../../common/tokens.js';
 import { isStaff, requireRole } from '../auth.js';
 import type { ApiDeps } from '../context.js';
 import { notFound, validationFailed } from '../errors.js';
-import { findProducts } from '../../activities/product/repository.js';
-import type { ProductDb } from '../../activities/product/schema.js';
-import { MAX_ORDER_TOTAL_CENTS, MAX_PRICE_CENTS } from '../../common/domain-limits.js';
-import { readOrder, waitUntilDecided } from '../order-reads.js';
 import { orderIdFor, placeOrder, requestCancellation } from '../order-workflows.js';
 import { createRouter } from '../router.js';
 import { ANY_OPERATION, errors, JSON_BODY, jsonContent } from '../responses.js';
@@ -127,24 +123,20 @@ function preferWaitSeconds(prefer: string | undefined): number | undefined {
 }
 
 /**
- * Refuses, before anything starts, an order whose total at today's prices could not be stored.
- * The pricing activity checks again against the prices it snapshots (ORDER_TOO_LARGE).
+ * Refuses, before anything starts, an order that pricing would refuse as too large at today's
+ * prices (pricing's own rule; the workflow prices again, on the prices it snapshots).
  */
-async function refuseOversizedTotal(db: ProductDb, lines: Array<{ sku: string; quantity: number }>) {
+async function refuseOversizedTotal(products: ProductReads, lines: OrderLine[]) {
   // No read when even the dearest possible products could not take the total past the limit.
-  if (lines.reduce((items, line) => items + line.quantity, 0) * MAX_PRICE_CENTS <= MAX_ORDER_TOTAL_CENTS) return;
-  const products = await findProducts(db, lines.map((line) => line.sku));
-  const total = lines.reduce((sum, line) => sum + (products.get(line.sku)?.priceCents ?? 0) * line.quantity, 0);
-  if (total > MAX_ORDER_TOTAL_CENTS) {
-    const message = `the order total would exceed ${MAX_ORDER_TOTAL_CENTS} minor units`;
-    throw validationFailed('Order too large', [{ path: 'lines', message }]);
-  }
+  if (!couldExceedOrderTotal(lines)) return;
+  const pricing = priceLines(lines, await products.products(lines.map((line) => line.sku)));
+  if (!pricing.ok && pricing.reason === PRODUCT_FAILURE.orderTooLarge) throw validationFailed('Order too large', [{ path: 'lines', message: pricing.message }]);
 }
 
 export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits }: ApiDeps) {
   /** The order if this principal may see it; another customer's order is indistinguishable from a missing one. */
   const visibleOrder = async (principal: Principal, orderId: string) => {
-    const order = await readOrder(readers.order, temporal, orderId);
+    const order = await readers.orders.order(orderId);
     if (!order || (!isStaff(principal) && order.customerId !== principal.sub)) throw notFound(`Order ${orderId}`);
     return order;
   };
@@ -158,10 +150,10 @@ export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits 
       c.set('orderId', orderId);
       // A retry of an order already recorded (same Idempotency-Key) places nothing new: it is
       // neither counted against the limit nor checked again (prices may have moved since).
-      const recordedBefore = headers['idempotency-key'] !== undefined ? await findOrder(readers.order, orderId) : undefined;
+      const recordedBefore = headers['idempotency-key'] !== undefined ? await readers.orders.record(orderId) : undefined;
       if (!recordedBefore) {
         await rateLimits.orders(principal.sub);
-        await refuseOversizedTotal(readers.product, body.lines);
+        await refuseOversizedTotal(readers.products, body.lines);
       }
       const handle = await placeOrder(
         temporal,
@@ -174,7 +166,7 @@ export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits 
       const wait = preferWaitSeconds(headers.prefer);
       // Without a wait, no read: a new order was accepted a moment ago (PENDING); a retry's record was read above.
       if (wait === undefined) return c.json({ orderId, status: recordedBefore?.status ?? ('PENDING' as const) }, 202);
-      const order = await waitUntilDecided(readers.order, temporal, orderId, wait).catch((error: unknown) => {
+      const order = await readers.orders.orderOnceDecided(orderId, wait).catch((error: unknown) => {
         // The order is placed: failing to watch it is no reason to answer 503, which invites a retry
         // (and, without an Idempotency-Key, a second order). It is accepted: 202, as without a wait.
         c.get('log').warn({ err: error, orderId }, 'could not wait for the decision; answering 202');
@@ -208,12 +200,12 @@ export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits 
       const { orderId } = c.req.valid('param');
       c.set('orderId', orderId);
       await visibleOrder(principal, orderId);
-      return c.json({ items: await listNotifications(readers.notification, orderId) }, 200);
+      return c.json({ items: await readers.notifications.forOrder(orderId) }, 200);
     })
     .openapi(listRoute, async (c) => {
       const principal = c.get('principal')!;
       const { limit, cursor, status } = c.req.valid('query');
-      const page = await listOrders(readers.order, {
+      const page = await readers.orders.list({
         limit,
         ...(cursor && { cursor }),
         ...(status && { status }),

@@ -1,5 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { findProduct, listProducts } from '../../activities/product/repository.js';
 import { createProduct, updateProduct } from '../admin-workflows.js';
 import { requireRole } from '../auth.js';
 import type { ApiDeps } from '../context.js';
@@ -88,11 +87,11 @@ export function productRoutes({ readers, temporal, rateLimits }: ApiDeps) {
   return createRouter()
     .openapi(listRoute, async (c) => {
       const { q, limit, cursor } = c.req.valid('query');
-      return c.json(await listProducts(readers.product, { limit, ...(q && { q }), ...(cursor && { cursor }) }), 200);
+      return c.json(await readers.products.list({ limit, ...(q && { q }), ...(cursor && { cursor }) }), 200);
     })
     .openapi(getRoute, async (c) => {
       const { sku } = c.req.valid('param');
-      const product = await findProduct(readers.product, sku);
+      const product = await readers.products.product(sku);
       if (!product) throw notFound(`Product ${sku}`);
       return c.json(product, 200);
     })
@@ -101,7 +100,7 @@ export function productRoutes({ readers, temporal, rateLimits }: ApiDeps) {
       await rateLimits.catalogWrites(sub);
       const { initialStock, ...product } = c.req.valid('json');
       // Refused here, not by the workflow, so that a 409 starts nothing.
-      if (await findProduct(readers.product, product.sku)) throw conflict(`Product ${product.sku} already exists`);
+      if (await readers.products.product(product.sku)) throw conflict(`Product ${product.sku} already exists`);
       const created = await createProduct(temporal, { product, initialStock, actor: sub });
       c.header('Location', `/products/${created.product.sku}`);
       return c.json({ ...created.product, stock: created.stock }, 201);
@@ -110,7 +109,7 @@ export function productRoutes({ readers, temporal, rateLimits }: ApiDeps) {
       await rateLimits.catalogWrites(c.get('principal')!.sub);
       const { sku } = c.req.valid('param');
       const changes = c.req.valid('json');
-      if (!(await findProduct(readers.product, sku))) throw notFound(`Product ${sku}`);
+      if (!(await readers.products.product(sku))) throw notFound(`Product ${sku}`);
       return c.json(await updateProduct(temporal, sku, changes), 200);
     });
 }

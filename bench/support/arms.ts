@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { OrderLineInput } from '../../activities/order/types.js';
-import { TASK_QUEUES } from '../../common/task-queues.js';
+import type { OrderLineInput } from '../../activities/order/contract.js';
+import { TASK_QUEUES } from '../../workers/task-queues.js';
 import { orderWorkflowId, type PlaceOrderInput } from '../../workflows/place-order.contract.js';
 import { CUSTOMER_ID, ORDER_STATUS } from '../../workflows/search-attributes.js';
 import type { TestStack } from '../../test/support/stack.js';

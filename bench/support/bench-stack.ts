@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { dropDatabase, setupDatabase } from '../../common/database-setup.js';
+import { dropDatabase, setupDatabase } from '../../cli/database-setup.js';
 import { generateDevSecrets } from '../../dev/secrets.js';
 import { ROOT } from '../../dev/stack.js';
 import { ensureTemporalBinary } from '../../dev/temporal-binary.js';

@@ -1,4 +1,4 @@
-import type { OrderLineInput } from '../../activities/order/types.js';
+import type { OrderLineInput } from '../../activities/order/contract.js';
 import type { Arm, ArmName, Started } from './arms.js';
 import { confirmedAt } from './confirmations.js';
 import { cpuBetween, sampleCpu, type ProcessGroups } from './cpu.js';

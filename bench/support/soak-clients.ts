@@ -1,4 +1,4 @@
-import type { OrderLineInput } from '../../activities/order/types.js';
+import type { OrderLineInput } from '../../activities/order/contract.js';
 import type { TestStack } from '../../test/support/stack.js';
 
 export interface SoakOrder {

@@ -1,8 +1,8 @@
 import { CancellationScope, condition, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes, type ActivityOptions } from '@temporalio/workflow';
-import type { InventoryActivities } from '../../activities/inventory/activities.js';
-import type { NotificationActivities } from '../../activities/notification/activities.js';
-import type { OrderActivities } from '../../activities/order/activities.js';
-import type { ProductActivities } from '../../activities/product/activities.js';
+import type { InventoryActivities } from '../../activities/inventory/contract.js';
+import type { NotificationActivities } from '../../activities/notification/contract.js';
+import type { OrderActivities } from '../../activities/order/contract.js';
+import type { ProductActivities } from '../../activities/product/contract.js';
 import type { PlaceOrderInput } from '../../workflows/place-order.contract.js';
 import { ORDER_STATUS } from '../../workflows/search-attributes.js';
 

@@ -1,8 +1,7 @@
-import type { InventoryActivities } from '../../activities/inventory/activities.js';
-import type { NotificationActivities } from '../../activities/notification/activities.js';
-import type { OrderActivities } from '../../activities/order/activities.js';
-import type { OrderLineInput, PricedOrder } from '../../activities/order/types.js';
-import type { ProductActivities } from '../../activities/product/activities.js';
+import type { InventoryActivities } from '../../activities/inventory/contract.js';
+import type { NotificationActivities } from '../../activities/notification/contract.js';
+import type { OrderActivities, OrderLineInput, PricedOrder } from '../../activities/order/contract.js';
+import type { ProductActivities } from '../../activities/product/contract.js';
 import type { ServiceName } from '../../common/config.js';
 
 const priced = (lines: OrderLineInput[]): PricedOrder => ({
@@ -18,19 +17,13 @@ const priced = (lines: OrderLineInput[]): PricedOrder => ({
  */
 export const NOOP_ACTIVITIES = {
   product: {
-    async priceOrder(lines) {
+    async priceOrder(lines: OrderLineInput[]) {
       return { ok: true, value: priced(lines) };
     },
-    async priceOrderLines(lines) {
-      return priced(lines);
-    },
-  } satisfies Pick<ProductActivities, 'priceOrder' | 'priceOrderLines'>,
+  } satisfies Pick<ProductActivities, 'priceOrder'>,
   inventory: {
     async reserveOrderStock() {
       return { ok: true, value: { changed: true, status: 'RESERVED' } };
-    },
-    async reserveStock() {
-      return { changed: true, status: 'RESERVED' };
     },
     async commitReservation() {
       return { changed: true, status: 'COMMITTED' };
@@ -38,7 +31,7 @@ export const NOOP_ACTIVITIES = {
     async releaseReservation() {
       return { changed: true, status: 'RELEASED' };
     },
-  } satisfies Pick<InventoryActivities, 'reserveOrderStock' | 'reserveStock' | 'commitReservation' | 'releaseReservation'>,
+  } satisfies Pick<InventoryActivities, 'reserveOrderStock' | 'commitReservation' | 'releaseReservation'>,
   order: {
     async recordOrder() {
       return { created: true };

@@ -1,7 +1,7 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { parseEnv, SERVICES, type ServiceName } from '../../common/config.js';
 import { runMain } from '../../common/main.js';
-import { TASK_QUEUES } from '../../common/task-queues.js';
+import { TASK_QUEUES } from '../../workers/task-queues.js';
 import { temporalConnectionOptions, temporalEnv } from '../../common/temporal-connection.js';
 import { NOOP_ACTIVITIES } from './noop-activities.js';
 

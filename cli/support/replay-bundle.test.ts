@@ -14,7 +14,7 @@ describe('the replay bundle', () => {
 
   it('knows the files it is built from: the workflows and what they import, not their tests', async () => {
     const files = relative(await workflowSourceFiles());
-    expect(files).toEqual(expect.arrayContaining(['workflows/index.ts', 'workflows/place-order.ts', 'workflows/catalog.ts', 'common/failures.ts', 'common/task-queues.ts']));
+    expect(files).toEqual(expect.arrayContaining(['workflows/index.ts', 'workflows/place-order.ts', 'workflows/catalog.ts', 'common/outcome.ts', 'activities/order/contract.ts']));
     expect(files.filter((file) => file.endsWith('.test.ts'))).toEqual([]);
   });
 

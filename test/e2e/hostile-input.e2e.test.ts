@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adjustmentRequestId } from '../../api/admin-workflows.js';
 import { orderIdFor } from '../../api/order-workflows.js';
-import { MAX_ON_HAND } from '../../common/domain-limits.js';
+import { MAX_ON_HAND } from '../../activities/inventory/contract.js';
 import { encodeCursor } from '../../common/pagination.js';
 import { ROOT } from '../../dev/stack.js';
 import { serviceDatabases, uniqueSku } from '../support/databases.js';

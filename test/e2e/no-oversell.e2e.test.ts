@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceDatabases } from '../support/databases.js';
-import { TASK_QUEUES } from '../../common/task-queues.js';
+import { TASK_QUEUES } from '../../workers/task-queues.js';
 import { activityTasksByWorker, countBy, expectConsistent, settledOrders } from '../support/invariants.js';
 import { createProduct, placeOrders, singleLineOrders } from '../support/shop.js';
 import { SmtpSink } from '../support/smtp-sink.js';

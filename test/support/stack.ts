@@ -11,7 +11,7 @@ import { type ManagedProcess } from '../../dev/processes.js';
 import { parseReplicas, ROOT, startApi, startApp, startWorker, waitForHttp, type AppProcesses } from '../../dev/stack.js';
 import { startTemporalDevServer } from '../../dev/temporal-server.js';
 import { SERVICES, type ServiceName } from '../../common/config.js';
-import { TASK_QUEUES } from '../../common/task-queues.js';
+import { TASK_QUEUES } from '../../workers/task-queues.js';
 import { freePorts } from '../../common/free-port.js';
 import type { TemporalConnectionOptions } from '../../common/temporal-connection.js';
 import { dataConverterFor, tokenFor } from './secrets.js';

@@ -5,9 +5,9 @@ import { notificationMigrations } from '../activities/notification/migrations/in
 import { orderMigrations } from '../activities/order/migrations/index.js';
 import { productMigrations } from '../activities/product/migrations/index.js';
 import { apiMigrations } from '../api/migrations/index.js';
-import { databaseRole, SCHEMAS, SERVICES, serviceDatabaseUrl, type SchemaOwner } from './config.js';
-import { createDatabase } from './database.js';
-import { migrateSchema } from './migrations.js';
+import { databaseRole, SCHEMAS, SERVICES, serviceDatabaseUrl, type SchemaOwner } from '../common/config.js';
+import { createDatabase } from '../common/database.js';
+import { migrateSchema } from '../common/migrations.js';
 
 export const MIGRATIONS: Record<SchemaOwner, Record<string, Migration>> = {
   product: productMigrations,

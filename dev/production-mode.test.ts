@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../dev/stack.js';
-import { parseMode } from './environment.js';
+import { ROOT } from './stack.js';
+import { parseMode } from '../common/environment.js';
 
 // Each entry point started as an operator would start it: with ORDERFLOW_ENV=production and
 // a development setting left in place, it refuses to start and names every one.

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ROOT } from '../dev/stack.js';
 import { dropDatabase, MIGRATIONS } from './database-setup.js';
-import { SCHEMAS } from './config.js';
+import { SCHEMAS } from '../common/config.js';
 
 // `npm run migrate` as a deployment runs it: from two machines at once, then again.
 const run = promisify(execFile);

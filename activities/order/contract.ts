@@ -1,0 +1,95 @@
+import { INVALID_DATA } from '../../common/domain-error.js';
+import { INVENTORY_FAILURE } from '../inventory/contract.js';
+import { PRODUCT_FAILURE, type OrderLine, type PricedOrder } from '../product/contract.js';
+
+/**
+ * The order service's contract: an order's record and lifecycle. Its worker also hosts the
+ * workflows (workflows/). Pure: workflow code imports it.
+ */
+export const ORDER_TASK_QUEUE = 'order';
+
+export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const ORDER_FAILURE = {
+  /** The order is not in a state that allows the transition (e.g. confirm a rejected order). */
+  invalidOrderState: 'INVALID_ORDER_STATE',
+  /** A cancel that comes too late: the order is rejected, or its cancellation window has closed. */
+  notCancellable: 'NOT_CANCELLABLE',
+} as const;
+
+/** Why an order ends REJECTED: pricing's and the reservation's refusals, or data PostgreSQL refused. */
+export const REJECTION_REASONS = [
+  PRODUCT_FAILURE.unknownProduct,
+  PRODUCT_FAILURE.inactiveProduct,
+  INVENTORY_FAILURE.outOfStock,
+  PRODUCT_FAILURE.mixedCurrency,
+  PRODUCT_FAILURE.orderTooLarge,
+  INVALID_DATA,
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+export const isRejectionReason = (type: string | undefined | null): type is RejectionReason => (REJECTION_REASONS as readonly (string | undefined | null)[]).includes(type);
+
+export type OrderLineInput = OrderLine;
+export type { PricedOrder };
+
+export interface ShippingAddress {
+  name: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  postalCode: string;
+  country: string;
+}
+
+export interface NewOrder {
+  orderId: string;
+  customerId: string;
+  customerEmail: string;
+  lines: OrderLineInput[];
+  shippingAddress?: ShippingAddress;
+}
+
+/** An order as the API answers it; lines carry names and prices once the order is priced. */
+export interface OrderView {
+  orderId: string;
+  customerId: string;
+  status: OrderStatus;
+  lines: Array<{ sku: string; name: string | null; quantity: number; unitPriceCents: number | null; lineTotalCents: number | null }>;
+  totalCents: number | null;
+  currency: string | null;
+  reason?: RejectionReason | string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface OrderSummary {
+  orderId: string;
+  customerId: string;
+  status: OrderStatus;
+  totalCents: number | null;
+  currency: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface OrderListQuery {
+  customerId?: string;
+  status?: OrderStatus;
+  limit: number;
+  cursor?: string;
+}
+
+/** The lines of an order not priced yet, shaped as an order's lines: the one place that shape is made. */
+export const unpricedLines = (lines: readonly OrderLineInput[]): OrderView['lines'] =>
+  lines.map((line) => ({ sku: line.sku, quantity: line.quantity, name: null, unitPriceCents: null, lineTotalCents: null }));
+
+/** What the order service does for workflows (task queue `order`; record and confirm run as local activities). */
+export interface OrderActivities {
+  /** Records a PENDING order; a replay (same order ID) changes nothing. */
+  recordOrder(order: NewOrder): Promise<{ created: boolean }>;
+  confirmOrder(input: { orderId: string; priced: PricedOrder }): Promise<{ changed: boolean }>;
+  rejectOrder(input: { orderId: string; reason: RejectionReason }): Promise<{ changed: boolean }>;
+  cancelOrder(input: { orderId: string; reason: string }): Promise<{ changed: boolean }>;
+}

@@ -1,0 +1,98 @@
+import type { Kysely } from 'kysely';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import type { Page } from '../../common/pagination.js';
+import { orderWorkflowId, type OrderState, type PlaceOrderMemo } from '../../workflows/place-order.contract.js';
+import { CUSTOMER_ID, ORDER_STATUS } from '../../workflows/search-attributes.js';
+import { unpricedLines, type OrderListQuery, type OrderStatus, type OrderSummary, type OrderView } from './contract.js';
+import { findOrder, listOrders } from './repository.js';
+import type { OrderDb } from './schema.js';
+
+/** Orders as the API reads them: the order service's table is the record. */
+export interface OrderReads {
+  /**
+   * Where this order stands: the order service's record or, for an order accepted but not recorded
+   * yet (the order worker busy or down), what Temporal itself holds of it. Undefined for no such order.
+   */
+  order(orderId: string): Promise<OrderView | undefined>;
+  /** The order service's record alone: no call to Temporal. */
+  record(orderId: string): Promise<OrderView | undefined>;
+  /** For `Prefer: wait=N`: the order once the saga has decided it (stock committed or released), or as it stands after `seconds`. */
+  orderOnceDecided(orderId: string, seconds: number): Promise<OrderView | undefined>;
+  list(query: OrderListQuery): Promise<Page<OrderSummary>>;
+}
+
+/** Describing a workflow needs only the Temporal server; past this a read fails (503) rather than hang. */
+const READ_DEADLINE_MS = 3_000;
+
+/** The OrderStatus the workflow has set (PENDING from its start): a projection, kept current for operators. */
+const statusOf = (description: WorkflowExecutionDescription) => (description.typedSearchAttributes.get(ORDER_STATUS) as OrderStatus | undefined) ?? 'PENDING';
+
+/** An order the order service never recorded (it refused the order's data): the workflow's result says why. */
+const viewOfResult = (state: OrderState): OrderView => ({
+  orderId: state.orderId,
+  customerId: state.customerId,
+  status: state.status,
+  lines: unpricedLines(state.lines),
+  totalCents: null,
+  currency: null,
+  ...(state.reason && { reason: state.reason }),
+  createdAt: state.placedAt,
+  updatedAt: state.placedAt,
+});
+
+/**
+ * The record or, before there is one, the workflow: describe() is answered by the Temporal server
+ * alone (no worker), from what the workflow was started with (lines in its memo, the customer in
+ * its CustomerId search attribute, its start time) and the OrderStatus it has set since. Only a
+ * PostgreSQL or a Temporal that is really out of reach makes a read fail.
+ */
+export function createOrderReads<DB>(connection: Kysely<DB>, temporal: Client): OrderReads {
+  const db = connection as unknown as OrderDb;
+  const describe = (orderId: string) =>
+    temporal.withDeadline(Date.now() + READ_DEADLINE_MS, () => temporal.workflow.getHandle(orderWorkflowId(orderId)).describe()).catch((error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    });
+
+  async function fromWorkflow(orderId: string): Promise<OrderView | undefined> {
+    const description = await describe(orderId);
+    if (!description) return undefined;
+    if (description.status.name === 'COMPLETED') {
+      // A record may have appeared since the first read; else the result is all there is.
+      const state = await temporal.withDeadline(Date.now() + READ_DEADLINE_MS, () => temporal.workflow.getHandle(orderWorkflowId(orderId)).result() as Promise<OrderState>);
+      return (await findOrder(db, orderId)) ?? viewOfResult(state);
+    }
+    const { lines } = description.memo as PlaceOrderMemo;
+    const startedAt = description.startTime.toISOString();
+    return {
+      orderId,
+      customerId: description.typedSearchAttributes.get(CUSTOMER_ID) ?? '',
+      status: statusOf(description),
+      lines: unpricedLines(lines),
+      totalCents: null,
+      currency: null,
+      createdAt: startedAt,
+      updatedAt: startedAt,
+    };
+  }
+
+  const order = async (orderId: string) => (await findOrder(db, orderId)) ?? (await fromWorkflow(orderId));
+
+  return {
+    order,
+    record: (orderId) => findOrder(db, orderId),
+    async orderOnceDecided(orderId, seconds) {
+      const deadline = Date.now() + seconds * 1000;
+      let pause = 50;
+      for (;;) {
+        const left = deadline - Date.now();
+        // The OrderStatus search attribute moves once a step is done (CONFIRMED once stock is committed).
+        const description = left > 0 ? await describe(orderId) : undefined;
+        if (!description || statusOf(description) !== 'PENDING') return order(orderId);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+        pause = Math.min(pause * 2, 500);
+      }
+    },
+    list: (query) => listOrders(db, query),
+  };
+}
