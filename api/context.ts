@@ -20,6 +20,8 @@ export interface Readers {
 export interface ApiDeps {
   temporal: Client;
   readers: Readers;
+  /** What /readyz checks besides Temporal, by name (`postgres:<service>`): each rejects when its database is out of reach. */
+  databaseChecks: Record<string, () => Promise<unknown>>;
   tokens: TokenConfig;
   log: Logger;
   metrics: ApiMetrics;

@@ -1,7 +1,7 @@
 import '../common/instrumentation.js'; // first: instruments pg before anything loads it
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import {
   apiEnv,
   authDevelopmentSettings,
@@ -83,6 +83,7 @@ runMain(async () => {
   const app = createApp({
     temporal,
     readers,
+    databaseChecks: Object.fromEntries(SERVICES.map((service) => [`postgres:${service}`, () => sql`SELECT 1`.execute(readerDatabases[service])])),
     tokens: tokenConfig(auth),
     log,
     metrics,

@@ -1,5 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'kysely';
 import type { ApiDeps } from '../context.js';
 import { createRouter } from '../router.js';
 import { PUBLIC_OPERATION, jsonContent } from '../responses.js';
@@ -46,12 +45,10 @@ const readyRoute = createRoute({
   },
 });
 
-export function healthRoutes({ temporal, readers, log }: ApiDeps) {
+export function healthRoutes({ temporal, databaseChecks, log }: ApiDeps) {
   const checks: Record<string, () => Promise<unknown>> = {
     temporal: () => temporal.connection.workflowService.getSystemInfo({}),
-    ...Object.fromEntries(
-      Object.entries(readers).map(([service, db]) => [`postgres:${service}`, () => sql`SELECT 1`.execute(db)]),
-    ),
+    ...databaseChecks,
   };
 
   return createRouter()

@@ -1,32 +1,12 @@
-import { Client } from '@temporalio/client';
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
-import { createApp } from '../../api/app.js';
-import type { Readers } from '../../api/context.js';
-import { createApiMetrics } from '../../api/metrics.js';
-import { createLogger } from '../../common/logger.js';
+import { fastApp } from './fast-app.js';
 import type { OpenApiDocument } from './openapi-contract.js';
 
 /**
- * The API app as the server builds it, with dependencies that are never reached: enough to
- * generate its OpenAPI document (and to answer what fails before a handler runs) without a stack.
- * Nothing connects: the pools and the Temporal connection are lazy, and no handler is called.
+ * The API app as the server builds it, with in-memory dependencies (test/support/fast-app.ts):
+ * enough to generate its OpenAPI document, and to answer any request, without a stack.
  */
 export function offlineApp() {
-  const reader = () => new Kysely<never>({ dialect: new PostgresDialect({ pool: new pg.Pool({ max: 1 }) }) });
-  const readers = { product: reader(), inventory: reader(), order: reader(), notification: reader() } as unknown as Readers;
-  const noLimit = async () => {};
-  return createApp({
-    temporal: new Client(),
-    readers,
-    tokens: { secret: 'offline', algorithms: ['HS256'], issuer: 'offline', audience: 'offline', clockToleranceSeconds: 0, rolesClaim: 'roles' },
-    log: createLogger('api', 'silent'),
-    metrics: createApiMetrics(),
-    bodyLimitBytes: 64 * 1024,
-    cancellationWindow: '30m',
-    codec: { codec: { encode: async (p) => p, decode: async (p) => p }, corsOrigins: [] },
-    rateLimits: { orders: noLimit, catalogWrites: noLimit },
-  });
+  return fastApp().app;
 }
 
 /** The document GET /openapi.json answers (it answers 500 with the generator's error when it cannot build one). */

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import type { InventoryReads } from '../../activities/inventory/reads.js';
+import type { StockLevel } from '../../activities/inventory/contract.js';
+import type { NotificationView } from '../../activities/notification/contract.js';
+import type { NotificationReads } from '../../activities/notification/reads.js';
+import type { OrderSummary, OrderView } from '../../activities/order/contract.js';
+import type { OrderReads } from '../../activities/order/reads.js';
+import type { Product } from '../../activities/product/contract.js';
+import type { ProductReads } from '../../activities/product/reads.js';
+import type { Readers } from '../../api/context.js';
+import { decodeCursor, encodeCursor, type Page } from '../../common/pagination.js';
+
+/** What the services' schemas hold, as a test seeds it. */
+export interface Store {
+  products: Map<string, Product>;
+  stock: Map<string, StockLevel>;
+  /** Newest last; lists answer newest first. */
+  orders: OrderView[];
+  notifications: Map<string, NotificationView[]>;
+  /** Request IDs of adjustments already in the ledger. */
+  appliedAdjustments: Set<string>;
+}
+
+export const emptyStore = (): Store => ({ products: new Map(), stock: new Map(), orders: [], notifications: new Map(), appliedAdjustments: new Set() });
+
+const TIME = '2026-12-07T09:00:00.000Z';
+
+export const product = (sku: string, fields: Partial<Product> = {}): Product => ({
+  sku,
+  name: `Product ${sku}`,
+  description: '',
+  priceCents: 1_000,
+  currency: 'EUR',
+  active: true,
+  createdAt: TIME,
+  updatedAt: TIME,
+  ...fields,
+});
+
+export const stockLevel = (sku: string, onHand: number, reserved = 0): StockLevel => ({ sku, onHand, reserved, available: onHand - reserved, inStock: onHand - reserved > 0 });
+
+export const order = (orderId: string, customerId: string, fields: Partial<OrderView> = {}): OrderView => ({
+  orderId,
+  customerId,
+  status: 'CONFIRMED',
+  lines: [{ sku: 'LAMP-1', name: 'Lamp', quantity: 1, unitPriceCents: 1_000, lineTotalCents: 1_000 }],
+  totalCents: 1_000,
+  currency: 'EUR',
+  createdAt: TIME,
+  updatedAt: TIME,
+  ...fields,
+});
+
+/** A page of `items` from the offset in `cursor`; a cursor this port did not hand out is InvalidCursorError, as the real ports' is. */
+function pageOf<T>(items: T[], limit: number, cursor: string | undefined): Page<T> {
+  const offset = cursor === undefined ? 0 : decodeCursor(cursor, z.number().int().min(0));
+  const page = items.slice(offset, offset + limit);
+  return { items: page, nextCursor: offset + limit < items.length ? encodeCursor(offset + limit) : null };
+}
+
+const summary = ({ lines: _lines, reason: _reason, ...rest }: OrderView): OrderSummary => rest;
+
+/** The four read ports over one in-memory store; they read only, as the real ones do. */
+export function memoryReaders(store: Store): Readers {
+  const products: ProductReads = {
+    product: async (sku) => store.products.get(sku),
+    products: async (skus) => new Map(skus.flatMap((sku) => (store.products.has(sku) ? [[sku, store.products.get(sku)!] as const] : []))),
+    list: async ({ q, limit, cursor }) =>
+      pageOf(
+        [...store.products.values()].filter((p) => p.active && (!q || p.name.toLowerCase().includes(q.toLowerCase()) || p.sku.includes(q.toUpperCase()))),
+        limit,
+        cursor,
+      ),
+  };
+  const inventory: InventoryReads = {
+    level: async (sku) => store.stock.get(sku),
+    levels: async (skus) => new Map(skus.flatMap((sku) => (store.stock.has(sku) ? [[sku, store.stock.get(sku)!] as const] : []))),
+    isAdjustmentApplied: async (requestId) => store.appliedAdjustments.has(requestId),
+  };
+  const find = async (orderId: string) => store.orders.find((o) => o.orderId === orderId);
+  const orders: OrderReads = {
+    order: find,
+    record: find,
+    orderOnceDecided: find,
+    list: async ({ customerId, status, limit, cursor }) =>
+      pageOf(
+        store.orders
+          .filter((o) => (customerId === undefined || o.customerId === customerId) && (status === undefined || o.status === status))
+          .reverse()
+          .map(summary),
+        limit,
+        cursor,
+      ),
+  };
+  const notifications: NotificationReads = { forOrder: async (orderId) => store.notifications.get(orderId) ?? [] };
+  return { products, inventory, orders, notifications };
+}
