@@ -49,6 +49,8 @@ export class FakeTemporal {
   private updateAnswer: Answer = () => ({ status: 'CANCELLED' });
   /** What the readiness check's call answers; an Error is thrown. */
   systemInfo: unknown = {};
+  /** Called for each new run, as a worker would pick it up (e.g. to record the order in the store). */
+  onNewRun: (workflow: StartedWorkflow) => void = () => {};
 
   /** What `handle.result()` of this workflow type resolves to (an Error: what it throws). */
   resultOf(workflowType: string, answer: unknown | Answer): this {
@@ -68,6 +70,11 @@ export class FakeTemporal {
     return this;
   }
 
+  /** How many distinct workflow IDs were started. */
+  get runCount(): number {
+    return this.runs.size;
+  }
+
   /** Nothing was started, executed or updated. */
   get untouched(): boolean {
     return this.started.length === 0 && this.updates.length === 0;
@@ -77,10 +84,14 @@ export class FakeTemporal {
     const start = async (call: StartedWorkflow['call'], workflowType: string, options: StartOptions) => {
       const failure = this.startFailures.get(workflowType);
       if (failure) throw failure;
-      this.started.push({ call, workflowType, workflowId: options.workflowId, args: options.args ?? [], memo: options.memo, searchAttributes: options.typedSearchAttributes });
+      const started: StartedWorkflow = { call, workflowType, workflowId: options.workflowId, args: options.args ?? [], memo: options.memo, searchAttributes: options.typedSearchAttributes };
+      this.started.push(started);
       const existing = this.runs.get(options.workflowId);
       if (existing && options.workflowIdConflictPolicy !== 'USE_EXISTING') throw new WorkflowExecutionAlreadyStartedError('Workflow execution already started', options.workflowId, workflowType);
-      if (!existing) this.runs.set(options.workflowId, { workflowType, args: options.args ?? [], memo: options.memo });
+      if (!existing) {
+        this.runs.set(options.workflowId, { workflowType, args: options.args ?? [], memo: options.memo });
+        this.onNewRun(started);
+      }
       return handle(options.workflowId);
     };
     const answer = async (answerOf: Answer | undefined, args: unknown[], what: string) => {
