@@ -56,6 +56,7 @@ export interface RequestOptions {
  */
 export function fastApp(options: FastAppOptions = {}) {
   const store = emptyStore();
+  const readers = memoryReaders(store);
   const temporal = new FakeTemporal();
   const secret = randomBytes(32).toString('base64url');
   const tokens: TokenConfig = {
@@ -70,7 +71,7 @@ export function fastApp(options: FastAppOptions = {}) {
   };
   const app = createApp({
     temporal: temporal.client,
-    readers: memoryReaders(store),
+    readers,
     databaseChecks: options.databaseChecks ?? {},
     tokens,
     log: createLogger('api', 'silent'),
@@ -103,7 +104,7 @@ export function fastApp(options: FastAppOptions = {}) {
     return { status: response.status, headers: response.headers, text, body: parsed };
   }
 
-  return { app, store: store as Store, temporal, tokens, token, request };
+  return { app, store: store as Store, readers, temporal, tokens, token, request };
 }
 
 export type FastApp = ReturnType<typeof fastApp>;
