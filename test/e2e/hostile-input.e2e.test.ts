@@ -6,7 +6,6 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adjustmentRequestId } from '../../api/admin-workflows.js';
 import { orderIdFor } from '../../api/order-workflows.js';
-import { MAX_ON_HAND } from '../../activities/inventory/contract.js';
 import { encodeCursor } from '../../common/pagination.js';
 import { ROOT } from '../../dev/stack.js';
 import { serviceDatabases, uniqueSku } from '../support/databases.js';
@@ -75,12 +74,11 @@ async function settleVisibility(): Promise<void> {
   await marker.terminate('visibility marker');
 }
 
-/** Sends one hostile request and proves it changed nothing and started no workflow (by ID, and by count). */
-async function expectRefusedAndInert(send: () => Promise<Response>, { status = 400, workflowIds = [] as string[] } = {}) {
+/** Sends hostile requests and proves each was refused, and that together they changed nothing and started no workflow (by ID, and by count). */
+async function expectRefusedAndInert(sends: Array<[() => Promise<Response>, number]>, workflowIds: string[]) {
   await settleVisibility();
   const before = await snapshot();
-  const response = await send();
-  expect4xx(response, status);
+  for (const [send, status] of sends) expect4xx(await send(), status);
   for (const workflowId of workflowIds) {
     await expect(stack.client.workflow.getHandle(workflowId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   }
@@ -96,91 +94,37 @@ const placeKeyed = (body: unknown, key = `hostile-${randomUUID()}`) => ({
   send: () => stack.request('POST', '/orders', { token: customer, body, headers: { 'idempotency-key': key } }),
 });
 
-describe('hostile text and numbers are refused before anything starts', () => {
-  let sku: string;
-  beforeAll(async () => {
-    sku = await createProduct(stack, 1_000_000, 'HOSTILE');
-  });
-
-  const badText: Array<[string, string]> = [
-    ['a NUL byte', 'Baker\u0000Street'],
-    ['a lone high surrogate', 'Baker \ud800 Street'],
-    ['a lone low surrogate', '\udc00'],
-    ['a bell (C0 control)', 'ring\u0007'],
-    ['an escape sequence', '\u001b[31mred'],
-    ['a C1 control', 'next\u0085line'],
-    ['DEL', 'rub\u007fout'],
-    ['a line break in a one-line field', 'two\nlines'],
-    ['only spaces', '    '],
-  ];
-
-  it.each(badText)('orders: %s in the shipping address', async (_name, text) => {
-    const order = placeKeyed({ lines: [{ sku, quantity: 1 }], shippingAddress: address({ line1: text }) });
-    await expectRefusedAndInert(order.send, { workflowIds: [order.workflowId] });
-  });
-
-  it.each(badText.filter(([name]) => name !== 'a line break in a one-line field'))('products: %s in the name', async (_name, text) => {
-    const newSku = uniqueSku('HOSTILE');
-    await expectRefusedAndInert(() => stack.request('POST', '/products', { token: admin, body: { sku: newSku, name: text, priceCents: 100, initialStock: 5 } }), {
-      workflowIds: [`product-${newSku}`],
-    });
-  });
-
-  it.each(badText.filter(([name]) => !['a line break in a one-line field', 'only spaces'].includes(name)))('products: %s in the description', async (_name, text) => {
-    const newSku = uniqueSku('HOSTILE');
-    await expectRefusedAndInert(() => stack.request('POST', '/products', { token: admin, body: { sku: newSku, name: 'Lamp', description: text, priceCents: 100, initialStock: 5 } }), {
-      workflowIds: [`product-${newSku}`],
-    });
-  });
-
-  it('products: a description longer than the catalog stores', async () => {
-    const newSku = uniqueSku('HOSTILE');
-    await expectRefusedAndInert(() => stack.request('POST', '/products', { token: admin, body: { sku: newSku, name: 'Lamp', description: 'x'.repeat(4_001), priceCents: 100, initialStock: 5 } }), {
-      workflowIds: [`product-${newSku}`],
-    });
-  });
-
-  it.each(badText.filter(([name]) => name !== 'a line break in a one-line field'))('product updates: %s in the name', async (_name, text) => {
-    await expectRefusedAndInert(() => stack.request('PATCH', `/products/${sku}`, { token: admin, body: { name: text } }));
-  });
-
-  it.each(badText.filter(([name]) => name !== 'a line break in a one-line field'))('adjustments: %s in the reason', async (_name, text) => {
-    const key = `hostile-${randomUUID()}`;
-    const workflowId = `stock-adjust-${sku}-${adjustmentRequestId('root', sku, key)}`;
-    await expectRefusedAndInert(() => stack.request('POST', `/inventory/${sku}/adjustments`, { token: admin, body: { delta: 1, reason: text }, headers: { 'idempotency-key': key } }), {
-      workflowIds: [workflowId],
-    });
-  });
-
-  it('orders: a total that would overflow the money columns (22 x 100,000,000)', async () => {
+// Each hostile request's refusal (status, error shape, no workflow asked for) is a fast test
+// (api/hostile-input.test.ts, api/errors.test.ts). Here: one of each kind against the real stack
+// changes nothing in any database and starts no workflow.
+describe('after a hostile-input run, nothing changed', () => {
+  it('text, an oversized total, and SKUs the services do not have: refused, no row, no movement, no workflow', async () => {
+    const sku = await createProduct(stack, 1_000_000, 'HOSTILE');
     const dear = await createProduct(stack, 100, 'HOSTILE', { priceCents: 100_000_000 });
-    const order = placeKeyed({ lines: [{ sku: dear, quantity: 22 }] });
-    await expectRefusedAndInert(order.send, { workflowIds: [order.workflowId] });
-    expect(await stack.request('GET', `/inventory/${dear}`)).toMatchObject({ body: { onHand: 100, reserved: 0 } });
-  });
-
-  it('adjustments: on-hand that would overflow its column', async () => {
-    const full = await createProduct(stack, 5, 'HOSTILE');
-    await dbs.inventory.updateTable('stock').set({ on_hand: MAX_ON_HAND - 10 }).where('sku', '=', full).execute();
-    const key = `hostile-${randomUUID()}`;
-    const workflowId = `stock-adjust-${full}-${adjustmentRequestId('root', full, key)}`;
-    await expectRefusedAndInert(() => stack.request('POST', `/inventory/${full}/adjustments`, { token: admin, body: { delta: 100, reason: 'too many' }, headers: { 'idempotency-key': key } }), {
-      status: 409,
-      workflowIds: [workflowId],
-    });
-  });
-
-  it('adjustments and updates of a SKU that does not exist: 404, nothing started', async () => {
     const ghost = uniqueSku('GHOST');
-    await expectRefusedAndInert(() => stack.request('POST', `/inventory/${ghost}/adjustments`, { token: admin, body: { delta: 1, reason: 'restock' } }), { status: 404 });
-    await expectRefusedAndInert(() => stack.request('PATCH', `/products/${ghost}`, { token: admin, body: { name: 'Ghost' } }), { status: 404 });
-  });
-
-  it('products: an existing SKU is a 409 that starts nothing', async () => {
-    await expectRefusedAndInert(() => stack.request('POST', '/products', { token: admin, body: { sku, name: 'Twin', priceCents: 1, initialStock: 1 } }), { status: 409 });
+    const order = placeKeyed({ lines: [{ sku, quantity: 1 }], shippingAddress: address({ line1: 'Baker\u0000Street' }) });
+    const tooLarge = placeKeyed({ lines: [{ sku: dear, quantity: 22 }] });
+    const newSku = uniqueSku('HOSTILE');
+    const key = `hostile-${randomUUID()}`;
+    await expectRefusedAndInert(
+      [
+        [order.send, 400],
+        [tooLarge.send, 400],
+        [() => stack.request('POST', '/products', { token: admin, body: { sku: newSku, name: 'Baker \ud800 Street', priceCents: 100, initialStock: 5 } }), 400],
+        [() => stack.request('POST', '/products', { token: admin, body: { sku: newSku, name: 'Lamp', description: 'ring\u0007', priceCents: 100, initialStock: 5 } }), 400],
+        [() => stack.request('POST', '/products', { token: admin, body: { sku, name: 'Twin', priceCents: 1, initialStock: 1 } }), 409],
+        [() => stack.request('PATCH', `/products/${sku}`, { token: admin, body: { name: '\u001b[31mred' } }), 400],
+        [() => stack.request('PATCH', `/products/${ghost}`, { token: admin, body: { name: 'Ghost' } }), 404],
+        [() => stack.request('POST', `/inventory/${sku}/adjustments`, { token: admin, body: { delta: 1, reason: 'rub\u007fout' }, headers: { 'idempotency-key': key } }), 400],
+        [() => stack.request('POST', `/inventory/${ghost}/adjustments`, { token: admin, body: { delta: 1, reason: 'restock' } }), 404],
+      ],
+      [order.workflowId, tooLarge.workflowId, `product-${newSku}`, `stock-adjust-${sku}-${adjustmentRequestId('root', sku, key)}`],
+    );
+    expect(await stack.request('GET', `/inventory/${dear}`)).toMatchObject({ body: { onHand: 100, reserved: 0 } });
   });
 });
 
+// Cursors that pass the HTTP layer's pattern and are decoded by the services' read ports.
 describe('query parameters and cursors: 400, never 500', () => {
   const cursors: Array<[string, string, string]> = [
     ['products', 'a cursor that decodes to a NUL', encodeCursor('\u0000')],
@@ -190,24 +134,16 @@ describe('query parameters and cursors: 400, never 500', () => {
     ['orders', 'a NUL order id', encodeCursor(['2026-01-01T00:00:00.000Z', '\u0000'])],
     ['orders', 'the year -271821', encodeCursor(['-271821-04-20T00:00:00.000Z', randomUUID()])],
     ['orders', 'a number where a date goes', encodeCursor([8.64e15, randomUUID()])],
-    ['orders', 'not base64url at all', '!!!$$$'],
   ];
 
   it.each(cursors)('%s: %s', async (list, _name, cursor) => {
     expect4xx(await stack.request('GET', `/${list}?cursor=${encodeURIComponent(cursor)}`, { token: customer }));
   });
 
-  it.each(['%00', '%01abc', 'a%1Bb', '%ED%A0%80', '%C0%80'])('products: q=%s', async (q) => {
+  // Invalid UTF-8 in the query is decoded to U+FFFD and reaches the database's search.
+  it.each(['%ED%A0%80', '%C0%80'])('products: q=%s', async (q) => {
     const response = await stack.request('GET', `/products?q=${q}`);
     expect(response.status).toBeLessThan(500);
-    if (q !== '%ED%A0%80' && q !== '%C0%80') expect4xx(response);
-  });
-
-  it('non-UUID order IDs and malformed SKUs in paths', async () => {
-    expect4xx(await stack.request('GET', '/orders/%00', { token: customer }));
-    expect4xx(await stack.request('GET', '/orders/1e3', { token: customer }));
-    expect4xx(await stack.request('GET', '/products/%00'));
-    expect4xx(await stack.request('GET', '/inventory/%ED%A0%80'));
   });
 });
 
