@@ -1,15 +1,30 @@
 import { defineConfig } from 'vitest/config';
 
 // Temporal's native bridge does not belong in worker threads: every project runs in forked
-// processes. Each project's global setup makes its own throwaway database.
+// processes. Each project with a global setup makes its own throwaway database.
+const CODE = '{activities,api,common,workflows,workers,dev,cli,ops,deploy,bench}';
+
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
+          // No PostgreSQL, no Temporal server, no network: contracts and rules, the HTTP app
+          // through app.request(), the saga with mocked activities, the replay gate.
           name: 'fast',
           sequence: { groupOrder: 0 },
-          include: ['{activities,api,common,workflows,workers,dev,cli,ops,deploy,bench}/**/*.test.ts'],
+          include: [`${CODE}/**/*.test.ts`],
+          exclude: ['**/*.integration.test.ts', 'node_modules/**'],
+          pool: 'forks',
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          // Repositories and activities on real PostgreSQL, workflows on a real Temporal, SMTP.
+          name: 'integration',
+          sequence: { groupOrder: 0 },
+          include: [`${CODE}/**/*.integration.test.ts`],
           pool: 'forks',
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 30_000,

@@ -7,7 +7,7 @@ import { productMigrations } from '../activities/product/migrations/index.js';
 import { apiMigrations } from '../api/migrations/index.js';
 import { databaseRole, SCHEMAS, SERVICES, serviceDatabaseUrl, type SchemaOwner } from '../common/config.js';
 import { createDatabase } from '../common/database.js';
-import { migrateSchema } from '../common/migrations.js';
+import { migrateSchema } from './migrations.js';
 
 export const MIGRATIONS: Record<SchemaOwner, Record<string, Migration>> = {
   product: productMigrations,

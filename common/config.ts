@@ -35,7 +35,7 @@ export const workerEnv = z.object({
    * How many workflow runs the order worker keeps in memory between their tasks (the SDK's sticky
    * cache, least recently used evicted first). The bound on its memory: a run evicted while it
    * waits (an order parked in its cancellation window) is replayed from its history when its
-   * timer fires or a cancel arrives. Size it from the worker's memory (README, Performance).
+   * timer fires or a cancel arrives. Size it from the worker's memory (docs/performance.md).
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(250),
 });
@@ -45,7 +45,7 @@ export const workerEnv = z.object({
  * it applies to each isolate: the main thread and the workflow thread). Without it V8 lets garbage
  * pile up to a quarter of the machine's memory before it collects hard, and in a container it sizes
  * the heap from the container's limit, too small for the workflow cache. Sized with
- * WORKER_MAX_CACHED_WORKFLOWS (README, Sizing the order worker).
+ * WORKER_MAX_CACHED_WORKFLOWS (docs/performance.md, The order worker).
  */
 export const ORDER_WORKER_HEAP_MB = 512;
 
@@ -54,7 +54,7 @@ export const ORDER_WORKER_HEAP_MB = 512;
  * (NODE_OPTIONS=--max-semi-space-size; Node 20's default is 16). V8 grows and shrinks the young
  * generation with the allocation rate, which moved a mostly idle process's RSS by 30-40 MiB at a
  * time in the soak, up and down, with nothing growing; at 4 it stays flat, the order worker holds
- * about 60 MiB less, and the CPU per order is the same (bench:ab: x1.01; README, Sizing the order worker).
+ * about 60 MiB less, and the CPU per order is the same (bench:ab: x1.01; docs/performance.md, The order worker).
  */
 export const V8_SEMI_SPACE_MB = 4;
 
@@ -63,14 +63,14 @@ export const V8_SEMI_SPACE_MB = 4;
  * core). Native memory (the Temporal SDK's Rust threads, V8's compiler threads) otherwise spreads
  * over an arena per thread, each keeping what it was once given: in the soak the inventory worker
  * stepped up 20 MiB in a minute and stayed there while its V8 heap did not move. With two arenas
- * the memory freed goes back, for a few % more CPU in a burst (README, Sizing the order worker).
+ * the memory freed goes back, for a few % more CPU in a burst (docs/performance.md, The order worker).
  */
 export const MALLOC_ARENAS = 2;
 
 /**
  * The environment an app process is started with, read before any of our code runs (Node's flags,
  * glibc's arenas), so set where the process is started: dev/stack.ts, the Kubernetes manifests and
- * the compose file, which deploy/deploy.test.ts keeps in agreement with this function.
+ * the compose file, which deploy/deploy.integration.test.ts keeps in agreement with this function.
  */
 export function appProcessEnv(name: ServiceName | 'api'): { NODE_OPTIONS: string; MALLOC_ARENA_MAX: string } {
   const flags = [`--max-semi-space-size=${V8_SEMI_SPACE_MB}`];

@@ -1,7 +1,7 @@
 // The image's HEALTHCHECK (Dockerfile), for whichever process the container runs: a worker's
 // /healthz on WORKER_METRICS_ADDRESS when that is set, else the API's /healthz on API_HOST:API_PORT.
 // Plain JavaScript, no dependency: it runs every few seconds and must start fast.
-// Exit 0 healthy, 1 not. Tested by deploy/deploy.test.ts against a real listener on loopback.
+// Exit 0 healthy, 1 not. Tested by deploy/deploy.integration.test.ts against a real listener on loopback.
 
 /** The address to call for a listener bound to `host`: a wildcard bind answers on loopback. */
 function reachable(host) {

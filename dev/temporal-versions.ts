@@ -2,7 +2,7 @@
  * One Temporal version everywhere: the embedded dev server, cluster mode, docker-compose and the
  * Kubernetes manifests all run server 1.29.1, the server inside Temporal CLI 1.5.1 (later CLI
  * tags carry a `replace` directive that `go install` refuses, so the CLI pins the rest).
- * The Web UI server is the one the same CLI embeds. deploy/deploy.test.ts holds the
+ * The Web UI server is the one the same CLI embeds. deploy/deploy.integration.test.ts holds the
  * deployment files to these numbers.
  */
 export const TEMPORAL_CLI_VERSION = '1.5.1';

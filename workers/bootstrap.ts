@@ -12,7 +12,7 @@ import { isRejectedOutcome } from '../common/outcome.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { runMain } from '../common/main.js';
 import { startTelemetry, temporalTracingPlugin } from '../common/telemetry.js';
-import { temporalLogger } from '../common/temporal-logger.js';
+import { temporalLogger } from './temporal-logger.js';
 import { freePort } from '../common/free-port.js';
 import { startObservabilityServer } from './observability-server.js';
 import { createStepDuration, StepMetrics } from './step-metrics.js';

@@ -1,22 +1,24 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { replayBundle } from '../cli/support/replay-bundle.js';
 import { replay, untracedBundleCode } from '../test/support/replay.js';
 
-// Histories recorded from real runs (`npm run -s replay -- --workflow-id <id> --export <file>`).
-// Workflows in flight when new code ships must replay under it: a change that breaks one of
-// these needs a `patched()` branch, not an edited fixture. They were recorded before the workflows
-// made spans, so they also prove that turning tracing on (or off again) changes no decision.
+// The replay gate: a history of every path of PlaceOrder and of the admin workflows, recorded
+// from real runs (`UPDATE_FIXTURES=1` on workflows/record-fixtures.integration.test.ts), replays
+// against the current workflow code, with the tracing interceptors bundled (as the order worker
+// runs) and without. A change that breaks one needs a version (see workflows/place-order.ts),
+// never an edited fixture. Needs no Temporal server.
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
-const files = (await readdir(FIXTURES)).filter((file) => file.endsWith('.json'));
+const files = (await readdir(FIXTURES)).filter((file) => file.endsWith('.json')).sort();
 
 describe('recorded histories replay against the current workflow code', () => {
   it('has fixtures', () => expect(files.length).toBeGreaterThan(0));
 
-  it('replays them with the tracing interceptors bundled (as the order worker runs) and without', async () => {
+  it('replays them with the tracing interceptors bundled and without', async () => {
     const tracerName = '@temporalio/interceptor-workflow';
-    expect(await readFile(inject('workflowBundlePath'), 'utf8')).toContain(tracerName);
+    expect(await readFile(await replayBundle(), 'utf8')).toContain(tracerName);
     expect(await untracedBundleCode()).not.toContain(tracerName);
   });
 

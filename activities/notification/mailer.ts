@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { inClientSpan } from '../../common/spans.js';
+import { inClientSpan } from './spans.js';
 
 export interface OutgoingMail {
   to: string;

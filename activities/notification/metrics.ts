@@ -1,5 +1,5 @@
 import { Counter, Registry } from 'prom-client';
-import { pendingBacklog, registerBacklogGauges } from '../../common/backlog-gauges.js';
+import { pendingBacklog, registerBacklogGauges } from '../backlog-gauges.js';
 import { EMAIL_KINDS } from './contract.js';
 import type { NotificationDb } from './schema.js';
 

@@ -1,5 +1,5 @@
 import { Counter, Registry } from 'prom-client';
-import { pendingBacklog, registerBacklogGauges } from '../../common/backlog-gauges.js';
+import { pendingBacklog, registerBacklogGauges } from '../backlog-gauges.js';
 import { REJECTION_REASONS } from './contract.js';
 import type { OrderDb } from './schema.js';
 

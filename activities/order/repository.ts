@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { DomainError } from '../../common/domain-error.js';
-import { values } from '../../common/sql-values.js';
+import { values } from './sql-values.js';
 import { decodeCursor, toPage, type Page } from '../../common/pagination.js';
 import type { OrderDatabase, OrderDb } from './schema.js';
 import { ORDER_FAILURE, type NewOrder, type OrderListQuery, type OrderStatus, type OrderSummary, type OrderView, type PricedOrder } from './contract.js';

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Temporal's namespace step, after the server is up (safe to repeat): the namespace the app uses
-# and the search attributes its workflows upsert (workflows/search-attributes.ts; deploy/deploy.test.ts
+# and the search attributes its workflows upsert (workflows/search-attributes.ts; deploy/deploy.integration.test.ts
 # checks they match). Runs in temporalio/admin-tools; used by docker-compose.temporal.yml and the
 # Kubernetes Job deploy/k8s/temporal/namespace-job.yaml.
 # TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (default "default"), TEMPORAL_NAMESPACE_RETENTION (72h);

@@ -4,7 +4,7 @@
 # image (same version as the server) ships. Runs in temporalio/admin-tools; used by
 # docker-compose.temporal.yml and the Kubernetes Job deploy/k8s/temporal/schema-job.yaml.
 # Connection by environment: SQL_PLUGIN, SQL_HOST, SQL_PORT, SQL_USER, SQL_PASSWORD (and SQL_TLS*).
-# The plugin and schema folders are those of dev/temporal-versions.ts (deploy/deploy.test.ts checks).
+# The plugin and schema folders are those of dev/temporal-versions.ts (deploy/deploy.integration.test.ts checks).
 set -eu
 : "${SQL_HOST:?set SQL_HOST}" "${SQL_USER:?set SQL_USER}" "${SQL_PASSWORD:?set SQL_PASSWORD}"
 SCHEMA=/etc/temporal/schema

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './logger.js';
+import { createLogger } from '../common/logger.js';
 import { temporalLogger } from './temporal-logger.js';
 
 function capture() {

@@ -12,9 +12,11 @@ import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHan
 import { cancelOrder, getOrderState } from './place-order.contract.js';
 import type { PlaceOrder } from './place-order.js';
 import { ORDER_STATUS } from './search-attributes.js';
+import { recordFixture } from '../test/support/fixtures.js';
 
 const testbed = useWorkflowTestbed();
 const { dbs, smtp } = testbed;
+const codec = testDataConverter.payloadCodecs![0]!;
 
 // Short, so that confirmed orders complete within the test; cancellation tests set their own.
 const input = (lines: PlaceOrderInput['lines']) => placeOrderInput(lines, { customerId: `cust-${randomUUID().slice(0, 8)}`, cancellationWindow: '200ms' });
@@ -41,32 +43,38 @@ describe('PlaceOrder', () => {
 
     expect((await handle.describe()).typedSearchAttributes.get(ORDER_STATUS)).toBe('CONFIRMED');
     expect(await handle.query(getOrderState)).toMatchObject({ status: 'CONFIRMED', customerId: order.customerId });
+    await recordFixture(handle, 'place-order-confirmed', codec);
   });
 
   it('rejects an order it cannot fill, without touching stock, and says so by email', async () => {
     const [plenty, scarce] = [await createStockedProduct(dbs, { stock: 10 }), await createStockedProduct(dbs, { stock: 1 })];
     const order = input([{ sku: plenty, quantity: 1 }, { sku: scarce, quantity: 2 }]);
-    const result = await (await place(order)).result();
+    const handle = await place(order);
+    const result = await handle.result();
 
     expect(result).toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });
     expect(await findOrder(dbs.order, order.orderId)).toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });
     expect(await findStockLevel(dbs.inventory, plenty)).toMatchObject({ onHand: 10, reserved: 0 });
     await smtp.waitFor(() => smtp.forOrder(order.orderId).length === 1);
     expect(smtp.forOrder(order.orderId)[0]!.parsed.subject).toContain('could not be placed');
+    await recordFixture(handle, 'place-order-rejected-out-of-stock', codec);
   });
 
   it('gives back stock reserved for an order that pricing rejects (they run at the same time): a rejected order holds nothing', async () => {
     const [onSale, withdrawn] = [await createStockedProduct(dbs, { stock: 4 }), await createStockedProduct(dbs, { stock: 4 })];
     await dbs.product.updateTable('products').set({ active: false }).where('sku', '=', withdrawn).execute();
     const order = input([{ sku: onSale, quantity: 1 }, { sku: withdrawn, quantity: 2 }]);
-    expect(await (await place(order)).result()).toMatchObject({ status: 'REJECTED', reason: 'INACTIVE_PRODUCT' });
+    const handle = await place(order);
+    expect(await handle.result()).toMatchObject({ status: 'REJECTED', reason: 'INACTIVE_PRODUCT' });
     expect((await movementsOf(order.orderId)).map((m) => m.kind)).toEqual(['RESERVE', 'RESERVE', 'RELEASE', 'RELEASE']);
     for (const sku of [onSale, withdrawn]) expect(await findStockLevel(dbs.inventory, sku)).toMatchObject({ onHand: 4, reserved: 0 });
+    await recordFixture(handle, 'place-order-rejected-inactive-released', codec);
   });
 
   it('rejects an unknown product', async () => {
-    const order = input([{ sku: 'NOT-IN-CATALOG', quantity: 1 }]);
-    expect(await (await place(order)).result()).toMatchObject({ status: 'REJECTED', reason: 'UNKNOWN_PRODUCT' });
+    const handle = await place(input([{ sku: 'NOT-IN-CATALOG', quantity: 1 }]));
+    expect(await handle.result()).toMatchObject({ status: 'REJECTED', reason: 'UNKNOWN_PRODUCT' });
+    await recordFixture(handle, 'place-order-rejected-unknown-product', codec);
   });
 
   it('keeps customer data out of Temporal in plaintext: every payload in history is encrypted', async () => {
@@ -127,6 +135,7 @@ describe('PlaceOrder cancellation (the cancelOrder Update)', () => {
     expect(await movementsOf(order.orderId)).toEqual([]);
     await smtp.waitFor(() => smtp.forOrder(order.orderId).length === 1);
     expect(smtp.forOrder(order.orderId)[0]!.parsed.subject).toBe(`Order ${order.orderId} cancelled`);
+    await recordFixture(await start.workflowHandle(), 'place-order-cancelled-while-pending', codec);
   });
 
   it('cancels a CONFIRMED order inside its window: stock back, both emails once', async () => {
@@ -141,6 +150,7 @@ describe('PlaceOrder cancellation (the cancelOrder Update)', () => {
     expect(await findOrder(dbs.order, order.orderId)).toMatchObject({ status: 'CANCELLED' });
     expect(await findStockLevel(dbs.inventory, sku)).toMatchObject({ onHand: 5, reserved: 0 });
     await expectConfirmedThenCancelledEmails(order.orderId);
+    await recordFixture(handle, 'place-order-confirmed-then-cancelled', codec);
   });
 
   it('gives one cancellation to concurrent cancels', async () => {
@@ -228,5 +238,6 @@ describe('PlaceOrder cancellation (the cancelOrder Update)', () => {
     expect(await findOrder(dbs.order, order.orderId)).toMatchObject({ status: 'CANCELLED' });
     expect(await findStockLevel(dbs.inventory, sku)).toMatchObject({ onHand: 5, reserved: 0 });
     await expectConfirmedThenCancelledEmails(order.orderId);
+    await recordFixture(handle, 'place-order-cancelled-through-temporal', codec);
   });
 });

@@ -1,6 +1,6 @@
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
-import { isBusinessFailure } from './domain-error.js';
-import type { Logger } from './logger.js';
+import { isBusinessFailure } from '../common/domain-error.js';
+import type { Logger } from '../common/logger.js';
 
 const pinoLevel: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
   TRACE: 'trace',

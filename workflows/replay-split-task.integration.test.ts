@@ -3,6 +3,7 @@ import { Client, type WorkflowHandle } from '@temporalio/client';
 import { beforeAll, expect, it } from 'vitest';
 import { createStockedProduct } from '../test/support/catalog.js';
 import { placeOrderInput, startPlaceOrder } from '../test/support/place-order.js';
+import { recordFixture } from '../test/support/fixtures.js';
 import { replay } from '../test/support/replay.js';
 import { testDataConverter, useWorkflowTestbed } from '../test/support/temporal.js';
 import { getOrderState } from './place-order.contract.js';
@@ -50,7 +51,7 @@ it('histories whose first workflow task ended right after the local activity rep
     const statuses = await Promise.all(handles.map(queryUntilDecided));
     for (const [i, handle] of handles.entries()) {
       const history = await handle.fetchHistory();
-      const replayed = await replay(history, handle.workflowId, 'untraced').then(
+      const replayed = await replay(history, handle.workflowId, 'untraced', testDataConverter).then(
         () => 'ok',
         (error: unknown) => String(error),
       );
@@ -62,4 +63,6 @@ it('histories whose first workflow task ended right after the local activity rep
   expect(new Set(outcomes.map((outcome) => outcome.status))).toEqual(new Set(['CONFIRMED', 'REJECTED']));
   // ...and every history replays, split or not.
   expect(outcomes.filter((outcome) => outcome.replayed !== 'ok')).toEqual([]);
+  const split = outcomes.find((outcome) => outcome.split && outcome.status === 'CONFIRMED') ?? outcomes.find((outcome) => outcome.split)!;
+  await recordFixture(client.workflow.getHandle(split.workflowId), 'place-order-split-after-record', testDataConverter.payloadCodecs![0]!);
 }, 300_000);

@@ -492,7 +492,7 @@ describe('secrets are never in the repository', () => {
     return secrets;
   }
 
-  it('every Secret key the manifests use is created by a README command, and the mounted files the settings point at are its keys', () => {
+  it('every Secret key the manifests use is created by a command in docs/deployment.md, and the mounted files the settings point at are its keys', () => {
     const documented = documentedSecrets();
     expect(documented.size).toBeGreaterThanOrEqual(4);
     const configMaps = new Map(k8sObjects().filter((object) => object.kind === 'ConfigMap').map((object) => [object.metadata.name, object.data ?? {}]));
@@ -559,7 +559,7 @@ describe('Temporal: one version, one configuration', () => {
       else if (repository === 'temporalio/admin-tools') expect(tag, where).toMatch(new RegExp(`^${TEMPORAL_SERVER_VERSION.replace(/\./g, '\\.')}-tctl-[\\d.]+-cli-[\\d.]+$`));
       else throw new Error(`${where}: unexpected Temporal image ${image}`);
     }
-    const everything = [...COMPOSE_FILES, 'Dockerfile', ...readdirSync(path.join(ROOT, 'deploy'), { recursive: true, encoding: 'utf8' }).map((file) => path.join('deploy', file))].filter((file) => file !== 'deploy/deploy.test.ts');
+    const everything = [...COMPOSE_FILES, 'Dockerfile', ...readdirSync(path.join(ROOT, 'deploy'), { recursive: true, encoding: 'utf8' }).map((file) => path.join('deploy', file))].filter((file) => file !== 'deploy/deploy.integration.test.ts');
     for (const file of everything) if (statSync(path.join(ROOT, file)).isFile()) expect(read(file), file).not.toMatch(/temporalio\/auto-setup:|image:\s*\S*auto-setup/);
     expect(images().filter(({ image }) => image.includes('auto-setup'))).toEqual([]);
   });

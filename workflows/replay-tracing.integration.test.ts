@@ -39,8 +39,8 @@ async function expectReplaysBothWays(handle: WorkflowHandle<typeof PlaceOrder>) 
   const scheduled = history.events?.find((event) => event.activityTaskScheduledEventAttributes)?.activityTaskScheduledEventAttributes;
   // Recorded with tracing on: the trace context travels in the activities' headers.
   expect(scheduled?.header?.fields?.['_tracer-data']).toBeDefined();
-  await expect(replay(history, handle.workflowId, 'traced')).resolves.toBeUndefined();
-  await expect(replay(history, handle.workflowId, 'untraced')).resolves.toBeUndefined();
+  await expect(replay(history, handle.workflowId, 'traced', testDataConverter)).resolves.toBeUndefined();
+  await expect(replay(history, handle.workflowId, 'untraced', testDataConverter)).resolves.toBeUndefined();
 }
 
 describe('histories recorded with tracing on replay with tracing on and off (queries, update validators)', () => {
