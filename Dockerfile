@@ -5,15 +5,15 @@
 #   docker run … orderflow npm run worker:order             # or worker:product, worker:inventory, worker:notification
 #   docker run … orderflow npm run migrate                  # the deployment's schema step (DATABASE_ADMIN_URL)
 # It runs in production mode (ORDERFLOW_ENV=production): every secret and setting comes from the
-# environment at run time (see README, "Deployment artifacts"); nothing secret is in the image.
-# Checked statically by deploy/deploy.test.ts; build it with `docker build -t orderflow .`.
+# environment at run time (see docs/deployment.md, "Deployment artifacts"); nothing secret is in the image.
+# Checked statically by deploy/deploy.integration.test.ts; build it with `docker build -t orderflow .`.
 
 ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 
 # Every dependency, for the build: the workflow bundle and the type check.
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-# patches/: fixes to dependencies that npm ci's postinstall applies (patch-package; README, Dependencies).
+# patches/: fixes to dependencies that npm ci's postinstall applies (patch-package; docs/dependencies.md).
 COPY package.json package-lock.json ./
 COPY patches ./patches
 RUN npm ci --no-audit --no-fund

@@ -18,7 +18,7 @@ const dbs = serviceDatabases();
 let stack: TestStack;
 let browser: Browser;
 let page: Page;
-// UPDATE_SCREENSHOTS=1 refreshes the picture the README shows.
+// UPDATE_SCREENSHOTS=1 refreshes the picture docs/operating.md shows.
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? path.join(ROOT, 'docs', 'images') : path.join(ROOT, '.data', 'test', 'screenshots');
 
 beforeAll(async () => {

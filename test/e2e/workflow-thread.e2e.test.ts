@@ -10,7 +10,7 @@ import { TestStack } from '../support/stack.js';
 // The guard for patches/@temporalio+worker+*.patch. Without it, every AsyncLocalStorage a workflow
 // run used stayed as a property of the workflow thread's message port (about 3.5 per order), and
 // each stack trace the SDK takes for a promise cost a little more than the one before: the order
-// worker's CPU per order rose for as long as it ran (README, "The soak").
+// worker's CPU per order rose for as long as it ran (docs/performance.md, The soak).
 const ORDERS = 60;
 const probe = path.join(import.meta.dirname, '..', 'support', 'workflow-thread-probe.cjs');
 const smtp = new SmtpSink();
