@@ -1,4 +1,4 @@
-import { ConfigError, databaseEnv, parseEnv } from '../common/config.js';
+import { ConfigError, databaseEnv, migrateEnv, parseConfig } from '../common/config.js';
 import { setupDatabase } from './database-setup.js';
 import { parseMode } from '../common/environment.js';
 import { runMain } from '../common/main.js';
@@ -11,8 +11,9 @@ const DEVELOPMENT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
  * services never migrate on start); safe to run again, and from two machines at once.
  */
 runMain(async () => {
-  const { DATABASE_URL } = parseEnv(databaseEnv);
-  const adminUrl = process.env.DATABASE_ADMIN_URL ?? (parseMode() === 'development' ? DEVELOPMENT_ADMIN_URL : undefined);
+  const { database, migrate } = parseConfig({ database: databaseEnv, migrate: migrateEnv });
+  const { DATABASE_URL } = database;
+  const adminUrl = migrate.DATABASE_ADMIN_URL ?? (parseMode() === 'development' ? DEVELOPMENT_ADMIN_URL : undefined);
   if (!adminUrl) throw new ConfigError('Invalid configuration:\n  DATABASE_ADMIN_URL: required in production: a role that may create databases and roles (CREATEDB, CREATEROLE)');
   const started = Date.now();
   const applied = await setupDatabase({ adminUrl, databaseUrl: DATABASE_URL });

@@ -86,6 +86,12 @@ export const databaseEnv = z.object({
   DATABASE_POOL_MAX: positiveInt.max(100).default(10),
 });
 
+/** `npm run migrate`: who may create the database, its roles and schemas. */
+export const migrateEnv = z.object({
+  /** A role with CREATEDB and CREATEROLE; required in production, the local superuser in development. */
+  DATABASE_ADMIN_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+});
+
 export const smtpEnv = z.object({
   /** smtp:// or smtps:// URL; unset means write .eml files to MAIL_OUTBOX_DIR instead (development only). */
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
@@ -94,10 +100,10 @@ export const smtpEnv = z.object({
 });
 export const DEVELOPMENT_MAIL_FROM = 'Orderflow <orders@orderflow.local>';
 
-export function mailDevelopmentSettings(env: NodeJS.ProcessEnv): DevelopmentSetting[] {
+export function mailDevelopmentSettings(smtp: z.infer<typeof smtpEnv>): DevelopmentSetting[] {
   return [
-    ...(env.SMTP_URL ? [] : [{ variable: 'SMTP_URL', problem: 'not set: mail goes to the .eml outbox (MAIL_OUTBOX_DIR), which reaches no customer' }]),
-    ...(env.MAIL_FROM ? [] : [{ variable: 'MAIL_FROM', problem: `not set: the development sender ${DEVELOPMENT_MAIL_FROM}` }]),
+    ...(smtp.SMTP_URL ? [] : [{ variable: 'SMTP_URL', problem: 'not set: mail goes to the .eml outbox (MAIL_OUTBOX_DIR), which reaches no customer' }]),
+    ...(smtp.MAIL_FROM ? [] : [{ variable: 'MAIL_FROM', problem: `not set: the development sender ${DEVELOPMENT_MAIL_FROM}` }]),
   ];
 }
 

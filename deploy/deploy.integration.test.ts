@@ -397,9 +397,8 @@ describe('the configuration each container gets is a valid production configurat
       return;
     }
     if (command.startsWith('worker:')) {
-      const { temporal } = parseConfig({ log: logEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, worker: workerEnv, payloads: payloadEnv }, env);
-      const settings = [...payloadDevelopmentSettings(env), ...temporalDevelopmentSettings(temporal), ...(command === 'worker:notification' ? mailDevelopmentSettings(env) : [])];
-      if (command === 'worker:notification') parseConfig({ smtp: smtpEnv }, env);
+      const { temporal, smtp } = parseConfig({ log: logEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, worker: workerEnv, payloads: payloadEnv, smtp: smtpEnv }, env);
+      const settings = [...payloadDevelopmentSettings(env), ...temporalDevelopmentSettings(temporal), ...(command === 'worker:notification' ? mailDevelopmentSettings(smtp) : [])];
       expect(checkEnvironment(env, settings)).toBe('production');
       return;
     }

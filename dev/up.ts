@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { apiEnv, ConfigError, databaseEnv, parseEnv, temporalEnv, workflowEnv } from '../common/config.js';
+import { apiEnv, ConfigError, databaseEnv, parseConfig, temporalEnv, workflowEnv } from '../common/config.js';
 import { isLoopbackHost, parseMode } from '../common/environment.js';
 import { logFormat } from '../common/logger.js';
 import { runMain } from '../common/main.js';
@@ -39,11 +39,8 @@ runMain(async () => {
       cluster: { type: 'boolean', default: false },
     },
   });
-  const up = parseEnv(upEnv);
-  const temporal = parseEnv(temporalEnv);
-  const database = parseEnv(databaseEnv);
-  const api = parseEnv(apiEnv);
-  const workflow = parseEnv(workflowEnv);
+  // Once, every group together, so that every problem is reported at once.
+  const { up, temporal, database, api, workflow } = parseConfig({ up: upEnv, temporal: temporalEnv, database: databaseEnv, api: apiEnv, workflow: workflowEnv });
   const replicas = parseReplicas(flags.replicas ?? up.WORKER_REPLICAS);
   const say = prefixedPrinter('up');
   const started = Date.now();

@@ -3,6 +3,7 @@ import { ApplicationFailure, type DataConverter, type Next } from '@temporalio/c
 import { NativeConnection, Runtime, Worker, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
 import { sql, type Kysely } from 'kysely';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { z } from 'zod';
 import { databaseEnv, logEnv, parseConfig, SERVICE_SCHEMAS, serviceDatabaseUrl, temporalEnv, workerEnv, workflowEnv, type ServiceName } from '../common/config.js';
 import { activityLogger } from '../common/activity-logger.js';
 import { createDatabase } from '../common/database.js';
@@ -103,12 +104,19 @@ export function createServiceWorker({ service, connection, namespace, activities
   });
 }
 
-export interface ServiceContext<DB> {
+export interface ServiceContext<DB, Own> {
   db: Kysely<DB>;
   log: Logger;
-  env: NodeJS.ProcessEnv;
+  /** The service's own settings, parsed with everyone else's (see ServiceConfig). */
+  config: Own;
   /** Where the service registers its business metrics, served on WORKER_METRICS_ADDRESS. */
   registry: Registry;
+}
+
+/** A service's own settings: their schema (parsed once, with the shared ones) and which of them are development conveniences. */
+export interface ServiceConfig<S extends z.ZodType> {
+  env: S;
+  developmentSettings: (config: z.infer<S>) => DevelopmentSetting[];
 }
 
 export interface ServiceSetup {
@@ -121,19 +129,19 @@ export interface ServiceSetup {
  * to the service's own schema with its own role, run until SIGINT/SIGTERM (the SDK's runtime
  * drains in-flight tasks), then close connections.
  */
-export function runServiceWorker<DB>(
+export function runServiceWorker<DB, S extends z.ZodType = z.ZodObject>(
   service: ServiceName,
-  setup: (ctx: ServiceContext<DB>) => ServiceSetup,
-  /** This service's own development settings (beyond the payload key), refused in production mode. */
-  developmentSettings: (env: NodeJS.ProcessEnv) => DevelopmentSetting[] = () => [],
+  setup: (ctx: ServiceContext<DB, z.infer<S>>) => ServiceSetup,
+  /** Settings of this service alone; their development conveniences are refused in production mode. */
+  own?: ServiceConfig<S>,
 ): void {
   runMain(async () => {
     const env = process.env;
-    const config = parseConfig({ log: logEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, worker: workerEnv, payloads: payloadEnv }, env);
+    const config = parseConfig({ log: logEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, worker: workerEnv, payloads: payloadEnv, own: own?.env ?? z.object({}) }, env);
     const { temporal, database, payloads } = config;
     const { WORKFLOW_BUNDLE_PATH } = config.workflow;
     const { WORKER_METRICS_ADDRESS, WORKER_SDK_METRICS_PORT, WORKER_MAX_CACHED_WORKFLOWS } = config.worker;
-    checkEnvironment(env, [...payloadDevelopmentSettings(env), ...temporalDevelopmentSettings(temporal), ...developmentSettings(env)]);
+    checkEnvironment(env, [...payloadDevelopmentSettings(env), ...temporalDevelopmentSettings(temporal), ...(own?.developmentSettings(config.own as z.infer<S>) ?? [])]);
     const log = createLogger(`worker:${service}`, config.log.LOG_LEVEL);
     // The SDK's own Prometheus exporter listens on a private loopback port; the worker's
     // observability server serves its metrics together with ours on WORKER_METRICS_ADDRESS.
@@ -155,7 +163,7 @@ export function runServiceWorker<DB>(
     const registry = new Registry();
     // Node's own (heap, GC, event loop lag), as the API serves them: a worker's memory is read from outside as RSS, and from here.
     collectDefaultMetrics({ register: registry, labels: { service } });
-    const { activities, dispose } = setup({ db, log, env, registry });
+    const { activities, dispose } = setup({ db, log, config: config.own as z.infer<S>, registry });
     const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
     const observability =
       WORKER_METRICS_ADDRESS && sdkMetricsAddress

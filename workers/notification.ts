@@ -3,14 +3,13 @@ import { createNotificationActivities } from '../activities/notification/activit
 import { createMailer, mailDomain } from '../activities/notification/mailer.js';
 import { createNotificationMetrics, registerEmailBacklogGauges } from '../activities/notification/metrics.js';
 import type { NotificationDatabase } from '../activities/notification/schema.js';
-import { DEVELOPMENT_MAIL_FROM, mailDevelopmentSettings, parseEnv, smtpEnv } from '../common/config.js';
+import { DEVELOPMENT_MAIL_FROM, mailDevelopmentSettings, smtpEnv } from '../common/config.js';
 import { runServiceWorker } from './bootstrap.js';
 
-runServiceWorker<NotificationDatabase>(
+runServiceWorker<NotificationDatabase, typeof smtpEnv>(
   'notification',
-  ({ db, log, env, registry }) => {
+  ({ db, log, config: smtp, registry }) => {
     registerEmailBacklogGauges(registry, db);
-    const smtp = parseEnv(smtpEnv, env);
     const from = smtp.MAIL_FROM ?? DEVELOPMENT_MAIL_FROM;
     const mailer = createMailer({ smtpUrl: smtp.SMTP_URL, outboxDir: smtp.MAIL_OUTBOX_DIR, from });
     log.info({ transport: smtp.SMTP_URL ? 'smtp' : `outbox ${smtp.MAIL_OUTBOX_DIR}` }, 'mail transport');
@@ -19,5 +18,5 @@ runServiceWorker<NotificationDatabase>(
       dispose: () => mailer.close(),
     };
   },
-  mailDevelopmentSettings,
+  { env: smtpEnv, developmentSettings: mailDevelopmentSettings },
 );

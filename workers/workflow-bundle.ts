@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { parseEnv, workflowEnv } from '../common/config.js';
 import { FAILURE_CONVERTER_PATH } from '../common/payload-codec.js';
 
 export const WORKFLOWS_ENTRY = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -41,7 +42,7 @@ const noop = () => {};
 const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error };
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const out = path.resolve(process.argv[2] ?? process.env.WORKFLOW_BUNDLE_PATH ?? 'dist/workflow-bundle.js');
+  const out = path.resolve(process.argv[2] ?? parseEnv(workflowEnv).WORKFLOW_BUNDLE_PATH);
   const started = Date.now();
   await buildWorkflowBundle(out);
   console.log(`workflow bundle written to ${path.relative(process.cwd(), out)} in ${Date.now() - started} ms`);
