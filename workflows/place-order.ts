@@ -54,9 +54,9 @@ const orderLocal = proxyLocalActivities<OrderActivities>(orderLocalActivityOptio
  *
  * Versioning: every path of this version has a recorded history in workflows/fixtures/ that the
  * replay gate (`npm test`) replays against this code. A change to the commands a history holds
- * goes through patch -> deprecate -> remove: `patched('<change>')` around the new branch; once no
- * order started before it is open, `deprecatePatch('<change>')`; once no history holding the
- * marker is left in retention, the old branch goes. Every version decision (and every read of
+ * goes through patch -> deprecate -> remove: the SDK's `patched` with the change's ID around the
+ * new branch; once no order started before it is open, `deprecatePatch`; once no history holding
+ * the marker is left in retention, the old branch goes. Every version decision (and every read of
  * handler state that picks a branch) is taken before the first local activity: on replay, Core
  * resolves a local activity from its marker one workflow task earlier than the original run may
  * have seen it, so a decision taken right after one can differ from the recorded one.

@@ -257,3 +257,12 @@ describe("personal data never lies in plaintext in Temporal's database", () => {
     }
   });
 });
+
+// Last, after every hostile request above: what an operator would find in the Web UI.
+describe('after the whole hostile-input run', () => {
+  it('the Web UI lists no Failed workflow: refusals are results, never failures', async () => {
+    await settleVisibility();
+    expect(await countListed(`ExecutionStatus = 'Failed'`)).toBe(0);
+    expect(await countListed(`ExecutionStatus = 'Completed'`)).toBeGreaterThan(0);
+  });
+});
