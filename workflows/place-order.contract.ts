@@ -1,7 +1,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { EmailKind, EmailOrder } from '../activities/notification/contract.js';
-import { ORDER_TASK_QUEUE, type OrderLineInput, type OrderStatus, type PricedOrder, type RejectionReason, type ShippingAddress } from '../activities/order/contract.js';
+import { ORDER_TASK_QUEUE, type NewOrder, type OrderLineInput, type OrderStatus, type PricedOrder, type RejectionReason } from '../activities/order/contract.js';
 
 /**
  * The PlaceOrder workflow's contract, in one place: who starts it and how (type, task queue,
@@ -15,16 +15,15 @@ export const PLACE_ORDER = {
 /** The business key: one workflow per order, so a retried start never places a second one. */
 export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
 
-/** Everything the saga needs, captured when the order is placed. */
-export interface PlaceOrderInput {
-  orderId: string;
-  customerId: string;
-  customerEmail: string;
-  lines: OrderLineInput[];
-  shippingAddress?: ShippingAddress;
+/**
+ * Everything the saga needs, captured when the order is placed: the order as the order service
+ * records it (its contract's NewOrder, passed through whole, so a field added there needs no
+ * change here), and how long it stays cancellable.
+ */
+export type PlaceOrderInput = NewOrder & {
   /** Temporal duration string; how long a confirmed order stays cancellable. */
   cancellationWindow: Duration;
-}
+};
 
 /**
  * What the starter puts in the workflow's memo (the workflow never reads it): the order as placed,

@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { InventoryActivities } from '../activities/inventory/contract.js';
 import type { EmailKind, EmailOrder, NotificationActivities } from '../activities/notification/contract.js';
-import { ORDER_FAILURE, unpricedLines, type OrderActivities, type OrderStatus, type PricedOrder, type RejectionReason } from '../activities/order/contract.js';
+import { ORDER_FAILURE, unpricedLines, type NewOrder, type OrderActivities, type OrderStatus, type PricedOrder, type RejectionReason } from '../activities/order/contract.js';
 import type { ProductActivities } from '../activities/product/contract.js';
 import { INVALID_DATA } from '../common/domain-error.js';
 import { isRejectedOutcome, type Outcome } from '../common/outcome.js';
@@ -289,9 +289,10 @@ class OrderSaga {
     return this.state.priced ? { orderId, ...this.state.priced } : { orderId, lines: unpricedLines(lines), totalCents: null, currency: null };
   }
 
-  private newOrder() {
-    const { orderId, customerId, customerEmail, lines, shippingAddress } = this.input;
-    return { orderId, customerId, customerEmail, lines, ...(shippingAddress && { shippingAddress }) };
+  /** The order as the order service records it: the input, less what only the saga uses. */
+  private newOrder(): NewOrder {
+    const { cancellationWindow: _window, ...order } = this.input;
+    return order;
   }
 
   private async finish(): Promise<OrderState> {

@@ -157,7 +157,8 @@ export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits 
       }
       const handle = await placeOrder(
         temporal,
-        { orderId, customerId: principal.sub, customerEmail: principal.email, lines: body.lines, cancellationWindow, ...(body.shippingAddress && { shippingAddress: body.shippingAddress }) },
+        // The validated body is the order as placed: a field the schema gains reaches the order service as it is.
+        { ...body, orderId, customerId: principal.sub, customerEmail: principal.email, cancellationWindow },
         { body, keyed: headers['idempotency-key'] !== undefined },
       );
       c.get('log').info({ orderId, workflowId: handle.workflowId }, 'order placed');
