@@ -14,5 +14,6 @@ describe('adjustmentRefusal, the stock adjustment rule (the API before it starts
     expect(adjustmentRefusal(level, 'TEE', -7)).toMatchObject({ reason: 'INSUFFICIENT_STOCK', message: 'On-hand of TEE cannot drop below the 4 reserved' });
     expect(adjustmentRefusal(level, 'TEE', MAX_ON_HAND - 9)).toMatchObject({ reason: 'STOCK_LIMIT_EXCEEDED' });
     expect(adjustmentRefusal(level, 'TEE', MAX_ON_HAND - 10)).toBeUndefined();
+    expect(adjustmentRefusal({ ...level, reserved: 0 }, 'TEE', -11)).toMatchObject({ message: 'On-hand of TEE cannot drop below 0' });
   });
 });

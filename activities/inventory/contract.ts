@@ -76,6 +76,8 @@ export interface InventoryActivities {
 export function adjustmentRefusal(level: Pick<StockLevel, 'sku' | 'onHand' | 'reserved'> | undefined, sku: string, delta: number): { reason: AdjustmentRefusal; message: string } | undefined {
   if (!level) return { reason: INVENTORY_FAILURE.notFound, message: `No stock record for ${sku}` };
   if (level.onHand + delta > MAX_ON_HAND) return { reason: INVENTORY_FAILURE.stockLimitExceeded, message: `On-hand of ${sku} cannot exceed ${MAX_ON_HAND}` };
-  if (level.onHand + delta < level.reserved) return { reason: INVENTORY_FAILURE.insufficientStock, message: `On-hand of ${sku} cannot drop below the ${level.reserved} reserved` };
+  if (level.onHand + delta < level.reserved) {
+    return { reason: INVENTORY_FAILURE.insufficientStock, message: `On-hand of ${sku} cannot drop below ${level.reserved === 0 ? '0' : `the ${level.reserved} reserved`}` };
+  }
   return undefined;
 }
