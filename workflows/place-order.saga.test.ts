@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, RetryState } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState } from '@temporalio/common';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as WorkflowApi from '@temporalio/workflow';
 import type { OrderState, PlaceOrderInput } from './place-order.contract.js';
@@ -179,6 +179,18 @@ describe('PlaceOrder, step by step', () => {
     sdk.activities.commitReservation = () => Promise.reject(bug);
     await expect(PlaceOrder(input)).rejects.toBe(bug);
     expect(releases()).toEqual(['order could not be confirmed']);
+  });
+
+  it('runs a compensation again when a cancellation through Temporal cut it short: the stock is never left held', async () => {
+    sdk.activities.priceOrder = () => ({ ok: false, reason: 'INACTIVE_PRODUCT', message: 'not for sale' });
+    let cutShort = false;
+    sdk.activities.releaseReservation = () => {
+      if (cutShort) return { changed: true, status: 'RELEASED' };
+      cutShort = true;
+      throw new ActivityFailure('cancelled', 'releaseReservation', '1', RetryState.CANCEL_REQUESTED, 'worker', new CancelledFailure('cancelled'));
+    };
+    expect(await PlaceOrder(input)).toMatchObject({ status: 'CANCELLED', reason: 'workflow cancelled by an operator' });
+    expect(releases()).toEqual(['order rejected: INACTIVE_PRODUCT', 'order cancelled: workflow cancelled by an operator']);
   });
 
   it('refuses a cancel once the window has closed, and one that is not plain text', async () => {

@@ -56,10 +56,11 @@ const orderLocal = proxyLocalActivities<OrderActivities>(orderLocalActivityOptio
  * replay gate (`npm test`) replays against this code. A change to the commands a history holds
  * goes through patch -> deprecate -> remove: the SDK's `patched` with the change's ID around the
  * new branch; once no order started before it is open, `deprecatePatch`; once no history holding
- * the marker is left in retention, the old branch goes. Every version decision (and every read of
- * handler state that picks a branch) is taken before the first local activity: on replay, Core
+ * the marker is left in retention, the old branch goes. No version decision, and no read of handler
+ * state that picks a branch, is taken right after a local activity resolves: on replay, Core
  * resolves a local activity from its marker one workflow task earlier than the original run may
- * have seen it, so a decision taken right after one can differ from the recorded one.
+ * have seen it, so a decision taken there can differ from the recorded one. Take it before the
+ * first local activity (as the cancel that came with the start is read), or after a remote step.
  */
 export async function PlaceOrder(input: PlaceOrderInput): Promise<OrderState> {
   return new OrderSaga(input).run();
@@ -242,13 +243,23 @@ class OrderSaga {
   private async step<T>(invoke: () => Promise<T>, compensation: Compensation): Promise<T> {
     this.compensations.unshift(compensation);
     const result = await invoke();
-    if (isRejectedOutcome(result)) this.compensations.splice(this.compensations.indexOf(compensation), 1);
+    const registered = this.compensations.indexOf(compensation);
+    if (isRejectedOutcome(result) && registered >= 0) this.compensations.splice(registered, 1);
     return result;
   }
 
-  /** Undoes every step taken, newest first, each once. */
+  /**
+   * Undoes every step taken, newest first. Shielded from a cancellation through Temporal, and an
+   * entry leaves the list only once it has run: a compensation cut short runs again (they are
+   * idempotent) rather than being lost with the stock it holds.
+   */
   private async compensate(why: string): Promise<void> {
-    for (let undo = this.compensations.shift(); undo; undo = this.compensations.shift()) await undo(why);
+    await CancellationScope.nonCancellable(async () => {
+      for (let undo = this.compensations[0]; undo; undo = this.compensations[0]) {
+        await undo(why);
+        this.compensations.shift();
+      }
+    });
   }
 
   private refuseLateCancel(request: CancelRequest): void {
