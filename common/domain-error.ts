@@ -1,5 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
-
 /**
  * A business outcome, not a fault: retrying cannot change it. Repositories throw it; the
  * activity returns it as a refusal (common/outcome.ts) or the worker bootstrap turns it into a
@@ -22,7 +20,3 @@ export class DomainError extends Error {
  * a fault (something let the data through), not a business outcome.
  */
 export const INVALID_DATA = 'INVALID_DATA';
-
-/** A non-retryable failure of a business type (not INVALID_DATA): an outcome a workflow handles, not a fault. */
-export const isBusinessFailure = (error: unknown): error is ApplicationFailure =>
-  error instanceof ApplicationFailure && error.nonRetryable === true && typeof error.type === 'string' && error.type !== INVALID_DATA;

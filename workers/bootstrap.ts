@@ -23,9 +23,9 @@ import { temporalConnectionOptions, temporalDevelopmentSettings } from '../commo
 import { createDataConverter, createEncryptionCodec, payloadDevelopmentSettings, payloadEnv } from '../common/payload-codec.js';
 
 /**
- * Business outcomes are logged at INFO as the outcomes they are: returned (`{ ok: false }`, see
- * common/outcome.ts) or thrown by repositories, which become non-retryable failures of the same
- * type. Data that PostgreSQL refuses, which no retry could ever store, fails as INVALID_DATA and
+ * Refusals, returned as results (`{ ok: false }`, see common/outcome.ts), are logged at INFO as the
+ * outcomes they are. A DomainError still thrown becomes a non-retryable failure of its type, logged
+ * as a warning. Data that PostgreSQL refuses, which no retry could ever store, fails as INVALID_DATA and
  * is logged as a warning: something let it through.
  */
 class DomainErrorToFailure implements ActivityInboundCallsInterceptor {
@@ -38,7 +38,9 @@ class DomainErrorToFailure implements ActivityInboundCallsInterceptor {
       return result;
     } catch (error) {
       if (error instanceof DomainError) {
-        if (this.log) activityLogger(this.log).info({ failureType: error.type, reason: error.message }, 'activity rejected');
+        // Refusals are returned; one still thrown is a state no retry can change (a commit of a
+        // released reservation): a fault, non-retryable so that it surfaces at once.
+        if (this.log) activityLogger(this.log).warn({ failureType: error.type, reason: error.message }, 'activity failed for good');
         throw ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: true, details: error.details ? [error.details] : [] });
       }
       const sqlState = dataErrorCode(error);

@@ -2,7 +2,6 @@ import { Context } from '@temporalio/activity';
 import type { Next } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import { Histogram, type Registry } from 'prom-client';
-import { isBusinessFailure } from '../common/domain-error.js';
 import { isRejectedOutcome } from '../common/outcome.js';
 
 export function createStepDuration(registry: Registry) {
@@ -15,10 +14,7 @@ export function createStepDuration(registry: Registry) {
   });
 }
 
-/**
- * Times every activity (a saga step) by type and outcome: ok, rejected (a business outcome,
- * returned or, as a commit of a released reservation, thrown), failed.
- */
+/** Times every activity (a saga step) by type and outcome: ok, rejected (a refusal, returned), failed. */
 export class StepMetrics implements ActivityInboundCallsInterceptor {
   constructor(private readonly stepDuration: ReturnType<typeof createStepDuration>) {}
 
@@ -29,7 +25,7 @@ export class StepMetrics implements ActivityInboundCallsInterceptor {
       stop({ outcome: isRejectedOutcome(result) ? 'rejected' : 'ok' });
       return result;
     } catch (error) {
-      stop({ outcome: isBusinessFailure(error) ? 'rejected' : 'failed' });
+      stop({ outcome: 'failed' });
       throw error;
     }
   }

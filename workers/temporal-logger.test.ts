@@ -15,14 +15,14 @@ function capture() {
   return { sdk: temporalLogger(createLogger('worker:product', 'debug', 'json', destination)), lines };
 }
 
-const activityMeta = { taskToken: 'c2VjcmV0', activityType: 'priceOrderLines', workflowId: 'order-1', attempt: 1, trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331', trace_flags: '01' };
+const activityMeta = { taskToken: 'c2VjcmV0', activityType: 'commitReservation', workflowId: 'order-1', attempt: 1, trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331', trace_flags: '01' };
 
 describe('the Temporal SDK\'s log lines', () => {
-  it('a business rejection is DEBUG (the worker logs it at INFO itself, inside the activity\'s span), without task token', () => {
+  it('a failure that no retry changes is a WARN (refusals are results, never failures), with our trace fields and without task token', () => {
     const { sdk, lines } = capture();
-    const error = ApplicationFailure.create({ type: 'UNKNOWN_PRODUCT', message: 'Unknown product X', nonRetryable: true });
+    const error = ApplicationFailure.create({ type: 'RESERVATION_RELEASED', message: 'Reservation for order 1 was released', nonRetryable: true });
     sdk.warn('Activity failed', { ...activityMeta, error, durationMs: 4 });
-    expect(lines).toEqual([expect.objectContaining({ level: 'debug', msg: 'Activity failed', activityType: 'priceOrderLines', traceId: activityMeta.trace_id })]);
+    expect(lines).toEqual([expect.objectContaining({ level: 'warn', msg: 'Activity failed', activityType: 'commitReservation', traceId: activityMeta.trace_id })]);
     expect(JSON.stringify(lines)).not.toMatch(/taskToken|c2VjcmV0|trace_id/);
   });
 

@@ -1,5 +1,4 @@
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
-import { isBusinessFailure } from '../common/domain-error.js';
 import type { Logger } from '../common/logger.js';
 
 const pinoLevel: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
@@ -41,11 +40,6 @@ function fields(meta: LogMetadata | undefined): Record<string, unknown> {
 /** Routes the Temporal SDK's logs (worker, workflow `log`, core) into our logger, at the level a person needs. */
 export function temporalLogger(log: Logger): TemporalLogger {
   const write = (level: LogLevel, message: string, meta?: LogMetadata) => {
-    // Logged at INFO by the worker's own interceptor, inside the activity's span (workers/bootstrap.ts).
-    if (message === 'Activity failed' && isBusinessFailure(meta?.error)) {
-      log.debug(fields(meta), message);
-      return;
-    }
     log[CHATTER.has(message) ? 'debug' : pinoLevel[level]](fields(meta), message);
   };
   return {
