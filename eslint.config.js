@@ -32,8 +32,29 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { regex: '(^|/)activities/[^/]+/(?!(contract|reads)\\.js$)', message: 'The API imports a service only through its contract.ts and reads.ts.' },
+            { regex: '(^|/)activities/(?![^/]+/(contract|reads)\\.js$)', message: 'The API imports a service only through its contract.ts and reads.ts.' },
             { group: ['**/workers/**'], message: 'The API does not import worker code.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The boundary rules see static imports only: the API and the workflows make no other kind.
+    files: ['api/**/*.ts', 'workflows/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-syntax': ['error', { selector: 'ImportExpression', message: 'Import statically, so that the boundary rules can see what is imported.' }] },
+  },
+  {
+    // A service reaches another only through its contract, and never the layers above it.
+    files: ['activities/*/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^\\.\\./(?!\\.\\.)[^/]+/(?!contract\\.js$)', message: "Another service's files are its own: import its contract.ts." },
+            { regex: '(^|/)(api|workers|cli|dev)/', message: 'A service does not import the API, the workers, the CLI or dev code.' },
           ],
         },
       ],
@@ -60,7 +81,7 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows must not use Node built-ins (non-deterministic).' })),
           patterns: [
-            { regex: '(^|/)activities/[^/]+/(?!contract\\.js$)', message: "Workflows import a service only through its contract.ts (pure: task queue, activity interface, DTOs, rules)." },
+            { regex: '(^|/)activities/(?![^/]+/contract\\.js$)', message: "Workflows import a service only through its contract.ts (pure: task queue, activity interface, DTOs, rules)." },
             { group: ['@temporalio/activity', '@temporalio/worker', '@temporalio/client', '@temporalio/testing'], message: 'Not available inside workflows.' },
             { group: ['pg', 'kysely', 'nodemailer', 'pino', 'hono', '../api/*', '../workers/*', '../dev/*'], message: 'Workflows do no I/O: call an activity.' },
           ],
