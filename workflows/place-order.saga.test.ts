@@ -161,14 +161,17 @@ describe('PlaceOrder, step by step', () => {
     expect(steps()).toEqual(['recordOrder', 'cancelOrder', 'email ORDER_CANCELLED']);
   });
 
-  it('ends REJECTED with nothing else done when the order service refuses the order\'s data', async () => {
-    sdk.activities.recordOrder = () => Promise.reject(invalidData('recordOrder'));
+  it.each([
+    ['unwrapped, as a local activity\'s failure arrives', () => invalidData('recordOrder').cause!],
+    ['in an ActivityFailure', () => invalidData('recordOrder')],
+  ])('ends REJECTED with nothing else done when the order service refuses the order\'s data (%s)', async (_how, failure) => {
+    sdk.activities.recordOrder = () => Promise.reject(failure());
     expect(await PlaceOrder(input)).toMatchObject({ status: 'REJECTED', reason: 'INVALID_DATA' });
     expect(steps()).toEqual(['recordOrder']);
   });
 
   it('gives the stock back and rejects when confirming is refused (INVALID_DATA)', async () => {
-    sdk.activities.confirmOrder = () => Promise.reject(invalidData('confirmOrder'));
+    sdk.activities.confirmOrder = () => Promise.reject(invalidData('confirmOrder').cause!);
     expect(await PlaceOrder(input)).toMatchObject({ status: 'REJECTED', reason: 'INVALID_DATA' });
     expect(releases()).toEqual(['order could not be confirmed']);
     expect(steps().slice(-2)).toEqual(['rejectOrder', 'email ORDER_REJECTED']);

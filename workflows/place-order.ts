@@ -71,14 +71,22 @@ type Compensation = (why: string) => Promise<unknown>;
 
 const lineCount = (n: number) => `${n} line${n === 1 ? '' : 's'}`;
 
+/**
+ * The INVALID_DATA failure an activity raised: wrapped in an ActivityFailure (a remote activity)
+ * or as it is (a local activity's failure reaches the workflow unwrapped).
+ */
+function invalidDataFailure(error: unknown): ApplicationFailure | undefined {
+  const failure = error instanceof ActivityFailure ? error.cause : error;
+  return failure instanceof ApplicationFailure && failure.type === INVALID_DATA ? failure : undefined;
+}
+
 /** Data PostgreSQL refused, the one business outcome that still arrives as a failure, as the refusal it is. */
 async function invalidDataAsRefusal<T, R extends string>(step: Promise<Outcome<T, R>>): Promise<Outcome<T, R | typeof INVALID_DATA>> {
   try {
     return await step;
   } catch (error) {
-    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === INVALID_DATA) {
-      return { ok: false, reason: INVALID_DATA, message: error.cause.message };
-    }
+    const invalid = invalidDataFailure(error);
+    if (invalid) return { ok: false, reason: INVALID_DATA, message: invalid.message };
     throw error;
   }
 }

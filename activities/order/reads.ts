@@ -48,21 +48,30 @@ const viewOfResult = (state: OrderState): OrderView => ({
  */
 export function createOrderReads<DB>(connection: Kysely<DB>, temporal: Client): OrderReads {
   const db = connection as unknown as OrderDb;
-  const describe = (orderId: string) =>
-    temporal.withDeadline(Date.now() + READ_DEADLINE_MS, () => temporal.workflow.getHandle(orderWorkflowId(orderId)).describe()).catch((error: unknown) => {
+  /** Temporal's calls of one read, within one deadline; undefined when there is no such workflow. */
+  const fromTemporal = <T>(call: () => Promise<T>) =>
+    temporal.withDeadline(Date.now() + READ_DEADLINE_MS, call).catch((error: unknown) => {
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;
     });
+  const describe = (orderId: string) => fromTemporal(() => temporal.workflow.getHandle(orderWorkflowId(orderId)).describe());
 
   async function fromWorkflow(orderId: string): Promise<OrderView | undefined> {
-    const description = await describe(orderId);
-    if (!description) return undefined;
-    if (description.status.name === 'COMPLETED') {
-      // A record may have appeared since the first read; else the result is all there is.
-      const state = await temporal.withDeadline(Date.now() + READ_DEADLINE_MS, () => temporal.workflow.getHandle(orderWorkflowId(orderId)).result() as Promise<OrderState>);
-      return (await findOrder(db, orderId)) ?? viewOfResult(state);
+    const handle = temporal.workflow.getHandle(orderWorkflowId(orderId));
+    const found = await fromTemporal(async () => {
+      const description = await handle.describe();
+      // Ended without a record (the order service refused the order's data): its result says why.
+      return { description, result: description.status.name === 'COMPLETED' ? ((await handle.result()) as OrderState) : undefined };
+    });
+    if (!found) return undefined;
+    const { description, result } = found;
+    // Past PENDING, the record may have appeared since the first read: it is the answer then.
+    if (result !== undefined || statusOf(description) !== 'PENDING') {
+      const recorded = await findOrder(db, orderId);
+      if (recorded) return recorded;
+      if (result) return viewOfResult(result);
     }
-    const { lines } = description.memo as PlaceOrderMemo;
+    const lines = (description.memo as Partial<PlaceOrderMemo> | undefined)?.lines ?? [];
     const startedAt = description.startTime.toISOString();
     return {
       orderId,
