@@ -1,5 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { PlainText } from '../common/text.js';
+import { EMAIL_KINDS } from '../activities/notification/contract.js';
+import { ORDER_STATUSES } from '../activities/order/contract.js';
 import { MAX_PRICE_CENTS, SKU_PATTERN } from '../activities/product/contract.js';
 
 export const ErrorSchema = z
@@ -64,7 +66,7 @@ export const StockLevelSchema = z
   .object({ sku: SkuSchema, onHand: z.number().int(), reserved: z.number().int(), available: z.number().int(), inStock: z.boolean() })
   .openapi('StockLevel');
 
-export const OrderStatusSchema = z.enum(['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED']);
+export const OrderStatusSchema = z.enum(ORDER_STATUSES);
 
 export const OrderSchema = z
   .object({
@@ -124,7 +126,7 @@ export const PlaceOrderSchema = z
 
 export const NotificationSchema = z
   .object({
-    kind: z.enum(['ORDER_CONFIRMED', 'ORDER_REJECTED', 'ORDER_CANCELLED']),
+    kind: z.enum(EMAIL_KINDS),
     to: z.email(),
     status: z.enum(['PENDING', 'SENT']),
     messageId: z.string(),

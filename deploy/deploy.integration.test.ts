@@ -479,7 +479,7 @@ describe('secrets are never in the repository', () => {
     }
   });
 
-  /** Each `kubectl create secret generic NAME --from-literal=KEY=… --from-file=KEY=…` of the README. */
+  /** Each `kubectl create secret generic NAME --from-literal=KEY=… --from-file=KEY=…` of docs/deployment.md. */
   function documentedSecrets(): Map<string, Set<string>> {
     const secrets = new Map<string, Set<string>>();
     const text = read('docs/deployment.md').replace(/\\\n/g, ' ');

@@ -6,7 +6,8 @@ import { replayBundle } from '../cli/support/replay-bundle.js';
 import { replay, untracedBundleCode } from '../test/support/replay.js';
 
 // The replay gate: a history of every path of PlaceOrder and of the admin workflows, recorded
-// from real runs (`UPDATE_FIXTURES=1` on workflows/record-fixtures.integration.test.ts), replays
+// from real runs (`UPDATE_FIXTURES=1 npm run test:integration`: the tests that run each path write
+// them), replays
 // against the current workflow code, with the tracing interceptors bundled (as the order worker
 // runs) and without. A change that breaks one needs a version (see workflows/place-order.ts),
 // never an edited fixture. Needs no Temporal server.

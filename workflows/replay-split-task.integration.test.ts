@@ -12,7 +12,7 @@ import type { PlaceOrder } from './place-order.js';
 // A query answered while the first local activity (recordOrder) runs makes the worker end that
 // workflow task with the local activity's marker and go on in the next one. On replay, Core
 // resolves the local activity within the earlier task, so what the workflow does right after it
-// runs one task early. These histories must replay all the same (see DECIDED_UP_FRONT).
+// runs one task early. These histories must replay all the same (see Versioning in place-order.ts).
 const testbed = useWorkflowTestbed();
 let client: Client;
 

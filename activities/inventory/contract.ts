@@ -71,7 +71,8 @@ export interface InventoryActivities {
 
 /**
  * The adjustment rule, checked by the API on the level it reads (so that a refusal starts
- * nothing) and by the inventory service, atomically, on the locked row.
+ * nothing) and by the inventory service in the conditions of its one UPDATE, which then names
+ * the refusal with this function.
  */
 export function adjustmentRefusal(level: Pick<StockLevel, 'sku' | 'onHand' | 'reserved'> | undefined, sku: string, delta: number): { reason: AdjustmentRefusal; message: string } | undefined {
   if (!level) return { reason: INVENTORY_FAILURE.notFound, message: `No stock record for ${sku}` };
