@@ -10,7 +10,7 @@ import { appCodec, connectTemporal, temporalCall } from '../support/temporal.js'
  * Writes a workflow's history as proto JSON (what the Web UI downloads and replay reads): as
  * stored, encrypted, or with `decoded` every payload in the clear. `-` writes to stdout.
  */
-export async function exportHistory(client: Client, codec: PayloadCodec, workflowId: string, file: string, decoded: boolean): Promise<number> {
+export async function exportHistory(client: Pick<Client, 'workflow'>, codec: PayloadCodec, workflowId: string, file: string, decoded: boolean): Promise<number> {
   const history = await temporalCall(() => client.workflow.getHandle(workflowId).fetchHistory(), { workflowId });
   const json = historyToJSON(history);
   const text = decoded ? `${JSON.stringify(await decodeHistoryPayloads(JSON.parse(json), codec), null, 2)}\n` : json;
