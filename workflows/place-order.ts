@@ -158,14 +158,16 @@ class OrderSaga {
 
   /** Step 1. False when the order service cannot store the order at all: there is no record to reject or email from. */
   private async record(): Promise<boolean> {
-    const recorded = await invalidDataAsRefusal(
-      orderLocal.recordOrder.executeWithOptions({ summary: `record order (${lineCount(this.input.lines.length)})` }, [this.newOrder()]).then((value) => ({ ok: true as const, value })),
-    );
-    if (recorded.ok) return true;
-    log.warn('order could not be recorded', { orderId: this.input.orderId, reason: recorded.reason });
-    this.state.reason = recorded.reason;
-    this.setStatus('REJECTED');
-    return false;
+    try {
+      await orderLocal.recordOrder.executeWithOptions({ summary: `record order (${lineCount(this.input.lines.length)})` }, [this.newOrder()]);
+      return true;
+    } catch (error) {
+      if (!invalidDataFailure(error)) throw error;
+      log.warn('order could not be recorded', { orderId: this.input.orderId, reason: INVALID_DATA });
+      this.state.reason = INVALID_DATA;
+      this.setStatus('REJECTED');
+      return false;
+    }
   }
 
   /** Step 2. Pricing and reserving need nothing of each other: they run at the same time, and a refusal from either rejects the order. */
@@ -192,7 +194,9 @@ class OrderSaga {
       if (isCancellation(error)) throw error;
       await this.compensate('order could not be confirmed');
       // Data PostgreSQL refused rejects the order; anything else is a bug, and fails the workflow.
-      return invalidDataAsRefusal<null, never>(Promise.reject(error));
+      const invalid = invalidDataFailure(error);
+      if (!invalid) throw error;
+      return { ok: false, reason: INVALID_DATA, message: invalid.message };
     }
     this.state.priced = priced;
     this.setStatus('CONFIRMED');
