@@ -1,12 +1,12 @@
-import { createSecretKey, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { JWTVerifyGetKey } from 'jose';
 import { createApp } from '../../api/app.js';
 import { ApiError } from '../../api/errors.js';
 import { createApiMetrics } from '../../api/metrics.js';
 import type { RateLimiter } from '../../api/rate-limit.js';
-import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../../common/config.js';
+import { authEnv } from '../../common/config.js';
 import { createLogger } from '../../common/logger.js';
-import { mintToken, type Role, type TokenConfig } from '../../common/tokens.js';
+import { mintToken, tokenConfig, type Role, type TokenConfig } from '../../common/tokens.js';
 import { FakeTemporal } from './fake-temporal.js';
 import { emptyStore, memoryReaders, type Store } from './memory-reads.js';
 
@@ -59,15 +59,10 @@ export function fastApp(options: FastAppOptions = {}) {
   const readers = memoryReaders(store);
   const temporal = new FakeTemporal();
   const secret = randomBytes(32).toString('base64url');
+  // As the server builds it from its environment; a test's local key set stands in for the provider's.
   const tokens: TokenConfig = {
-    secret,
-    secretKey: createSecretKey(Buffer.from(secret, 'utf8')),
+    ...tokenConfig(authEnv.parse({ JWT_SECRET: secret, JWT_CLOCK_TOLERANCE_SECONDS: '0' })),
     ...(options.jwks && { jwks: options.jwks }),
-    algorithms: ['RS256', 'ES256'],
-    issuer: DEVELOPMENT_ISSUER,
-    audience: DEVELOPMENT_AUDIENCE,
-    clockToleranceSeconds: 0,
-    rolesClaim: 'roles',
   };
   const app = createApp({
     temporal: temporal.client,
