@@ -8,14 +8,13 @@
 # environment at run time (see docs/deployment.md, "Deployment artifacts"); nothing secret is in the image.
 # Checked statically by deploy/deploy.integration.test.ts; build it with `docker build -t orderflow .`.
 
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# The Node LTS in .node-version (deploy checks hold the two to one version), on Debian 13.
+ARG NODE_IMAGE=node:24.22.3-trixie-slim
 
 # Every dependency, for the build: the workflow bundle and the type check.
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-# patches/: fixes to dependencies that npm ci's postinstall applies (patch-package; docs/dependencies.md).
 COPY package.json package-lock.json ./
-COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 
 # The prebuilt workflow bundle (order workers then start without webpack) and the type check.
@@ -28,7 +27,6 @@ RUN npm run build:workflows -- /app/dist/workflow-bundle.js \
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime

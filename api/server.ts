@@ -96,7 +96,7 @@ runMain(async () => {
     },
   });
   const server = serve({ fetch: app.fetch, hostname: api.API_HOST, port: api.API_PORT }, (info) =>
-    log.info({ url: `http://${info.address}:${info.port}` }, 'api listening'),
+    log.info({ url: `http://${info.address}:${info.port}`, node: process.version }, 'api listening'),
   );
   const metricsServer = startMetricsServer(metrics.registry, api.API_METRICS_ADDRESS, log);
 

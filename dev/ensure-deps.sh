@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# Installs what the tests and the stack need when it is missing: the locked npm dependencies
-# (when node_modules is missing or older than the lockfile or than a patch in patches/, which
-# npm ci's postinstall applies), and Debian's packages: prometheus
+# Installs what the tests and the stack need when it is missing, then runs the command it was given
+# (`bash dev/ensure-deps.sh <command> [args…]`): the locked npm dependencies (when node_modules is
+# missing or older than the lockfile), and Debian's packages: prometheus
 # (promtool checks and tests the alert rules; a suite scrapes a running stack with it),
 # chromium (the browser suite drives it through playwright-core), haproxy and openssl (the
 # cluster suite puts HAProxy in front of two Temporal nodes, with certificates from openssl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
-  || [ -n "$(find patches -newer node_modules/.package-lock.json -print -quit 2>/dev/null)" ]; then
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "installing dependencies (npm ci)..."
   npm ci --no-audit --no-fund --loglevel=error
 fi
@@ -26,3 +25,4 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "warning: not installed: ${missing[*]} (apt-get install ${missing[*]}); the tests that need them will fail" >&2
   fi
 fi
+exec "$@"

@@ -194,7 +194,7 @@ export function runServiceWorker<DB, S extends z.ZodType = z.ZodObject>(
         log,
         ...(workflowCache && { workflowBundlePath: WORKFLOW_BUNDLE_PATH, extra: workflowCache }),
       });
-      log.info({ taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS, ...workflowCache }, 'worker started');
+      log.info({ node: process.version, taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS, ...workflowCache }, 'worker started');
       await worker.run();
       log.info('worker stopped');
     } finally {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROOT } from '../../dev/stack.js';
@@ -110,6 +110,13 @@ describe('traces and logs: one order, through every process', () => {
       expect(ours.filter((line) => !line.json)).toEqual([]);
       expect(new Set(ours.map((line) => line.process))).toEqual(new Set(['api', ...WORKERS]));
       for (const worker of WORKERS) expect(lines.some((line) => line.process === worker && line.json?.msg === 'worker started'), worker).toBe(true);
+    });
+
+    it('name the runtime each process runs on: the Node LTS line of .node-version, whatever the machine\'s own Node', async () => {
+      const major = (await readFile(path.join(ROOT, '.node-version'), 'utf8')).trim().split('.')[0];
+      const banners = lines.filter((line) => line.json?.msg === 'worker started' || line.json?.msg === 'api listening');
+      expect(new Set(banners.map((line) => line.process))).toEqual(new Set(['api', ...WORKERS]));
+      for (const banner of banners) expect(banner.json?.node, banner.process).toMatch(new RegExp(`^v${major}\\.`));
     });
 
     it('have no warning or error on a healthy start and run', () => {
