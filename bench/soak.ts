@@ -12,7 +12,7 @@ import { stockedSku } from './support/catalog.js';
 import { confirmedAt } from './support/confirmations.js';
 import { soakOverTime, writePng } from './support/plots.js';
 import { SoakClients } from './support/soak-clients.js';
-import { criteriaList, evaluateCriteria, machineTable, minuteRows, minuteTable, storagePerThousand, threadTable } from './support/soak-report.js';
+import { criteriaList, evaluateCriteria, machineTable, minuteRows, minuteTable, storagePerThousand, threadTable, workflowThreadCriterion } from './support/soak-report.js';
 import { stopOnInterrupt } from './support/interrupt.js';
 import { startSampler } from './support/soak-sampler.js';
 
@@ -115,7 +115,7 @@ export async function runSoak(argv: string[]): Promise<void> {
 
     const { samples } = sampler;
     const rows = minuteRows(start, clients.orders, clients.errors, samples);
-    const criteria = evaluateCriteria(start, minutes, clients.orders, clients.errors, samples);
+    const criteria = [...evaluateCriteria(start, minutes, clients.orders, clients.errors, samples), workflowThreadCriterion(rows)];
     const accepted = clients.orders.filter((order) => order.orderId !== undefined).length;
     const storage = storagePerThousand(samples, accepted);
 

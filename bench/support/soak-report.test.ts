@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { HttpError, SoakOrder } from './soak-clients.js';
-import { evaluateCriteria, machineTable, minuteRows, storagePerThousand, threadTable } from './soak-report.js';
+import { evaluateCriteria, machineTable, minuteRows, storagePerThousand, threadTable, workflowThreadCriterion } from './soak-report.js';
 import { ORDER_WORKER_THREADS, type Sample } from './soak-sampler.js';
 
 const MINUTE = 60_000;
@@ -80,6 +80,33 @@ describe('the soak\'s pass criteria', () => {
     const criteria = evaluateCriteria(0, 3, ordersOf(3, () => 600), [], samplesOf(3, () => 400));
     expect(verdicts(criteria)).toEqual([true, true, undefined, undefined]);
     expect(criteria[2]!.detail).toContain('needs a run of 15 minutes');
+  });
+});
+
+/** Samples whose workflow thread (thread 7) uses `coreShare(minute)` of a core in each 1-based minute. */
+const withWorkflowThread = (minutes: number, coreShare: (minute: number) => number): Sample[] =>
+  samplesOf(minutes, () => 400).map((sample) => {
+    const whole = Math.floor(sample.at / MINUTE);
+    let seconds = ((sample.at - whole * MINUTE) / 1000) * coreShare(whole + 1);
+    for (let m = 1; m <= whole; m++) seconds += 60 * coreShare(m);
+    return { ...sample, cpu: { ...sample.cpu, [ORDER_WORKER_THREADS.js]: new Map([[7, seconds]]) } };
+  });
+
+describe('the workflow thread\'s creep check', () => {
+  const criterion = (minutes: number, coreShare: (minute: number) => number) =>
+    workflowThreadCriterion(minuteRows(0, ordersOf(minutes, () => 500), [], withWorkflowThread(minutes, coreShare)));
+
+  it('passes when its CPU per order confirmed holds from minutes 6–10 to 26–30, giving both medians', () => {
+    // One order a second: 10 % of a core is 100 ms per order; 108 ms by the end is within 10 %.
+    expect(criterion(30, (minute) => (minute <= 25 ? 0.1 : 0.108))).toMatchObject({ pass: true, detail: '108 ms against 100 ms (×1.08)' });
+  });
+
+  it('fails when it grows by more than 10 %, as it did on Node 20', () => {
+    expect(criterion(30, (minute) => 0.1 * (1 + minute / 100))).toMatchObject({ pass: false, detail: '128 ms against 108 ms (×1.19)' });
+  });
+
+  it('is not applicable to a run shorter than 30 minutes', () => {
+    expect(criterion(20, () => 0.1).pass).toBeUndefined();
   });
 });
 

@@ -138,6 +138,22 @@ export function evaluateCriteria(start: number, minutes: number, orders: SoakOrd
   return criteria;
 }
 
+/** The workflow thread's CPU ms per order confirmed in a minute (the thread table's last column). */
+const workflowThreadMsPerOrder = (row: MinuteRow) => (10 * row.workflowThreadCpuPercent) / row.confirmedPerSecond;
+
+/**
+ * The regression check on the workflow thread's creep (docs/performance.md): its CPU per order
+ * confirmed, the median of minutes 26–30 within 10 % of the median of minutes 6–10. On Node 20 it
+ * grew with every workflow run the thread had ever hosted (×1.15–1.53 over such a soak).
+ */
+export function workflowThreadCriterion(rows: MinuteRow[]): Criterion {
+  const name = 'the workflow thread\'s CPU per order confirmed in minutes 26–30 within 10 % of minutes 6–10 (medians)';
+  const medianOf = (from: number, to: number) => percentile(rows.filter((row) => row.minute >= from && row.minute <= to).map(workflowThreadMsPerOrder).filter(Number.isFinite), 0.5);
+  if (rows.filter((row) => row.minute <= 30).length < 30) return { name, pass: undefined, detail: `not applicable: needs a run of 30 minutes or more (${rows.length})` };
+  const [early, late] = [medianOf(6, 10), medianOf(26, 30)];
+  return { name, pass: Math.abs(late / early - 1) <= 0.1, detail: `${late.toFixed(0)} ms against ${early.toFixed(0)} ms (×${(late / early).toFixed(2)})` };
+}
+
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 
 export function minuteTable(rows: MinuteRow[]): string {
@@ -164,7 +180,7 @@ export function threadTable(rows: MinuteRow[]): string {
   const header = ['min', 'CONFIRMED/s', 'main thread CPU %', 'workflow thread CPU %', 'other threads CPU %', 'workflow thread CPU ms per order confirmed'];
   const lines = rows.map((row) => {
     const others = (row.cpuPercent[ORDER_WORKER_THREADS.js] ?? NaN) + (row.cpuPercent[ORDER_WORKER_THREADS.rest] ?? NaN) - row.workflowThreadCpuPercent;
-    return [row.minute, fixed(row.confirmedPerSecond, 2), fixed(row.cpuPercent[ORDER_WORKER_THREADS.main] ?? NaN, 1), fixed(row.workflowThreadCpuPercent, 1), fixed(others, 1), fixed((10 * row.workflowThreadCpuPercent) / row.confirmedPerSecond, 0)];
+    return [row.minute, fixed(row.confirmedPerSecond, 2), fixed(row.cpuPercent[ORDER_WORKER_THREADS.main] ?? NaN, 1), fixed(row.workflowThreadCpuPercent, 1), fixed(others, 1), fixed(workflowThreadMsPerOrder(row), 0)];
   });
   return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
