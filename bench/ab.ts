@@ -21,7 +21,7 @@ import { pidsNamed, type ProcessGroups } from './support/cpu.js';
 import { stopOnInterrupt } from './support/interrupt.js';
 import { compare, comparisonTable, cpuTable, type Comparison } from './support/report.js';
 
-const usage = `usage: npm run bench:ab -- --baseline <git ref> [--current <git ref>] [--reps 5] [--sizes 100] [--env K=V]... [--baseline-env K=V]... [--current-env K=V]...
+const usage = `usage: npm run bench:ab -- --baseline <git ref> [--current <git ref>] [--reps 5] [--sizes 100] [--env K=V]... [--baseline-env K=V]... [--current-env K=V]... [--baseline-node PATH] [--current-node PATH]
 
 Before and after in the same run: the system as committed at <ref> (the baseline) and as it is in
 this checkout (or as committed at --current), side by side on two stacks (each its own dev server, API and four workers; one
@@ -30,7 +30,8 @@ paired ratios current ÷ baseline (throughput, latency, CPU per order by process
 Markdown and JSON to bench/results/. The baseline's code comes from \`git archive\` into .data/bench
 and runs on this checkout's node_modules, so a ref that locked other versions of a package is refused.
 --env sets a variable for both stacks; --baseline-env and --current-env for one (tuning: the same
-ref on both sides, one setting changed). Both stacks share one PostgreSQL: with the default pools
+ref on both sides, one setting changed). --baseline-node and --current-node run a side's API and
+workers on another Node binary (a runtime upgrade: \`--baseline HEAD --baseline-node /usr/bin/node\`). Both stacks share one PostgreSQL: with the default pools
 (the API's five and the four workers' of ten connections each) two stacks can exceed its 100
 connections, so DATABASE_POOL_MAX is 4 unless set.`;
 
@@ -75,6 +76,8 @@ runMain(async () => {
       env: { type: 'string', multiple: true, default: [] },
       'baseline-env': { type: 'string', multiple: true, default: [] },
       'current-env': { type: 'string', multiple: true, default: [] },
+      'baseline-node': { type: 'string' },
+      'current-node': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -107,6 +110,9 @@ runMain(async () => {
     const temporalBinary = await ensureTemporalBinary(say);
     const shared = { ORDER_CANCELLATION_WINDOW: '1ms', RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000', DATABASE_POOL_MAX: '4', ...variables(values.env) };
     const envOf = { baseline: { ...shared, ...variables(values['baseline-env']) }, current: { ...shared, ...variables(values['current-env']) } };
+    const nodeOf = { baseline: values['baseline-node'] ?? process.execPath, current: values['current-node'] ?? process.execPath };
+    const versionOf = (node: string) => execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+    const runtimeOf = { baseline: versionOf(nodeOf.baseline), current: versionOf(nodeOf.current) };
     for (const databaseUrl of databases) await setupDatabase({ adminUrl: ADMIN_URL, databaseUrl });
     say('starting two stacks: the baseline\'s and the current one');
     const bundles = await Promise.all([
@@ -120,6 +126,7 @@ runMain(async () => {
           smtpUrl: smtp.url,
           prepared: { databaseUrl: databases[i]!, temporalBinary, workflowBundlePath: bundles[i]!, secrets: generateDevSecrets() },
           env: envOf[name],
+          node: nodeOf[name],
           ...(name === 'baseline' && { root: baseline.dir }),
           ...(name === 'current' && current && { root: current.dir }),
         }),
@@ -134,8 +141,8 @@ runMain(async () => {
       'bench client (HTTP, SMTP sink)': [process.pid],
     });
     const arms: Array<{ arm: Arm; stack: TestStack; groups: ProcessGroups }> = [
-      { arm: realArm(before, 'baseline', `the system as committed at ${values.baseline} (${baseline.sha.slice(0, 8)}), ${JSON.stringify(envOf.baseline)}`), stack: before, groups: groupsOf(before) },
-      { arm: realArm(after, 'real', `the system as ${current ? 'committed at' : 'in'} ${head}, ${JSON.stringify(envOf.current)}`), stack: after, groups: groupsOf(after) },
+      { arm: realArm(before, 'baseline', `the system as committed at ${values.baseline} (${baseline.sha.slice(0, 8)}) on Node ${runtimeOf.baseline}, ${JSON.stringify(envOf.baseline)}`), stack: before, groups: groupsOf(before) },
+      { arm: realArm(after, 'real', `the system as ${current ? 'committed at' : 'in'} ${head} on Node ${runtimeOf.current}, ${JSON.stringify(envOf.current)}`), stack: after, groups: groupsOf(after) },
     ];
     const admins = await Promise.all(stacks.map((stack) => stack.token('bench-admin', ['admin'])));
     const oneSku = async (stack: TestStack, orders: number) => {
@@ -163,7 +170,7 @@ runMain(async () => {
     const base = path.join(ROOT, 'bench', 'results', `ab-${at.replace(/[:.]/g, '-')}`);
     await mkdir(path.dirname(base), { recursive: true });
     const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-    await writeFile(`${base}.json`, `${JSON.stringify({ at, machine, baseline: { ref: values.baseline, sha: baseline.sha }, current: head, reps, sizes, comparisons, results }, null, 2)}\n`);
+    await writeFile(`${base}.json`, `${JSON.stringify({ at, machine, baseline: { ref: values.baseline, sha: baseline.sha, node: runtimeOf.baseline }, current: head, currentNode: runtimeOf.current, reps, sizes, comparisons, results }, null, 2)}\n`);
     const markdown = [
       `# Before and after, ${at}`,
       '',

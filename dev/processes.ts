@@ -69,7 +69,10 @@ export function startProcess({ name, command, args, env, cwd, onLine }: ProcessS
   };
 }
 
-/** Runs a TypeScript entry point with the same Node and tsx loader as ours, and `nodeArgs` (e.g. `--cpu-prof`, which Node 20 refuses in NODE_OPTIONS). */
-export function startTsProcess(spec: Omit<ProcessSpec, 'command' | 'args'> & { entry: string; nodeArgs?: string[] }): ManagedProcess {
-  return startProcess({ ...spec, command: process.execPath, args: [...(spec.nodeArgs ?? []), '--import', 'tsx', spec.entry] });
+/**
+ * Runs a TypeScript entry point with the tsx loader on the same Node as ours (or on `node`, a
+ * runtime comparison's other Node), with `nodeArgs` (e.g. `--cpu-prof`, which Node refuses in NODE_OPTIONS).
+ */
+export function startTsProcess(spec: Omit<ProcessSpec, 'command' | 'args'> & { entry: string; nodeArgs?: string[]; node?: string }): ManagedProcess {
+  return startProcess({ ...spec, command: spec.node ?? process.execPath, args: [...(spec.nodeArgs ?? []), '--import', 'tsx', spec.entry] });
 }

@@ -40,19 +40,21 @@ export interface StartAppOptions {
   metricsPorts?: (n: number) => { endpoint: number; sdk: number };
   /** Node's own flags for every process (the profiler's). */
   nodeArgs?: string[];
+  /** The Node binary for every process (bench:ab's runtime comparison); default: ours. */
+  node?: string;
   /** The checkout whose code runs (the benchmark's baseline runs an earlier commit's); default: this one. */
   root?: string;
 }
 
 /** Starts one replica of a service's worker. */
-export function startWorker(service: ServiceName, replica: number, { env, output, nodeArgs, root = ROOT }: Omit<StartAppOptions, 'replicas'>): ManagedProcess {
+export function startWorker(service: ServiceName, replica: number, { env, output, nodeArgs, node, root = ROOT }: Omit<StartAppOptions, 'replicas'>): ManagedProcess {
   const name = `${service}-${replica}`;
-  return startTsProcess({ name, entry: path.join(root, 'workers', `${service}.ts`), env: withProcessEnv(service, env), cwd: root, onLine: (output ?? prefixedPrinter)(name), ...(nodeArgs && { nodeArgs }) });
+  return startTsProcess({ name, entry: path.join(root, 'workers', `${service}.ts`), env: withProcessEnv(service, env), cwd: root, onLine: (output ?? prefixedPrinter)(name), ...(nodeArgs && { nodeArgs }), ...(node && { node }) });
 }
 
 /** Starts an API process; `env` on top of the stack's (its port, for a second replica). */
-export function startApi(name: string, { env, output, nodeArgs, root = ROOT }: Omit<StartAppOptions, 'replicas' | 'metricsPorts'>): ManagedProcess {
-  return startTsProcess({ name, entry: path.join(root, 'api', 'server.ts'), env: withProcessEnv('api', env), cwd: root, onLine: (output ?? prefixedPrinter)(name), ...(nodeArgs && { nodeArgs }) });
+export function startApi(name: string, { env, output, nodeArgs, node, root = ROOT }: Omit<StartAppOptions, 'replicas' | 'metricsPorts'>): ManagedProcess {
+  return startTsProcess({ name, entry: path.join(root, 'api', 'server.ts'), env: withProcessEnv('api', env), cwd: root, onLine: (output ?? prefixedPrinter)(name), ...(nodeArgs && { nodeArgs }), ...(node && { node }) });
 }
 
 /**
@@ -68,17 +70,17 @@ export function withProcessEnv(name: ServiceName | 'api', env: NodeJS.ProcessEnv
 }
 
 /** Starts every service's workers (with replicas) and the API, each in its own process. */
-export function startApp({ env, replicas, output, metricsPorts, nodeArgs, root = ROOT }: StartAppOptions): AppProcesses {
+export function startApp({ env, replicas, output, metricsPorts, nodeArgs, node, root = ROOT }: StartAppOptions): AppProcesses {
   const workers = new Map<string, ManagedProcess>();
   for (const service of SERVICES) {
     for (let replica = 1; replica <= replicas[service]; replica += 1) {
       const ports = metricsPorts?.(workers.size);
       const metrics = ports ? { WORKER_METRICS_ADDRESS: `127.0.0.1:${ports.endpoint}`, WORKER_SDK_METRICS_PORT: String(ports.sdk) } : {};
-      const worker = startWorker(service, replica, { env: { ...env, ...metrics }, root, ...(output && { output }), ...(nodeArgs && { nodeArgs }) });
+      const worker = startWorker(service, replica, { env: { ...env, ...metrics }, root, ...(output && { output }), ...(nodeArgs && { nodeArgs }), ...(node && { node }) });
       workers.set(worker.name, worker);
     }
   }
-  const api = startApi('api', { env, root, ...(output && { output }), ...(nodeArgs && { nodeArgs }) });
+  const api = startApi('api', { env, root, ...(output && { output }), ...(nodeArgs && { nodeArgs }), ...(node && { node }) });
   return { workers, api, all: () => [...workers.values(), api] };
 }
 

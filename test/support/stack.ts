@@ -40,6 +40,8 @@ export interface TestStackOptions {
   env?: NodeJS.ProcessEnv;
   /** Node's own flags for the API and the workers (the profiler's `--cpu-prof`). */
   nodeArgs?: string[];
+  /** The Node binary for the API and the workers (bench:ab's runtime comparison); default: ours. */
+  node?: string;
   /** The checkout whose API and workers run (the benchmark's baseline); default: this one. */
   root?: string;
   /** Give each worker process a metrics and health endpoint (see workerUrl). */
@@ -116,7 +118,7 @@ export class TestStack {
       stack.connection = await Connection.connect(options.temporal?.connection ?? { address: stack.temporalAddress });
       stack.client = new Client({ connection: stack.connection, dataConverter: dataConverterFor(stack.prepared.secrets) });
       const metricsPorts = options.workerEndpoints ? (n: number) => ({ endpoint: workerPorts[2 * n]!, sdk: workerPorts[2 * n + 1]! }) : undefined;
-      stack.app = startApp({ env: stack.env, replicas, output: (name) => stack.output(name), ...(metricsPorts && { metricsPorts }), ...(options.nodeArgs && { nodeArgs: options.nodeArgs }), ...(options.root && { root: options.root }) });
+      stack.app = startApp({ env: stack.env, replicas, output: (name) => stack.output(name), ...(metricsPorts && { metricsPorts }), ...(options.nodeArgs && { nodeArgs: options.nodeArgs }), ...(options.node && { node: options.node }), ...(options.root && { root: options.root }) });
       await waitForHttp(`${stack.apiUrl}/readyz`, 90_000, stack.app.api.exited);
       await stack.untilWorkersPoll();
       if (metricsPorts) await Promise.all([...stack.app.workers.keys()].map((name) => waitForHttp(`${stack.workerUrl(name)}/readyz`, 90_000, stack.worker(name).exited)));
