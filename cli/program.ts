@@ -20,11 +20,11 @@ Environment:
   PAYLOAD_ENCRYPTION_KEY   to read payloads (replay, history export --decoded); development: this install's key
 
 Examples:
-  npm run -s orderflow -- orders list --status CONFIRMED
-  npm run -s orderflow -- orders cancel 6f1c0d2e-8a4b-4c1e-9d7a-2b5e3f4a1c90
-  npm run -s orderflow -- stock adjust TEE-BLK-M 10 --reason "delivery 1042"
-  npm run -s orderflow -- replay --query "WorkflowType='PlaceOrder' AND ExecutionStatus='Running'"
-  npm run -s orderflow -- products list --json | jq '.items[].sku'`;
+  npx orderflow orders list --status CONFIRMED
+  npx orderflow orders cancel 6f1c0d2e-8a4b-4c1e-9d7a-2b5e3f4a1c90
+  npx orderflow stock adjust TEE-BLK-M 10 --reason "delivery 1042"
+  npx orderflow replay --query "WorkflowType='PlaceOrder' AND ExecutionStatus='Running'"
+  npx orderflow products list --json | jq '.items[].sku'`;
 
 /** The `orderflow` command tree. Every command has --help; output is a table unless --json. */
 export function buildProgram(): Command {

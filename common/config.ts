@@ -112,7 +112,7 @@ const csv = (value: string) => value.split(',').map((part) => part.trim()).filte
 
 export const authEnv = z
   .object({
-    /** HS256 development tokens (`npm run token`); refused in production. */
+    /** HS256 development tokens (`npx orderflow token mint`); refused in production. */
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     /** An identity provider's JSON Web Key Set (Keycloak, Auth0, Cognito, any OIDC provider). */
     JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),

@@ -86,8 +86,8 @@ describe('production mode refuses development settings, naming each', () => {
     expect(stderr).not.toMatch(/SMTP_URL|JWT_/);
   });
 
-  it('the token CLI and the development stack', async () => {
-    const token = await start('cli/token.ts', { ORDERFLOW_ENV: 'production', ...development }, ['--sub', 'x', '--email', 'x@example.test']);
+  it('the CLI\'s token mint and the development stack', async () => {
+    const token = await start('cli/orderflow.ts', { ORDERFLOW_ENV: 'production', ...development }, ['token', 'mint', '--sub', 'x', '--email', 'x@example.test']);
     expect(token.code).toBe(1);
     expect(token.stderr).toMatch(/development tokens are refused/);
     const up = await start('dev/up.ts', { ORDERFLOW_ENV: 'production' });

@@ -179,8 +179,8 @@ runMain(async () => {
     ...(flags.observability
       ? [`  Prometheus    http://${up.PROMETHEUS_ADDRESS} (alerts: http://${up.PROMETHEUS_ADDRESS}/alerts; Grafana dashboard: ops/grafana/orderflow.json)`]
       : [`  Prometheus    npm run up -- --observability`]),
-    `  Operator CLI  npm run -s orderflow -- --help   (orders, products, stock, replay; npm run -s temporal -- workflow list)`,
-    `  Dev token     npm run -s token -- --sub alice --email alice@example.com --roles customer`,
+    `  Operator CLI  npx orderflow --help   (orders, products, stock, replay; npm run -s temporal -- workflow list)`,
+    `  Dev token     npx orderflow token mint --sub alice --email alice@example.com --roles customer`,
     `  Dev secrets   ${path.join(up.DATA_DIR, 'dev-secrets.json')} (generated for this install; refused in production mode)`,
     '',
   ];
