@@ -51,10 +51,11 @@ export const ORDER_WORKER_HEAP_MB = 512;
 
 /**
  * The cap, in MiB, on each of V8's young-generation semi-spaces in every app process
- * (NODE_OPTIONS=--max-semi-space-size; Node 20's default is 16). V8 grows and shrinks the young
- * generation with the allocation rate, which moved a mostly idle process's RSS by 30-40 MiB at a
- * time in the soak, up and down, with nothing growing; at 4 it stays flat, the order worker holds
- * about 60 MiB less, and the CPU per order is the same (bench:ab: x1.01; docs/performance.md, The order worker).
+ * (NODE_OPTIONS=--max-semi-space-size; by default V8 lets one grow to 64 on Node 24, to 16 on
+ * Node 20). V8 grows and shrinks the young generation with the allocation rate, which moved a
+ * mostly idle process's RSS by 30-40 MiB at a time in the soak on Node 20, up and down, with
+ * nothing growing; at 4 it stays flat, the order worker holds about 60 MiB less, and the CPU per
+ * order is the same (bench:ab: x1.01; docs/performance.md, The order worker).
  */
 export const V8_SEMI_SPACE_MB = 4;
 
