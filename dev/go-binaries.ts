@@ -4,15 +4,18 @@ import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { COMPOSE_GO_VERSION, KUSTOMIZE_VERSION } from './deploy-tool-versions.js';
 import { TEMPORAL_CLI_VERSION, TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from './temporal-versions.js';
+
+/** A package path with @version, whose binary keeps the name `go install` gives it; or one installed under another name. */
+export type GoPackage = string | { module: string; binary: string };
 
 /** A set of binaries built together by one `go install` into one cache folder. */
 export interface GoTool {
   title: string;
   /** Folder name under ~/.cache/orderflow. */
   cacheName: string;
-  /** Module paths with @version; the binary of each is its last path element. */
-  packages: string[];
+  packages: GoPackage[];
   /** Environment variable that points at a prebuilt copy of the first binary instead. */
   overrideVariable?: string;
   minutes: string;
@@ -42,7 +45,31 @@ export const TEMPORAL_UI_SERVER: GoTool = {
   minutes: 'a minute or two',
 };
 
-const binaryName = (pkg: string) => pkg.split('@')[0]!.split('/').at(-1)!;
+/** Renders the deployment's Kubernetes manifests (deploy/k8s) as `kubectl apply -k` does. */
+export const KUSTOMIZE: GoTool = {
+  title: `kustomize v${KUSTOMIZE_VERSION}`,
+  cacheName: `kustomize-${KUSTOMIZE_VERSION}`,
+  packages: [`sigs.k8s.io/kustomize/kustomize/v5@v${KUSTOMIZE_VERSION}`],
+  minutes: 'two or three minutes',
+};
+
+/** Loads the compose files as Docker Compose does (schema, interpolation, merge, normalisation, consistency). */
+export const COMPOSE_SPEC: GoTool = {
+  title: `compose-go v${COMPOSE_GO_VERSION}'s compose-spec`,
+  cacheName: `compose-spec-${COMPOSE_GO_VERSION}`,
+  // Its main package is …/cmd, which `go install` names `cmd`.
+  packages: [{ module: `github.com/compose-spec/compose-go/v2/cmd@v${COMPOSE_GO_VERSION}`, binary: 'compose-spec' }],
+  minutes: 'a minute or two',
+};
+
+const modulePath = (pkg: GoPackage) => (typeof pkg === 'string' ? pkg : pkg.module);
+/** The name `go install` gives the binary: the package's last path element, or the one before a major-version suffix (…/kustomize/v5). */
+function builtName(pkg: GoPackage): string {
+  const elements = modulePath(pkg).split('@')[0]!.split('/');
+  return /^v\d+$/.test(elements.at(-1)!) ? elements.at(-2)! : elements.at(-1)!;
+}
+/** The name it has in the cache. */
+const binaryName = (pkg: GoPackage) => (typeof pkg === 'string' ? builtName(pkg) : pkg.binary);
 
 const cacheDir = (tool: GoTool) => path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'orderflow', tool.cacheName);
 
@@ -84,12 +111,12 @@ export async function ensureGoTool(tool: GoTool, log: (line: string) => void = c
   const ticker = setInterval(() => log(`  ...still building (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
   try {
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(go, ['install', ...tool.packages], { env: { ...process.env, GOBIN: scratch }, stdio: ['ignore', 'inherit', 'inherit'] });
+      const child = spawn(go, ['install', ...tool.packages.map(modulePath)], { env: { ...process.env, GOBIN: scratch }, stdio: ['ignore', 'inherit', 'inherit'] });
       child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install ${tool.packages.join(' ')} exited with ${code}`))));
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install ${tool.packages.map(modulePath).join(' ')} exited with ${code}`))));
     });
     await mkdir(target, { recursive: true });
-    for (const pkg of tool.packages) await rename(path.join(scratch, binaryName(pkg)), path.join(target, binaryName(pkg)));
+    for (const pkg of tool.packages) await rename(path.join(scratch, builtName(pkg)), path.join(target, binaryName(pkg)));
   } finally {
     clearInterval(ticker);
     await rm(scratch, { recursive: true, force: true });
@@ -98,8 +125,11 @@ export async function ensureGoTool(tool: GoTool, log: (line: string) => void = c
   return findGoTool(tool)!;
 }
 
-/** Everything a full test run needs: the CLI (dev server), and the server, schema tool and Web UI server (cluster mode). */
-export const ALL_GO_TOOLS = [TEMPORAL_CLI, TEMPORAL_SERVER, TEMPORAL_UI_SERVER];
+/**
+ * Everything a full test run needs: the CLI (dev server), the deployment files' consumers
+ * (kustomize, compose-spec), and the server, schema tool and Web UI server (cluster mode).
+ */
+export const ALL_GO_TOOLS = [TEMPORAL_CLI, KUSTOMIZE, COMPOSE_SPEC, TEMPORAL_SERVER, TEMPORAL_UI_SERVER];
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {

@@ -1,0 +1,9 @@
+/**
+ * The tools that check the deployment files as their consumers read them (deploy/*.integration.test.ts),
+ * built from Go modules by dev/go-binaries.ts. Each is the newest release that builds with Go 1.26
+ * without fetching another toolchain: kustomize 5.8 and compose-go 2.17 ask for a later Go.
+ */
+/** `kustomize build`, what `kubectl apply -k` runs: sigs.k8s.io/kustomize/kustomize/v5. */
+export const KUSTOMIZE_VERSION = '5.7.1';
+/** The Compose Specification's reference loader (the library of `docker compose`), its `cmd`: github.com/compose-spec/compose-go/v2. */
+export const COMPOSE_GO_VERSION = '2.16.2';
