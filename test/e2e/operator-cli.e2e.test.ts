@@ -20,24 +20,31 @@ interface Run {
 /** A stack trace's frames: never printed for an expected failure. */
 const STACK_FRAME = /^\s+at /m;
 
+/** The installed command (package.json "bin"): what `npx orderflow` runs in a clone. */
+const ORDERFLOW = path.join(ROOT, 'bin', 'orderflow');
+
 describe('the operator CLI against the whole system (API, workers, dev server, PostgreSQL)', () => {
   const smtp = new SmtpSink();
   let stack: TestStack;
   let scratch: string;
   let bundlePath: string;
 
-  /** Runs an entry point as a child process, as an operator would, with a clean environment pointed at the stack. */
-  const run = (entry: string, args: string[], env: Record<string, string> = {}): Promise<Run> =>
+  /**
+   * Runs a command as an operator would, in the clone, with a clean environment pointed at the
+   * stack: only PATH and HOME (and XDG_CACHE_HOME when set: where dev/node.sh keeps the project's Node) of ours.
+   */
+  const run = (command: string, args: string[], env: Record<string, string> = {}): Promise<Run> =>
     new Promise((resolve) => {
       execFile(
-        process.execPath,
-        ['--import', 'tsx', path.join(ROOT, entry), ...args],
+        command,
+        args,
         {
           cwd: ROOT,
           timeout: 90_000,
           env: {
             PATH: process.env.PATH ?? '',
             HOME: process.env.HOME ?? '',
+            ...(process.env.XDG_CACHE_HOME && { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME }),
             ORDERFLOW_ENV: 'development',
             ORDERFLOW_API_URL: stack.apiUrl,
             TEMPORAL_ADDRESS: stack.temporalAddress,
@@ -49,7 +56,10 @@ describe('the operator CLI against the whole system (API, workers, dev server, P
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
       );
     });
-  const cli = (args: string[], env?: Record<string, string>) => run('cli/orderflow.ts', args, env);
+  /** `orderflow <args>`: the installed command, which runs cli/orderflow.ts on the project's Node. */
+  const cli = (args: string[], env?: Record<string, string>) => run(ORDERFLOW, args, env);
+  /** A TypeScript entry point on our Node (what its npm script runs). */
+  const entry = (file: string, args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(ROOT, file), ...args]);
   const json = async <T = any>(args: string[]): Promise<T> => { // eslint-disable-line @typescript-eslint/no-explicit-any -- tests assert on output shapes
     const result = await cli([...args, '--json']);
     expect(result.stderr).not.toMatch(STACK_FRAME);
@@ -83,9 +93,15 @@ describe('the operator CLI against the whole system (API, workers, dev server, P
       expect(code, command.join(' ')).toBe(0);
       expect(stdout).toContain(`Usage: orderflow ${command.join(' ')}`.trim());
     }
-    // The aliases the README and scripts use still work.
-    expect((await run('cli/token.ts', ['--help'])).stdout).toContain('Usage: orderflow token mint');
-    expect((await run('cli/replay.ts', ['--help'])).stdout).toContain('Usage: orderflow replay');
+  });
+
+  it('runs as `npx orderflow` in the clone, listing its commands', async () => {
+    // npm_config_yes=false: were the clone's own command not found, npx fails instead of fetching a package of that name.
+    const { code, stdout, stderr } = await run('npx', ['orderflow', '--help'], { npm_config_yes: 'false' });
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('Usage: orderflow [options] [command]');
+    for (const command of ['orders', 'products', 'stock', 'token', 'replay', 'history']) expect(stdout).toMatch(new RegExp(`^ {2}${command}\\b`, 'm'));
+    expect(stdout).toContain('npx orderflow orders list');
   });
 
   it('creates, lists and updates a product (as an admin, with a token it mints itself)', async () => {
@@ -190,10 +206,9 @@ describe('the operator CLI against the whole system (API, workers, dev server, P
     expect(minted.code).toBe(0);
     const token = minted.stdout.trim();
     expect((await read(stack.api(token).orders.$get({ query: {} }))).status).toBe(200);
-    // The same through the old `npm run token` entry point.
-    const alias = await run('cli/token.ts', ['--sub', 'dave', '--email', 'dave@example.test', '--json']);
-    expect(JSON.parse(alias.stdout)).toMatchObject({ sub: 'dave', roles: ['customer'] });
-    expect((await read(stack.api((JSON.parse(alias.stdout) as { token: string }).token).orders.$get({ query: {} }))).status).toBe(200);
+    const asJson = await json<{ sub: string; roles: string[]; token: string }>(['token', 'mint', '--sub', 'dave', '--email', 'dave@example.test']);
+    expect(asJson).toMatchObject({ sub: 'dave', roles: ['customer'] });
+    expect((await read(stack.api(asJson.token).orders.$get({ query: {} }))).status).toBe(200);
 
     const badRole = await cli(['token', 'mint', '--sub', 'x', '--email', 'x@example.test', '--roles', 'root']);
     expect(badRole.code).toBe(2);
@@ -278,12 +293,12 @@ describe('the operator CLI against the whole system (API, workers, dev server, P
 
   it('runs the Temporal CLI through `npm run temporal`, decoding payloads through the codec', async () => {
     const workflowId = `order-${orderIds[0]}`;
-    const query = await run('cli/temporal.ts', ['workflow', 'query', '--workflow-id', workflowId, '--name', 'getOrderState']);
+    const query = await entry('cli/temporal.ts', ['workflow', 'query', '--workflow-id', workflowId, '--name', 'getOrderState']);
     expect(query.code, query.stderr).toBe(0);
     expect(query.stdout).toContain(`"customerId":"cli-customer"`);
     expect(query.stdout).toContain(`"sku":"${sku}"`);
 
-    const show = await run('cli/temporal.ts', ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json']);
+    const show = await entry('cli/temporal.ts', ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json']);
     expect(show.code, show.stderr).toBe(0);
     const started = (JSON.parse(show.stdout) as { events: Array<{ workflowExecutionStartedEventAttributes?: { input: { payloads: Array<{ data: string }> } } }> }).events[0]!;
     const input = Buffer.from(started.workflowExecutionStartedEventAttributes!.input.payloads[0]!.data, 'base64').toString();
