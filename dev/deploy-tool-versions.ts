@@ -1,7 +1,7 @@
 /**
- * The tools that check the deployment files as their consumers read them (deploy/*.integration.test.ts),
- * built from Go modules by dev/go-binaries.ts. Each is the newest release that builds with Go 1.26
- * without fetching another toolchain: kustomize 5.8 and compose-go 2.17 ask for a later Go.
+ * The tools that check the deployment files as their consumers read them (deploy/render.ts),
+ * built from Go modules by dev/go-binaries.ts. Each is the newest release that builds with Go 1.26.8
+ * without fetching another toolchain: kustomize 5.8 asks for Go 1.27, compose-go 2.17 for 1.26.11.
  */
 /** `kustomize build`, what `kubectl apply -k` runs: sigs.k8s.io/kustomize/kustomize/v5. */
 export const KUSTOMIZE_VERSION = '5.7.1';
