@@ -25,7 +25,7 @@ export interface MinuteRow {
   /** At the minute's last sample, count; CPU as a share of one core over the minute, %. */
   fds: Record<string, number>;
   cpuPercent: Record<string, number>;
-  /** The order worker's workflow thread (the busiest of its other JavaScript threads over the run), % of one core. */
+  /** The order worker's workflow thread (the busiest of its worker threads over the run), % of one core. */
   workflowThreadCpuPercent: number;
   /** The whole machine's busy CPU over the minute, % of one core (200 is two cores flat out). */
   machineCpuPercent: number;

@@ -12,19 +12,22 @@ export const POSTGRES_ALL = 'postgres, every process';
 export const BENCH_CLIENT = 'bench client (HTTP, SMTP sink, sampler)';
 
 /** The CPU groups of the order worker's threads. */
-export const ORDER_WORKER_THREADS = { main: 'order worker: main thread', js: 'order worker: other JavaScript threads', rest: 'order worker: other threads' } as const;
+export const ORDER_WORKER_THREADS = { main: 'order worker: main thread', js: 'order worker: worker threads', rest: 'order worker: other threads' } as const;
+
+/** Node 24's name for a worker_threads thread (V8's helpers are `V8Worker`, libuv's pool `libuv-worker`). */
+const WORKER_THREAD = 'WorkerThread';
 
 /**
- * The order worker's CPU by thread: the main thread (activities, Temporal's client side), its other
- * JavaScript threads (the one its workflows run on, and V8's helpers: Node 20 names them all
- * `node`, so the report takes the busiest as the workflow thread), and the rest (the SDK's Rust core).
+ * The order worker's CPU by thread: the main thread (activities, Temporal's client side), its
+ * worker threads (the SDK's workflow threads: the report takes the busiest as the workflow
+ * thread), and the rest (the SDK's Rust core, V8's and libuv's helpers).
  */
 function orderWorkerThreads(pid: number): ProcessGroups {
   const named = (test: (name: string) => boolean) => () => threadsOf(pid).flatMap(({ tid, name }) => (tid !== pid && test(name) ? [tid] : []));
   return {
     [ORDER_WORKER_THREADS.main]: { pid, tids: () => [pid] },
-    [ORDER_WORKER_THREADS.js]: { pid, tids: named((name) => name === 'node') },
-    [ORDER_WORKER_THREADS.rest]: { pid, tids: named((name) => name !== 'node') },
+    [ORDER_WORKER_THREADS.js]: { pid, tids: named((name) => name === WORKER_THREAD) },
+    [ORDER_WORKER_THREADS.rest]: { pid, tids: named((name) => name !== WORKER_THREAD) },
   };
 }
 
