@@ -1,4 +1,5 @@
-import { Kysely, PostgresDialect, sql, type Migration } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import pg from 'pg';
 import { inventoryMigrations } from '../activities/inventory/migrations/index.js';
 import { notificationMigrations } from '../activities/notification/migrations/index.js';
