@@ -36,9 +36,9 @@ function contentSecurityPolicy(html: string): string {
 /**
  * The bundle's buttons for Scalar's hosted services cannot work offline (and the CSP would block
  * them): the AI agent ("Ask AI"), "Generate MCP", and the developer tools bar ("Deploy", "Share",
- * configuration). On a loopback address the bundle shows them unless told not to. `mcp` is typed
- * by the bundle's own configuration (@scalar/api-reference), which the Hono wrapper's older types
- * do not list yet; the page passes every key through to the bundle.
+ * configuration). On a loopback address the bundle shows them unless told not to. The keys are
+ * typed by the configuration of the bundle that reads them (@scalar/api-reference), not by the Hono
+ * wrapper's, which trails it by a few @scalar/types versions; the page passes every key through.
  */
 const HOSTED_SERVICES_OFF: Pick<ApiReferenceConfiguration, 'mcp' | 'showDeveloperTools' | 'telemetry'> = {
   mcp: { disabled: true },
