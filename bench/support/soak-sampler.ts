@@ -106,11 +106,10 @@ export async function startSampler(options: SamplerOptions): Promise<{ samples: 
   const samples: Sample[] = [];
   const take = async (): Promise<Sample> => {
     const databases = [options.databaseName, ...temporalDatabases];
-    const [{ rows: backends }, { rows: sizes }, { rows: vacuums }] = await Promise.all([
-      admin.query<{ pid: number; datname: string }>('SELECT pid, datname FROM pg_stat_activity WHERE datname = ANY($1)', [databases]),
-      admin.query<{ datname: string; size: string }>('SELECT datname, pg_database_size(datname)::text AS size FROM unnest($1::text[]) AS datname', [databases]),
-      admin.query<{ datname: string; query: string }>("SELECT datname, query FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND datname = ANY($1)", [databases]),
-    ]);
+    // One after the other: a pg.Client runs one query at a time (pg 9 refuses a second one in flight).
+    const { rows: backends } = await admin.query<{ pid: number; datname: string }>('SELECT pid, datname FROM pg_stat_activity WHERE datname = ANY($1)', [databases]);
+    const { rows: sizes } = await admin.query<{ datname: string; size: string }>('SELECT datname, pg_database_size(datname)::text AS size FROM unnest($1::text[]) AS datname', [databases]);
+    const { rows: vacuums } = await admin.query<{ datname: string; query: string }>("SELECT datname, query FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND datname = ANY($1)", [databases]);
     const pidsOf = (names: string[]) => backends.flatMap((row) => (names.includes(row.datname) ? [row.pid] : []));
     const sizeOf = (names: string[]) => sizes.reduce((sum, row) => sum + (names.includes(row.datname) ? Number(row.size) : 0), 0);
     const appBackends = pidsOf([options.databaseName]);
