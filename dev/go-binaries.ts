@@ -89,7 +89,7 @@ export function findGoTool(tool: GoTool): Record<string, string> | undefined {
 }
 
 const goMissing = (tool: GoTool) => `Go is needed once, to build the ${tool.title} from Go modules, and was not found.
-Install Go 1.23 or newer (https://go.dev/doc/install, or your package manager: apt-get install golang-go)${tool.overrideVariable ? `,\nor point ${tool.overrideVariable} at an existing binary` : ''}.`;
+Install Go 1.25 or newer (https://go.dev/doc/install, or your package manager: apt-get install golang-go)${tool.overrideVariable ? `,\nor point ${tool.overrideVariable} at an existing binary` : ''}.`;
 
 /**
  * Returns the tool's binaries, building them into the user-level cache with `go install` the
