@@ -115,7 +115,7 @@ export async function runSoak(argv: string[]): Promise<void> {
 
     const { samples } = sampler;
     const rows = minuteRows(start, clients.orders, clients.errors, samples);
-    const criteria = [...evaluateCriteria(start, minutes, clients.orders, clients.errors, samples), workflowThreadCriterion(rows)];
+    const criteria = [...evaluateCriteria(start, minutes, clients.orders, clients.errors, samples), workflowThreadCriterion(minutes, rows)];
     const accepted = clients.orders.filter((order) => order.orderId !== undefined).length;
     const storage = storagePerThousand(samples, accepted);
 

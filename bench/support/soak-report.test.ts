@@ -94,7 +94,7 @@ const withWorkflowThread = (minutes: number, coreShare: (minute: number) => numb
 
 describe('the workflow thread\'s creep check', () => {
   const criterion = (minutes: number, coreShare: (minute: number) => number) =>
-    workflowThreadCriterion(minuteRows(0, ordersOf(minutes, () => 500), [], withWorkflowThread(minutes, coreShare)));
+    workflowThreadCriterion(minutes, minuteRows(0, ordersOf(minutes, () => 500), [], withWorkflowThread(minutes, coreShare)));
 
   it('passes when its CPU per order confirmed holds from minutes 6–10 to 26–30, giving both medians', () => {
     // One order a second: 10 % of a core is 100 ms per order; 108 ms by the end is within 10 %.
@@ -107,6 +107,10 @@ describe('the workflow thread\'s creep check', () => {
 
   it('is not applicable to a run shorter than 30 minutes', () => {
     expect(criterion(20, () => 0.1).pass).toBeUndefined();
+  });
+
+  it('fails, saying why, when no workflow thread\'s CPU was sampled', () => {
+    expect(criterion(30, () => 0)).toMatchObject({ pass: false, detail: expect.stringContaining('no CPU of a workflow thread was sampled') });
   });
 });
 
