@@ -34,8 +34,9 @@ import { checkEnvironment, parseMode } from '../common/environment.js';
 import { payloadDevelopmentSettings, payloadEnv } from '../common/payload-codec.js';
 import { temporalDevelopmentSettings } from '../common/temporal-connection.js';
 import { TEMPORAL_SCHEMAS, TEMPORAL_SERVER_VERSION, TEMPORAL_SQL_PLUGIN, TEMPORAL_UI_VERSION } from '../dev/temporal-versions.js';
+import { ROOT } from '../dev/stack.js';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../workflows/search-attributes.js';
-import { kustomizeBuild, kustomizeOrigins, renderCompose, ROOT, type ComposeModel, type ComposeService, type Container, type Env, type K8sObject, type PodSpec } from './render.js';
+import { kustomizeBuild, kustomizeOrigins, renderCompose, type ComposeModel, type ComposeService, type Container, type Env, type K8sObject, type PodSpec } from './render.js';
 
 /*
  * The deployment artifacts as their consumers read them: deploy/k8s rendered by `kustomize build`,
@@ -43,7 +44,7 @@ import { kustomizeBuild, kustomizeOrigins, renderCompose, ROOT, type ComposeMode
  * values for the variables it requires; both tools are built by dev/go-binaries.ts (render.ts).
  * What the tools do not check is checked here on their output: against the app's own configuration
  * schemas, the Temporal versions of dev/temporal-versions.ts, the search attributes of
- * workflows/search-attributes.ts and THE Temporal configuration files of ops/temporal/; that no
+ * workflows/search-attributes.ts and the Temporal configuration files of ops/temporal/; that no
  * secret is a literal; probes, ports, security contexts and resources.
  *
  * Nothing is built, started or applied: there is no Docker engine or Kubernetes here. The

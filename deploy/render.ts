@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
 import { COMPOSE_SPEC, findGoTool, KUSTOMIZE, type GoTool } from '../dev/go-binaries.js';
+import { ROOT } from '../dev/stack.js';
 
 /*
  * The deployment files as their consumers read them: deploy/k8s rendered by `kustomize build`
@@ -13,8 +13,6 @@ import { COMPOSE_SPEC, findGoTool, KUSTOMIZE, type GoTool } from '../dev/go-bina
  * loader of Docker Compose: schema, interpolation, includes, merge keys, normalisation,
  * consistency). A file that either tool refuses fails with the tool's own message.
  */
-
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export type Env = Record<string, string>;
 
@@ -97,7 +95,7 @@ const run = promisify(execFile);
 
 function binary(tool: GoTool, name: string): string {
   const found = findGoTool(tool)?.[name];
-  if (!found) throw new Error(`${tool.title} is not built: run \`npx tsx dev/go-binaries.ts\` once (npm test does it first).`);
+  if (!found) throw new Error(`${tool.title} is not built: \`npm test\` builds it first, or \`bash dev/node.sh npx tsx dev/go-binaries.ts\`.`);
   return found;
 }
 
