@@ -23,11 +23,20 @@ export interface DevServerOptions {
   metricsPort?: number;
   namespace?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Dynamic config on top of DEV_SERVER_DYNAMIC_CONFIG (a key given here wins): benchmarks and tests that compare settings. */
+  dynamicConfig?: Record<string, string | number | boolean>;
   onLine?: (line: string) => void;
 }
 
+/**
+ * The dev server's dynamic config beyond the CLI's own defaults, as ops/temporal/dynamicconfig.yaml
+ * sets it for cluster mode, compose and Kubernetes (its comments say why): server 1.29 honours task
+ * priority (common/task-priority.ts) only with the priority-enabled matcher.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string | number | boolean>> = { 'matching.useNewMatcher': true };
+
 /** The arguments of `temporal server start-dev` for our app: search attributes registered, SQLite in WAL mode. */
-export function devServerArgs({ dbFile, ip = '127.0.0.1', port, uiPort, headless = false, codecEndpoint, metricsPort, namespace = 'default', logLevel = 'error' }: Omit<DevServerOptions, 'binary' | 'onLine'>): string[] {
+export function devServerArgs({ dbFile, ip = '127.0.0.1', port, uiPort, headless = false, codecEndpoint, metricsPort, namespace = 'default', logLevel = 'error', dynamicConfig = {} }: Omit<DevServerOptions, 'binary' | 'onLine'>): string[] {
   return [
     'server', 'start-dev',
     '--db-filename', dbFile,
@@ -41,6 +50,8 @@ export function devServerArgs({ dbFile, ip = '127.0.0.1', port, uiPort, headless
     '--sqlite-pragma', 'journal_mode=wal',
     '--sqlite-pragma', 'synchronous=normal',
     ...SEARCH_ATTRIBUTE_DEFINITIONS.flatMap(({ name, type }) => ['--search-attribute', `${name}=${SEARCH_ATTRIBUTE_TYPES[type]}`]),
+    // The CLI reads each value as JSON.
+    ...Object.entries({ ...DEV_SERVER_DYNAMIC_CONFIG, ...dynamicConfig }).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
 }
 
