@@ -12,6 +12,7 @@ import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHan
 import { cancelOrder, getOrderState } from './place-order.contract.js';
 import type { PlaceOrder } from './place-order.js';
 import { ORDER_STATUS } from './search-attributes.js';
+import { STAFF_PRIORITY } from '../common/task-priority.js';
 import { recordFixture } from '../test/support/fixtures.js';
 
 const testbed = useWorkflowTestbed();
@@ -150,6 +151,21 @@ describe('PlaceOrder cancellation (the cancelOrder Update)', () => {
     expect(await findOrder(dbs.order, order.orderId)).toMatchObject({ status: 'CANCELLED' });
     expect(await findStockLevel(dbs.inventory, sku)).toMatchObject({ onHand: 5, reserved: 0 });
     await expectConfirmedThenCancelledEmails(order.orderId);
+    // What the cancel waits for runs ahead of a burst's orders; the order's own steps and emails at the default.
+    const priorities = ((await handle.fetchHistory()).events ?? [])
+      .map((event) => event.activityTaskScheduledEventAttributes)
+      .filter((scheduled) => scheduled !== null && scheduled !== undefined)
+      .map((scheduled) => [scheduled.activityType?.name, scheduled.priority?.priorityKey ?? 0]);
+    expect(priorities).toEqual(
+      expect.arrayContaining([
+        ['priceOrder', 0],
+        ['reserveOrderStock', 0],
+        ['commitReservation', 0],
+        ['releaseReservation', STAFF_PRIORITY.priorityKey],
+        ['cancelOrder', STAFF_PRIORITY.priorityKey],
+      ]),
+    );
+    expect(priorities.filter(([type]) => type === 'sendOrderEmail')).toEqual([['sendOrderEmail', 0], ['sendOrderEmail', 0]]);
     await recordFixture(handle, 'place-order-confirmed-then-cancelled', codec);
   });
 

@@ -19,6 +19,7 @@ import { ORDER_FAILURE, unpricedLines, type NewOrder, type OrderActivities, type
 import type { ProductActivities } from '../activities/product/contract.js';
 import { INVALID_DATA } from '../common/domain-error.js';
 import { isRejectedOutcome, type Outcome } from '../common/outcome.js';
+import { STAFF_PRIORITY } from '../common/task-priority.js';
 import { isPlainLine } from '../common/text-rules.js';
 import {
   inventoryActivityOptions,
@@ -47,8 +48,8 @@ const orderLocal = proxyLocalActivities<OrderActivities>(orderLocalActivityOptio
  *                  and email the customer in the background: a mail outage delays the email, never the order
  *   4. wait        for the cancellation window (a durable timer) or a cancel
  *   5. cancel      (the cancelOrder Update, or a cancellation through Temporal): compensate,
- *                  mark CANCELLED, email. A cancel that arrives while the order is PENDING takes
- *                  effect at the next step boundary.
+ *                  mark CANCELLED (both at STAFF_PRIORITY), email. A cancel that arrives while
+ *                  the order is PENDING takes effect at the next step boundary.
  * A rejection compensates too, then records REJECTED and emails. Business outcomes are results;
  * only data PostgreSQL refuses (INVALID_DATA) arrives as a failure, and rejects the order all the same.
  *
@@ -66,8 +67,20 @@ export async function PlaceOrder(input: PlaceOrderInput): Promise<OrderState> {
   return new OrderSaga(input).run();
 }
 
-/** Undoes a step that took effect; `why` is recorded with what it undoes. */
-type Compensation = (why: string) => Promise<unknown>;
+/**
+ * Undoes a step that took effect; `why` is recorded with what it undoes. `urgent`: someone waits for
+ * it (a cancel), so its activity runs at STAFF_PRIORITY.
+ */
+type Compensation = (why: string, urgent: boolean) => Promise<unknown>;
+
+/**
+ * A cancel is answered once the stock is released and the order marked CANCELLED: those two
+ * activities run at STAFF_PRIORITY, ahead of a burst's orders on the inventory and order queues.
+ * The cancel's workflow tasks stay at the order's own priority (the default): server 1.29 cannot
+ * raise a running workflow's priority, and an order's priority is chosen when it is placed. The
+ * emails stay at the order's priority too: nobody waits for them.
+ */
+const cancelling = { priority: STAFF_PRIORITY };
 
 const lineCount = (n: number) => `${n} line${n === 1 ? '' : 's'}`;
 
@@ -177,7 +190,8 @@ class OrderSaga {
       invalidDataAsRefusal(product.priceOrder.executeWithOptions({ summary: `price ${lineCount(lines.length)}` }, [lines])),
       this.step(
         () => invalidDataAsRefusal(inventory.reserveOrderStock.executeWithOptions({ summary: `reserve ${lineCount(lines.length)}` }, [{ orderId, lines }])),
-        (why) => inventory.releaseReservation.executeWithOptions({ summary: `release reservation (${why})` }, [{ orderId, reason: why }]),
+        (why, urgent) =>
+          inventory.releaseReservation.executeWithOptions({ summary: `release reservation (${why})`, ...(urgent && cancelling) }, [{ orderId, reason: why }]),
       ),
     ]);
     if (!reservation.ok && pricing.ok) return reservation;
@@ -192,7 +206,7 @@ class OrderSaga {
       await inventory.commitReservation.executeWithOptions({ summary: 'commit reservation' }, [{ orderId }]);
     } catch (error) {
       if (isCancellation(error)) throw error;
-      await this.compensate('order could not be confirmed');
+      await this.compensate('order could not be confirmed', false);
       // Data PostgreSQL refused rejects the order; anything else is a bug, and fails the workflow.
       const invalid = invalidDataFailure(error);
       if (!invalid) throw error;
@@ -214,8 +228,8 @@ class OrderSaga {
   /** Step 5, the one cancel path: steps undone, order CANCELLED, customer told. */
   private async cancel(request: CancelRequest): Promise<OrderState> {
     const reason = request.reason ?? `cancelled by ${request.requestedBy}`;
-    await this.compensate(`order cancelled: ${reason}`);
-    await order.cancelOrder.executeWithOptions({ summary: 'cancel order' }, [{ orderId: this.input.orderId, reason }]);
+    await this.compensate(`order cancelled: ${reason}`, true);
+    await order.cancelOrder.executeWithOptions({ summary: 'cancel order', ...cancelling }, [{ orderId: this.input.orderId, reason }]);
     this.state.reason = reason;
     this.state.cancellable = false;
     this.setStatus('CANCELLED');
@@ -227,7 +241,7 @@ class OrderSaga {
   /** A business rejection: steps undone, recorded, shown, emailed. */
   private async reject(reason: RejectionReason): Promise<OrderState> {
     log.info('order rejected', { orderId: this.input.orderId, reason });
-    await this.compensate(`order rejected: ${reason}`);
+    await this.compensate(`order rejected: ${reason}`, false);
     await order.rejectOrder.executeWithOptions({ summary: `reject: ${reason}` }, [{ orderId: this.input.orderId, reason }]);
     this.state.reason = reason;
     this.setStatus('REJECTED');
@@ -265,10 +279,10 @@ class OrderSaga {
    * entry leaves the list only once it has run: a compensation cut short runs again (they are
    * idempotent) rather than being lost with the stock it holds.
    */
-  private async compensate(why: string): Promise<void> {
+  private async compensate(why: string, urgent: boolean): Promise<void> {
     await CancellationScope.nonCancellable(async () => {
       for (let undo = this.compensations[0]; undo; undo = this.compensations[0]) {
-        await undo(why);
+        await undo(why, urgent);
         this.compensations.shift();
       }
     });
