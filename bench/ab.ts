@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { dropDatabase, setupDatabase } from '../cli/database-setup.js';
 import { runMain } from '../common/main.js';
-import { startProcess } from '../dev/processes.js';
 import { generateDevSecrets } from '../dev/secrets.js';
 import { ROOT } from '../dev/stack.js';
 import { ensureTemporalBinary } from '../dev/temporal-binary.js';
@@ -15,6 +14,7 @@ import { TestStack } from '../test/support/stack.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 import { realArm, type Arm } from './support/arms.js';
 import { ADMIN_URL } from './support/bench-stack.js';
+import { checkout, checkoutBundle } from './support/checkout.js';
 import { stockedSku } from './support/catalog.js';
 import { run, type RunResult } from './support/burst.js';
 import { pidsNamed, type ProcessGroups } from './support/cpu.js';
@@ -34,37 +34,6 @@ ref on both sides, one setting changed). --baseline-node and --current-node run 
 workers on another Node binary (a runtime upgrade: \`--baseline HEAD --baseline-node /usr/bin/node\`). Both stacks share one PostgreSQL: with the default pools
 (the API's five and the four workers' of ten connections each) two stacks can exceed its 100
 connections, so DATABASE_POOL_MAX is 4 unless set.`;
-
-/** The code as committed at `ref`, unpacked once into .data/bench/baseline-<sha>. */
-async function checkout(ref: string): Promise<{ sha: string; dir: string }> {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
-  const sha = git('rev-parse', '--verify', `${ref}^{commit}`);
-  // It runs on this checkout's node_modules: every package it locked must be here at the same version.
-  type Lock = { packages: Record<string, { version?: string }> };
-  const then = (JSON.parse(git('show', `${sha}:package-lock.json`)) as Lock).packages;
-  const now = (JSON.parse(await readFile(path.join(ROOT, 'package-lock.json'), 'utf8')) as Lock).packages;
-  const differing = Object.keys(then).filter((name) => name !== '' && then[name]!.version !== now[name]?.version);
-  if (differing.length > 0) {
-    throw new Error(`${ref} (${sha.slice(0, 8)}) locked other versions of ${differing.slice(0, 5).join(', ')}${differing.length > 5 ? ', …' : ''}: its code cannot run on this checkout's node_modules`);
-  }
-  const dir = path.join(ROOT, '.data', 'bench', `baseline-${sha.slice(0, 12)}`);
-  const unpacked = await access(path.join(dir, 'package.json')).then(() => true, () => false);
-  if (!unpacked) {
-    await mkdir(dir, { recursive: true });
-    execFileSync('sh', ['-c', `git archive ${sha} | tar -x -C '${dir}'`], { cwd: ROOT });
-    await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  }
-  return { sha, dir };
-}
-
-/** A checkout's own workflow bundle, built by its own code. */
-async function baselineBundle(dir: string, out: string): Promise<string> {
-  const entry = path.join(dir, 'workers', 'workflow-bundle.ts');
-  const builder = startProcess({ name: 'baseline-bundle', command: process.execPath, args: ['--import', 'tsx', entry, out], cwd: dir, env: process.env, onLine: () => {} });
-  const code = await builder.exited;
-  if (code !== 0) throw new Error(`the baseline's workflow bundle failed to build (exit ${code})`);
-  return out;
-}
 
 runMain(async () => {
   const { values } = parseArgs({
@@ -116,8 +85,8 @@ runMain(async () => {
     for (const databaseUrl of databases) await setupDatabase({ adminUrl: ADMIN_URL, databaseUrl });
     say('starting two stacks: the baseline\'s and the current one');
     const bundles = await Promise.all([
-      baselineBundle(baseline.dir, path.join(ROOT, '.data', 'bench', 'ab-baseline-bundle.js')),
-      current ? baselineBundle(current.dir, path.join(ROOT, '.data', 'bench', 'ab-current-bundle.js')) : buildWorkflowBundle(path.join(ROOT, '.data', 'bench', 'ab-current-bundle.js')),
+      checkoutBundle(baseline.dir, path.join(ROOT, '.data', 'bench', 'ab-baseline-bundle.js')),
+      current ? checkoutBundle(current.dir, path.join(ROOT, '.data', 'bench', 'ab-current-bundle.js')) : buildWorkflowBundle(path.join(ROOT, '.data', 'bench', 'ab-current-bundle.js')),
     ]);
     for (const [i, name] of (['baseline', 'current'] as const).entries()) {
       stacks.push(

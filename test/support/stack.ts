@@ -48,6 +48,8 @@ export interface TestStackOptions {
   workerEndpoints?: boolean;
   /** Serve the Temporal Web UI (see uiUrl), decoding through the API's local codec path. */
   webUi?: boolean;
+  /** Dynamic config for the dev server over its own (dev/temporal-server.ts): a benchmark's baseline runs the server as its ref did. */
+  temporalDynamicConfig?: Record<string, string | number | boolean>;
   /** A Temporal already running (a cluster): no dev server; the app connects with `env` (address, TLS). */
   temporal?: { env: Record<string, string>; connection: TemporalConnectionOptions };
 }
@@ -159,6 +161,7 @@ export class TestStack {
       metricsPort: this.ports.temporalMetrics,
       headless: !this.options.webUi,
       ...(this.options.webUi && { codecEndpoint: `${this.apiUrl}/codec/${this.prepared.secrets.CODEC_LOCAL_PATH}` }),
+      ...(this.options.temporalDynamicConfig && { dynamicConfig: this.options.temporalDynamicConfig }),
       onLine: this.output('temporal'),
     });
   }
