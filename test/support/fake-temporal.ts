@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { Priority } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 
 /** A workflow the API asked to start (`start`) or to run to its result (`execute`). */
@@ -9,6 +10,8 @@ export interface StartedWorkflow {
   args: unknown[];
   memo: Record<string, unknown> | undefined;
   searchAttributes: Array<{ key: { name: string }; value: unknown }> | undefined;
+  /** Only when the start set one (else the server's default, 3). */
+  priority?: Priority;
 }
 
 /** An Update the API sent to a workflow. */
@@ -27,6 +30,7 @@ interface StartOptions {
   memo?: Record<string, unknown>;
   typedSearchAttributes?: Array<{ key: { name: string }; value: unknown }>;
   workflowIdConflictPolicy?: string;
+  priority?: Priority;
 }
 
 interface Run {
@@ -84,7 +88,7 @@ export class FakeTemporal {
     const start = async (call: StartedWorkflow['call'], workflowType: string, options: StartOptions) => {
       const failure = this.startFailures.get(workflowType);
       if (failure) throw failure;
-      const started: StartedWorkflow = { call, workflowType, workflowId: options.workflowId, args: options.args ?? [], memo: options.memo, searchAttributes: options.typedSearchAttributes };
+      const started: StartedWorkflow = { call, workflowType, workflowId: options.workflowId, args: options.args ?? [], memo: options.memo, searchAttributes: options.typedSearchAttributes, ...(options.priority && { priority: options.priority }) };
       this.started.push(started);
       const existing = this.runs.get(options.workflowId);
       if (existing && options.workflowIdConflictPolicy !== 'USE_EXISTING') throw new WorkflowExecutionAlreadyStartedError('Workflow execution already started', options.workflowId, workflowType);
