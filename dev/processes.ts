@@ -12,6 +12,8 @@ export interface ManagedProcess {
   stop(graceMs?: number): Promise<void>;
   /** kill -9: no chance to clean up, as in a crash. */
   kill(): Promise<void>;
+  /** Starts the same command again, with the same environment and output (a supervisor's restart). */
+  respawn(): ManagedProcess;
 }
 
 export interface ProcessSpec {
@@ -34,8 +36,10 @@ export function prefixedPrinter(name: string, width = 14): (line: string) => voi
 }
 
 /** Runs a child process with its output routed line by line, so several can share one terminal. */
-export function startProcess({ name, command, args, env, cwd, onLine }: ProcessSpec): ManagedProcess {
-  const print = onLine ?? prefixedPrinter(name);
+export function startProcess(spec: ProcessSpec): ManagedProcess {
+  const { name, command, args, env, cwd } = spec;
+  // The printer is made once, so that a respawned process keeps its prefix and colour.
+  const print = spec.onLine ?? prefixedPrinter(name);
   // Own process group: a Ctrl-C in the terminal reaches only us, and we stop children in order.
   const child = spawn(command, args, { env: env ?? process.env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream! }).on('line', print);
@@ -66,6 +70,7 @@ export function startProcess({ name, command, args, env, cwd, onLine }: ProcessS
       child.kill('SIGKILL');
       await exited;
     },
+    respawn: () => startProcess({ ...spec, onLine: print }),
   };
 }
 

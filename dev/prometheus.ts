@@ -10,6 +10,8 @@ export interface ScrapeTargets {
   api: string[];
   workers: Array<{ address: string; name: string }>;
   temporal: string[];
+  /** `npm run up`'s own endpoint: its restart counters. */
+  supervisor?: string[];
 }
 
 export interface PrometheusOptions {
@@ -36,6 +38,7 @@ export async function startPrometheus({ dir, targets, listen, interval, onLine }
   await write('api.json', [{ targets: targets.api, labels: { service: 'api' } }]);
   await write('workers.json', targets.workers.map(({ address, name }) => ({ targets: [address], labels: { worker: name } })));
   await write('temporal.json', [{ targets: targets.temporal }]);
+  await write('supervisor.json', [{ targets: targets.supervisor ?? [] }]);
   const server = startProcess({
     name: 'prometheus',
     command: 'prometheus',

@@ -4,22 +4,25 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { apiEnv, ConfigError, databaseEnv, parseConfig, temporalEnv, workflowEnv } from '../common/config.js';
 import { isLoopbackHost, parseMode } from '../common/environment.js';
-import { logFormat } from '../common/logger.js';
+import { createLogger, logFormat } from '../common/logger.js';
+import { startMetricsServer } from '../api/metrics-server.js';
 import { runMain } from '../common/main.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 import { setupDatabase } from '../cli/database-setup.js';
-import { prefixedPrinter, type ManagedProcess } from './processes.js';
+import { prefixedPrinter } from './processes.js';
 import { withDevSecrets } from './secrets.js';
 import { ensurePrometheus } from './prometheus-binary.js';
 import { startPrometheus } from './prometheus.js';
 import { seedCatalog } from './seed.js';
 import { parseReplicas, ROOT, startApp, waitForHttp } from './stack.js';
 import { ensureTemporalBinary } from './temporal-binary.js';
-import { startTemporalDevServer } from './temporal-server.js';
+import { startTemporalDevServer, waitForTemporal } from './temporal-server.js';
+import { RESTART_POLICY, Supervisor } from './supervisor.js';
 import { publishClusterClientEnv, withdrawClusterClientEnv } from './cluster/client-env.js';
 import { CLUSTER_NODE_ADDRESSES, ensureClusterTools } from './cluster/tools.js';
 import { startTemporalCluster, type TemporalCluster } from './cluster/temporal-cluster.js';
 
+const loopbackAddress = z.string().regex(/^127(\.\d{1,3}){3}$/, 'a 127.x.y.z address');
 const upEnv = z.object({
   DATABASE_ADMIN_URL: z.url().default('postgres://postgres@127.0.0.1:5432/postgres'),
   DATA_DIR: z.string().default(path.join(ROOT, '.data')),
@@ -28,6 +31,11 @@ const upEnv = z.object({
   WORKER_METRICS_BASE_PORT: z.coerce.number().int().min(1).max(65_000).default(9464),
   TEMPORAL_METRICS_PORT: z.coerce.number().int().min(1).max(65_535).default(9462),
   PROMETHEUS_ADDRESS: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'host:port').default('127.0.0.1:9090'),
+  /** The supervisor's restart counters, for Prometheus. */
+  UP_METRICS_ADDRESS: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'host:port').default('127.0.0.1:9461'),
+  /** Cluster mode: one loopback address per Temporal node, and the name of Temporal's databases. */
+  TEMPORAL_CLUSTER_NODES: z.string().default(CLUSTER_NODE_ADDRESSES.join(',')).transform((list) => list.split(',')).pipe(z.array(loopbackAddress).min(2).max(5)),
+  TEMPORAL_CLUSTER_DATABASE: z.string().regex(/^[a-z_][a-z0-9_]{0,40}$/, 'a PostgreSQL database name').default('temporal'),
 });
 
 runMain(async () => {
@@ -76,28 +84,41 @@ runMain(async () => {
   say('bundling workflows');
   await buildWorkflowBundle(env.WORKFLOW_BUNDLE_PATH!);
 
-  /** Temporal's own processes (dev server, or nodes, load balancer and UI) and ours, stopped in that order reversed. */
-  const temporalProcesses: ManagedProcess[] = [];
-  const processes: ManagedProcess[] = [];
+  const supervisor = new Supervisor(say);
+  /** Temporal's own processes (dev server, or nodes, Web UI and load balancer): stopped after ours. */
+  const temporalNames = new Set<string>();
   let cluster: TemporalCluster | undefined;
+  let stopRingWatch = () => {};
   let stopping = false;
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    supervisor.halt();
+    stopRingWatch();
     say('stopping...');
-    // Workers and API first, so they drain in-flight tasks while the server is still up.
-    await Promise.all(processes.map((p) => p.stop()));
-    await (cluster ? cluster.stop() : Promise.all(temporalProcesses.map((p) => p.stop())));
+    const running = supervisor.current();
+    const temporalOnes = running.filter((p) => temporalNames.has(p.name));
+    // Workers and API first, so they drain in-flight tasks while the server is still up; the load balancer last.
+    await Promise.all(running.filter((p) => !temporalNames.has(p.name)).map((p) => p.stop()));
+    await Promise.all(temporalOnes.filter((p) => p.name !== 'haproxy').map((p) => p.stop(10_000)));
+    await Promise.all(temporalOnes.filter((p) => p.name === 'haproxy').map((p) => p.stop(5_000)));
     await withdrawClusterClientEnv(up.DATA_DIR);
-    say('stopped');
+    say(code === 0 ? 'stopped' : 'stopped (exit code 1)');
     process.exit(code);
   };
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
+  // A process that keeps dying on start is a fault to fix, not to retry: stop, and say which.
+  const keepsDying = supervisor.gaveUp.then(({ name, deathsInWindow, ended }) => {
+    const why = `${name} keeps dying (${deathsInWindow} deaths within ${RESTART_POLICY.windowMs / 1000} s, the last by ${ended}); its own lines above say why`;
+    say(`${why}: stopping everything`);
+    void stopAll(1);
+    return why;
+  });
+  startMetricsServer(supervisor.registry, up.UP_METRICS_ADDRESS, createLogger('up'));
 
   const [host, port] = temporal.TEMPORAL_ADDRESS.split(':');
   const apiUrl = `http://${api.API_HOST}:${api.API_PORT}`;
-  let app: ReturnType<typeof startApp> | undefined;
   let workerAddresses: Array<{ name: string; address: string }> = [];
   // Whatever fails once processes run stops them all: nothing is left holding ports or files.
   try {
@@ -106,8 +127,8 @@ runMain(async () => {
         binaries: clusterTools,
         dataDir: path.join(up.DATA_DIR, 'cluster'),
         adminUrl: up.DATABASE_ADMIN_URL,
-        databasePrefix: 'temporal',
-        nodeAddresses: CLUSTER_NODE_ADDRESSES,
+        databasePrefix: up.TEMPORAL_CLUSTER_DATABASE,
+        nodeAddresses: up.TEMPORAL_CLUSTER_NODES,
         address: temporal.TEMPORAL_ADDRESS,
         namespace: temporal.TEMPORAL_NAMESPACE,
         metricsPort: up.TEMPORAL_METRICS_PORT,
@@ -115,48 +136,44 @@ runMain(async () => {
         say,
         output: (name) => prefixedPrinter(name),
       });
-      temporalProcesses.push(...cluster.all());
+      const { rejoined } = cluster;
+      cluster.nodes.forEach((node, index) => supervisor.supervise(node, { recovered: (restarted) => rejoined(index, restarted) }));
+      for (const other of cluster.all().filter((p) => !cluster!.nodes.includes(p))) supervisor.supervise(other);
+      for (const p of cluster.all()) temporalNames.add(p.name);
+      stopRingWatch = cluster.watchRing(say);
       Object.assign(env, cluster.clientEnv);
       await publishClusterClientEnv(cluster.clientEnv, up.DATA_DIR);
     }
     if (binary) {
       say(`starting Temporal dev server on ${temporal.TEMPORAL_ADDRESS} (state in ${path.join(up.DATA_DIR, 'temporal.db')})`);
-      temporalProcesses.push(
-        await startTemporalDevServer({
-          binary,
-          dbFile: path.join(up.DATA_DIR, 'temporal.db'),
-          ip: host ?? '127.0.0.1',
-          port: Number(port ?? 7233),
-          uiPort: up.TEMPORAL_UI_PORT,
-          namespace: temporal.TEMPORAL_NAMESPACE,
-          codecEndpoint,
-          metricsPort: up.TEMPORAL_METRICS_PORT,
-        }),
-      );
-    }
-    app = startApp({ env, replicas, metricsPorts: (n) => ({ endpoint: up.WORKER_METRICS_BASE_PORT + n, sdk: up.WORKER_METRICS_BASE_PORT + 100 + n }) });
-    processes.push(...app.all());
-    for (const p of [...temporalProcesses, ...processes]) {
-      void p.exited.then((code) => {
-        if (!stopping) {
-          say(`${p.name} exited unexpectedly (code ${code}); stopping everything`);
-          void stopAll(1);
-        }
+      const server = await startTemporalDevServer({
+        binary,
+        dbFile: path.join(up.DATA_DIR, 'temporal.db'),
+        ip: host ?? '127.0.0.1',
+        port: Number(port ?? 7233),
+        uiPort: up.TEMPORAL_UI_PORT,
+        namespace: temporal.TEMPORAL_NAMESPACE,
+        codecEndpoint,
+        metricsPort: up.TEMPORAL_METRICS_PORT,
       });
+      supervisor.supervise(server, { recovered: (restarted) => waitForTemporal(temporal.TEMPORAL_ADDRESS, restarted).then(() => `serving again on ${temporal.TEMPORAL_ADDRESS}`) });
+      temporalNames.add(server.name);
     }
+    const app = startApp({ env, replicas, metricsPorts: (n) => ({ endpoint: up.WORKER_METRICS_BASE_PORT + n, sdk: up.WORKER_METRICS_BASE_PORT + 100 + n }) });
+    for (const p of app.all()) supervisor.supervise(p);
 
-    await waitForHttp(`${apiUrl}/readyz`, 90_000, app.api.exited);
+    // The API may die and come back while it starts; one that keeps dying ends the wait.
+    await Promise.race([waitForHttp(`${apiUrl}/readyz`, 90_000), keepsDying.then((why) => Promise.reject(new Error(why)))]);
     workerAddresses = [...app.workers.values()].map((worker) => ({ name: worker.name, address: worker.env.WORKER_METRICS_ADDRESS! }));
     if (flags.observability) {
       say(`starting Prometheus on ${up.PROMETHEUS_ADDRESS} (rules: ops/prometheus/alerts.yml)`);
       const prometheus = await startPrometheus({
         dir: path.join(up.DATA_DIR, 'prometheus'),
         listen: up.PROMETHEUS_ADDRESS,
-        targets: { api: [api.API_METRICS_ADDRESS], workers: workerAddresses, temporal: cluster?.metricsAddresses ?? [`${host ?? '127.0.0.1'}:${up.TEMPORAL_METRICS_PORT}`] },
+        targets: { api: [api.API_METRICS_ADDRESS], workers: workerAddresses, temporal: cluster?.metricsAddresses ?? [`${host ?? '127.0.0.1'}:${up.TEMPORAL_METRICS_PORT}`], supervisor: [up.UP_METRICS_ADDRESS] },
         onLine: prefixedPrinter('prometheus'),
       });
-      processes.push(prometheus);
-      void prometheus.exited.then((code) => !stopping && (say(`prometheus exited unexpectedly (code ${code}); stopping everything`), void stopAll(1)));
+      supervisor.supervise(prometheus);
     }
   } catch (error) {
     say(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -170,12 +187,14 @@ runMain(async () => {
     `  API docs      ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
     `  Temporal UI   http://${host ?? '127.0.0.1'}:${up.TEMPORAL_UI_PORT}   (payloads encrypted; decrypted for this UI by ${codecEndpoint})`,
     cluster
-      ? `  Temporal gRPC ${temporal.TEMPORAL_ADDRESS} (namespace ${temporal.TEMPORAL_NAMESPACE}): HAProxy in front of ${cluster.nodes.length} server nodes on ${CLUSTER_NODE_ADDRESSES.join(', ')}, mTLS (certificates in ${cluster.certs.dir}; TEMPORAL_TLS_* for the CLI: npm run -s temporal -- ... adds them)`
+      ? `  Temporal gRPC ${temporal.TEMPORAL_ADDRESS} (namespace ${temporal.TEMPORAL_NAMESPACE}): HAProxy in front of ${cluster.nodes.length} server nodes on ${up.TEMPORAL_CLUSTER_NODES.join(', ')}, mTLS (certificates in ${cluster.certs.dir}; TEMPORAL_TLS_* for the CLI: npm run -s temporal -- ... adds them)`
       : `  Temporal gRPC ${temporal.TEMPORAL_ADDRESS} (namespace ${temporal.TEMPORAL_NAMESPACE})`,
+    `  Processes     ${supervisor.current().map((p) => `${p.name} pid ${p.child.pid}`).join(', ')}`,
+    `                (one that dies is restarted, with a line saying so; kill -9 one to watch${cluster ? ', a Temporal node rejoins the ring' : ''})`,
     `  PostgreSQL    ${database.DATABASE_URL}`,
     `  Email         ${process.env.SMTP_URL ?? `${env.MAIL_OUTBOX_DIR} (.eml files)`}`,
     `  Workers       ${Object.entries(replicas).map(([service, n]) => `${service}×${n}`).join(', ')}`,
-    `  Metrics       http://${api.API_METRICS_ADDRESS}/metrics (API); workers on ${workerAddresses.map(({ address }) => address.split(':')[1]).join(', ')} (/metrics, /healthz, /readyz); Temporal server ${(cluster?.metricsAddresses ?? [`${host ?? '127.0.0.1'}:${up.TEMPORAL_METRICS_PORT}`]).map((address) => `http://${address}/metrics`).join(', ')}`,
+    `  Metrics       http://${api.API_METRICS_ADDRESS}/metrics (API); http://${up.UP_METRICS_ADDRESS}/metrics (restarts); workers on ${workerAddresses.map(({ address }) => address.split(':')[1]).join(', ')} (/metrics, /healthz, /readyz); Temporal server ${(cluster?.metricsAddresses ?? [`${host ?? '127.0.0.1'}:${up.TEMPORAL_METRICS_PORT}`]).map((address) => `http://${address}/metrics`).join(', ')}`,
     ...(flags.observability
       ? [`  Prometheus    http://${up.PROMETHEUS_ADDRESS} (alerts: http://${up.PROMETHEUS_ADDRESS}/alerts; Grafana dashboard: ops/grafana/orderflow.json)`]
       : [`  Prometheus    npm run up -- --observability`]),

@@ -59,6 +59,10 @@ export interface TemporalCluster {
   restartNode(index: number): Promise<void>;
   /** How many history shards each node owns, from its own metrics (undefined: the node does not answer). */
   shardsOwned(): Promise<Array<number | undefined>>;
+  /** After node `index` was started again as `process`: resolves once it serves and owns history shards again, with a line saying so. */
+  rejoined(index: number, process: ManagedProcess): Promise<string>;
+  /** Prints each change of the history shards' owners (a node lost, a node back), every `intervalMs`; returns how to stop. */
+  watchRing(say: (line: string) => void, intervalMs?: number): () => void;
   /** Every process, the load balancer last. */
   all(): ManagedProcess[];
   stop(): Promise<void>;
@@ -179,6 +183,22 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
       await waitUntilShardsBalanced(metricsAddresses, index);
     },
     shardsOwned: () => shardsOwned(metricsAddresses),
+    async rejoined(index, process) {
+      await waitUntilServing(nodeAddress(index), connectionOptions(), process);
+      const owned = await waitUntilShardsBalanced(metricsAddresses, index);
+      return `rejoined the ring: serving on ${nodeAddress(index)}, history shards per node ${owned.join(' / ')}`;
+    },
+    watchRing(sayChange, intervalMs = 2_000) {
+      let last = '';
+      const timer = setInterval(() => {
+        void shardsOwned(metricsAddresses).then((owned) => {
+          const ring = owned.map((n, i) => `temporal-${i + 1} ${n === undefined ? 'down' : `${n} shards`}`).join(', ');
+          if (last && ring !== last) sayChange(`ring: ${ring}`);
+          last = ring;
+        });
+      }, intervalMs);
+      return () => clearInterval(timer);
+    },
     all: () => [...nodes, ...(ui ? [ui] : []), loadBalancer],
     stop,
   };
@@ -245,14 +265,14 @@ async function shardsOwned(metricsAddresses: string[]): Promise<Array<number | u
   );
 }
 
-/** Until node `index` owns shards again and every shard has exactly one owner: the ring has settled. */
-async function waitUntilShardsBalanced(metricsAddresses: string[], index: number, timeoutMs = 60_000): Promise<void> {
+/** Until node `index` owns shards again and every shard has exactly one owner: the ring has settled. Resolves with the shards per node. */
+async function waitUntilShardsBalanced(metricsAddresses: string[], index: number, timeoutMs = 60_000): Promise<Array<number | undefined>> {
   const deadline = Date.now() + timeoutMs;
   let owned: Array<number | undefined> = [];
   while (Date.now() < deadline) {
     owned = await shardsOwned(metricsAddresses);
     const total = owned.reduce<number>((sum, n) => sum + (n ?? 0), 0);
-    if ((owned[index] ?? 0) > 0 && total === NUM_HISTORY_SHARDS) return;
+    if ((owned[index] ?? 0) > 0 && total === NUM_HISTORY_SHARDS) return owned;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`node ${index + 1} did not take back history shards within ${timeoutMs} ms (shards per node: ${owned.join(', ')})`);
