@@ -11,7 +11,7 @@ export interface OrderBody {
 type CreateProductBody = Parameters<ReturnType<TestStack['api']>['products']['$post']>[0]['json'];
 
 /** Creates a product with stock through the API (as an admin) and returns its SKU; `fields` override the body. */
-export async function createProduct(stack: TestStack, initialStock: number, prefix = 'E2E', fields: Partial<CreateProductBody> = {}): Promise<string> {
+export async function createProduct(stack: Pick<TestStack, 'token' | 'api'>, initialStock: number, prefix = 'E2E', fields: Partial<CreateProductBody> = {}): Promise<string> {
   const sku = uniqueSku(prefix);
   const admin = stack.api(await stack.token('root', ['admin']));
   const created = await read(admin.products.$post({ json: { sku, name: `Product ${sku}`, priceCents: 999, initialStock, ...fields } }));

@@ -1,0 +1,79 @@
+import { createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { burstOfClients } from '../support/clients.js';
+import { serviceDatabases } from '../support/databases.js';
+import { countBy, expectConsistent, settledOrders } from '../support/invariants.js';
+import { createProduct } from '../support/shop.js';
+import { SmtpSink } from '../support/smtp-sink.js';
+import { freePortBlock, UpStack, WORKER_PORT_OFFSETS } from '../support/up-stack.js';
+
+// `npm run up` itself (dev/up.ts), not a test harness: what a user sees when a process dies.
+const smtp = new SmtpSink();
+const dbs = serviceDatabases();
+
+beforeAll(() => smtp.start());
+afterAll(async () => {
+  await smtp.stop();
+  await dbs.destroy();
+});
+
+describe('npm run up keeps the stack running when a process dies', () => {
+  let up: UpStack;
+  beforeAll(async () => {
+    up = await UpStack.start({ name: 'up-supervisor', env: { SMTP_URL: smtp.url, ORDER_CANCELLATION_WINDOW: '1s' } });
+  }, 120_000);
+  afterAll(async () => {
+    if (up) expect(await up.stop()).toBe(0);
+  });
+
+  it('restarts the order worker killed (kill -9) mid-burst: every order settles, no oversell, no 5xx but 503 with Retry-After', async () => {
+    const ORDERS = 200;
+    const STOCK = 120;
+    const sku = await createProduct(up, STOCK, 'UPKILL');
+    const pid = up.pid('order-1');
+    const from = up.lines.length;
+    const burst = await burstOfClients(up, sku, {
+      count: ORDERS,
+      customers: 20,
+      onAccepted: (accepted) => accepted === Math.round(ORDERS / 3) && process.kill(pid, 'SIGKILL'),
+    });
+    expect(burst.unexpected).toEqual([]);
+    expect(burst.orderIds).toHaveLength(ORDERS);
+    // The death and the restart, one line each, with the signal and the restart count.
+    await up.waitForLine(/\| order-1 died \(signal SIGKILL\); restart 1 in 0\.5 s$/, from);
+    await up.waitForLine(/\| order-1 restarted \(restart 1, pid \d+\)$/, from);
+    expect(up.pid('order-1')).not.toBe(pid);
+
+    const outcomes = await settledOrders(up.client, burst.orderIds);
+    expect(countBy(outcomes.values(), (o) => o.status)).toEqual({ CONFIRMED: STOCK, REJECTED: ORDERS - STOCK });
+    await expectConsistent(dbs, outcomes, { [sku]: STOCK }, smtp);
+    expect(up.running).toBe(true);
+
+    const metrics = await (await fetch(`http://${up.env.UP_METRICS_ADDRESS}/metrics`)).text();
+    expect(metrics).toContain('orderflow_supervisor_restarts_total{process="order-1"} 1');
+    expect(metrics).toContain('orderflow_supervisor_restarts_total{process="api"} 0');
+    expect(metrics).toContain('orderflow_supervisor_process_up{process="order-1"} 1');
+  });
+});
+
+describe('npm run up gives up on a process that keeps dying on start', () => {
+  let squatter: Server | undefined;
+  afterAll(() => new Promise<void>((resolve) => (squatter ? squatter.close(() => resolve()) : resolve())));
+
+  it('exits non-zero, naming it, after five deaths within a minute', async () => {
+    // Another program holds the notification worker's metrics port (up gives it base + 3): it cannot start.
+    const base = await freePortBlock(WORKER_PORT_OFFSETS);
+    squatter = await new Promise<Server>((resolve) => {
+      const server = createServer().listen(base + 3, '127.0.0.1', () => resolve(server));
+    });
+    const up = await UpStack.launch({ name: 'up-crash-loop', env: { SMTP_URL: smtp.url }, workerMetricsBasePort: base });
+    const code = await up.process.exited;
+    expect(code).toBe(1);
+    const said = up.lines.filter((line) => line.startsWith('up ') && /notification-1/.test(line));
+    expect(said.filter((line) => /notification-1 died \(exit code 1\); restart \d in/.test(line))).toHaveLength(4);
+    expect(said.at(-1)).toMatch(/notification-1 keeps dying \(5 deaths within 60 s, the last by exit code 1\); its own lines above say why: stopping everything$/);
+    expect(up.lines.some((line) => /^notification-1 *\|.*WORKER_METRICS_ADDRESS 127\.0\.0\.1:\d+: cannot listen \(EADDRINUSE\)/.test(line))).toBe(true);
+    expect(up.lines.at(-1)).toMatch(/stopped \(exit code 1\)$/);
+    await up.stop();
+  }, 180_000);
+});

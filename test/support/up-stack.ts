@@ -1,0 +1,166 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { inject } from 'vitest';
+import { createApiClient, type ApiClient } from '../../api/client.js';
+import { freePorts } from '../../common/free-port.js';
+import { temporalConnectionOptions, temporalEnv } from '../../common/temporal-connection.js';
+import type { Role } from '../../common/tokens.js';
+import { startProcess, type ManagedProcess } from '../../dev/processes.js';
+import { ROOT } from '../../dev/stack.js';
+import { dataConverterFor, tokenFor } from './secrets.js';
+
+export interface UpStackOptions {
+  /** For the log file under .data/test/logs. */
+  name: string;
+  /** `npm run up`'s flags (`--cluster`). */
+  flags?: string[];
+  /** On top of the run's database, secrets and this stack's own ports. */
+  env?: Record<string, string>;
+  /** The first port of the block up gives its workers (their metrics at base + n, the SDK's at base + 100 + n); default: a free block. */
+  workerMetricsBasePort?: number;
+}
+
+/** A base port with `base + offset` free on loopback for every offset (the worker endpoints up assigns). */
+export async function freePortBlock(offsets: number[]): Promise<number> {
+  const isFree = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer().once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    if ((await Promise.all(offsets.map((offset) => isFree(base + offset)))).every(Boolean)) return base;
+  }
+  throw new Error(`no free block of ports at offsets ${offsets.join(', ')}`);
+}
+
+/** The offsets of the worker endpoints of the default stack (one replica per service). */
+export const WORKER_PORT_OFFSETS = [0, 1, 2, 3, 100, 101, 102, 103];
+
+/**
+ * `npm run up` itself, as a user runs it (dev/up.ts, its supervisor and all), on ports and a data
+ * folder of its own, against the run's database and secrets. Its output is kept line by line.
+ */
+export class UpStack {
+  readonly lines: string[] = [];
+  private readonly waiters: Array<{ pattern: RegExp; from: number; resolve: (match: RegExpMatchArray) => void }> = [];
+  readonly secrets = inject('secrets');
+  readonly apiUrl: string;
+  client!: Client;
+  private connection?: Connection;
+  process!: ManagedProcess;
+
+  private constructor(
+    readonly env: NodeJS.ProcessEnv,
+    readonly dataDir: string,
+    private readonly log: WriteStream,
+  ) {
+    this.apiUrl = `http://127.0.0.1:${env.API_PORT}`;
+  }
+
+  /** Starts up and waits for its banner (or throws with its last lines if it exits first), then connects a Temporal client. */
+  static async start(options: UpStackOptions): Promise<UpStack> {
+    const stack = await UpStack.launch(options);
+    const ready = await Promise.race([stack.waitForLine(/Orderflow is up/), stack.process.exited.then(() => undefined)]);
+    if (!ready) throw new Error(`npm run up exited (code ${stack.process.child.exitCode}) before it was up:\n${stack.lines.slice(-30).join('\n')}`);
+    const temporalOptions = temporalConnectionOptions(temporalEnv.parse((await stack.clusterClientEnv()) ?? stack.env));
+    stack.connection = await Connection.connect(temporalOptions);
+    stack.client = new Client({ connection: stack.connection, dataConverter: dataConverterFor(stack.secrets) });
+    return stack;
+  }
+
+  /** Starts up and returns at once. */
+  static async launch({ name, flags = [], env = {}, workerMetricsBasePort }: UpStackOptions): Promise<UpStack> {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), `orderflow-up-${name}-`));
+    const [temporal, ui, temporalMetrics, api, apiMetrics, upMetrics] = (await freePorts(6)) as number[];
+    const logs = path.join(ROOT, '.data', 'test', 'logs');
+    mkdirSync(logs, { recursive: true });
+    const stack = new UpStack(
+      {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        ...inject('secrets'),
+        DATABASE_URL: inject('databaseUrl'),
+        DATABASE_ADMIN_URL: inject('adminUrl'),
+        DATA_DIR: dataDir,
+        TEMPORAL_ADDRESS: `127.0.0.1:${temporal}`,
+        TEMPORAL_UI_PORT: String(ui),
+        TEMPORAL_METRICS_PORT: String(temporalMetrics),
+        API_PORT: String(api),
+        API_METRICS_ADDRESS: `127.0.0.1:${apiMetrics}`,
+        UP_METRICS_ADDRESS: `127.0.0.1:${upMetrics}`,
+        WORKER_METRICS_BASE_PORT: String(workerMetricsBasePort ?? (await freePortBlock(WORKER_PORT_OFFSETS))),
+        LOG_FORMAT: 'json',
+        ...env,
+      },
+      dataDir,
+      createWriteStream(path.join(logs, `${name}.log`), { flags: 'w' }),
+    );
+    stack.process = startProcess({ name: 'up', command: process.execPath, args: ['--import', 'tsx', path.join(ROOT, 'dev', 'up.ts'), ...flags], env: stack.env, cwd: ROOT, onLine: (line) => stack.onLine(line) });
+    return stack;
+  }
+
+  /** Resolves with the match of the first line from `from` on (default: the next line) that matches. */
+  waitForLine(pattern: RegExp, from = this.lines.length): Promise<RegExpMatchArray> {
+    const earlier = this.lines.slice(from).map((line) => line.match(pattern)).find(Boolean);
+    if (earlier) return Promise.resolve(earlier);
+    return new Promise((resolve) => this.waiters.push({ pattern, from, resolve }));
+  }
+
+  /** Each process's PID, from the banner and any restart since. */
+  pid(name: string): number {
+    let pid: number | undefined;
+    for (const line of this.lines) {
+      const banner = line.match(/ Processes +(.*)$/)?.[1];
+      const inBanner = banner?.match(new RegExp(`(?:^|, )${name} pid (\\d+)`))?.[1];
+      const restarted = line.match(new RegExp(`\\| ${name} restarted \\(restart \\d+, pid (\\d+)\\)`))?.[1];
+      pid = Number(inBanner ?? restarted ?? pid) || pid;
+    }
+    if (!pid) throw new Error(`no PID of ${name} in up's output`);
+    return pid;
+  }
+
+  get running(): boolean {
+    return this.process.child.exitCode === null && this.process.child.signalCode === null;
+  }
+
+  token(sub: string, roles: Role[] = ['customer'], email = `${sub}@example.test`): Promise<string> {
+    return tokenFor(this.secrets, sub, roles, email);
+  }
+
+  api(token?: string): ApiClient {
+    return createApiClient(this.apiUrl, token ? { token } : {});
+  }
+
+  /** Ctrl-C, as a user stops it; resolves with up's exit code. */
+  async stop(): Promise<number | null> {
+    await this.connection?.close();
+    if (this.running) this.process.child.kill('SIGINT');
+    const code = await this.process.exited;
+    await new Promise<void>((resolve) => this.log.end(() => resolve()));
+    await rm(this.dataDir, { recursive: true, force: true });
+    return code;
+  }
+
+  /** In cluster mode, the client settings up published (load balancer, TLS); otherwise none. */
+  private async clusterClientEnv(): Promise<NodeJS.ProcessEnv | undefined> {
+    const published = await readFile(path.join(this.dataDir, 'cluster', 'client-env.json'), 'utf8').catch(() => undefined);
+    return published === undefined ? undefined : { ...this.env, ...(JSON.parse(published) as Record<string, string>) };
+  }
+
+  private onLine(line: string): void {
+    this.lines.push(line);
+    this.log.write(`${new Date().toISOString()} ${line}\n`);
+    for (const waiter of [...this.waiters]) {
+      const match = line.match(waiter.pattern);
+      if (match && this.lines.length - 1 >= waiter.from) {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        waiter.resolve(match);
+      }
+    }
+  }
+}
