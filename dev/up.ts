@@ -106,8 +106,8 @@ runMain(async () => {
     say(code === 0 ? 'stopped' : 'stopped (exit code 1)');
     process.exit(code);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  // The children run in process groups of their own: a closed terminal (SIGHUP) must stop them too.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
   // A process that keeps dying on start is a fault to fix, not to retry: stop, and say which.
   const keepsDying = supervisor.gaveUp.then(({ name, deathsInWindow, ended }) => {
     const why = `${name} keeps dying (${deathsInWindow} deaths within ${RESTART_POLICY.windowMs / 1000} s, the last by ${ended}); its own lines above say why`;
