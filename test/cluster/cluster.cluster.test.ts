@@ -13,6 +13,7 @@ import { dropTemporalDatabases, temporalDatabases } from '../../dev/cluster/temp
 import { findGoTool, TEMPORAL_SERVER } from '../../dev/go-binaries.js';
 import { ROOT } from '../../dev/stack.js';
 import { serviceDatabases } from '../support/databases.js';
+import { burstOfClients } from '../support/clients.js';
 import { countBy, expectConsistent, settledOrders } from '../support/invariants.js';
 import { createProduct, placeOrders, singleLineOrders } from '../support/shop.js';
 import { SmtpSink } from '../support/smtp-sink.js';
@@ -77,29 +78,6 @@ afterAll(async () => {
   log?.end();
 });
 
-/**
- * A burst of one-line orders as clients send them: each with its own Idempotency-Key, `perSecond`
- * at a time; a 503 (Temporal unreachable for a moment) is retried after Retry-After with the
- * same key, as the API asks. Calls `onAccepted` with the count as orders are accepted.
- */
-async function sendBurst(sku: string, count: number, onAccepted: (accepted: number) => void): Promise<{ orderIds: string[]; retried: number }> {
-  let accepted = 0;
-  let retried = 0;
-  const send = async (i: number): Promise<string> => {
-    const { status, body, attempts } = await placeAsAClient(sku, `node-loss-${i}`);
-    expect(status, JSON.stringify(body)).toBe(202);
-    retried += attempts - 1;
-    onAccepted(++accepted);
-    return body.orderId as string;
-  };
-  const orderIds: Array<Promise<string>> = [];
-  for (let i = 0; i < count; i++) {
-    orderIds.push(send(i));
-    if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return { orderIds: await Promise.all(orderIds), retried };
-}
-
 /** One order as a client places it: a 503 is retried after Retry-After, with the same Idempotency-Key. */
 async function placeAsAClient(sku: string, customer: string, headers: Record<string, string> = {}) {
   const token = await stack.token(customer);
@@ -152,10 +130,16 @@ describe('orderflow on a two-node Temporal cluster behind HAProxy, with mTLS', (
       const sku = await createProduct(stack, STOCK, `NODE${index + 1}`);
       const started = Date.now();
       let killed: Promise<void> | undefined;
-      const { orderIds, retried } = await sendBurst(sku, ORDERS, (accepted) => {
-        if (accepted === ORDERS / 3 && !killed) killed = cluster.nodes[index]!.kill();
+      const { orderIds, statuses, unexpected } = await burstOfClients({ apiUrl: stack.apiUrl, token: (sub) => stack.token(`${sub}-node${index + 1}`) }, sku, {
+        count: ORDERS,
+        customers: ORDERS,
+        onAccepted: (accepted) => {
+          if (accepted === ORDERS / 3 && !killed) killed = cluster.nodes[index]!.kill();
+        },
       });
       await killed;
+      expect(unexpected).toEqual([]);
+      const retried = statuses[503] ?? 0;
       const outcomes = await settledOrders(stack.client, orderIds);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       console.info(`node ${NODES[index]} killed after ${ORDERS / 3} of ${ORDERS} orders: all settled in ${seconds} s (${retried} POSTs retried after 503)`, countBy(outcomes.values(), (o) => o.status));
