@@ -4,14 +4,19 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { createApiClient, type ApiClient } from '../../api/client.js';
 import { freePorts } from '../../common/free-port.js';
 import { temporalConnectionOptions, temporalEnv } from '../../common/temporal-connection.js';
 import type { Role } from '../../common/tokens.js';
 import { startProcess, type ManagedProcess } from '../../dev/processes.js';
 import { ROOT } from '../../dev/stack.js';
+import { burstOfClients } from './clients.js';
+import type { serviceDatabases } from './databases.js';
+import { countBy, expectConsistent, settledOrders } from './invariants.js';
 import { dataConverterFor, tokenFor } from './secrets.js';
+import { createProduct } from './shop.js';
+import type { SmtpSink } from './smtp-sink.js';
 
 export interface UpStackOptions {
   /** For the log file under .data/test/logs. */
@@ -163,4 +168,35 @@ export class UpStack {
       }
     }
   }
+}
+
+/**
+ * What a user of `up` tries: a burst of `orders` one-line orders from 20 customers for a new
+ * product with `stock`, and `name` killed (kill -9, by the PID up printed) once a third are
+ * accepted. Checks what must hold whatever died: the API answered nothing but 202 and 503 with
+ * Retry-After, every order settled with no oversell and nothing doubled (expectConsistent), and
+ * up is still running. Resolves with where up's lines about the kill start.
+ */
+export async function killMidBurst(
+  up: UpStack,
+  name: string,
+  { orders, stock, dbs, smtp }: { orders: number; stock: number; dbs: ReturnType<typeof serviceDatabases>; smtp: SmtpSink },
+): Promise<{ from: number; pid: number; statuses: Record<string, number> }> {
+  const sku = await createProduct(up, stock, 'UPKILL');
+  const pid = up.pid(name);
+  const from = up.lines.length;
+  const burst = await burstOfClients(up, sku, {
+    count: orders,
+    customers: 20,
+    onAccepted: (accepted) => {
+      if (accepted === Math.round(orders / 3)) process.kill(pid, 'SIGKILL');
+    },
+  });
+  expect(burst.unexpected).toEqual([]);
+  expect(burst.orderIds).toHaveLength(orders);
+  const outcomes = await settledOrders(up.client, burst.orderIds);
+  expect(countBy(outcomes.values(), (o) => o.status)).toEqual({ CONFIRMED: stock, REJECTED: orders - stock });
+  await expectConsistent(dbs, outcomes, { [sku]: stock }, smtp);
+  expect(up.running).toBe(true);
+  return { from, pid, statuses: burst.statuses };
 }
