@@ -6,7 +6,7 @@ import type { Logger } from '../common/logger.js';
  * Prometheus' scrape endpoint on a listener of its own (loopback by default), so that the
  * public API port never tells the world our versions and traffic.
  */
-export function startMetricsServer(registry: Registry, address: string, log: Logger): Server {
+export function startMetricsServer(registry: Registry, address: string, log: Logger, setting = 'API_METRICS_ADDRESS'): Server {
   const separator = address.lastIndexOf(':');
   const host = address.slice(0, separator).replace(/^\[|\]$/g, '');
   const port = Number(address.slice(separator + 1));
@@ -24,7 +24,7 @@ export function startMetricsServer(registry: Registry, address: string, log: Log
     );
   });
   server.on('error', (error: NodeJS.ErrnoException) => {
-    log.fatal({ err: error }, `API_METRICS_ADDRESS ${address}: cannot listen (${error.code ?? error.message})`);
+    log.fatal({ err: error }, `${setting} ${address}: cannot listen (${error.code ?? error.message})`);
     process.exit(1);
   });
   server.listen(port, host, () => log.info({ url: `http://${address}/metrics` }, 'metrics listening'));

@@ -115,7 +115,7 @@ runMain(async () => {
     void stopAll(1);
     return why;
   });
-  startMetricsServer(supervisor.registry, up.UP_METRICS_ADDRESS, createLogger('up'));
+  startMetricsServer(supervisor.registry, up.UP_METRICS_ADDRESS, createLogger('up'), 'UP_METRICS_ADDRESS');
 
   const [host, port] = temporal.TEMPORAL_ADDRESS.split(':');
   const apiUrl = `http://${api.API_HOST}:${api.API_PORT}`;
