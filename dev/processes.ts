@@ -35,6 +35,10 @@ export function prefixedPrinter(name: string, width = 14): (line: string) => voi
   return (line) => process.stdout.write(`${prefix}${line}\n`);
 }
 
+/** Every process started here that has not exited: what a launcher must stop, whoever started it. */
+const live = new Set<ManagedProcess>();
+export const liveProcesses = (): ManagedProcess[] => [...live];
+
 /** Runs a child process with its output routed line by line, so several can share one terminal. */
 export function startProcess(spec: ProcessSpec): ManagedProcess {
   const { name, command, args, env, cwd } = spec;
@@ -53,7 +57,7 @@ export function startProcess(spec: ProcessSpec): ManagedProcess {
   });
   const running = () => child.exitCode === null && child.signalCode === null;
 
-  return {
+  const managed: ManagedProcess = {
     name,
     child,
     env: env ?? process.env,
@@ -72,6 +76,9 @@ export function startProcess(spec: ProcessSpec): ManagedProcess {
     },
     respawn: () => startProcess({ ...spec, onLine: print }),
   };
+  live.add(managed);
+  void exited.then(() => live.delete(managed));
+  return managed;
 }
 
 /**

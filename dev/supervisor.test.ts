@@ -27,8 +27,16 @@ describe('decideRestart', () => {
   });
 
   it('caps the wait', () => {
-    // Deaths 70 s apart never fill the window, and each run is short: the doubling reaches the cap.
-    const runs = runsOf(12, 1_000, 70_000);
+    // A process that dies 20 s after each start: never five deaths within a minute, never a
+    // healthy minute either; the eighth death in a row would double past the cap.
+    const runs: Run[] = [];
+    for (let i = 0, t = 0; i < 8; i++) {
+      runs.push({ startedAt: t, diedAt: t + 20_000 });
+      const next = decideRestart(runs);
+      if (!next.restart) throw new Error(`gave up after ${i + 1} deaths`);
+      t += 20_000 + next.delayMs;
+    }
+    expect(runs.slice(1).map((run, i) => run.startedAt - runs[i]!.diedAt)).toEqual([500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000]);
     expect(decideRestart(runs)).toEqual({ restart: true, delayMs: RESTART_POLICY.maxBackoffMs });
   });
 
@@ -117,13 +125,18 @@ describe('Supervisor', () => {
       await vi.advanceTimersByTimeAsync(8_000);
     }
     expect(gaveUp).toHaveBeenCalledWith({ name: 'notification-1', deathsInWindow: 5, ended: 'exit code 1' });
-    expect(lines.at(-1)).toBe('notification-1 died (exit code 1): 5 deaths within 60 s, it keeps dying; giving up');
+    expect(lines.at(-1)).toBe('notification-1 died (exit code 1); 5 deaths within 60 s: giving up');
     expect(lines.filter((line) => line.includes('restarted'))).toHaveLength(4);
 
     const started = FakeProcess.started.length;
     FakeProcess.started[0]!.die({ code: 1 }); // the API, after the supervisor gave up
     await vi.advanceTimersByTimeAsync(60_000);
     expect(FakeProcess.started).toHaveLength(started);
+  });
+
+  it('refuses a second process of the same name', () => {
+    supervisor.supervise(new FakeProcess('api').asManaged());
+    expect(() => supervisor.supervise(new FakeProcess('api').asManaged())).toThrow('api is supervised already');
   });
 
   it('restarts nothing once halted (Ctrl-C), not even a restart already scheduled', async () => {

@@ -10,14 +10,14 @@ export interface RestartPolicy {
   /** The wait before the first restart; it doubles with each further death in a row. */
   initialBackoffMs: number;
   maxBackoffMs: number;
-  /** A run at least this long was healthy: the next death starts the doubling over. */
+  /** A run at least this long was healthy: the next death starts the doubling over (Kubernetes waits 10 minutes). */
   healthyRunMs: number;
   /** This many deaths within `windowMs` means it keeps dying: stop everything and say which. */
   maxDeaths: number;
   windowMs: number;
 }
 
-export const RESTART_POLICY: RestartPolicy = { initialBackoffMs: 500, maxBackoffMs: 30_000, healthyRunMs: 10_000, maxDeaths: 5, windowMs: 60_000 };
+export const RESTART_POLICY: RestartPolicy = { initialBackoffMs: 500, maxBackoffMs: 30_000, healthyRunMs: 60_000, maxDeaths: 5, windowMs: 60_000 };
 
 export interface Run {
   startedAt: number;
@@ -38,8 +38,8 @@ export function decideRestart(runs: Run[], policy: RestartPolicy = RESTART_POLIC
 }
 
 /** How a process ended, as a person reads it: `exit code 1`, `signal SIGKILL`. */
-export function howItEnded(process: ManagedProcess): string {
-  const { exitCode, signalCode } = process.child;
+export function howItEnded(managed: ManagedProcess): string {
+  const { exitCode, signalCode } = managed.child;
   return signalCode ? `signal ${signalCode}` : `exit code ${exitCode ?? 'unknown'}`;
 }
 
@@ -85,11 +85,13 @@ export class Supervisor {
     this.gaveUp = new Promise((resolve) => (this.giveUp = resolve));
   }
 
-  /** Watches a process that is already running. */
-  supervise(process: ManagedProcess, options: SuperviseOptions = {}): void {
-    const entry: Supervised = { current: process, runs: [], startedAt: this.now(), restarts: 0, options };
-    this.processes.set(process.name, entry);
-    this.restartsTotal.inc({ process: process.name }, 0);
+  /** Watches a process that is already running; once halted, stops it instead (it started while `up` was stopping). */
+  supervise(managed: ManagedProcess, options: SuperviseOptions = {}): void {
+    if (this.stopping) return void managed.stop();
+    if (this.processes.has(managed.name)) throw new Error(`${managed.name} is supervised already`);
+    const entry: Supervised = { current: managed, runs: [], startedAt: this.now(), restarts: 0, options };
+    this.processes.set(managed.name, entry);
+    this.restartsTotal.inc({ process: managed.name }, 0);
     this.watch(entry);
   }
 
@@ -105,21 +107,23 @@ export class Supervisor {
   }
 
   private watch(entry: Supervised): void {
-    const { current: process } = entry;
-    this.up.set({ process: process.name }, 1);
-    void process.exited.then(() => {
-      if (this.stopping || entry.current !== process) return;
-      this.up.set({ process: process.name }, 0);
-      entry.runs.push({ startedAt: entry.startedAt, diedAt: this.now() });
-      const ended = howItEnded(process);
+    const { current: managed } = entry;
+    this.up.set({ process: managed.name }, 1);
+    void managed.exited.then(() => {
+      if (this.stopping || entry.current !== managed) return;
+      this.up.set({ process: managed.name }, 0);
+      const diedAt = this.now();
+      // Enough history for the policy (the deaths of a window; the doublings up to the cap), no more.
+      entry.runs = [...entry.runs, { startedAt: entry.startedAt, diedAt }].slice(-16);
+      const ended = howItEnded(managed);
       const decision = decideRestart(entry.runs, this.policy);
       if (!decision.restart) {
-        this.say(`${process.name} died (${ended}): ${decision.deathsInWindow} deaths within ${this.policy.windowMs / 1000} s, it keeps dying; giving up`);
+        this.say(`${managed.name} died (${ended}); ${decision.deathsInWindow} deaths within ${this.policy.windowMs / 1000} s: giving up`);
         this.halt();
-        this.giveUp({ name: process.name, deathsInWindow: decision.deathsInWindow, ended });
+        this.giveUp({ name: managed.name, deathsInWindow: decision.deathsInWindow, ended });
         return;
       }
-      this.say(`${process.name} died (${ended}); restart ${entry.restarts + 1} in ${(decision.delayMs / 1000).toFixed(1)} s`);
+      this.say(`${managed.name} died (${ended}); restart ${entry.restarts + 1} in ${(decision.delayMs / 1000).toFixed(1)} s`);
       entry.timer = setTimeout(() => this.restart(entry), decision.delayMs);
     });
   }
@@ -135,7 +139,7 @@ export class Supervisor {
     this.watch(entry);
     const restarted = entry.current;
     entry.options.recovered?.(restarted).then(
-      (line) => entry.current === restarted && this.say(`${restarted.name} ${line} (${((this.now() - died) / 1000).toFixed(1)} s after it died)`),
+      (line) => entry.current === restarted && !this.stopping && this.say(`${restarted.name} ${line} (${((this.now() - died) / 1000).toFixed(1)} s after it died)`),
       (error: unknown) => entry.current === restarted && !this.stopping && this.say(`${restarted.name} restarted but not recovered: ${error instanceof Error ? error.message : String(error)}`),
     );
   }

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,7 +10,7 @@ import { startMetricsServer } from '../api/metrics-server.js';
 import { runMain } from '../common/main.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 import { setupDatabase } from '../cli/database-setup.js';
-import { prefixedPrinter } from './processes.js';
+import { liveProcesses, prefixedPrinter } from './processes.js';
 import { withDevSecrets } from './secrets.js';
 import { ensurePrometheus } from './prometheus-binary.js';
 import { startPrometheus } from './prometheus.js';
@@ -17,7 +18,7 @@ import { seedCatalog } from './seed.js';
 import { parseReplicas, ROOT, startApp, waitForHttp } from './stack.js';
 import { ensureTemporalBinary } from './temporal-binary.js';
 import { startTemporalDevServer, waitForTemporal } from './temporal-server.js';
-import { RESTART_POLICY, Supervisor } from './supervisor.js';
+import { Supervisor } from './supervisor.js';
 import { publishClusterClientEnv, withdrawClusterClientEnv } from './cluster/client-env.js';
 import { CLUSTER_NODE_ADDRESSES, ensureClusterTools } from './cluster/tools.js';
 import { startTemporalCluster, type TemporalCluster } from './cluster/temporal-cluster.js';
@@ -103,19 +104,29 @@ runMain(async () => {
     await Promise.all(temporalOnes.filter((p) => p.name !== 'haproxy').map((p) => p.stop(10_000)));
     await Promise.all(temporalOnes.filter((p) => p.name === 'haproxy').map((p) => p.stop(5_000)));
     await withdrawClusterClientEnv(up.DATA_DIR);
+    // And whatever was still starting (a cluster node, a server not yet serving), until none is
+    // left: between the last check and the exit nothing else runs, so nothing is left behind.
+    while (liveProcesses().length > 0) await Promise.all(liveProcesses().map((p) => p.stop(5_000)));
     say(code === 0 ? 'stopped' : 'stopped (exit code 1)');
     process.exit(code);
   };
-  // The children run in process groups of their own: a closed terminal (SIGHUP) must stop them too.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+  // The children run in process groups of their own: a closed terminal must stop them too, and
+  // writing to it now fails (EIO), which must not end the stop half-way.
+  process.on('SIGHUP', () => {
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+    void stopAll(0);
+  });
   // A process that keeps dying on start is a fault to fix, not to retry: stop, and say which.
-  const keepsDying = supervisor.gaveUp.then(({ name, deathsInWindow, ended }) => {
-    const why = `${name} keeps dying (${deathsInWindow} deaths within ${RESTART_POLICY.windowMs / 1000} s, the last by ${ended}); its own lines above say why`;
-    say(`${why}: stopping everything`);
+  const keepsDying = supervisor.gaveUp.then(({ name }) => {
+    const why = `${name} keeps dying (its own lines above say why)`;
+    say(`stopping everything: ${why}`);
     void stopAll(1);
     return why;
   });
-  startMetricsServer(supervisor.registry, up.UP_METRICS_ADDRESS, createLogger('up'), 'UP_METRICS_ADDRESS');
+  // Listening before anything starts: a port taken ends up here, with nothing to clean up.
+  await once(startMetricsServer(supervisor.registry, up.UP_METRICS_ADDRESS, createLogger('up'), 'UP_METRICS_ADDRESS'), 'listening');
 
   const [host, port] = temporal.TEMPORAL_ADDRESS.split(':');
   const apiUrl = `http://${api.API_HOST}:${api.API_PORT}`;
@@ -176,6 +187,7 @@ runMain(async () => {
       supervisor.supervise(prometheus);
     }
   } catch (error) {
+    if (stopping) return;
     say(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
     await stopAll(1);
     return;
@@ -189,7 +201,7 @@ runMain(async () => {
     cluster
       ? `  Temporal gRPC ${temporal.TEMPORAL_ADDRESS} (namespace ${temporal.TEMPORAL_NAMESPACE}): HAProxy in front of ${cluster.nodes.length} server nodes on ${up.TEMPORAL_CLUSTER_NODES.join(', ')}, mTLS (certificates in ${cluster.certs.dir}; TEMPORAL_TLS_* for the CLI: npm run -s temporal -- ... adds them)`
       : `  Temporal gRPC ${temporal.TEMPORAL_ADDRESS} (namespace ${temporal.TEMPORAL_NAMESPACE})`,
-    `  Processes     ${supervisor.current().map((p) => `${p.name} pid ${p.child.pid}`).join(', ')}`,
+    `  Processes     ${supervisor.current().map((p) => `${p.name} ${p.child.exitCode === null && p.child.signalCode === null ? `pid ${p.child.pid}` : 'restarting'}`).join(', ')}`,
     `                (one that dies is restarted, with a line saying so; kill -9 one to watch${cluster ? ', a Temporal node rejoins the ring' : ''})`,
     `  PostgreSQL    ${database.DATABASE_URL}`,
     `  Email         ${process.env.SMTP_URL ?? `${env.MAIL_OUTBOX_DIR} (.eml files)`}`,

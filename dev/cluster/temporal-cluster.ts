@@ -190,14 +190,22 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
     },
     watchRing(sayChange, intervalMs = 2_000) {
       let last = '';
-      const timer = setInterval(() => {
-        void shardsOwned(metricsAddresses).then((owned) => {
-          const ring = owned.map((n, i) => `temporal-${i + 1} ${n === undefined ? 'down' : `${n} shards`}`).join(', ');
-          if (last && ring !== last) sayChange(`ring: ${ring}`);
-          last = ring;
-        });
-      }, intervalMs);
-      return () => clearInterval(timer);
+      let watching = true;
+      let timer: NodeJS.Timeout | undefined;
+      // One reading at a time (each may wait 2 s for a node that does not answer), in order.
+      const read = async () => {
+        const owned = await shardsOwned(metricsAddresses);
+        const ring = owned.map((n, i) => `temporal-${i + 1} ${n === undefined ? 'down' : `${n} shard${n === 1 ? '' : 's'}`}`).join(', ');
+        if (!watching) return;
+        if (last && ring !== last) sayChange(`ring: ${ring}`);
+        last = ring;
+        timer = setTimeout(() => void read(), intervalMs);
+      };
+      void read();
+      return () => {
+        watching = false;
+        clearTimeout(timer);
+      };
     },
     all: () => [...nodes, ...(ui ? [ui] : []), loadBalancer],
     stop,
