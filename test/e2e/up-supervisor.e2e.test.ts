@@ -48,13 +48,16 @@ describe('npm run up gives up on a process that keeps dying on start', () => {
       const server = createServer().listen(base + 3, '127.0.0.1', () => resolve(server));
     });
     const up = await UpStack.launch({ name: 'up-crash-loop', env: { SMTP_URL: smtp.url }, workerMetricsBasePort: base });
-    const code = await up.process.exited;
-    expect(code).toBe(1);
-    const said = up.lines.filter((line) => line.startsWith('up ') && /notification-1/.test(line));
-    expect(said.filter((line) => /notification-1 died \(exit code 1\); restart \d in/.test(line))).toHaveLength(4);
-    expect(said.at(-1)).toMatch(/notification-1 keeps dying \(5 deaths within 60 s, the last by exit code 1\); its own lines above say why: stopping everything$/);
+    await up.waitForLine(/^up +\| stopped \(exit code 1\)$/);
+    expect(await up.process.exited).toBe(1);
+    const said = up.lines.filter((line) => /^up +\| .*notification-1/.test(line));
+    expect(said.filter((line) => /\| notification-1 died \(exit code 1\); restart \d in \d\.\d s$/.test(line))).toHaveLength(4);
+    expect(said.filter((line) => /\| notification-1 restarted \(restart \d, pid \d+\)$/.test(line))).toHaveLength(4);
+    expect(said.slice(-2)).toEqual([
+      expect.stringMatching(/\| notification-1 died \(exit code 1\); 5 deaths within 60 s: giving up$/),
+      expect.stringMatching(/\| stopping everything: notification-1 keeps dying \(its own lines above say why\)$/),
+    ]);
     expect(up.lines.some((line) => /^notification-1 *\|.*WORKER_METRICS_ADDRESS 127\.0\.0\.1:\d+: cannot listen \(EADDRINUSE\)/.test(line))).toBe(true);
-    expect(up.lines.at(-1)).toMatch(/stopped \(exit code 1\)$/);
     await up.stop();
   }, 180_000);
 });

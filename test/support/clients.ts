@@ -28,12 +28,20 @@ export async function burstOfClients(shop: Shop, sku: string, { count, customers
   const place = async (i: number): Promise<string> => {
     const key = randomUUID();
     for (let attempt = 1; ; attempt++) {
-      const response = await fetch(`${shop.apiUrl}/orders`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${tokens[i % customers]}`, 'content-type': 'application/json', 'idempotency-key': key },
-        body: JSON.stringify({ lines: [{ sku, quantity: 1 }] }),
-      });
-      const body = (await response.json()) as { orderId?: string };
+      let response: Response;
+      let body: { orderId?: string };
+      try {
+        response = await fetch(`${shop.apiUrl}/orders`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${tokens[i % customers]}`, 'content-type': 'application/json', 'idempotency-key': key },
+          body: JSON.stringify({ lines: [{ sku, quantity: 1 }] }),
+        });
+        body = (await response.json()) as { orderId?: string };
+      } catch (error) {
+        // No answer, or not JSON: the API was not there, which a client cannot act on either.
+        unexpected.push(`order ${i}, attempt ${attempt}: ${String(error)}`);
+        throw error;
+      }
       statuses[response.status] = (statuses[response.status] ?? 0) + 1;
       const retryAfter = response.headers.get('retry-after');
       if (response.status === 202) {
