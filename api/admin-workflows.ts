@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { ProductChanges } from '../activities/product/contract.js';
 import type { Outcome } from '../common/outcome.js';
-import { STAFF_PRIORITY } from '../common/task-priority.js';
+import { INTERACTIVE_PRIORITY } from '../common/task-priority.js';
 import { PLACE_ORDER } from '../workflows/place-order.contract.js';
 import type { AdjustStockInput, CreateProduct, CreateProductInput, UpdateProduct, AdjustStock } from '../workflows/catalog.js';
 import { ApiError, conflict, refusalError } from './errors.js';
 import { idempotencyDigest, startOnce } from './idempotency.js';
 
 /**
- * The order worker hosts every workflow, the admin ones too. They start at STAFF_PRIORITY: staff
+ * The order worker hosts every workflow, the admin ones too. They start at INTERACTIVE_PRIORITY: staff
  * wait for them at the API, so on a busy queue their workflow tasks, and their activities (which
  * inherit it), go ahead of a burst's orders.
  */
@@ -37,7 +37,7 @@ export async function createProduct(client: Client, input: CreateProductInput) {
   try {
     const handle = await client.workflow.start<typeof CreateProduct>('CreateProduct', {
       taskQueue: ADMIN_TASK_QUEUE,
-      priority: STAFF_PRIORITY,
+      priority: INTERACTIVE_PRIORITY,
       workflowId: `product-${input.product.sku}`,
       args: [input],
       // A second create of the same SKU, concurrent or after success, is refused by the server.
@@ -54,7 +54,7 @@ export async function createProduct(client: Client, input: CreateProductInput) {
 export async function updateProduct(client: Client, sku: string, changes: ProductChanges) {
   const result = client.workflow.execute<typeof UpdateProduct>('UpdateProduct', {
     taskQueue: ADMIN_TASK_QUEUE,
-    priority: STAFF_PRIORITY,
+    priority: INTERACTIVE_PRIORITY,
     workflowId: `product-update-${sku}-${randomUUID()}`,
     args: [{ sku, changes }],
   });
@@ -75,7 +75,7 @@ export async function adjustStock(client: Client, input: Omit<AdjustStockInput, 
     'AdjustStock',
     {
       taskQueue: ADMIN_TASK_QUEUE,
-      priority: STAFF_PRIORITY,
+      priority: INTERACTIVE_PRIORITY,
       workflowId: `stock-adjust-${input.sku}-${requestId}`,
       args: [{ ...input, requestId }],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',

@@ -13,14 +13,9 @@ import type { Priority } from '@temporalio/common';
  */
 
 /**
- * What staff are waiting on at the API: the catalog writes and stock adjustments (their whole
- * workflow: every workflow task and activity) and the steps a cancel waits for (releasing the
- * stock, marking the order cancelled). Ahead of the orders of a burst.
+ * What someone waits for at the API, ahead of the orders of a burst: staff's catalog writes and
+ * stock adjustments (their whole workflow: every workflow task and activity), and the steps any
+ * cancel is answered after, a customer's own as much as staff's (releasing the stock, marking the
+ * order cancelled). Orders run at the default key, 3, which needs no setting.
  */
-export const STAFF_PRIORITY = { priorityKey: 1 } as const satisfies Priority;
-
-/**
- * Orders (PlaceOrder and its steps) run at the default key, which needs no setting: named here so
- * that the order of the two is written down once.
- */
-export const ORDER_PRIORITY = { priorityKey: 3 } as const satisfies Priority;
+export const INTERACTIVE_PRIORITY = { priorityKey: 1 } as const satisfies Priority;

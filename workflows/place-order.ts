@@ -19,7 +19,7 @@ import { ORDER_FAILURE, unpricedLines, type NewOrder, type OrderActivities, type
 import type { ProductActivities } from '../activities/product/contract.js';
 import { INVALID_DATA } from '../common/domain-error.js';
 import { isRejectedOutcome, type Outcome } from '../common/outcome.js';
-import { STAFF_PRIORITY } from '../common/task-priority.js';
+import { INTERACTIVE_PRIORITY } from '../common/task-priority.js';
 import { isPlainLine } from '../common/text-rules.js';
 import {
   inventoryActivityOptions,
@@ -48,7 +48,7 @@ const orderLocal = proxyLocalActivities<OrderActivities>(orderLocalActivityOptio
  *                  and email the customer in the background: a mail outage delays the email, never the order
  *   4. wait        for the cancellation window (a durable timer) or a cancel
  *   5. cancel      (the cancelOrder Update, or a cancellation through Temporal): compensate,
- *                  mark CANCELLED (both at STAFF_PRIORITY), email. A cancel that arrives while
+ *                  mark CANCELLED (both at INTERACTIVE_PRIORITY), email. A cancel that arrives while
  *                  the order is PENDING takes effect at the next step boundary.
  * A rejection compensates too, then records REJECTED and emails. Business outcomes are results;
  * only data PostgreSQL refuses (INVALID_DATA) arrives as a failure, and rejects the order all the same.
@@ -69,18 +69,18 @@ export async function PlaceOrder(input: PlaceOrderInput): Promise<OrderState> {
 
 /**
  * Undoes a step that took effect; `why` is recorded with what it undoes. `urgent`: someone waits for
- * it (a cancel), so its activity runs at STAFF_PRIORITY.
+ * it (a cancel), so its activity runs at INTERACTIVE_PRIORITY.
  */
 type Compensation = (why: string, urgent: boolean) => Promise<unknown>;
 
 /**
  * A cancel is answered once the stock is released and the order marked CANCELLED: those two
- * activities run at STAFF_PRIORITY, ahead of a burst's orders on the inventory and order queues.
+ * activities run at INTERACTIVE_PRIORITY, ahead of a burst's orders on the inventory and order queues.
  * The cancel's workflow tasks stay at the order's own priority (the default): server 1.29 cannot
  * raise a running workflow's priority, and an order's priority is chosen when it is placed. The
  * emails stay at the order's priority too: nobody waits for them.
  */
-const cancelling = { priority: STAFF_PRIORITY };
+const cancelling = { priority: INTERACTIVE_PRIORITY };
 
 const lineCount = (n: number) => `${n} line${n === 1 ? '' : 's'}`;
 

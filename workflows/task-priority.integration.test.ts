@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { StockAdjustment, StockLevel } from '../activities/inventory/contract.js';
 import { freePorts } from '../common/free-port.js';
 import type { Outcome } from '../common/outcome.js';
-import { STAFF_PRIORITY } from '../common/task-priority.js';
+import { INTERACTIVE_PRIORITY } from '../common/task-priority.js';
 import { startTemporalDevServer } from '../dev/temporal-server.js';
 import { testDataConverter } from '../test/support/temporal.js';
 import { createServiceWorker } from '../workers/bootstrap.js';
@@ -45,12 +45,15 @@ async function dispatchOrder(dynamicConfig: Record<string, string | number | boo
         taskQueue: TASK_QUEUES.order,
         workflowId: `stock-adjust-${requestId}`,
         args: [{ sku: 'SKU-1', delta: 1, reason: 'priority test', actor: 'test', requestId }],
-        ...(staff && { priority: STAFF_PRIORITY }),
+        ...(staff && { priority: INTERACTIVE_PRIORITY }),
       });
     const backlogged = async (count: number) => {
+      const deadline = Date.now() + 20_000;
       for (;;) {
         const { stats } = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TASK_QUEUES.inventory }, taskQueueType: ACTIVITY, reportStats: true });
-        if (Number(stats?.approximateBacklogCount ?? 0) >= count) return;
+        const backlog = Number(stats?.approximateBacklogCount ?? 0);
+        if (backlog >= count) return;
+        if (Date.now() > deadline) throw new Error(`the inventory queue's backlog is ${backlog} after 20 s, not ${count}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     };
