@@ -31,7 +31,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  if (up) expect(await up.stop()).toBe(0);
+  if (up) expect(await up.stop()).toEqual({ code: 0, leftRunning: [] });
   await smtp.stop();
   await dbs.destroy();
   await dropTemporalDatabases(inject('adminUrl'), temporalDatabases(TEMPORAL_DATABASE));

@@ -20,7 +20,8 @@ describe('npm run up keeps the stack running when a process dies', () => {
     up = await UpStack.start({ name: 'up-supervisor', env: { SMTP_URL: smtp.url, ORDER_CANCELLATION_WINDOW: '1s' } });
   }, 120_000);
   afterAll(async () => {
-    if (up) expect(await up.stop()).toBe(0);
+    // A closed terminal: up stops everything it started, as on Ctrl-C.
+    if (up) expect(await up.stop('SIGHUP')).toEqual({ code: 0, leftRunning: [] });
   });
 
   it('restarts the order worker killed (kill -9) mid-burst: every order settles, no oversell, no 5xx but 503 with Retry-After', async () => {
@@ -58,6 +59,6 @@ describe('npm run up gives up on a process that keeps dying on start', () => {
       expect.stringMatching(/\| stopping everything: notification-1 keeps dying \(its own lines above say why\)$/),
     ]);
     expect(up.lines.some((line) => /^notification-1 *\|.*WORKER_METRICS_ADDRESS 127\.0\.0\.1:\d+: cannot listen \(EADDRINUSE\)/.test(line))).toBe(true);
-    await up.stop();
+    expect((await up.stop()).leftRunning).toEqual([]);
   }, 180_000);
 });

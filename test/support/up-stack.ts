@@ -141,14 +141,28 @@ export class UpStack {
     return createApiClient(this.apiUrl, token ? { token } : {});
   }
 
-  /** Ctrl-C, as a user stops it; resolves with up's exit code. */
-  async stop(): Promise<number | null> {
+  /** Every PID up printed (the banner's, and each restart's). */
+  pids(): number[] {
+    return this.lines.flatMap((line) => [...line.matchAll(/pid (\d+)/g)].map((match) => Number(match[1])));
+  }
+
+  /** Stops up as a user does (Ctrl-C; SIGHUP, a closed terminal); resolves with up's exit code and the PIDs it printed that still run. */
+  async stop(signal: 'SIGINT' | 'SIGHUP' = 'SIGINT'): Promise<{ code: number | null; leftRunning: number[] }> {
     await this.connection?.close();
-    if (this.running) this.process.child.kill('SIGINT');
+    if (this.running) this.process.child.kill(signal);
     const code = await this.process.exited;
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const leftRunning = this.pids().filter(alive);
     await new Promise<void>((resolve) => this.log.end(() => resolve()));
     await rm(this.dataDir, { recursive: true, force: true });
-    return code;
+    return { code, leftRunning };
   }
 
   /** In cluster mode, the client settings up published (load balancer, TLS); otherwise none. */
