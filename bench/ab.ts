@@ -1,15 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { dropDatabase, setupDatabase } from '../cli/database-setup.js';
+import { setupDatabase } from '../cli/database-setup.js';
 import { runMain } from '../common/main.js';
 import { generateDevSecrets } from '../dev/secrets.js';
 import { ROOT } from '../dev/stack.js';
 import { ensureTemporalBinary } from '../dev/temporal-binary.js';
-import { SmtpSink } from '../test/support/smtp-sink.js';
 import { TestStack } from '../test/support/stack.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 import { realArm, type Arm } from './support/arms.js';
@@ -18,7 +16,7 @@ import { checkout, checkoutBundle } from './support/checkout.js';
 import { stockedSku } from './support/catalog.js';
 import { run, type RunResult } from './support/burst.js';
 import { pidsNamed, type ProcessGroups } from './support/cpu.js';
-import { stopOnInterrupt } from './support/interrupt.js';
+import { sideBySide } from './support/side-by-side.js';
 import { compare, comparisonTable, cpuTable, type Comparison } from './support/report.js';
 
 const usage = `usage: npm run bench:ab -- --baseline <git ref> [--current <git ref>] [--reps 5] [--sizes 100] [--env K=V]... [--baseline-env K=V]... [--current-env K=V]... [--baseline-node PATH] [--current-node PATH]
@@ -67,14 +65,7 @@ runMain(async () => {
   const current = values.current === undefined ? undefined : await checkout(values.current);
   const head = current ? `${values.current} = ${current.sha.slice(0, 8)}` : `this checkout, ${execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).trim()}`;
   say(`baseline ${values.baseline} = ${baseline.sha.slice(0, 8)}; current: ${head}`);
-  const databases = ['baseline', 'current'].map((name) => `postgres://127.0.0.1:5432/orderflow_ab_${name}_${randomBytes(4).toString('hex')}`);
-  const smtp = await new SmtpSink().start();
-  const stacks: TestStack[] = [];
-  const stopAll = stopOnInterrupt(async () => {
-    await Promise.all(stacks.map((stack) => stack.stop()));
-    await smtp.stop();
-    for (const databaseUrl of databases) await dropDatabase(ADMIN_URL, databaseUrl);
-  });
+  const { databases, smtp, stacks, stopAll } = await sideBySide('ab');
   try {
     const temporalBinary = await ensureTemporalBinary(say);
     const shared = { ORDER_CANCELLATION_WINDOW: '1ms', RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000', DATABASE_POOL_MAX: '4', ...variables(values.env) };

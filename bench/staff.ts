@@ -4,18 +4,17 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { dropDatabase, setupDatabase } from '../cli/database-setup.js';
+import { setupDatabase } from '../cli/database-setup.js';
 import { runMain } from '../common/main.js';
 import { generateDevSecrets } from '../dev/secrets.js';
 import { ROOT } from '../dev/stack.js';
 import { ensureTemporalBinary } from '../dev/temporal-binary.js';
-import { SmtpSink } from '../test/support/smtp-sink.js';
 import { TestStack } from '../test/support/stack.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 import { ADMIN_URL } from './support/bench-stack.js';
 import { stockedSku } from './support/catalog.js';
 import { checkout, checkoutBundle } from './support/checkout.js';
-import { stopOnInterrupt } from './support/interrupt.js';
+import { sideBySide } from './support/side-by-side.js';
 import { median, type Spread, spread } from './support/stats.js';
 
 /** The commit before task priority (issue 23, part 3): the default baseline. */
@@ -83,14 +82,7 @@ runMain(async () => {
   const baseline = await checkout(values.baseline);
   const head = execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).trim();
   say(`baseline ${values.baseline} = ${baseline.sha.slice(0, 8)}; current: this checkout, ${head}`);
-  const databases = ['baseline', 'current'].map((name) => `postgres://127.0.0.1:5432/orderflow_staff_${name}_${randomBytes(4).toString('hex')}`);
-  const smtp = await new SmtpSink().start();
-  const stacks: TestStack[] = [];
-  const stopAll = stopOnInterrupt(async () => {
-    await Promise.all(stacks.map((stack) => stack.stop()));
-    await smtp.stop();
-    for (const databaseUrl of databases) await dropDatabase(ADMIN_URL, databaseUrl);
-  });
+  const { databases, smtp, stacks, stopAll } = await sideBySide('staff');
   try {
     const temporalBinary = await ensureTemporalBinary(say);
     const env = { ORDER_CANCELLATION_WINDOW: '1h', RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000', DATABASE_POOL_MAX: '4' };
