@@ -121,18 +121,27 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
     TEMPORAL_TLS_INTERNODE_KEY: certs.internode.key,
     TEMPORAL_TLS_INTERNODE_SERVER_NAME: INTERNODE_SERVER_NAME,
   });
+  // A node started again by whoever supervises it (`respawn`) takes its place in `nodes`, so that
+  // stop() and restartNode() act on the running one.
+  const asNode = (index: number, node: ManagedProcess): ManagedProcess => ({
+    ...node,
+    respawn: () => (nodes[index] = asNode(index, node.respawn())),
+  });
   const startNode = (index: number) => {
     const ip = options.nodeAddresses[index]!;
     const name = `temporal-${index + 1}`;
     // --allow-no-auth: mTLS authenticates every caller; there is no per-namespace authorizer.
-    return startProcess({
-      name,
-      command: options.binaries.server,
-      args: ['--root', ROOT, '--config', SERVER_CONFIG_DIR, '--env', SERVER_CONFIG_ENV, '--allow-no-auth', 'start'],
-      env: nodeEnv(ip),
-      cwd: ROOT,
-      onLine: options.output(name),
-    });
+    return asNode(
+      index,
+      startProcess({
+        name,
+        command: options.binaries.server,
+        args: ['--root', ROOT, '--config', SERVER_CONFIG_DIR, '--env', SERVER_CONFIG_ENV, '--allow-no-auth', 'start'],
+        env: nodeEnv(ip),
+        cwd: ROOT,
+        onLine: options.output(name),
+      }),
+    );
   };
   const nodeAddress = (index: number) => `${options.nodeAddresses[index]}:${FRONTEND_PORT}`;
 
