@@ -37,3 +37,20 @@ export async function freePort(): Promise<number> {
   const [port] = await freePorts(1);
   return port!;
 }
+
+/**
+ * A base port below the ephemeral range with `base + offset` free on loopback right now for every
+ * offset: for a launcher that numbers its own ports from a base (`npm run up`'s worker endpoints).
+ */
+export async function freePortBlock(offsets: number[]): Promise<number> {
+  const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+  const span = Math.max(...offsets);
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = LOWEST + Math.floor(Math.random() * (HIGHEST - span - LOWEST + 1));
+    const servers = await Promise.all(offsets.map((offset) => listen(base + offset)));
+    await Promise.all(servers.flatMap((server) => (server ? [close(server)] : [])));
+    if (servers.every(Boolean)) return base;
+  }
+  throw new Error(`no block of free loopback ports at offsets ${offsets.join(', ')} in ${LOWEST}–${HIGHEST}`);
+}
+

@@ -17,9 +17,15 @@ export async function withdrawClusterClientEnv(dataDir?: string): Promise<void> 
   await rm(clientEnvFile(dataDir), { force: true });
 }
 
+/** What the running cluster published (address, namespace, TLS files), or nothing when none runs. */
+export function publishedClusterClientEnv(dataDir?: string): Record<string, string> | undefined {
+  const file = clientEnvFile(dataDir);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : undefined;
+}
+
 /** The environment, with the running cluster's client settings where the caller chose no Temporal of their own (development only). */
 export function withLocalClusterClientEnv(env: NodeJS.ProcessEnv, dataDir?: string): NodeJS.ProcessEnv {
-  const file = clientEnvFile(dataDir);
-  if (env.TEMPORAL_ADDRESS !== undefined || !existsSync(file)) return env;
-  return { ...(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>), ...env };
+  const published = publishedClusterClientEnv(dataDir);
+  if (env.TEMPORAL_ADDRESS !== undefined || !published) return env;
+  return { ...published, ...env };
 }

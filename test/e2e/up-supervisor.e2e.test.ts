@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceDatabases } from '../support/databases.js';
 import { SmtpSink } from '../support/smtp-sink.js';
-import { freePortBlock, killMidBurst, UpStack, WORKER_PORT_OFFSETS } from '../support/up-stack.js';
+import { freePortBlock } from '../../common/free-port.js';
+import { killMidBurst, UpStack, WORKER_PORT_OFFSETS } from '../support/up-stack.js';
 
 // `npm run up` itself (dev/up.ts), not a test harness: what a user sees when a process dies.
 const smtp = new SmtpSink();

@@ -1,14 +1,14 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { expect, inject } from 'vitest';
 import { createApiClient, type ApiClient } from '../../api/client.js';
-import { freePorts } from '../../common/free-port.js';
+import { freePortBlock, freePorts } from '../../common/free-port.js';
 import { temporalConnectionOptions, temporalEnv } from '../../common/temporal-connection.js';
 import type { Role } from '../../common/tokens.js';
+import { publishedClusterClientEnv } from '../../dev/cluster/client-env.js';
 import { startProcess, type ManagedProcess } from '../../dev/processes.js';
 import { ROOT } from '../../dev/stack.js';
 import { burstOfClients } from './clients.js';
@@ -27,20 +27,6 @@ export interface UpStackOptions {
   env?: Record<string, string>;
   /** The first port of the block up gives its workers (their metrics at base + n, the SDK's at base + 100 + n); default: a free block. */
   workerMetricsBasePort?: number;
-}
-
-/** A base port with `base + offset` free on loopback for every offset (the worker endpoints up assigns). */
-export async function freePortBlock(offsets: number[]): Promise<number> {
-  const isFree = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer().once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 12_000);
-    if ((await Promise.all(offsets.map((offset) => isFree(base + offset)))).every(Boolean)) return base;
-  }
-  throw new Error(`no free block of ports at offsets ${offsets.join(', ')}`);
 }
 
 /** The offsets of the worker endpoints of the default stack (one replica per service). */
@@ -72,7 +58,7 @@ export class UpStack {
     const stack = await UpStack.launch(options);
     const ready = await Promise.race([stack.waitForLine(/Orderflow is up/), stack.process.exited.then(() => undefined)]);
     if (!ready) throw new Error(`npm run up exited (code ${stack.process.child.exitCode}) before it was up:\n${stack.lines.slice(-30).join('\n')}`);
-    const temporalOptions = temporalConnectionOptions(temporalEnv.parse((await stack.clusterClientEnv()) ?? stack.env));
+    const temporalOptions = temporalConnectionOptions(temporalEnv.parse({ ...stack.env, ...publishedClusterClientEnv(stack.dataDir) }));
     stack.connection = await Connection.connect(temporalOptions);
     stack.client = new Client({ connection: stack.connection, dataConverter: dataConverterFor(stack.secrets) });
     return stack;
@@ -165,11 +151,6 @@ export class UpStack {
     return { code, leftRunning };
   }
 
-  /** In cluster mode, the client settings up published (load balancer, TLS); otherwise none. */
-  private async clusterClientEnv(): Promise<NodeJS.ProcessEnv | undefined> {
-    const published = await readFile(path.join(this.dataDir, 'cluster', 'client-env.json'), 'utf8').catch(() => undefined);
-    return published === undefined ? undefined : { ...this.env, ...(JSON.parse(published) as Record<string, string>) };
-  }
 
   private onLine(line: string): void {
     this.lines.push(line);
