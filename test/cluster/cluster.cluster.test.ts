@@ -13,7 +13,7 @@ import { dropTemporalDatabases, temporalDatabases } from '../../dev/cluster/temp
 import { findGoTool, TEMPORAL_SERVER } from '../../dev/go-binaries.js';
 import { ROOT } from '../../dev/stack.js';
 import { serviceDatabases } from '../support/databases.js';
-import { burstOfClients } from '../support/clients.js';
+import { burstOfClients, placeAsAClient } from '../support/clients.js';
 import { countBy, expectConsistent, settledOrders } from '../support/invariants.js';
 import { createProduct, placeOrders, singleLineOrders } from '../support/shop.js';
 import { SmtpSink } from '../support/smtp-sink.js';
@@ -77,18 +77,6 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
   log?.end();
 });
-
-/** One order as a client places it: a 503 is retried after Retry-After, with the same Idempotency-Key. */
-async function placeAsAClient(sku: string, customer: string, headers: Record<string, string> = {}) {
-  const token = await stack.token(customer);
-  const key = randomUUID();
-  for (let attempt = 1; ; attempt++) {
-    const response = await stack.request('POST', '/orders', { token, body: { lines: [{ sku, quantity: 1 }] }, headers: { 'idempotency-key': key, ...headers } });
-    if (response.status !== 503) return { status: response.status, body: response.body, attempts: attempt };
-    if (attempt >= 20) throw new Error(`${customer}: still 503 after ${attempt} attempts`);
-    await new Promise((resolve) => setTimeout(resolve, 1_000 * Number(response.headers.get('retry-after') ?? 1)));
-  }
-}
 
 describe('orderflow on a two-node Temporal cluster behind HAProxy, with mTLS', () => {
   it('places an order end to end through the load balancer', async () => {
@@ -164,7 +152,7 @@ describe('orderflow on a two-node Temporal cluster behind HAProxy, with mTLS', (
 
   it('serves an order through the load balancer once both nodes have been killed and restarted', async () => {
     const sku = await createProduct(stack, 1, 'REJOINED');
-    const placed = await placeAsAClient(sku, 'after-restarts', { prefer: 'wait=30' });
+    const placed = await placeAsAClient(stack.apiUrl, await stack.token('after-restarts'), { lines: [{ sku, quantity: 1 }] }, { prefer: 'wait=30' });
     expect(placed).toMatchObject({ status: 200, body: { status: 'CONFIRMED' } });
   });
 
