@@ -1,6 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setupDatabase } from '../cli/database-setup.js';
@@ -17,7 +15,7 @@ import { stockedSku } from './support/catalog.js';
 import { run, type RunResult } from './support/burst.js';
 import { pidsNamed, type ProcessGroups } from './support/cpu.js';
 import { sideBySide } from './support/side-by-side.js';
-import { compare, comparisonTable, cpuTable, type Comparison } from './support/report.js';
+import { compare, comparisonTable, cpuTable, newResults, writeResults, type Comparison } from './support/report.js';
 
 const usage = `usage: npm run bench:ab -- --baseline <git ref> [--current <git ref>] [--reps 5] [--sizes 100] [--env K=V]... [--baseline-env K=V]... [--current-env K=V]... [--baseline-node PATH] [--current-node PATH]
 
@@ -126,11 +124,7 @@ runMain(async () => {
     for (let rep = 0; rep < reps; rep++) for (const size of sizes) for (const side of arms) await record(side, `burst-${size}`, size);
 
     const comparisons = sizes.map((size) => compare(results, `burst-${size}`, 'real', 'baseline')).filter((c): c is Comparison => c !== undefined);
-    const at = new Date().toISOString();
-    const base = path.join(ROOT, 'bench', 'results', `ab-${at.replace(/[:.]/g, '-')}`);
-    await mkdir(path.dirname(base), { recursive: true });
-    const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-    await writeFile(`${base}.json`, `${JSON.stringify({ at, machine, baseline: { ref: values.baseline, sha: baseline.sha, node: runtimeOf.baseline }, current: head, currentNode: runtimeOf.current, reps, sizes, comparisons, results }, null, 2)}\n`);
+    const { at, base, machine } = await newResults('ab');
     const markdown = [
       `# Before and after, ${at}`,
       '',
@@ -145,9 +139,7 @@ runMain(async () => {
       cpuTable(results, `burst-${sizes.at(-1)}`, ['baseline', 'real']),
       '',
     ].join('\n');
-    await writeFile(`${base}.md`, markdown);
-    say(`\n${markdown}`);
-    say(`written: ${path.relative(ROOT, base)}.{json,md}`);
+    await writeResults(base, { at, machine, baseline: { ref: values.baseline, sha: baseline.sha, node: runtimeOf.baseline }, current: head, currentNode: runtimeOf.current, reps, sizes, comparisons, results }, markdown, say);
   } finally {
     await stopAll();
   }

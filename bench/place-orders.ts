@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -19,7 +18,7 @@ import { stopOnInterrupt } from './support/interrupt.js';
 import { run, type RunResult } from './support/burst.js';
 import { pidsNamed, type ProcessGroups } from './support/cpu.js';
 import { latencyCdf, throughputOverTime, writePng } from './support/plots.js';
-import { compare, comparisonTable, cpuTable, type Comparison } from './support/report.js';
+import { compare, comparisonTable, cpuTable, newResults, type Comparison } from './support/report.js';
 import { median } from './support/stats.js';
 import { runSoak } from './soak.js';
 import { bundleTwins } from './twin/bundle.js';
@@ -170,10 +169,7 @@ runMain(async () => {
     const hot = median(results.filter((r) => r.scenario === `hot-sku-${hotOrders}`).map((r) => r.ordersPerSecond));
     const spreadRate = median(results.filter((r) => r.scenario === `spread-${hotOrders}`).map((r) => r.ordersPerSecond));
 
-    const at = new Date().toISOString();
-    const base = path.join(ROOT, 'bench', 'results', `place-orders-${values.cluster ? 'cluster-' : ''}${at.replace(/[:.]/g, '-')}`);
-    await mkdir(path.dirname(base), { recursive: true });
-    const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+    const { at, base, machine } = await newResults(`place-orders${values.cluster ? '-cluster' : ''}`);
     const commit = execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).trim();
     const summary = { at, commit, machine, temporal: values.cluster ? 'cluster' : 'dev server', reps, sizes, arms: Object.fromEntries(Object.values(arms).map((arm) => [arm.name, arm.description])), comparisons, hotSku: { hot, spread: spreadRate, ratio: hot / spreadRate }, results };
     await writeFile(`${base}.json`, `${JSON.stringify(summary, null, 2)}\n`);

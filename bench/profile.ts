@@ -10,6 +10,7 @@ import { stockedSku } from './support/catalog.js';
 import { ADMIN_URL, startBenchStack, type BenchStack } from './support/bench-stack.js';
 import { run, type RunResult } from './support/burst.js';
 import { summariseFile, type Ranked, type Window } from './support/cpu-profile.js';
+import { newResults } from './support/report.js';
 
 const usage = `usage: npm run bench:profile -- [--orders 200] [--top 12]
 
@@ -98,8 +99,7 @@ async function report(
   { orders, top, result, counters, burst }: { orders: number; top: number; result?: RunResult; counters?: { commits: number; inserted: number; updated: number; deleted: number }; burst?: Window },
   say: (line: string) => void,
 ): Promise<void> {
-  const at = new Date().toISOString();
-  const base = path.join(ROOT, 'bench', 'results', `profile-${at.replace(/[:.]/g, '-')}`);
+  const { at, base } = await newResults('profile');
   await mkdir(base, { recursive: true });
   const sections: string[] = [];
   // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; thread 0 is the main thread, others are worker threads (workflows).

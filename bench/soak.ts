@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,6 +15,7 @@ import { SoakClients } from './support/soak-clients.js';
 import { criteriaList, evaluateCriteria, machineTable, minuteRows, minuteTable, storagePerThousand, threadTable, workflowThreadCriterion } from './support/soak-report.js';
 import { stopOnInterrupt } from './support/interrupt.js';
 import { startSampler } from './support/soak-sampler.js';
+import { newResults } from './support/report.js';
 
 export const soakUsage = `usage: npm run bench -- soak [--rate 4] [--minutes 30] [--cluster]
 
@@ -119,10 +120,9 @@ export async function runSoak(argv: string[]): Promise<void> {
     const accepted = clients.orders.filter((order) => order.orderId !== undefined).length;
     const storage = storagePerThousand(samples, accepted);
 
-    const at = new Date().toISOString();
-    const base = path.join(ROOT, 'bench', 'results', `soak-${cluster ? 'cluster-' : ''}${at.replace(/[:.]/g, '-')}`);
-    await mkdir(path.dirname(base), { recursive: true });
-    const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: os.loadavg() };
+    const run = await newResults(`soak${cluster ? '-cluster' : ''}`);
+    const { at, base } = run;
+    const machine = { ...run.machine, loadAverage: os.loadavg() };
     const orderWorker = stack.worker('order-1').env;
     const settings = {
       rate,

@@ -1,7 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setupDatabase } from '../cli/database-setup.js';
@@ -14,6 +12,7 @@ import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 import { ADMIN_URL } from './support/bench-stack.js';
 import { stockedSku } from './support/catalog.js';
 import { checkout, checkoutBundle } from './support/checkout.js';
+import { newResults, writeResults } from './support/report.js';
 import { sideBySide } from './support/side-by-side.js';
 import { median, type Spread, spread } from './support/stats.js';
 
@@ -218,14 +217,7 @@ runMain(async () => {
     );
     const burstOf = (side: Side) => spread(bursts.filter((b) => b.side === side).map((b) => b.decidedS));
     const seconds = ({ median: m, min, max }: Spread) => `${(m / 1000).toFixed(2)} s (${(min / 1000).toFixed(2)}–${(max / 1000).toFixed(2)})`;
-    const at = new Date().toISOString();
-    const base = path.join(ROOT, 'bench', 'results', `staff-${at.replace(/[:.]/g, '-')}`);
-    await mkdir(path.dirname(base), { recursive: true });
-    const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-    await writeFile(
-      `${base}.json`,
-      `${JSON.stringify({ at, machine, baseline: { ref: values.baseline, sha: baseline.sha }, current: head, reps, orders, customers, roundsAtMs: ROUNDS_AT_MS, env, rows, bursts, samples }, null, 2)}\n`,
-    );
+    const { at, base, machine } = await newResults('staff');
     const markdown = [
       `# Staff requests during a burst, before and after task priority, ${at}`,
       '',
@@ -243,9 +235,7 @@ runMain(async () => {
       `The burst, first order to the last one decided: baseline ${burstOf('baseline').median.toFixed(1)} s (${burstOf('baseline').min.toFixed(1)}–${burstOf('baseline').max.toFixed(1)}), current ${burstOf('current').median.toFixed(1)} s (${burstOf('current').min.toFixed(1)}–${burstOf('current').max.toFixed(1)}); orders accepted: ${bursts.map((b) => `${b.side} ${b.accepted}`).join(', ')}.`,
       '',
     ].join('\n');
-    await writeFile(`${base}.md`, markdown);
-    say(`\n${markdown}`);
-    say(`written: ${path.relative(ROOT, base)}.{json,md}`);
+    await writeResults(base, { at, machine, baseline: { ref: values.baseline, sha: baseline.sha }, current: head, reps, orders, customers, roundsAtMs: ROUNDS_AT_MS, env, rows, bursts, samples }, markdown, say);
   } finally {
     await stopAll();
   }

@@ -1,3 +1,7 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT } from '../../dev/stack.js';
 import type { ArmName } from './arms.js';
 import type { RunResult } from './burst.js';
 import { spread, type Spread } from './stats.js';
@@ -73,3 +77,21 @@ export function cpuTable(results: RunResult[], scenario: string, arms: ArmName[]
   const total = `| **all** | ${arms.map((arm) => `**${fmt(spread(of(arm).map((r) => r.cpuMsPerOrderTotal)).median, 1)}**`).join(' | ')} |`;
   return [header, `|---|${arms.map(() => '---').join('|')}|`, ...rows, total].join('\n');
 }
+
+/** Where a run's results go (bench/results/<name>-<when>, the folder made), when it ran, and on what. */
+export async function newResults(name: string) {
+  const at = new Date().toISOString();
+  const base = path.join(ROOT, 'bench', 'results', `${name}-${at.replace(/[:.]/g, '-')}`);
+  await mkdir(path.dirname(base), { recursive: true });
+  const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  return { at, base, machine };
+}
+
+/** Writes a run's data (`<base>.json`) and its report (`<base>.md`), and prints the report. */
+export async function writeResults(base: string, data: unknown, markdown: string, say: (line: string) => void): Promise<void> {
+  await writeFile(`${base}.json`, `${JSON.stringify(data, null, 2)}\n`);
+  await writeFile(`${base}.md`, markdown);
+  say(`\n${markdown}`);
+  say(`written: ${path.relative(ROOT, base)}.{json,md}`);
+}
+
