@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../common/domain-error.js';
@@ -72,5 +73,25 @@ describe('order repository', () => {
     expect(new Set(seen)).toEqual(new Set(ids));
     const created = await Promise.all(seen.map(async (id) => (await findOrder(db, id))!.createdAt));
     expect([...created].sort().reverse()).toEqual(created);
+  });
+
+  it('pages through orders created within one millisecond without skipping any', async () => {
+    const customerId = `c-${randomUUID()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const order = newOrder(customerId);
+      await insertOrder(db, order);
+      // Microseconds apart, inside the same millisecond: what a busy database gives several orders.
+      await db.updateTable('orders').set({ created_at: sql<Date>`${`2026-01-01T00:00:00.12300${i + 1}Z`}::timestamptz` }).where('order_id', '=', order.orderId).execute();
+      ids.push(order.orderId);
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listOrders(db, { customerId, limit: 2, ...(cursor && { cursor }) });
+      seen.push(...page.items.map((o) => o.orderId));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
   });
 });

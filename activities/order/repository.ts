@@ -133,13 +133,16 @@ export async function listOrders(db: OrderDb, query: OrderListQuery): Promise<Pa
   let select = db
     .selectFrom('orders')
     .select(['order_id', 'customer_id', 'status', 'total_cents', 'currency', 'created_at', 'updated_at'])
+    // The cursor's time to the microsecond, as stored: cut to a Date's millisecond, it would skip an
+    // order created later in the same millisecond as a page's last one.
+    .select(sql<string>`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('created_key'))
     .orderBy('created_at', 'desc')
     .orderBy('order_id', 'desc')
     .limit(query.limit + 1);
   if (query.customerId !== undefined) select = select.where('customer_id', '=', query.customerId);
   if (query.status !== undefined) select = select.where('status', '=', query.status);
   if (after !== undefined) {
-    select = select.where((eb) => eb(eb.refTuple('created_at', 'order_id'), '<', eb.tuple(new Date(after[0]), after[1])));
+    select = select.where(sql<boolean>`(created_at, order_id) < (${after[0]}::timestamptz, ${after[1]}::uuid)`);
   }
   const rows = await select.execute();
   return toPage(
@@ -154,6 +157,6 @@ export async function listOrders(db: OrderDb, query: OrderListQuery): Promise<Pa
       createdAt: row.created_at.toISOString(),
       updatedAt: row.updated_at.toISOString(),
     }),
-    (row): Cursor => [row.created_at.toISOString(), row.order_id],
+    (row): Cursor => [row.created_key, row.order_id],
   );
 }
