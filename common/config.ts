@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { isLoopbackHost, type DevelopmentSetting } from './environment.js';
 
-/** The four services. Each owns one PostgreSQL schema and one Temporal task queue. */
-export const SERVICES = ['product', 'inventory', 'order', 'notification'] as const;
+/** The five services. Each owns one PostgreSQL schema and one Temporal task queue. */
+export const SERVICES = ['product', 'inventory', 'order', 'notification', 'payment'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** The PostgreSQL schema each service owns. */
@@ -13,6 +13,7 @@ export const SERVICE_SCHEMAS = {
   inventory: 'inventory',
   order: 'orders',
   notification: 'notification',
+  payment: 'payment',
 } as const satisfies Record<ServiceName, string>;
 
 export { ConfigError };
@@ -106,6 +107,39 @@ export function mailDevelopmentSettings(smtp: z.infer<typeof smtpEnv>): Developm
     ...(smtp.SMTP_URL ? [] : [{ variable: 'SMTP_URL', problem: 'not set: mail goes to the .eml outbox (MAIL_OUTBOX_DIR), which reaches no customer' }]),
     ...(smtp.MAIL_FROM ? [] : [{ variable: 'MAIL_FROM', problem: `not set: the development sender ${DEVELOPMENT_MAIL_FROM}` }]),
   ];
+}
+
+/** The payment worker's provider (activities/payment/provider.ts). */
+export const paymentEnv = z
+  .object({
+    /** `sandbox`: the development stand-in (dev/payment-sandbox), refused in production. `stripe`: Stripe's API. */
+    PAYMENT_PROVIDER: z.enum(['sandbox', 'stripe']).default('sandbox'),
+    /** Where the sandbox provider listens (`npm run up` starts it there); loopback only. */
+    PAYMENT_SANDBOX_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:9470'),
+    /** Stripe's secret (or restricted) key; required with PAYMENT_PROVIDER=stripe. */
+    STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'a Stripe secret key (sk_live_..., rk_live_...)').optional(),
+    /** Another Stripe API base URL: stripe-mock in tests. Refused in production. */
+    STRIPE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** One provider call's bound; a slower call is retried with the same idempotency key. */
+    PAYMENT_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  })
+  .refine((payment) => payment.PAYMENT_PROVIDER !== 'stripe' || payment.STRIPE_SECRET_KEY !== undefined, {
+    path: ['STRIPE_SECRET_KEY'],
+    message: 'required with PAYMENT_PROVIDER=stripe',
+  });
+export type PaymentConfig = z.infer<typeof paymentEnv>;
+
+export function paymentDevelopmentSettings(payment: PaymentConfig): DevelopmentSetting[] {
+  const settings: DevelopmentSetting[] = [];
+  if (payment.PAYMENT_PROVIDER === 'sandbox') {
+    const host = new URL(payment.PAYMENT_SANDBOX_URL).hostname;
+    settings.push({ variable: 'PAYMENT_PROVIDER', problem: `sandbox: a development stand-in that charges no one${isLoopbackHost(host) ? '' : ', and PAYMENT_SANDBOX_URL is not loopback'}` });
+  }
+  if (payment.PAYMENT_PROVIDER === 'stripe' && payment.STRIPE_SECRET_KEY?.includes('_test_')) {
+    settings.push({ variable: 'STRIPE_SECRET_KEY', problem: 'a test-mode key: Stripe charges no one with it' });
+  }
+  if (payment.STRIPE_API_URL !== undefined) settings.push({ variable: 'STRIPE_API_URL', problem: 'points the Stripe client away from Stripe (stripe-mock in tests)' });
+  return settings;
 }
 
 const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
