@@ -2,6 +2,8 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { EmailKind, EmailOrder } from '../activities/notification/contract.js';
 import { ORDER_TASK_QUEUE, type NewOrder, type OrderLineInput, type OrderStatus, type PricedOrder, type RejectionReason } from '../activities/order/contract.js';
+import type { FulfilmentLine, OrderReturn, Shipment } from '../activities/order/fulfilment.contract.js';
+import type { PaymentRequest } from '../activities/payment/contract.js';
 
 /**
  * The PlaceOrder workflow's contract, in one place: who starts it and how (type, task queue,
@@ -21,8 +23,12 @@ export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
  * change here), and how long it stays cancellable.
  */
 export type PlaceOrderInput = NewOrder & {
-  /** Temporal duration string; how long a confirmed order stays cancellable. */
+  /** Temporal duration string; how long a confirmed order stays cancellable by its customer. */
   cancellationWindow: Duration;
+  /** How long after delivery the customer may ask for a return; the workflow completes when it closes. */
+  returnWindow?: Duration;
+  /** The client's payment-method token; an order without one carries no payment (nothing is charged or refunded). */
+  payment?: PaymentRequest;
 };
 
 /**
@@ -45,14 +51,53 @@ export interface OrderState {
   status: OrderStatus;
   reason?: RejectionReason | string;
   priced?: PricedOrder;
-  /** While true, a PENDING or CONFIRMED order can still be cancelled. */
+  /** While true, a PENDING or CONFIRMED order can still be cancelled (by staff; by its customer only until customerCancellableUntil). */
   cancellable: boolean;
+  /** When the customer's cancellation window closes (ISO time); set at confirmation. */
+  customerCancellableUntil?: string;
+  /** Set from the first shipment on. */
+  shipments?: Shipment[];
+  returns?: OrderReturn[];
+  /** When the return window closes (ISO time); set once everything was delivered. */
+  returnableUntil?: string;
 }
 
 export interface CancelRequest {
   /** Who asked (the caller's subject), recorded with the cancellation. */
   requestedBy: string;
   reason?: string;
+  /** Staff (operators, admins) may cancel until the first shipment; a customer only within the cancellation window. */
+  byStaff?: boolean;
+}
+
+/** Staff record a shipment: `lines` absent ships every unshipped unit. */
+export interface ShipRequest {
+  /** Made by the API from the Idempotency-Key: a retried request is the same shipment. */
+  shipmentId: string;
+  lines?: FulfilmentLine[];
+  carrier: string;
+  trackingNumber: string;
+  requestedBy: string;
+}
+
+export interface DeliveryRequest {
+  shipmentId: string;
+  requestedBy: string;
+}
+
+/** The customer asks to send delivered units back, within the return window. */
+export interface ReturnRequest {
+  returnId: string;
+  lines: FulfilmentLine[];
+  reason: string;
+  requestedBy: string;
+}
+
+/** Staff received a return: restocked or not, and refunded for what came back. */
+export interface ReturnReceipt {
+  returnId: string;
+  restock: boolean;
+  requestedBy: string;
 }
 
 export type { EmailKind, EmailOrder };
@@ -64,3 +109,18 @@ export const getOrderState = defineQuery<OrderState>('getOrderState');
  * refuses (nothing is written to history) when the order can no longer be cancelled.
  */
 export const cancelOrder = defineUpdate<OrderState, [CancelRequest]>('cancelOrder');
+
+/**
+ * Fulfilment, each an Update answered once the step is recorded (payment captured at the first
+ * shipment, refund issued at a receipt). Each Update's ID is made by `fulfilmentUpdateId`, so a
+ * repeated request is answered by the first one's result and does nothing twice. The validators
+ * refuse (NOT_SHIPPABLE, NOT_RETURNABLE, UNKNOWN_SHIPMENT, UNKNOWN_RETURN) before anything is
+ * written to history.
+ */
+export const shipOrder = defineUpdate<OrderState, [ShipRequest]>('shipOrder');
+export const deliverShipment = defineUpdate<OrderState, [DeliveryRequest]>('deliverShipment');
+export const requestReturn = defineUpdate<OrderState, [ReturnRequest]>('requestReturn');
+export const receiveReturn = defineUpdate<OrderState, [ReturnReceipt]>('receiveReturn');
+
+export type FulfilmentStep = 'ship' | 'deliver' | 'return' | 'receive';
+export const fulfilmentUpdateId = (step: FulfilmentStep, id: string) => `${step}-${id}`;

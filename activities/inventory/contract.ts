@@ -65,6 +65,11 @@ export interface InventoryActivities {
   commitReservation(input: { orderId: string }): Promise<ReservationOutcome>;
   /** Gives an order's stock back, held or committed; idempotent, and a tombstone for an order that never reserved. */
   releaseReservation(input: { orderId: string; reason: string }): Promise<ReservationOutcome>;
+  /**
+   * Puts returned units back into available stock (on-hand up, a ledger entry per SKU); applies
+   * once per return ID however often it is retried.
+   */
+  restockReturn(input: { orderId: string; returnId: string; lines: ReservationLine[] }): Promise<{ changed: boolean }>;
   initialiseStock(input: { sku: string; onHand: number; actor: string }): Promise<StockLevel>;
   adjustStock(input: StockAdjustment): Promise<Outcome<StockLevel, AdjustmentRefusal>>;
 }

@@ -1,6 +1,8 @@
 import { INVALID_DATA } from '../../common/domain-error.js';
 import { INVENTORY_FAILURE } from '../inventory/contract.js';
+import { PAYMENT_FAILURE } from '../payment/contract.js';
 import { PRODUCT_FAILURE, type OrderLine, type PricedOrder } from '../product/contract.js';
+import type { FulfilmentLine, OrderReturn, Shipment } from './fulfilment.contract.js';
 
 /**
  * The order service's contract: an order's record and lifecycle. Its worker also hosts the
@@ -8,7 +10,11 @@ import { PRODUCT_FAILURE, type OrderLine, type PricedOrder } from '../product/co
  */
 export const ORDER_TASK_QUEUE = 'order';
 
-export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'] as const;
+/**
+ * PENDING -> CONFIRMED | REJECTED; CONFIRMED -> CANCELLED (until the first shipment); CONFIRMED ->
+ * PARTIALLY_SHIPPED -> SHIPPED -> DELIVERED -> PARTIALLY_RETURNED | RETURNED (see fulfilment.ts).
+ */
+export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'PARTIALLY_SHIPPED', 'SHIPPED', 'DELIVERED', 'PARTIALLY_RETURNED', 'RETURNED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export const ORDER_FAILURE = {
@@ -16,6 +22,13 @@ export const ORDER_FAILURE = {
   invalidOrderState: 'INVALID_ORDER_STATE',
   /** A cancel that comes too late: the order is rejected, or its cancellation window has closed. */
   notCancellable: 'NOT_CANCELLABLE',
+  /** A shipment the order cannot take: not confirmed yet, ended, or lines it does not have left to ship. */
+  notShippable: 'NOT_SHIPPABLE',
+  /** A return the order cannot take: nothing delivered, the window closed, or lines not delivered or already returned. */
+  notReturnable: 'NOT_RETURNABLE',
+  /** A shipment or return ID the order does not have. */
+  unknownShipment: 'UNKNOWN_SHIPMENT',
+  unknownReturn: 'UNKNOWN_RETURN',
 } as const;
 
 /** Why an order ends REJECTED: pricing's and the reservation's refusals, or data PostgreSQL refused. */
@@ -23,6 +36,7 @@ export const REJECTION_REASONS = [
   PRODUCT_FAILURE.unknownProduct,
   PRODUCT_FAILURE.inactiveProduct,
   INVENTORY_FAILURE.outOfStock,
+  PAYMENT_FAILURE.declined,
   PRODUCT_FAILURE.mixedCurrency,
   PRODUCT_FAILURE.orderTooLarge,
   INVALID_DATA,
@@ -60,6 +74,10 @@ export interface OrderView {
   totalCents: number | null;
   currency: string | null;
   reason?: RejectionReason | string;
+  /** In the order they were shipped; empty until the first one. */
+  shipments: Shipment[];
+  /** In the order they were asked for; empty until the first one. */
+  returns: OrderReturn[];
   createdAt: string;
   updatedAt: string;
 }
@@ -92,4 +110,12 @@ export interface OrderActivities {
   confirmOrder(input: { orderId: string; priced: PricedOrder }): Promise<{ changed: boolean }>;
   rejectOrder(input: { orderId: string; reason: RejectionReason }): Promise<{ changed: boolean }>;
   cancelOrder(input: { orderId: string; reason: string }): Promise<{ changed: boolean }>;
+  /**
+   * The fulfilment records, each idempotent per shipment or return ID, each setting the status
+   * the workflow computed with the rules of fulfilment.contract.ts in the same transaction.
+   */
+  recordShipment(input: { orderId: string; shipment: Omit<Shipment, 'shippedAt' | 'deliveredAt'>; status: OrderStatus }): Promise<{ changed: boolean; shippedAt: string }>;
+  recordDelivery(input: { orderId: string; shipmentId: string; status: OrderStatus }): Promise<{ changed: boolean; deliveredAt: string }>;
+  recordReturn(input: { orderId: string; returnId: string; lines: FulfilmentLine[]; reason: string }): Promise<{ changed: boolean; requestedAt: string }>;
+  recordReturnReceipt(input: { orderId: string; returnId: string; restocked: boolean; refundCents: number; status: OrderStatus }): Promise<{ changed: boolean; receivedAt: string }>;
 }
