@@ -225,14 +225,18 @@ export function codecDevelopmentSettings(codec: z.infer<typeof codecEnv>, apiHos
   return codec.CODEC_LOCAL_PATH === undefined ? [] : [{ variable: 'CODEC_LOCAL_PATH', problem: `an unauthenticated codec path for the local Web UI${isLoopbackHost(apiHost) ? '' : ', and API_HOST is not loopback'}` }];
 }
 
+/** A Temporal duration string ("30m", "2 days"). */
+const duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'a duration such as 30m, 12h or 30d')
+  .transform((value) => value as Duration);
+
 export const workflowEnv = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().min(1).default('dist/workflow-bundle.js'),
   /** How long a confirmed order stays cancellable, as a Temporal duration string ("30m", "2 days"). */
-  ORDER_CANCELLATION_WINDOW: z
-    .string()
-    .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/)
-    .default('30m')
-    .transform((value) => value as Duration),
+  ORDER_CANCELLATION_WINDOW: duration.default('30m'),
+  /** How long after delivery a customer may ask for a return; an order's workflow completes when it closes. */
+  ORDER_RETURN_WINDOW: duration.default('30d'),
 });
 
 /**
