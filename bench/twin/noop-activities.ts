@@ -1,6 +1,7 @@
 import type { InventoryActivities } from '../../activities/inventory/contract.js';
 import type { NotificationActivities } from '../../activities/notification/contract.js';
 import type { OrderActivities, OrderLineInput, PricedOrder } from '../../activities/order/contract.js';
+import type { PaymentActivities } from '../../activities/payment/contract.js';
 import type { ProductActivities } from '../../activities/product/contract.js';
 import type { ServiceName } from '../../common/config.js';
 
@@ -51,4 +52,18 @@ export const NOOP_ACTIVITIES = {
       return { messageId: `<${input.order.orderId}.${input.kind}@twin.invalid>`, sent: true };
     },
   } satisfies Pick<NotificationActivities, 'sendOrderEmail'>,
+  payment: {
+    async authorisePayment(input) {
+      return { ok: true, value: { authorisationId: `twin_${input.orderId}`, amountCents: input.amountCents, currency: input.currency, expiresAt: '2099-01-01T00:00:00.000Z' } };
+    },
+    async capturePayment() {
+      return { ok: true, value: { changed: true, status: 'CAPTURED' } };
+    },
+    async voidPayment() {
+      return { changed: true, status: 'VOIDED' };
+    },
+    async refundPayment() {
+      return { changed: true, status: 'REFUNDED' };
+    },
+  } satisfies PaymentActivities,
 } satisfies Record<ServiceName, object>;
