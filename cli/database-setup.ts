@@ -4,6 +4,7 @@ import pg from 'pg';
 import { inventoryMigrations } from '../activities/inventory/migrations/index.js';
 import { notificationMigrations } from '../activities/notification/migrations/index.js';
 import { orderMigrations } from '../activities/order/migrations/index.js';
+import { paymentMigrations } from '../activities/payment/migrations/index.js';
 import { productMigrations } from '../activities/product/migrations/index.js';
 import { apiMigrations } from '../api/migrations/index.js';
 import { databaseRole, SCHEMAS, SERVICES, serviceDatabaseUrl, type SchemaOwner } from '../common/config.js';
@@ -15,6 +16,7 @@ export const MIGRATIONS: Record<SchemaOwner, Record<string, Migration>> = {
   inventory: inventoryMigrations,
   order: orderMigrations,
   notification: notificationMigrations,
+  payment: paymentMigrations,
   api: apiMigrations,
 };
 

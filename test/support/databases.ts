@@ -3,6 +3,7 @@ import { inject } from 'vitest';
 import type { InventoryDatabase } from '../../activities/inventory/schema.js';
 import type { NotificationDatabase } from '../../activities/notification/schema.js';
 import type { OrderDatabase } from '../../activities/order/schema.js';
+import type { PaymentDatabase } from '../../activities/payment/schema.js';
 import type { ProductDatabase } from '../../activities/product/schema.js';
 import { SERVICE_SCHEMAS, serviceDatabaseUrl, type ServiceName } from '../../common/config.js';
 import { createDatabase } from '../../common/database.js';
@@ -17,6 +18,7 @@ export function serviceDatabases(access: 'owner' | 'reader' = 'owner') {
     inventory: open<InventoryDatabase>('inventory'),
     order: open<OrderDatabase>('order'),
     notification: open<NotificationDatabase>('notification'),
+    payment: open<PaymentDatabase>('payment'),
   };
   return { ...dbs, destroy: () => Promise.all(Object.values(dbs).map((db) => db.destroy())) };
 }
