@@ -3,7 +3,7 @@ import { activityLogger } from '../../common/activity-logger.js';
 import type { Logger } from '../../common/logger.js';
 import type { OrderActivities } from './contract.js';
 import { createOrderMetrics, type OrderMetrics } from './metrics.js';
-import { cancelOrder, confirmOrder, insertOrder, rejectOrder } from './repository.js';
+import { cancelOrder, confirmOrder, insertOrder, recordDelivery, recordReturn, recordReturnReceipt, recordShipment, rejectOrder } from './repository.js';
 import type { OrderDatabase } from './schema.js';
 
 export interface OrderActivityDeps {
@@ -39,6 +39,35 @@ export function createOrderActivities({ db, log, metrics = createOrderMetrics() 
       const result = await cancelOrder(db, orderId, reason);
       if (result.changed) metrics.ordersDecided.inc({ outcome: 'cancelled', reason: '' });
       activityLogger(log, { orderId }).info(result, 'order cancelled');
+      return result;
+    },
+
+    // The fulfilment records: counted and logged as recorded only when this attempt recorded them.
+    async recordShipment(input) {
+      const result = await recordShipment(db, input);
+      if (result.changed) metrics.shipments.inc();
+      activityLogger(log, { orderId: input.orderId }).info({ ...result, shipmentId: input.shipment.shipmentId, status: input.status }, 'shipment recorded');
+      return result;
+    },
+
+    async recordDelivery(input) {
+      const result = await recordDelivery(db, input);
+      if (result.changed) metrics.deliveries.inc();
+      activityLogger(log, { orderId: input.orderId }).info({ ...result, shipmentId: input.shipmentId, status: input.status }, 'delivery recorded');
+      return result;
+    },
+
+    async recordReturn(input) {
+      const result = await recordReturn(db, input);
+      if (result.changed) metrics.returnsRequested.inc();
+      activityLogger(log, { orderId: input.orderId }).info({ ...result, returnId: input.returnId }, 'return recorded');
+      return result;
+    },
+
+    async recordReturnReceipt(input) {
+      const result = await recordReturnReceipt(db, input);
+      if (result.changed) metrics.returnsReceived.inc({ restocked: String(input.restocked) });
+      activityLogger(log, { orderId: input.orderId }).info({ ...result, returnId: input.returnId, refundCents: input.refundCents, status: input.status }, 'return received');
       return result;
     },
   };

@@ -17,11 +17,21 @@ export function createOrderMetrics(registry: Registry = new Registry()) {
       labelNames: ['outcome', 'reason'] as const,
       registers,
     }),
+    shipments: new Counter({ name: 'orderflow_shipments_recorded_total', help: 'Shipments recorded (each shipment ID once)', registers }),
+    deliveries: new Counter({ name: 'orderflow_shipments_delivered_total', help: 'Shipments recorded as delivered', registers }),
+    returnsRequested: new Counter({ name: 'orderflow_returns_requested_total', help: 'Returns asked for (each return ID once)', registers }),
+    returnsReceived: new Counter({
+      name: 'orderflow_returns_received_total',
+      help: 'Returns received, by whether the units went back to stock (restocked: true, false)',
+      labelNames: ['restocked'] as const,
+      registers,
+    }),
   };
   // Every series exists from the start, so that rates and alerts see a 0 rather than nothing.
   metrics.ordersDecided.inc({ outcome: 'confirmed', reason: '' }, 0);
   metrics.ordersDecided.inc({ outcome: 'cancelled', reason: '' }, 0);
   for (const reason of REJECTION_REASONS) metrics.ordersDecided.inc({ outcome: 'rejected', reason }, 0);
+  for (const restocked of ['true', 'false'] as const) metrics.returnsReceived.inc({ restocked }, 0);
   return metrics;
 }
 

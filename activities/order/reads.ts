@@ -36,6 +36,9 @@ const viewOfResult = (state: OrderState): OrderView => ({
   totalCents: null,
   currency: null,
   ...(state.reason && { reason: state.reason }),
+  // Never recorded, so never shipped.
+  shipments: [],
+  returns: [],
   createdAt: state.placedAt,
   updatedAt: state.placedAt,
 });
@@ -80,6 +83,8 @@ export function createOrderReads<DB>(connection: Kysely<DB>, temporal: Client): 
       lines: unpricedLines(lines),
       totalCents: null,
       currency: null,
+      shipments: [],
+      returns: [],
       createdAt: startedAt,
       updatedAt: startedAt,
     };

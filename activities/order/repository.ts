@@ -1,10 +1,12 @@
 import { sql, type Kysely } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { z } from 'zod';
 import { DomainError } from '../../common/domain-error.js';
 import { values } from './sql-values.js';
 import { decodeCursor, toPage, type Page } from '../../common/pagination.js';
 import type { OrderDatabase, OrderDb } from './schema.js';
 import { ORDER_FAILURE, type NewOrder, type OrderListQuery, type OrderStatus, type OrderSummary, type OrderView, type PricedOrder } from './contract.js';
+import type { FulfilmentLine, OrderReturn, Shipment } from './fulfilment.contract.js';
 
 const OrderCursor = z.tuple([z.iso.datetime(), z.uuid()]);
 type Cursor = z.infer<typeof OrderCursor>;
@@ -107,7 +109,11 @@ export async function cancelOrder(db: OrderDb, orderId: string, reason: string) 
 export async function findOrder(db: OrderDb, orderId: string): Promise<OrderView | undefined> {
   const order = await db.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirst();
   if (!order) return undefined;
-  const lines = await db.selectFrom('order_lines').selectAll().where('order_id', '=', orderId).orderBy('line_no').execute();
+  const [lines, shipments, returns] = await Promise.all([
+    db.selectFrom('order_lines').selectAll().where('order_id', '=', orderId).orderBy('line_no').execute(),
+    findShipments(db, orderId),
+    findReturns(db, orderId),
+  ]);
   return {
     orderId: order.order_id,
     customerId: order.customer_id,
@@ -122,9 +128,217 @@ export async function findOrder(db: OrderDb, orderId: string): Promise<OrderView
     totalCents: order.total_cents,
     currency: order.currency,
     ...(order.reason !== null && { reason: order.reason }),
+    shipments,
+    returns,
     createdAt: order.created_at.toISOString(),
     updatedAt: order.updated_at.toISOString(),
   };
+}
+
+/** An order's shipments with their lines, in one query, in the order they were shipped. */
+async function findShipments(db: OrderDb, orderId: string): Promise<Shipment[]> {
+  const rows = await db
+    .selectFrom('shipments')
+    .selectAll('shipments')
+    .select((eb) =>
+      jsonArrayFrom(
+        eb
+          .selectFrom('shipment_lines')
+          .select(['shipment_lines.sku', 'shipment_lines.quantity'])
+          .whereRef('shipment_lines.order_id', '=', 'shipments.order_id')
+          .whereRef('shipment_lines.shipment_id', '=', 'shipments.shipment_id')
+          .orderBy('shipment_lines.line_no'),
+      ).as('lines'),
+    )
+    .where('shipments.order_id', '=', orderId)
+    .orderBy('shipments.shipped_at')
+    .orderBy('shipments.shipment_id')
+    .execute();
+  return rows.map((row) => ({
+    shipmentId: row.shipment_id,
+    lines: row.lines,
+    carrier: row.carrier,
+    trackingNumber: row.tracking_number,
+    shippedAt: row.shipped_at.toISOString(),
+    deliveredAt: row.delivered_at?.toISOString() ?? null,
+  }));
+}
+
+/** An order's returns with their lines, in one query, in the order they were asked for. */
+async function findReturns(db: OrderDb, orderId: string): Promise<OrderReturn[]> {
+  const rows = await db
+    .selectFrom('returns')
+    .selectAll('returns')
+    .select((eb) =>
+      jsonArrayFrom(
+        eb
+          .selectFrom('return_lines')
+          .select(['return_lines.sku', 'return_lines.quantity'])
+          .whereRef('return_lines.order_id', '=', 'returns.order_id')
+          .whereRef('return_lines.return_id', '=', 'returns.return_id')
+          .orderBy('return_lines.line_no'),
+      ).as('lines'),
+    )
+    .where('returns.order_id', '=', orderId)
+    .orderBy('returns.requested_at')
+    .orderBy('returns.return_id')
+    .execute();
+  return rows.map((row) => ({
+    returnId: row.return_id,
+    lines: row.lines,
+    reason: row.reason,
+    requestedAt: row.requested_at.toISOString(),
+    receivedAt: row.received_at?.toISOString() ?? null,
+    restocked: row.restocked,
+    refundCents: row.refund_cents,
+  }));
+}
+
+/** Where an order takes shipments and returns: confirmed, and every status after. */
+const FULFILLABLE: OrderStatus[] = ['CONFIRMED', 'PARTIALLY_SHIPPED', 'SHIPPED', 'DELIVERED', 'PARTIALLY_RETURNED', 'RETURNED'];
+
+/** Lines numbered from 1, as given (a repeated SKU stays two lines), to insert in one statement. */
+function numbered(lines: readonly FulfilmentLine[], failure: string, what: string) {
+  if (lines.length === 0) throw new DomainError(failure, `A ${what} needs at least one line`);
+  return lines.map((line, index) => ({ line_no: index + 1, sku: line.sku, quantity: line.quantity }));
+}
+
+/** After an insert that found no order to take it: the order is missing, or not (or no longer) confirmed. */
+async function notFulfillable(db: OrderDb, orderId: string, what: string): Promise<never> {
+  const current = await db.selectFrom('orders').select('status').where('order_id', '=', orderId).executeTakeFirst();
+  throw new DomainError(ORDER_FAILURE.invalidOrderState, `Order ${orderId} is ${current?.status ?? 'missing'}, cannot take ${what}`, {
+    orderId,
+    status: current?.status ?? null,
+  });
+}
+
+/**
+ * Records a shipment with its lines and sets the order's status, in one statement (so one
+ * transaction). A replay (same shipment ID) changes nothing and reports when it was first shipped.
+ */
+export async function recordShipment(
+  db: Kysely<OrderDatabase>,
+  { orderId, shipment, status }: { orderId: string; shipment: Omit<Shipment, 'shippedAt' | 'deliveredAt'>; status: OrderStatus },
+): Promise<{ changed: boolean; shippedAt: string }> {
+  const lines = numbered(shipment.lines, ORDER_FAILURE.notShippable, 'shipment');
+  const recorded = await db
+    .with('shipment', (db) =>
+      db
+        .insertInto('shipments')
+        .columns(['order_id', 'shipment_id', 'carrier', 'tracking_number'])
+        .expression((eb) =>
+          eb
+            .selectFrom('orders')
+            .select(['order_id', sql<string>`${shipment.shipmentId}::uuid`.as('shipment_id'), sql<string>`${shipment.carrier}::text`.as('carrier'), sql<string>`${shipment.trackingNumber}::text`.as('tracking_number')])
+            .where('order_id', '=', orderId)
+            .where('status', 'in', FULFILLABLE),
+        )
+        .onConflict((oc) => oc.columns(['order_id', 'shipment_id']).doNothing())
+        .returning(['order_id', 'shipment_id', 'shipped_at']),
+    )
+    .with('lines', (db) =>
+      db
+        .insertInto('shipment_lines')
+        .columns(['order_id', 'shipment_id', 'line_no', 'sku', 'quantity'])
+        .expression((eb) =>
+          eb.selectFrom(['shipment', values(lines, 'l', { line_no: 'int', sku: 'text', quantity: 'int' })]).select(['shipment.order_id', 'shipment.shipment_id', 'l.line_no', 'l.sku', 'l.quantity']),
+        ),
+    )
+    .with('status', (db) => db.updateTable('orders').from('shipment').set({ status, updated_at: sql`now()` }).whereRef('orders.order_id', '=', 'shipment.order_id'))
+    .selectFrom('shipment')
+    .select('shipped_at')
+    .executeTakeFirst();
+  if (recorded) return { changed: true, shippedAt: recorded.shipped_at.toISOString() };
+  // Nothing inserted: the shipment was recorded before (a retry, or a racing attempt that has committed), or the order cannot take one.
+  const first = await db.selectFrom('shipments').select('shipped_at').where('order_id', '=', orderId).where('shipment_id', '=', shipment.shipmentId).executeTakeFirst();
+  return first ? { changed: false, shippedAt: first.shipped_at.toISOString() } : notFulfillable(db, orderId, 'a shipment');
+}
+
+/** Marks a shipment delivered and sets the order's status, in one statement; a replay reports the first delivery's time. */
+export async function recordDelivery(
+  db: Kysely<OrderDatabase>,
+  { orderId, shipmentId, status }: { orderId: string; shipmentId: string; status: OrderStatus },
+): Promise<{ changed: boolean; deliveredAt: string }> {
+  const delivered = await db
+    .with('delivered', (db) =>
+      db
+        .updateTable('shipments')
+        .set({ delivered_at: sql`now()` })
+        .where('order_id', '=', orderId)
+        .where('shipment_id', '=', shipmentId)
+        .where('delivered_at', 'is', null)
+        .returning(['order_id', 'delivered_at']),
+    )
+    .with('status', (db) => db.updateTable('orders').from('delivered').set({ status, updated_at: sql`now()` }).whereRef('orders.order_id', '=', 'delivered.order_id'))
+    .selectFrom('delivered')
+    .select('delivered_at')
+    .executeTakeFirst();
+  if (delivered?.delivered_at) return { changed: true, deliveredAt: delivered.delivered_at.toISOString() };
+  const first = await db.selectFrom('shipments').select('delivered_at').where('order_id', '=', orderId).where('shipment_id', '=', shipmentId).executeTakeFirst();
+  if (!first?.delivered_at) throw new DomainError(ORDER_FAILURE.unknownShipment, `Order ${orderId} has no shipment ${shipmentId}`, { orderId, shipmentId });
+  return { changed: false, deliveredAt: first.delivered_at.toISOString() };
+}
+
+/** Records a return asked for, with its lines, in one statement; a replay (same return ID) reports when it was first asked for. */
+export async function recordReturn(
+  db: Kysely<OrderDatabase>,
+  { orderId, returnId, lines, reason }: { orderId: string; returnId: string; lines: FulfilmentLine[]; reason: string },
+): Promise<{ changed: boolean; requestedAt: string }> {
+  const rows = numbered(lines, ORDER_FAILURE.notReturnable, 'return');
+  const recorded = await db
+    .with('asked', (db) =>
+      db
+        .insertInto('returns')
+        .columns(['order_id', 'return_id', 'reason'])
+        .expression((eb) =>
+          eb
+            .selectFrom('orders')
+            .select(['order_id', sql<string>`${returnId}::uuid`.as('return_id'), sql<string>`${reason}::text`.as('reason')])
+            .where('order_id', '=', orderId)
+            .where('status', 'in', FULFILLABLE),
+        )
+        .onConflict((oc) => oc.columns(['order_id', 'return_id']).doNothing())
+        .returning(['order_id', 'return_id', 'requested_at']),
+    )
+    .with('lines', (db) =>
+      db
+        .insertInto('return_lines')
+        .columns(['order_id', 'return_id', 'line_no', 'sku', 'quantity'])
+        .expression((eb) => eb.selectFrom(['asked', values(rows, 'l', { line_no: 'int', sku: 'text', quantity: 'int' })]).select(['asked.order_id', 'asked.return_id', 'l.line_no', 'l.sku', 'l.quantity'])),
+    )
+    // Asking for a return changes the order (its view), not its status: that waits for the receipt.
+    .with('touched', (db) => db.updateTable('orders').from('asked').set({ updated_at: sql`now()` }).whereRef('orders.order_id', '=', 'asked.order_id'))
+    .selectFrom('asked')
+    .select('requested_at')
+    .executeTakeFirst();
+  if (recorded) return { changed: true, requestedAt: recorded.requested_at.toISOString() };
+  const first = await db.selectFrom('returns').select('requested_at').where('order_id', '=', orderId).where('return_id', '=', returnId).executeTakeFirst();
+  return first ? { changed: false, requestedAt: first.requested_at.toISOString() } : notFulfillable(db, orderId, 'a return');
+}
+
+/** Marks a return received (restocked or not, what was refunded) and sets the order's status, in one statement; a replay reports the first receipt's time. */
+export async function recordReturnReceipt(
+  db: Kysely<OrderDatabase>,
+  { orderId, returnId, restocked, refundCents, status }: { orderId: string; returnId: string; restocked: boolean; refundCents: number; status: OrderStatus },
+): Promise<{ changed: boolean; receivedAt: string }> {
+  const received = await db
+    .with('received', (db) =>
+      db
+        .updateTable('returns')
+        .set({ received_at: sql`now()`, restocked, refund_cents: refundCents })
+        .where('order_id', '=', orderId)
+        .where('return_id', '=', returnId)
+        .where('received_at', 'is', null)
+        .returning(['order_id', 'received_at']),
+    )
+    .with('status', (db) => db.updateTable('orders').from('received').set({ status, updated_at: sql`now()` }).whereRef('orders.order_id', '=', 'received.order_id'))
+    .selectFrom('received')
+    .select('received_at')
+    .executeTakeFirst();
+  if (received?.received_at) return { changed: true, receivedAt: received.received_at.toISOString() };
+  const first = await db.selectFrom('returns').select('received_at').where('order_id', '=', orderId).where('return_id', '=', returnId).executeTakeFirst();
+  if (!first?.received_at) throw new DomainError(ORDER_FAILURE.unknownReturn, `Order ${orderId} has no return ${returnId}`, { orderId, returnId });
+  return { changed: false, receivedAt: first.received_at.toISOString() };
 }
 
 /** Newest first; a customer sees only their own orders. */

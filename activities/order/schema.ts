@@ -24,9 +24,40 @@ export interface OrderLineTable {
   line_total_cents: number | null;
 }
 
+export interface ShipmentTable {
+  order_id: string;
+  shipment_id: string;
+  carrier: string;
+  tracking_number: string;
+  shipped_at: Generated<Date>;
+  delivered_at: Date | null;
+}
+
+export interface ReturnTable {
+  order_id: string;
+  return_id: string;
+  reason: string;
+  requested_at: Generated<Date>;
+  received_at: Date | null;
+  restocked: boolean | null;
+  refund_cents: number | null;
+}
+
+/** A shipment's or a return's lines, numbered from 1 in the order given. */
+export interface FulfilmentLineTable {
+  order_id: string;
+  line_no: number;
+  sku: string;
+  quantity: number;
+}
+
 export interface OrderDatabase {
   orders: OrderTable;
   order_lines: OrderLineTable;
+  shipments: ShipmentTable;
+  shipment_lines: FulfilmentLineTable & { shipment_id: string };
+  returns: ReturnTable;
+  return_lines: FulfilmentLineTable & { return_id: string };
 }
 
 export type OrderDb = Kysely<OrderDatabase> | Transaction<OrderDatabase>;

@@ -1,6 +1,8 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_create_orders.js';
+import * as m0002 from './0002_add_fulfilment.js';
 
 export const orderMigrations: Record<string, Migration> = {
   '0001_create_orders': m0001,
+  '0002_add_fulfilment': m0002,
 };

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { serviceDatabases } from '../../test/support/databases.js';
+import { cancelOrder, confirmOrder, findOrder, insertOrder, recordDelivery, recordReturn, recordReturnReceipt, recordShipment } from './repository.js';
+
+// The order service's fulfilment records on a real PostgreSQL: each once per shipment or return
+// ID, replays and racing attempts included, each with the status the workflow passed.
+const dbs = serviceDatabases();
+const db = dbs.order;
+afterAll(() => dbs.destroy());
+
+async function confirmedOrder() {
+  const orderId = randomUUID();
+  await insertOrder(db, { orderId, customerId: 'c-1', customerEmail: 'c@example.com', lines: [{ sku: 'A-1', quantity: 3 }, { sku: 'B-2', quantity: 1 }] });
+  await confirmOrder(db, orderId, {
+    lines: [
+      { sku: 'A-1', name: 'A', quantity: 3, unitPriceCents: 100, lineTotalCents: 300 },
+      { sku: 'B-2', name: 'B', quantity: 1, unitPriceCents: 50, lineTotalCents: 50 },
+    ],
+    totalCents: 350,
+    currency: 'EUR',
+  });
+  return orderId;
+}
+
+const shipment = (lines = [{ sku: 'A-1', quantity: 2 }]) => ({ shipmentId: randomUUID(), lines, carrier: 'DHL', trackingNumber: 'JD0001' });
+
+const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+
+describe('shipments', () => {
+  it('records a shipment with its lines and the status passed; a replay reports the first time and changes nothing', async () => {
+    const orderId = await confirmedOrder();
+    const first = shipment([{ sku: 'A-1', quantity: 1 }, { sku: 'B-2', quantity: 1 }, { sku: 'A-1', quantity: 1 }]);
+    const recorded = await recordShipment(db, { orderId, shipment: first, status: 'PARTIALLY_SHIPPED' });
+    expect(recorded).toEqual({ changed: true, shippedAt: expect.any(String) });
+    // A replay after the order moved on must not set its status back.
+    await recordShipment(db, { orderId, shipment: shipment([{ sku: 'A-1', quantity: 1 }]), status: 'SHIPPED' });
+    expect(await recordShipment(db, { orderId, shipment: first, status: 'PARTIALLY_SHIPPED' })).toEqual({ changed: false, shippedAt: recorded.shippedAt });
+
+    const view = await findOrder(db, orderId);
+    expect(view?.status).toBe('SHIPPED');
+    expect(view?.shipments).toHaveLength(2);
+    expect(view?.shipments[0]).toEqual({ ...first, shippedAt: recorded.shippedAt, deliveredAt: null });
+    expect(view?.returns).toEqual([]);
+  });
+
+  it('racing attempts of one shipment record it once, and all report the same time', async () => {
+    const orderId = await confirmedOrder();
+    const one = shipment();
+    const results = await Promise.all(Array.from({ length: 5 }, () => recordShipment(db, { orderId, shipment: one, status: 'PARTIALLY_SHIPPED' })));
+    expect(results.filter((result) => result.changed)).toHaveLength(1);
+    expect(new Set(results.map((result) => result.shippedAt)).size).toBe(1);
+    expect((await findOrder(db, orderId))?.shipments).toEqual([expect.objectContaining({ shipmentId: one.shipmentId, lines: one.lines })]);
+  });
+
+  it('refuses a shipment for an order that is not confirmed, or is missing', async () => {
+    const orderId = await confirmedOrder();
+    await cancelOrder(db, orderId, 'customer');
+    expect(await rejection(recordShipment(db, { orderId, shipment: shipment(), status: 'SHIPPED' }))).toMatchObject({ type: 'INVALID_ORDER_STATE', details: { status: 'CANCELLED' } });
+    expect(await rejection(recordShipment(db, { orderId: randomUUID(), shipment: shipment(), status: 'SHIPPED' }))).toMatchObject({ type: 'INVALID_ORDER_STATE', details: { status: null } });
+    expect(await findOrder(db, orderId)).toMatchObject({ status: 'CANCELLED', shipments: [] });
+  });
+
+  it('records a delivery once, with its status; an unknown shipment is refused', async () => {
+    const orderId = await confirmedOrder();
+    const one = shipment([{ sku: 'A-1', quantity: 3 }, { sku: 'B-2', quantity: 1 }]);
+    const { shippedAt } = await recordShipment(db, { orderId, shipment: one, status: 'SHIPPED' });
+    const results = await Promise.all(Array.from({ length: 3 }, () => recordDelivery(db, { orderId, shipmentId: one.shipmentId, status: 'DELIVERED' })));
+    expect(results.filter((result) => result.changed)).toHaveLength(1);
+    const [deliveredAt] = new Set(results.map((result) => result.deliveredAt));
+    expect(await recordDelivery(db, { orderId, shipmentId: one.shipmentId, status: 'DELIVERED' })).toEqual({ changed: false, deliveredAt });
+    expect(await findOrder(db, orderId)).toMatchObject({ status: 'DELIVERED', shipments: [{ shipmentId: one.shipmentId, shippedAt, deliveredAt }] });
+
+    expect(await rejection(recordDelivery(db, { orderId, shipmentId: randomUUID(), status: 'DELIVERED' }))).toMatchObject({ type: 'UNKNOWN_SHIPMENT' });
+  });
+});
+
+describe('returns', () => {
+  async function deliveredOrder() {
+    const orderId = await confirmedOrder();
+    const one = shipment([{ sku: 'A-1', quantity: 3 }, { sku: 'B-2', quantity: 1 }]);
+    await recordShipment(db, { orderId, shipment: one, status: 'SHIPPED' });
+    await recordDelivery(db, { orderId, shipmentId: one.shipmentId, status: 'DELIVERED' });
+    return orderId;
+  }
+
+  it('records a return asked for once, leaving the status as it was; racing attempts too', async () => {
+    const orderId = await deliveredOrder();
+    const asked = { orderId, returnId: randomUUID(), lines: [{ sku: 'A-1', quantity: 2 }], reason: 'too small' };
+    const results = await Promise.all(Array.from({ length: 3 }, () => recordReturn(db, asked)));
+    expect(results.filter((result) => result.changed)).toHaveLength(1);
+    const [requestedAt] = new Set(results.map((result) => result.requestedAt));
+    expect(await recordReturn(db, asked)).toEqual({ changed: false, requestedAt });
+    expect(await findOrder(db, orderId)).toMatchObject({
+      status: 'DELIVERED',
+      returns: [{ returnId: asked.returnId, lines: asked.lines, reason: 'too small', requestedAt, receivedAt: null, restocked: null, refundCents: null }],
+    });
+  });
+
+  it('records a receipt once with what was restocked and refunded, and the status passed; an unknown return is refused', async () => {
+    const orderId = await deliveredOrder();
+    const returnId = randomUUID();
+    await recordReturn(db, { orderId, returnId, lines: [{ sku: 'A-1', quantity: 1 }], reason: '' });
+    const receipt = { orderId, returnId, restocked: true, refundCents: 100, status: 'PARTIALLY_RETURNED' as const };
+    const results = await Promise.all(Array.from({ length: 3 }, () => recordReturnReceipt(db, receipt)));
+    expect(results.filter((result) => result.changed)).toHaveLength(1);
+    const [receivedAt] = new Set(results.map((result) => result.receivedAt));
+    // A replay with other values changes nothing: the first receipt is the record.
+    expect(await recordReturnReceipt(db, { ...receipt, restocked: false, refundCents: 0, status: 'RETURNED' })).toEqual({ changed: false, receivedAt });
+    expect(await findOrder(db, orderId)).toMatchObject({ status: 'PARTIALLY_RETURNED', returns: [{ returnId, receivedAt, restocked: true, refundCents: 100 }] });
+
+    expect(await rejection(recordReturnReceipt(db, { ...receipt, returnId: randomUUID() }))).toMatchObject({ type: 'UNKNOWN_RETURN' });
+  });
+
+  it('refuses a return for an order never confirmed', async () => {
+    const orderId = randomUUID();
+    await insertOrder(db, { orderId, customerId: 'c-1', customerEmail: 'c@example.com', lines: [{ sku: 'A-1', quantity: 1 }] });
+    const asked = { orderId, returnId: randomUUID(), lines: [{ sku: 'A-1', quantity: 1 }], reason: 'changed my mind' };
+    expect(await rejection(recordReturn(db, asked))).toMatchObject({ type: 'INVALID_ORDER_STATE', details: { status: 'PENDING' } });
+  });
+});
