@@ -2,6 +2,7 @@ import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow
 import { INVENTORY_TASK_QUEUE } from '../activities/inventory/contract.js';
 import { NOTIFICATION_TASK_QUEUE } from '../activities/notification/contract.js';
 import { ORDER_TASK_QUEUE } from '../activities/order/contract.js';
+import { PAYMENT_TASK_QUEUE } from '../activities/payment/contract.js';
 import { PRODUCT_TASK_QUEUE } from '../activities/product/contract.js';
 
 /**
@@ -26,6 +27,18 @@ export const inventoryActivityOptions: ActivityOptions = {
 export const orderActivityOptions: ActivityOptions = {
   taskQueue: ORDER_TASK_QUEUE,
   startToCloseTimeout: '10s',
+  retry: retryForever,
+};
+
+/**
+ * A provider outage retries, with the order waiting where it is (PENDING while authorising), for as
+ * long as it takes: each provider call carries its step's idempotency key, so a retry never charges
+ * twice. One attempt is bounded by the provider call's own timeout (PAYMENT_PROVIDER_TIMEOUT_MS,
+ * 10 s by default) and the payment service's writes; refusals no retry can change are non-retryable.
+ */
+export const paymentActivityOptions: ActivityOptions = {
+  taskQueue: PAYMENT_TASK_QUEUE,
+  startToCloseTimeout: '30s',
   retry: retryForever,
 };
 

@@ -6,17 +6,21 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { InventoryActivities } from '../activities/inventory/contract.js';
-import type { EmailKind, EmailOrder, NotificationActivities } from '../activities/notification/contract.js';
+import type { EmailKind, EmailOrder, EmailSubject, NotificationActivities } from '../activities/notification/contract.js';
 import { ORDER_FAILURE, unpricedLines, type NewOrder, type OrderActivities, type OrderStatus, type PricedOrder, type RejectionReason } from '../activities/order/contract.js';
+import { type Authorisation, captureDeadline, type PaymentActivities } from '../activities/payment/contract.js';
 import type { ProductActivities } from '../activities/product/contract.js';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import { INVALID_DATA } from '../common/domain-error.js';
 import { isRejectedOutcome, type Outcome } from '../common/outcome.js';
 import { INTERACTIVE_PRIORITY } from '../common/task-priority.js';
@@ -26,8 +30,10 @@ import {
   notificationActivityOptions,
   orderActivityOptions,
   orderLocalActivityOptions,
+  paymentActivityOptions,
   productActivityOptions,
 } from './activity-options.js';
+import { FulfilmentDesk } from './fulfilment.js';
 import { orderDetails } from './order-details.js';
 import { cancelOrder, getOrderState, type CancelRequest, type OrderState, type PlaceOrderInput } from './place-order.contract.js';
 import { ORDER_STATUS } from './search-attributes.js';
@@ -36,33 +42,49 @@ const product = proxyActivities<ProductActivities>(productActivityOptions);
 const inventory = proxyActivities<InventoryActivities>(inventoryActivityOptions);
 const order = proxyActivities<OrderActivities>(orderActivityOptions);
 const notification = proxyActivities<NotificationActivities>(notificationActivityOptions);
+const payment = proxyActivities<PaymentActivities>(paymentActivityOptions);
 const orderLocal = proxyLocalActivities<OrderActivities>(orderLocalActivityOptions);
 
 /**
- * The order saga, version 1. Workflow ID: `order-<orderId>` (see place-order.contract.ts).
+ * The order saga: one run per order, from checkout to the end of its return window. Workflow ID:
+ * `order-<orderId>` (see place-order.contract.ts).
  *   1. record      the order as PENDING                           (order, local activity)
  *   2. price       snapshot names and prices                      (product)    unknown, inactive, ... -> REJECTED
  *      reserve     every line, all or nothing, at the same time   (inventory)  short                -> REJECTED
  *                  compensation: release the reservation
- *   3. confirm     with totals, then commit the reservation       (order local activity, inventory)
+ *   3. authorise   the total on the customer's payment method     (payment)    declined -> REJECTED (PAYMENT_DECLINED)
+ *                  (orders placed with one)                        compensation: void the authorisation
+ *   4. confirm     with totals, then commit the reservation       (order local activity, inventory)
  *                  and email the customer in the background: a mail outage delays the email, never the order
- *   4. wait        for the cancellation window (a durable timer) or a cancel
- *   5. cancel      (the cancelOrder Update, or a cancellation through Temporal): compensate,
- *                  mark CANCELLED (both at INTERACTIVE_PRIORITY), email. A cancel that arrives while
- *                  the order is PENDING takes effect at the next step boundary.
+ *   5. await       the first shipment or a cancel: the customer may cancel within the cancellation
+ *                  window, staff until the first shipment. An authorisation about to lapse
+ *                  (captureDeadline) cancels an order not shipped by then.
+ *   6. fulfil      shipments and deliveries, Updates from staff (fulfilment.ts); the first shipment
+ *                  captures the payment
+ *   7. returns     once everything is delivered, for the return window: customers ask, staff
+ *                  receive (restocked or not) and the refund follows; the run ends when the window
+ *                  has closed and every return asked for was received
+ *   cancel         (the cancelOrder Update, a cancellation through Temporal, a lapsing authorisation):
+ *                  compensate, mark CANCELLED (both at INTERACTIVE_PRIORITY), email. A cancel that
+ *                  arrives while the order is PENDING takes effect at the next step boundary.
  * A rejection compensates too, then records REJECTED and emails. Business outcomes are results;
  * only data PostgreSQL refuses (INVALID_DATA) arrives as a failure, and rejects the order all the same.
  *
- * Versioning: every path of this version has a recorded history in workflows/fixtures/ that the
- * replay gate (`npm test`) replays against this code. A change to the commands a history holds
- * goes through patch -> deprecate -> remove: the SDK's `patched` with the change's ID around the
- * new branch; once no order started before it is open, `deprecatePatch`; once no history holding
- * the marker is left in retention, the old branch goes. No version decision, and no read of handler
- * state that picks a branch, is taken right after a local activity resolves: on replay, Core
- * resolves a local activity from its marker one workflow task earlier than the original run may
- * have seen it, so a decision taken there can differ from the recorded one. Take it before the
- * first local activity (as the cancel that came with the start is read), or after a remote step.
+ * Versioning: every path has a recorded history in workflows/fixtures/ that the replay gate
+ * (`npm test`) replays against this code. A change to the commands a history holds goes through
+ * patch -> deprecate -> remove: the SDK's `patched` with the change's ID around the new branch; once
+ * no order started before it is open, `deprecatePatch`; once no history holding the marker is left
+ * in retention, the old branch goes. No version decision, and no read of handler state that picks a
+ * branch, is taken right after a local activity resolves: on replay, Core resolves a local activity
+ * from its marker one workflow task earlier than the original run may have seen it, so a decision
+ * taken there can differ from the recorded one. Take it before the first local activity (as the
+ * cancel that came with the start is read), or after a remote step.
+ *   - FULFILMENT_PATCH (steps 5-7): orders started before it end, CONFIRMED for good, when their
+ *     cancellation window closes (`closeCancellationWindow`). Step 3 needs no patch: it runs only for
+ *     an order placed with a payment method, which no earlier history has.
  */
+export const FULFILMENT_PATCH = 'order-fulfilment';
+
 export async function PlaceOrder(input: PlaceOrderInput): Promise<OrderState> {
   return new OrderSaga(input).run();
 }
@@ -81,6 +103,12 @@ type Compensation = (why: string, urgent: boolean) => Promise<unknown>;
  * emails stay at the order's priority too: nobody waits for them.
  */
 const cancelling = { priority: INTERACTIVE_PRIORITY };
+
+/** Cancels an order whose authorisation would lapse before its first shipment (see captureDeadline). */
+const AUTHORISATION_LAPSED: CancelRequest = { requestedBy: 'payment', reason: 'the payment authorisation lapses before the order shipped', byStaff: true };
+
+/** For an order placed before ORDER_RETURN_WINDOW reached its input. */
+const DEFAULT_RETURN_WINDOW = '30 days';
 
 const lineCount = (n: number) => `${n} line${n === 1 ? '' : 's'}`;
 
@@ -109,8 +137,13 @@ class OrderSaga {
   private cancelRequest: CancelRequest | undefined;
   /** The confirmation email, sent in the background while the window is open. */
   private confirmation: Promise<unknown> | undefined;
+  /** Emails of shipments, deliveries, returns and refunds, sent in the background; the run ends after them. */
+  private readonly background: Promise<unknown>[] = [];
   /** What undoes the steps taken so far, newest first. */
   private readonly compensations: Compensation[] = [];
+  /** The money held for the order, and when (orders placed with a payment method). */
+  private authorisation: { held: Authorisation; at: Date } | undefined;
+  private readonly desk: FulfilmentDesk;
 
   constructor(private readonly input: PlaceOrderInput) {
     this.state = {
@@ -132,6 +165,16 @@ class OrderSaga {
       },
       { validator: (request) => this.refuseLateCancel(request) },
     );
+    this.desk = new FulfilmentDesk({
+      orderId: input.orderId,
+      state: this.state,
+      priced: () => this.state.priced!,
+      paid: () => this.authorisation !== undefined,
+      uncancelled: () => this.cancelRequest === undefined,
+      setStatus: (status) => this.setStatus(status),
+      email: (kind, subject) => void this.background.push(this.email(kind, this.content(), subject)),
+      authorisationLapsed: () => (this.cancelRequest ??= AUTHORISATION_LAPSED),
+    });
     this.describe();
   }
 
@@ -150,6 +193,7 @@ class OrderSaga {
     // What the first workflow task knew (an Update-with-start's cancel), read before the first
     // local activity (see Versioning above).
     const cancelledBeforeRecorded = this.cancelRequest;
+    const fulfils = patched(FULFILMENT_PATCH);
     if (!(await this.record())) return this.finish();
     if (cancelledBeforeRecorded) return this.cancel(cancelledBeforeRecorded);
 
@@ -157,14 +201,17 @@ class OrderSaga {
     if (!pricing.ok) return this.reject(pricing.reason);
     if (this.cancelRequest) return this.cancel(this.cancelRequest);
 
+    const authorised = await this.authorise(pricing.value);
+    if (!authorised.ok) return this.reject(authorised.reason);
+    if (this.cancelRequest) return this.cancel(this.cancelRequest);
+
     const confirmed = await this.confirm(pricing.value);
     if (!confirmed.ok) return this.reject(confirmed.reason);
+    if (!fulfils) return this.closeCancellationWindow();
 
-    await this.awaitCancellationWindow();
-    // Checked after the wait, not from its result: a cancel accepted with the timer's firing still wins.
-    if (this.cancelRequest) return this.cancel(this.cancelRequest);
-    this.state.cancellable = false;
-    this.describe();
+    if (!(await this.awaitFirstShipment())) return this.cancel(this.cancelRequest ?? AUTHORISATION_LAPSED);
+    await condition(() => this.desk.delivered);
+    await this.awaitReturns();
     await this.confirmation;
     return this.finish();
   }
@@ -198,7 +245,22 @@ class OrderSaga {
     return pricing;
   }
 
-  /** Step 3. If confirming fails, the stock is given back. */
+  /** Step 3, for an order placed with a payment method: a decline rejects the order (and the stock goes back). */
+  private async authorise(priced: PricedOrder): Promise<Outcome<null, RejectionReason>> {
+    const method = this.input.payment?.method;
+    if (method === undefined) return { ok: true, value: null };
+    const { orderId } = this.input;
+    const { totalCents: amountCents, currency } = priced;
+    const authorisation = await this.step(
+      () => payment.authorisePayment.executeWithOptions({ summary: `authorise ${amountCents} ${currency} (minor units)` }, [{ orderId, amountCents, currency, method }]),
+      (why, urgent) => payment.voidPayment.executeWithOptions({ summary: `void authorisation (${why})`, ...(urgent && cancelling) }, [{ orderId, reason: why }]),
+    );
+    if (!authorisation.ok) return authorisation;
+    this.authorisation = { held: authorisation.value, at: new Date() };
+    return { ok: true, value: null };
+  }
+
+  /** Step 4. If confirming fails, the stock is given back (and the authorisation voided). */
   private async confirm(priced: PricedOrder): Promise<Outcome<null, RejectionReason>> {
     const { orderId } = this.input;
     try {
@@ -213,16 +275,57 @@ class OrderSaga {
       return { ok: false, reason: INVALID_DATA, message: invalid.message };
     }
     this.state.priced = priced;
+    this.state.customerCancellableUntil = new Date(Date.now() + msToNumber(this.input.cancellationWindow)).toISOString();
     this.setStatus('CONFIRMED');
     // In the background: the cancellation window does not wait for SMTP.
     this.confirmation = this.email('ORDER_CONFIRMED', this.content());
     return { ok: true, value: null };
   }
 
-  /** Step 4. Cancellable until the durable timer fires or a cancel arrives. */
-  private async awaitCancellationWindow(): Promise<void> {
+  /**
+   * Step 5. True once the first shipment is recorded; false when a cancel came first, or the
+   * authorisation is about to lapse with nothing shipped (a shipment already accepted then still
+   * goes out: its capture is under way).
+   */
+  private async awaitFirstShipment(): Promise<boolean> {
+    const shippedOrCancelled = () => this.cancelRequest !== undefined || this.desk.shipped;
+    if (!this.authorisation) {
+      await condition(shippedOrCancelled);
+      return this.cancelRequest === undefined;
+    }
+    const deadline = captureDeadline(this.authorisation.at, this.authorisation.held);
+    const inTime = await condition(shippedOrCancelled, Math.max(1, deadline.getTime() - Date.now()), { summary: `until the first shipment, by ${deadline.toISOString()}` });
+    if (!inTime) {
+      this.desk.closeShipping('its payment authorisation lapses');
+      await condition(() => this.desk.shipped || !this.desk.shipping);
+    }
+    return this.cancelRequest === undefined && this.desk.shipped;
+  }
+
+  /** Step 7. Returns are taken for the return window; every return asked for is received before the run ends. */
+  private async awaitReturns(): Promise<void> {
+    const window = this.input.returnWindow ?? DEFAULT_RETURN_WINDOW;
+    this.desk.openReturns(Date.now() + msToNumber(window));
+    this.describe();
+    await sleep(window, { summary: `return window ${window}` });
+    this.desk.closeReturns();
+    this.describe();
+    await condition(() => this.desk.returnsSettled);
+  }
+
+  /**
+   * Orders started before FULFILMENT_PATCH: cancellable until the durable timer fires or a cancel
+   * arrives, then CONFIRMED for good.
+   */
+  private async closeCancellationWindow(): Promise<OrderState> {
     const window = this.input.cancellationWindow;
     await condition(() => this.cancelRequest !== undefined, window, { summary: `cancellation window ${window}` });
+    // Checked after the wait, not from its result: a cancel accepted with the timer's firing still wins.
+    if (this.cancelRequest) return this.cancel(this.cancelRequest);
+    this.state.cancellable = false;
+    this.describe();
+    await this.confirmation;
+    return this.finish();
   }
 
   /** Step 5, the one cancel path: steps undone, order CANCELLED, customer told. */
@@ -293,19 +396,22 @@ class OrderSaga {
     if (!isPlainLine(request.requestedBy, 200) || (request.reason !== undefined && !isPlainLine(request.reason, 500))) {
       throw ApplicationFailure.create({ type: INVALID_DATA, message: 'requestedBy and reason must be plain text', nonRetryable: true });
     }
-    if (this.state.status === 'CANCELLED' || this.state.cancellable) return;
-    throw ApplicationFailure.create({
-      type: ORDER_FAILURE.notCancellable,
-      message: this.state.status === 'REJECTED' ? `Order ${this.input.orderId} was rejected` : `The cancellation window of order ${this.input.orderId} has closed`,
-      nonRetryable: true,
-    });
+    const notCancellable = (message: string) => ApplicationFailure.create({ type: ORDER_FAILURE.notCancellable, message, nonRetryable: true });
+    const { status, cancellable, customerCancellableUntil } = this.state;
+    if (status === 'CANCELLED') return;
+    if (status === 'REJECTED') throw notCancellable(`Order ${this.input.orderId} was rejected`);
+    if (!cancellable) throw notCancellable(this.desk.shipped || this.desk.shipping ? `Order ${this.input.orderId} has shipped` : `The cancellation window of order ${this.input.orderId} has closed`);
+    // Validators run when the Update arrives, never on replay: the workflow's clock is the time of arrival.
+    if (!request.byStaff && customerCancellableUntil !== undefined && Date.now() >= new Date(customerCancellableUntil).getTime()) {
+      throw notCancellable(`The cancellation window of order ${this.input.orderId} has closed; staff can still cancel it until it ships`);
+    }
   }
 
   // An email once started runs to its end even if the workflow is cancelled: abandoning it
   // mid-send and sending again could reach the customer twice.
-  private email(kind: EmailKind, content: EmailOrder): Promise<unknown> {
+  private email(kind: EmailKind, content: EmailOrder, subject?: EmailSubject): Promise<unknown> {
     return CancellationScope.nonCancellable(() =>
-      notification.sendOrderEmail.executeWithOptions({ summary: `email ${kind}` }, [{ kind, to: this.input.customerEmail, order: content }]),
+      notification.sendOrderEmail.executeWithOptions({ summary: `email ${kind}` }, [{ kind, to: this.input.customerEmail, order: content, ...(subject && { subject }) }]),
     );
   }
 
@@ -334,6 +440,7 @@ class OrderSaga {
 
   private async finish(): Promise<OrderState> {
     await condition(allHandlersFinished);
+    await Promise.all(this.background);
     return this.state;
   }
 }

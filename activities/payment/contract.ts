@@ -103,3 +103,15 @@ export interface PaymentActivities {
   /** Gives back part or all of a captured payment; idempotent per refund ID. */
   refundPayment(input: { orderId: string; refundId: string; amountCents: number; reason: string }): Promise<PaymentOutcome>;
 }
+
+/**
+ * When an order's authorisation must be captured by, at the latest: ahead of the provider's own
+ * expiry by a tenth of the hold, at most 12 hours (Stripe's 7 days: 12 hours before). An order not
+ * shipped by then is cancelled and its authorisation voided (docs/payments.md): capturing early
+ * would charge for what has not shipped, and a fresh authorisation would need the customer again.
+ */
+export function captureDeadline(authorisedAt: Date, authorisation: Pick<Authorisation, 'expiresAt'>): Date {
+  const expiresAt = new Date(authorisation.expiresAt).getTime();
+  const margin = Math.min(12 * 3_600_000, Math.max(0, expiresAt - authorisedAt.getTime()) / 10);
+  return new Date(expiresAt - margin);
+}
