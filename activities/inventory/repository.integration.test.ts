@@ -9,6 +9,7 @@ import {
   initialiseStock,
   releaseReservation,
   reserveStock,
+  restockReturn,
 } from './repository.js';
 
 const dbs = serviceDatabases();
@@ -150,5 +151,43 @@ describe('inventory repository', () => {
       expect(level!.reserved).toBeLessThanOrEqual(6);
       await expectLedgerAgrees(sku);
     }
+  });
+
+  it('a return goes back on hand once per SKU, however often it is restocked', async () => {
+    const [a, b] = [await stocked(5), await stocked(5)];
+    const orderId = randomUUID();
+    await reserveStock(db, { orderId, lines: [{ sku: a, quantity: 3 }, { sku: b, quantity: 1 }], actor });
+    await commitReservation(db, { orderId, actor });
+    const returned = { orderId, returnId: randomUUID(), lines: [{ sku: a, quantity: 1 }, { sku: b, quantity: 1 }, { sku: a, quantity: 1 }], actor };
+    expect(await restockReturn(db, returned)).toEqual({ changed: true });
+    expect(await restockReturn(db, returned)).toEqual({ changed: false });
+    expect(await findStockLevel(db, a)).toMatchObject({ onHand: 4, reserved: 0, available: 4 });
+    expect(await findStockLevel(db, b)).toMatchObject({ onHand: 5, available: 5 });
+    const entries = await db.selectFrom('movements').select(['sku', 'kind', 'on_hand_delta', 'idempotency_key']).where('order_id', '=', orderId).where('kind', '=', 'RETURN').execute();
+    expect(entries.sort((x, y) => (x.sku < y.sku ? -1 : 1))).toEqual(
+      [a, b].sort().map((sku) => ({ sku, kind: 'RETURN', on_hand_delta: sku === a ? 2 : 1, idempotency_key: `return:${returned.returnId}:${sku}` })),
+    );
+    await expectLedgerAgrees(a);
+    await expectLedgerAgrees(b);
+
+    // Another return of the same order is a restock of its own.
+    expect(await restockReturn(db, { ...returned, returnId: randomUUID(), lines: [{ sku: b, quantity: 1 }] })).toEqual({ changed: true });
+    expect(await findStockLevel(db, b)).toMatchObject({ onHand: 6 });
+  });
+
+  it('racing restocks of one return apply it once', async () => {
+    const sku = await stocked(2);
+    const returned = { orderId: randomUUID(), returnId: randomUUID(), lines: [{ sku, quantity: 2 }], actor };
+    const results = await Promise.all(Array.from({ length: 5 }, () => restockReturn(db, returned)));
+    expect(results.filter((result) => result.changed)).toHaveLength(1);
+    expect(await findStockLevel(db, sku)).toMatchObject({ onHand: 4, available: 4 });
+    await expectLedgerAgrees(sku);
+  });
+
+  it('a return of a SKU with no stock record fails for good and restocks nothing', async () => {
+    const sku = await stocked(1);
+    const failure = await rejection(restockReturn(db, { orderId: randomUUID(), returnId: randomUUID(), lines: [{ sku, quantity: 1 }, { sku: 'NO-SUCH-SKU', quantity: 1 }], actor }));
+    expect(failure).toEqual({ type: 'UNKNOWN_PRODUCT', details: { skus: ['NO-SUCH-SKU'] } });
+    expect(await findStockLevel(db, sku)).toMatchObject({ onHand: 1 });
   });
 });

@@ -252,3 +252,39 @@ export async function releaseReservation(
     return { changed: true, status: 'RELEASED' };
   });
 }
+
+/** The ledger key under which one SKU of a return goes back on hand once. */
+export const returnLedgerKey = (returnId: string, sku: string) => `return:${returnId}:${sku}`;
+
+/**
+ * Puts a return's units back on hand, a RETURN ledger entry per SKU (a repeated SKU's lines
+ * added up), in one transaction. The entry comes first: its key makes a replay, or an attempt
+ * racing this one (it waits on the key, then finds it taken), skip the SKU's on-hand.
+ */
+export async function restockReturn(
+  db: Kysely<InventoryDatabase>,
+  { orderId, returnId, lines, actor }: { orderId: string; returnId: string; lines: ReservationLine[] } & Actor,
+): Promise<{ changed: boolean }> {
+  const totals = new Map<string, number>();
+  for (const line of lines) totals.set(line.sku, (totals.get(line.sku) ?? 0) + line.quantity);
+  // In the order every other path locks stock rows: no deadlocks.
+  const sorted = [...totals].map(([sku, quantity]) => ({ sku, quantity })).sort(bySku);
+  return db.transaction().execute(async (trx) => {
+    const known = await findStockLevels(trx, [...totals.keys()]);
+    const unknown = [...totals.keys()].filter((sku) => !known.has(sku));
+    if (unknown.length > 0) throw new DomainError(INVENTORY_FAILURE.unknownProduct, `No stock record for ${unknown.join(', ')}`, { skus: unknown });
+    let changed = false;
+    for (const line of sorted) {
+      const entry = await trx
+        .insertInto('movements')
+        .values({ sku: line.sku, kind: 'RETURN', on_hand_delta: line.quantity, reserved_delta: 0, order_id: orderId, reason: `return ${returnId}`, actor, idempotency_key: returnLedgerKey(returnId, line.sku) })
+        .onConflict((oc) => oc.column('idempotency_key').doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!entry) continue;
+      await trx.updateTable('stock').set({ on_hand: sql`on_hand + ${line.quantity}`, updated_at: sql`now()` }).where('sku', '=', line.sku).execute();
+      changed = true;
+    }
+    return { changed };
+  });
+}
