@@ -29,7 +29,7 @@ export interface ProcessSpec {
 const COLORS = [36, 33, 35, 32, 34, 31, 96, 93];
 let nextColor = 0;
 
-export function prefixedPrinter(name: string, width = 14): (line: string) => void {
+export function prefixedPrinter(name: string, width = 15): (line: string) => void {
   const color = COLORS[nextColor++ % COLORS.length];
   const prefix = process.stdout.isTTY ? `\u001b[${color}m${name.padEnd(width)}|\u001b[0m ` : `${name.padEnd(width)}| `;
   return (line) => process.stdout.write(`${prefix}${line}\n`);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appProcessEnv, SERVICES, type ServiceName } from '../common/config.js';
@@ -23,6 +24,8 @@ export function parseReplicas(spec: string | undefined): Replicas {
 }
 
 export interface AppProcesses {
+  /** The services whose workers run: those with an entry point in the checkout (servicesIn). */
+  services: ServiceName[];
   workers: Map<string, ManagedProcess>;
   api: ManagedProcess;
   all(): ManagedProcess[];
@@ -69,10 +72,19 @@ export function withProcessEnv(name: ServiceName | 'api', env: NodeJS.ProcessEnv
   return { ...env, NODE_OPTIONS: [own, ...missing].join(' ').trim(), MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? MALLOC_ARENA_MAX };
 }
 
-/** Starts every service's workers (with replicas) and the API, each in its own process. */
+/**
+ * The services with a worker entry point (workers/<service>.ts) in a checkout: a benchmark's
+ * baseline older than a service (payment) has no worker for it, and its saga never calls it.
+ */
+export function servicesIn(root: string): ServiceName[] {
+  return SERVICES.filter((service) => existsSync(path.join(root, 'workers', `${service}.ts`)));
+}
+
+/** Starts the workers (with replicas) of every service the checkout has, and the API, each in its own process. */
 export function startApp({ env, replicas, output, metricsPorts, nodeArgs, node, root = ROOT }: StartAppOptions): AppProcesses {
   const workers = new Map<string, ManagedProcess>();
-  for (const service of SERVICES) {
+  const services = servicesIn(root);
+  for (const service of services) {
     for (let replica = 1; replica <= replicas[service]; replica += 1) {
       const ports = metricsPorts?.(workers.size);
       const metrics = ports ? { WORKER_METRICS_ADDRESS: `127.0.0.1:${ports.endpoint}`, WORKER_SDK_METRICS_PORT: String(ports.sdk) } : {};
@@ -81,7 +93,16 @@ export function startApp({ env, replicas, output, metricsPorts, nodeArgs, node, 
     }
   }
   const api = startApi('api', { env, root, ...(output && { output }), ...(nodeArgs && { nodeArgs }), ...(node && { node }) });
-  return { workers, api, all: () => [...workers.values(), api] };
+  return { services, workers, api, all: () => [...workers.values(), api] };
+}
+
+/**
+ * Starts the payment sandbox (dev/payment-sandbox/main.ts), the stand-in the payment worker calls
+ * in development, on `address` (host:port), keeping its ledger in `ledgerFile`.
+ */
+export function startPaymentSandboxProcess({ address, ledgerFile, env, output }: { address: string; ledgerFile: string; env: NodeJS.ProcessEnv; output?: StartAppOptions['output'] }): ManagedProcess {
+  const name = 'payment-sandbox';
+  return startTsProcess({ name, entry: path.join(ROOT, 'dev', 'payment-sandbox', 'main.ts'), env: { ...env, PAYMENT_SANDBOX_ADDRESS: address, PAYMENT_SANDBOX_LEDGER: ledgerFile }, cwd: ROOT, onLine: (output ?? prefixedPrinter)(name) });
 }
 
 /** Polls a URL until it answers 200. */

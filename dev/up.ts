@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { apiEnv, ConfigError, databaseEnv, parseConfig, temporalEnv, workflowEnv } from '../common/config.js';
+import { apiEnv, ConfigError, databaseEnv, parseConfig, paymentEnv, temporalEnv, workflowEnv } from '../common/config.js';
 import { isLoopbackHost, parseMode } from '../common/environment.js';
 import { createLogger, logFormat } from '../common/logger.js';
 import { startMetricsServer } from '../api/metrics-server.js';
@@ -15,7 +15,7 @@ import { withDevSecrets } from './secrets.js';
 import { ensurePrometheus } from './prometheus-binary.js';
 import { startPrometheus } from './prometheus.js';
 import { seedCatalog } from './seed.js';
-import { parseReplicas, ROOT, startApp, waitForHttp } from './stack.js';
+import { parseReplicas, ROOT, startApp, startPaymentSandboxProcess, waitForHttp } from './stack.js';
 import { ensureTemporalBinary } from './temporal-binary.js';
 import { startTemporalDevServer, waitForTemporal } from './temporal-server.js';
 import { Supervisor } from './supervisor.js';
@@ -49,8 +49,11 @@ runMain(async () => {
     },
   });
   // Once, every group together, so that every problem is reported at once.
-  const { up, temporal, database, api, workflow } = parseConfig({ up: upEnv, temporal: temporalEnv, database: databaseEnv, api: apiEnv, workflow: workflowEnv });
+  const { up, temporal, database, api, workflow, payment } = parseConfig({ up: upEnv, temporal: temporalEnv, database: databaseEnv, api: apiEnv, workflow: workflowEnv, payment: paymentEnv });
   const replicas = parseReplicas(flags.replicas ?? up.WORKER_REPLICAS);
+  // The sandbox listens where the payment worker is told to call it (PAYMENT_SANDBOX_URL); with
+  // PAYMENT_PROVIDER=stripe (a test key) the worker calls Stripe and no sandbox runs.
+  const sandbox = payment.PAYMENT_PROVIDER === 'sandbox' ? new URL(payment.PAYMENT_SANDBOX_URL) : undefined;
   const say = prefixedPrinter('up');
   const started = Date.now();
 
@@ -60,6 +63,7 @@ runMain(async () => {
   if (!isLoopbackHost(api.API_HOST)) {
     throw new ConfigError(`API_HOST=${api.API_HOST}: npm run up serves the development stack on loopback only`);
   }
+  if (sandbox) checkSandboxAddress(sandbox, up.WORKER_METRICS_BASE_PORT, Object.values(replicas).reduce((sum, n) => sum + n, 0));
   await mkdir(up.DATA_DIR, { recursive: true });
   // Secrets generated for this install on first run (.data/dev-secrets.json) and reused after.
   const env: NodeJS.ProcessEnv = {
@@ -70,6 +74,7 @@ runMain(async () => {
     // The children write into pipes that end on this terminal: ask them for lines a person reads.
     ...(process.env.LOG_FORMAT === undefined && { LOG_FORMAT: logFormat(Boolean(process.stdout.isTTY)) }),
   };
+  const sandboxLedger = path.join(up.DATA_DIR, 'payment-sandbox', 'ledger.jsonl');
   // The local Web UI has no login to pass a token with: it decodes through a random path that
   // only this loopback API knows.
   const codecEndpoint = `http://${api.API_HOST}:${api.API_PORT}/codec/${env.CODEC_LOCAL_PATH}`;
@@ -88,6 +93,8 @@ runMain(async () => {
   const supervisor = new Supervisor(say);
   /** Temporal's own processes (dev server, or nodes, Web UI and load balancer): stopped after ours. */
   const temporalNames = new Set<string>();
+  /** What the workers call (the payment sandbox): stopped after them, as they finish their calls. */
+  const calledNames = new Set<string>();
   let cluster: TemporalCluster | undefined;
   let stopRingWatch = () => {};
   let stopping = false;
@@ -99,8 +106,9 @@ runMain(async () => {
     say('stopping...');
     const running = supervisor.current();
     const temporalOnes = running.filter((p) => temporalNames.has(p.name));
-    // Workers and API first, so they drain in-flight tasks while the server is still up; the load balancer last.
-    await Promise.all(running.filter((p) => !temporalNames.has(p.name)).map((p) => p.stop()));
+    // Workers and API first, so they drain in-flight tasks while the server (and what they call) is still up; the load balancer last.
+    await Promise.all(running.filter((p) => !temporalNames.has(p.name) && !calledNames.has(p.name)).map((p) => p.stop()));
+    await Promise.all(running.filter((p) => calledNames.has(p.name)).map((p) => p.stop(5_000)));
     await Promise.all(temporalOnes.filter((p) => p.name !== 'haproxy').map((p) => p.stop(10_000)));
     await Promise.all(temporalOnes.filter((p) => p.name === 'haproxy').map((p) => p.stop(5_000)));
     await withdrawClusterClientEnv(up.DATA_DIR);
@@ -170,6 +178,15 @@ runMain(async () => {
       supervisor.supervise(server, { recovered: (restarted) => waitForTemporal(temporal.TEMPORAL_ADDRESS, restarted).then(() => `serving again on ${temporal.TEMPORAL_ADDRESS}`) });
       temporalNames.add(server.name);
     }
+    if (sandbox) {
+      say(`starting the payment sandbox on ${sandbox.host} (ledger ${sandboxLedger})`);
+      const sandboxProcess = startPaymentSandboxProcess({ address: sandbox.host, ledgerFile: sandboxLedger, env });
+      supervisor.supervise(sandboxProcess);
+      calledNames.add(sandboxProcess.name);
+      // Serving before the payment worker starts, so that its first authorisation finds it.
+      await waitForHttp(`${sandbox.origin}/health`, 30_000, sandboxProcess.exited);
+      env.PAYMENT_SANDBOX_URL = sandbox.origin;
+    }
     const app = startApp({ env, replicas, metricsPorts: (n) => ({ endpoint: up.WORKER_METRICS_BASE_PORT + n, sdk: up.WORKER_METRICS_BASE_PORT + 100 + n }) });
     for (const p of app.all()) supervisor.supervise(p);
 
@@ -205,6 +222,9 @@ runMain(async () => {
     `                (one that dies is restarted, with a line saying so; kill -9 one to watch${cluster ? ', a Temporal node rejoins the ring' : ''})`,
     `  PostgreSQL    ${database.DATABASE_URL}`,
     `  Email         ${process.env.SMTP_URL ?? `${env.MAIL_OUTBOX_DIR} (.eml files)`}`,
+    sandbox
+      ? `  Payments      sandbox ${sandbox.origin} (charges no one; ledger ${sandboxLedger}, or curl '${sandbox.origin}/v1/ledger?orderId=<order>')`
+      : `  Payments      Stripe (PAYMENT_PROVIDER=stripe${process.env.STRIPE_API_URL ? `, ${process.env.STRIPE_API_URL}` : ''})`,
     `  Workers       ${Object.entries(replicas).map(([service, n]) => `${service}×${n}`).join(', ')}`,
     `  Metrics       http://${api.API_METRICS_ADDRESS}/metrics (API); http://${up.UP_METRICS_ADDRESS}/metrics (restarts); workers on ${workerAddresses.map(({ address }) => address.split(':')[1]).join(', ')} (/metrics, /healthz, /readyz); Temporal server ${(cluster?.metricsAddresses ?? [`${host ?? '127.0.0.1'}:${up.TEMPORAL_METRICS_PORT}`]).map((address) => `http://${address}/metrics`).join(', ')}`,
     ...(flags.observability
@@ -217,3 +237,17 @@ runMain(async () => {
   ];
   for (const line of lines) say(line);
 });
+
+/**
+ * The sandbox's address: loopback (it charges no one and asks for no credentials), and not one of
+ * the ports up gives its worker processes (WORKER_METRICS_BASE_PORT + n and + 100 + n), which
+ * more replicas can stretch over the sandbox's default 9470.
+ */
+function checkSandboxAddress(sandbox: URL, workerBasePort: number, workerProcesses: number): void {
+  if (!isLoopbackHost(sandbox.hostname) || sandbox.protocol !== 'http:') throw new ConfigError(`PAYMENT_SANDBOX_URL=${sandbox.href}: npm run up serves the payment sandbox over plain HTTP on loopback only`);
+  const port = Number(sandbox.port || 80);
+  const offset = port - workerBasePort;
+  if ((offset >= 0 && offset < workerProcesses) || (offset >= 100 && offset < 100 + workerProcesses)) {
+    throw new ConfigError(`PAYMENT_SANDBOX_URL=${sandbox.href}: port ${port} is a worker endpoint's (WORKER_METRICS_BASE_PORT ${workerBasePort}, ${workerProcesses} worker processes); pick another`);
+  }
+}
