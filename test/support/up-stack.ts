@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { expect, inject } from 'vitest';
 import { createApiClient, type ApiClient } from '../../api/client.js';
+import { SERVICES } from '../../common/config.js';
 import { freePortBlock, freePorts } from '../../common/free-port.js';
 import { temporalConnectionOptions, temporalEnv } from '../../common/temporal-connection.js';
 import type { Role } from '../../common/tokens.js';
@@ -29,8 +30,8 @@ export interface UpStackOptions {
   workerMetricsBasePort?: number;
 }
 
-/** The offsets of the worker endpoints of the default stack (one replica per service). */
-export const WORKER_PORT_OFFSETS = [0, 1, 2, 3, 100, 101, 102, 103];
+/** The offsets of the worker endpoints of the default stack (one replica per service, in SERVICES order), and of their SDK exporters. */
+export const WORKER_PORT_OFFSETS = [0, 100].flatMap((base) => SERVICES.map((_, n) => base + n));
 
 /**
  * `npm run up` itself, as a user runs it (dev/up.ts, its supervisor and all), on ports and a data
@@ -67,7 +68,7 @@ export class UpStack {
   /** Starts up and returns at once. */
   static async launch({ name, flags = [], env = {}, workerMetricsBasePort }: UpStackOptions): Promise<UpStack> {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), `orderflow-up-${name}-`));
-    const [temporal, ui, temporalMetrics, api, apiMetrics, upMetrics] = (await freePorts(6)) as number[];
+    const [temporal, ui, temporalMetrics, api, apiMetrics, upMetrics, paymentSandbox] = (await freePorts(7)) as number[];
     const logs = path.join(ROOT, '.data', 'test', 'logs');
     mkdirSync(logs, { recursive: true });
     const stack = new UpStack(
@@ -84,6 +85,7 @@ export class UpStack {
         API_PORT: String(api),
         API_METRICS_ADDRESS: `127.0.0.1:${apiMetrics}`,
         UP_METRICS_ADDRESS: `127.0.0.1:${upMetrics}`,
+        PAYMENT_SANDBOX_URL: `http://127.0.0.1:${paymentSandbox}`,
         WORKER_METRICS_BASE_PORT: String(workerMetricsBasePort ?? (await freePortBlock(WORKER_PORT_OFFSETS))),
         LOG_FORMAT: 'json',
         ...env,
