@@ -32,7 +32,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { regex: '(^|/)activities/(?![^/]+/(contract|reads)\\.js$)', message: 'The API imports a service only through its contract.ts and reads.ts.' },
+            { regex: '(^|/)activities/(?![^/]+/([\\w-]+\\.)?(contract|reads)\\.js$)', message: 'The API imports a service only through its contracts (contract.ts, <part>.contract.ts) and reads.ts.' },
             { group: ['**/workers/**'], message: 'The API does not import worker code.' },
           ],
         },
@@ -53,7 +53,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { regex: '^\\.\\./(?!\\.\\.)[^/]+/(?!contract\\.js$)', message: "Another service's files are its own: import its contract.ts." },
+            { regex: '^\\.\\./(?!\\.\\.)[^/]+/(?!([\\w-]+\\.)?contract\\.js$)', message: "Another service's files are its own: import its contracts (contract.ts, <part>.contract.ts)." },
             { regex: '(^|/)(api|workers|cli|dev)/', message: 'A service does not import the API, the workers, the CLI or dev code.' },
           ],
         },
@@ -81,7 +81,7 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows must not use Node built-ins (non-deterministic).' })),
           patterns: [
-            { regex: '(^|/)activities/(?![^/]+/contract\\.js$)', message: "Workflows import a service only through its contract.ts (pure: task queue, activity interface, DTOs, rules)." },
+            { regex: '(^|/)activities/(?![^/]+/([\\w-]+\\.)?contract\\.js$)', message: "Workflows import a service only through its contracts (contract.ts, <part>.contract.ts: pure task queue, activity interface, DTOs, rules)." },
             { group: ['@temporalio/activity', '@temporalio/worker', '@temporalio/client', '@temporalio/testing'], message: 'Not available inside workflows.' },
             { group: ['pg', 'kysely', 'nodemailer', 'pino', 'hono', '../api/*', '../workers/*', '../dev/*'], message: 'Workflows do no I/O: call an activity.' },
           ],
