@@ -9,6 +9,7 @@ import { ApiError, errorBody, handleError } from './errors.js';
 import { publishDocument } from './openapi.js';
 import { createRouter } from './router.js';
 import { codecRoutes } from './routes/codec.js';
+import { fulfilmentRoutes } from './routes/fulfilment.js';
 import { healthRoutes } from './routes/health.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { orderRoutes } from './routes/orders.js';
@@ -94,6 +95,7 @@ export function createApp(deps: ApiDeps) {
     .route('/products', productRoutes(deps))
     .route('/inventory', inventoryRoutes(deps))
     .route('/orders', orderRoutes(deps))
+    .route('/orders', fulfilmentRoutes(deps))
     .route('/codec', codecRoutes(deps));
 
   publishDocument(app);

@@ -12,6 +12,8 @@ import { offlineDocument } from '../test/support/offline-app.js';
 const SKU = 'LAMP-1';
 const ALICE_ORDER = '0b7f6f3e-5a43-4c3e-9d57-6a0c1b2d3e4f';
 const BOB_ORDER = '1c8a7b4f-6b54-4d4f-8e68-7b1d2c3e4f50';
+const SHIPMENT = '2d9b8c5a-7c65-4e5a-9f79-8c2e3d4f5a61';
+const RETURN = '3eac9d6b-8d76-4f6b-a08a-9d3f4e5a6b72';
 
 const PRINCIPALS = ['anonymous', 'invalidToken', 'expiredToken', 'customer', 'otherCustomer', 'operator', 'admin'] as const;
 type Caller = (typeof PRINCIPALS)[number];
@@ -22,7 +24,7 @@ function seededApp(): FastApp {
   app.store.products.set(SKU, product(SKU));
   app.store.stock.set(SKU, stockLevel(SKU, 100));
   app.store.orders.push(order(ALICE_ORDER, 'alice'), order(BOB_ORDER, 'bob'));
-  app.store.notifications.set(ALICE_ORDER, [{ kind: 'ORDER_CONFIRMED', to: 'alice@example.test', status: 'SENT', messageId: `<${ALICE_ORDER}@orderflow>`, sentAt: '2026-12-07T09:00:01.000Z' }]);
+  app.store.notifications.set(ALICE_ORDER, [{ kind: 'ORDER_CONFIRMED', reference: null, to: 'alice@example.test', status: 'SENT', messageId: `<${ALICE_ORDER}@orderflow>`, sentAt: '2026-12-07T09:00:01.000Z' }]);
   app.temporal
     .resultOf('CreateProduct', ([input]: unknown[]) => {
       const { product: created, initialStock } = input as { product: { sku: string }; initialStock: number };
@@ -66,10 +68,13 @@ const admins = (status: number): Expected => ({ anonymous: 401, ...bad, customer
 const staff = (status: number): Expected => ({ anonymous: 401, ...bad, customer: 403, otherCustomer: 403, operator: status, admin: status });
 /** The owner and staff see it; another customer is told it does not exist. */
 const ownerAndStaff = (status: number): Expected => ({ anonymous: 401, ...bad, customer: status, otherCustomer: 404, operator: status, admin: status });
+/** The owner alone: another customer is told it does not exist, staff may not. */
+const owner = (status: number): Expected => ({ anonymous: 401, ...bad, customer: status, otherCustomer: 404, operator: 403, admin: 403 });
 
 interface Case {
   path: string;
   body?: unknown;
+  headers?: Record<string, string>;
   expect: Expected;
 }
 
@@ -89,6 +94,10 @@ const CASES: Record<string, Case> = {
   getOrder: { path: `/orders/${ALICE_ORDER}`, expect: ownerAndStaff(200) },
   listOrderNotifications: { path: `/orders/${ALICE_ORDER}/notifications`, expect: ownerAndStaff(200) },
   cancelOrder: { path: `/orders/${ALICE_ORDER}/cancel`, expect: ownerAndStaff(200) },
+  shipOrder: { path: `/orders/${ALICE_ORDER}/shipments`, body: { carrier: 'DHL', trackingNumber: 'JD0001' }, headers: { 'idempotency-key': 'ship-1' }, expect: staff(201) },
+  deliverShipment: { path: `/orders/${ALICE_ORDER}/shipments/${SHIPMENT}/delivery`, expect: staff(200) },
+  requestReturn: { path: `/orders/${ALICE_ORDER}/returns`, body: { lines: [{ sku: SKU, quantity: 1 }], reason: 'too small' }, expect: owner(201) },
+  receiveReturn: { path: `/orders/${ALICE_ORDER}/returns/${RETURN}/receipt`, body: { restock: true }, expect: staff(200) },
   codecEncode: { path: '/codec/encode', body: { payloads: [] }, expect: staff(200) },
   codecDecode: { path: '/codec/decode', body: { payloads: [] }, expect: staff(200) },
 };
@@ -120,7 +129,7 @@ describe('authorisation matrix: every operation of the OpenAPI document', () => 
     const app = seededApp();
     const { method } = operationsOf(document).find((op) => op.operationId === operationId)!;
     const token = await tokenOf(app, caller);
-    const response = await app.request(method, testCase.path, { ...(token !== undefined && { token }), ...(testCase.body !== undefined && { body: testCase.body }) });
+    const response = await app.request(method, testCase.path, { ...(token !== undefined && { token }), ...(testCase.body !== undefined && { body: testCase.body }), ...(testCase.headers && { headers: testCase.headers }) });
     expectAnswer(response, testCase.expect[caller]);
     // A refusal starts nothing: the check comes before any workflow.
     if (response.status >= 400) expect(app.temporal.untouched).toBe(true);
@@ -146,16 +155,25 @@ describe('a customer sees only their own orders', () => {
   it("another customer's order is 404 on every order operation, and its cancel sends nothing", async () => {
     const app = seededApp();
     const alice = await app.token('alice', ['customer']);
-    for (const [method, path] of [
+    const requests: Array<[method: string, path: string, body?: unknown]> = [
       ['GET', `/orders/${BOB_ORDER}`],
       ['GET', `/orders/${BOB_ORDER}/notifications`],
       ['POST', `/orders/${BOB_ORDER}/cancel`],
-    ] as const) {
-      const response = await app.request(method, path, { token: alice });
+      ['POST', `/orders/${BOB_ORDER}/returns`, { lines: [{ sku: SKU, quantity: 1 }], reason: 'not mine' }],
+    ];
+    for (const [method, path, body] of requests) {
+      const response = await app.request(method, path, { token: alice, ...(body !== undefined && { body }) });
       expectAnswer(response, 404);
       // Indistinguishable from an order that does not exist.
       expect(response.body.error.message).toBe(`Order ${BOB_ORDER} not found`);
     }
+    expect(app.temporal.untouched).toBe(true);
+  });
+
+  it('a customer who is also staff still asks for returns of their own orders only', async () => {
+    const app = seededApp();
+    const response = await app.request('POST', `/orders/${BOB_ORDER}/returns`, { token: await app.token('alice', ['customer', 'operator']), body: { lines: [{ sku: SKU, quantity: 1 }], reason: 'not mine' } });
+    expectAnswer(response, 404);
     expect(app.temporal.untouched).toBe(true);
   });
 

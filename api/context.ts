@@ -3,6 +3,7 @@ import type { Duration, PayloadCodec } from '@temporalio/common';
 import type { InventoryReads } from '../activities/inventory/reads.js';
 import type { NotificationReads } from '../activities/notification/reads.js';
 import type { OrderReads } from '../activities/order/reads.js';
+import type { PaymentReads } from '../activities/payment/reads.js';
 import type { ProductReads } from '../activities/product/reads.js';
 import type { Logger } from '../common/logger.js';
 import type { Principal, TokenConfig } from '../common/tokens.js';
@@ -15,6 +16,7 @@ export interface Readers {
   inventory: InventoryReads;
   orders: OrderReads;
   notifications: NotificationReads;
+  payments: PaymentReads;
 }
 
 export interface ApiDeps {
@@ -27,6 +29,8 @@ export interface ApiDeps {
   metrics: ApiMetrics;
   bodyLimitBytes: number;
   cancellationWindow: Duration;
+  /** How long after delivery an order's customer may ask for a return (ORDER_RETURN_WINDOW). */
+  returnWindow: Duration;
   /** `localPath`: the development-only unauthenticated codec path for the local Web UI. */
   codec: { codec: PayloadCodec; corsOrigins: string[]; localPath?: string };
   /** Each counts one request of a principal and throws 429 past its limit. */

@@ -80,7 +80,7 @@ describe('failure types in the cause chain', () => {
     const response = await cancel(app);
     expectError(response, 409, 'CONFLICT');
     expect(response.body.error.message).toBe(`Order ${ORDER_ID} is past its cancellation window`);
-    expect(app.temporal.updates).toEqual([{ workflowId: `order-${ORDER_ID}`, update: 'cancelOrder', args: [{ requestedBy: 'alice' }] }]);
+    expect(app.temporal.updates).toEqual([{ workflowId: `order-${ORDER_ID}`, update: 'cancelOrder', args: [{ requestedBy: 'alice', byStaff: false }] }]);
   });
 
   it('the cancel Update of a workflow that has completed (window closed) -> 409', async () => {
@@ -97,10 +97,64 @@ describe('failure types in the cause chain', () => {
     expect(response.body.error.message).toBe(`Order ${ORDER_ID} is REJECTED and can no longer be cancelled`);
   });
 
+  it('a cancel by staff says so (staff may cancel until the first shipment)', async () => {
+    const app = await seededApp();
+    app.temporal.updateAnswers(() => {
+      app.store.orders[0] = order(ORDER_ID, 'alice', { status: 'CANCELLED' });
+      return { status: 'CANCELLED' };
+    });
+    const response = await app.request('POST', `/orders/${ORDER_ID}/cancel`, { token: await app.token('ops', ['operator']) });
+    expect(response).toMatchObject({ status: 200, body: { status: 'CANCELLED', payment: null } });
+    expect(app.temporal.updates).toEqual([{ workflowId: `order-${ORDER_ID}`, update: 'cancelOrder', args: [{ requestedBy: 'ops', byStaff: true }] }]);
+  });
+
   it('an order already CANCELLED is answered as it is, without an Update', async () => {
     const app = await seededApp();
     app.store.orders[0] = order(ORDER_ID, 'alice', { status: 'CANCELLED' });
     expect(await cancel(app)).toMatchObject({ status: 200, body: { status: 'CANCELLED' } });
+    expect(app.temporal.untouched).toBe(true);
+  });
+});
+
+/** How the SDK hands an Update's validator refusal to executeUpdate. */
+const refusedUpdate = (type: string, message: string) => new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ type, message, nonRetryable: true }));
+
+const SHIPMENT_ID = '2d9b8c5a-7c65-4e5a-9f79-8c2e3d4f5a61';
+const RETURN_ID = '3eac9d6b-8d76-4f6b-a08a-9d3f4e5a6b72';
+const FULFILMENT: Record<string, (app: FastApp & { admin: string; customer: string }) => Promise<FastResponse>> = {
+  ship: (app) => app.request('POST', `/orders/${ORDER_ID}/shipments`, { token: app.admin, body: { carrier: 'DHL', trackingNumber: 'JD0001' }, headers: { 'idempotency-key': 'ship-1' } }),
+  deliver: (app) => app.request('POST', `/orders/${ORDER_ID}/shipments/${SHIPMENT_ID}/delivery`, { token: app.admin }),
+  return: (app) => app.request('POST', `/orders/${ORDER_ID}/returns`, { token: app.customer, body: { lines: [{ sku: SKU, quantity: 1 }], reason: 'too small' } }),
+  receive: (app) => app.request('POST', `/orders/${ORDER_ID}/returns/${RETURN_ID}/receipt`, { token: app.admin, body: { restock: true } }),
+};
+
+describe('the fulfilment Updates refused by their validators', () => {
+  it.each([
+    ['ship', 'NOT_SHIPPABLE', 409, 'CONFLICT', 'LAMP-1: nothing left to ship'],
+    ['return', 'NOT_RETURNABLE', 409, 'CONFLICT', 'LAMP-1: nothing left to return'],
+    ['deliver', 'UNKNOWN_SHIPMENT', 404, 'NOT_FOUND', `Order ${ORDER_ID} has no shipment ${SHIPMENT_ID}`],
+    ['receive', 'UNKNOWN_RETURN', 404, 'NOT_FOUND', `Order ${ORDER_ID} has no return ${RETURN_ID}`],
+  ])('%s: %s -> %i %s, with its message', async (step, type, status, code, message) => {
+    const app = await seededApp();
+    app.temporal.updateAnswers(refusedUpdate(type, message));
+    const response = await FULFILMENT[step]!(app);
+    expectError(response, status, code);
+    expect(response.body.error.message).toBe(message);
+    expect(app.temporal.updates).toHaveLength(1);
+  });
+
+  it.each(Object.keys(FULFILMENT))('%s on a workflow that has completed (rejected, cancelled, return window closed) -> 409', async (step) => {
+    const app = await seededApp();
+    app.temporal.updateAnswers(new WorkflowNotFoundError('workflow not found', `order-${ORDER_ID}`, undefined));
+    const response = await FULFILMENT[step]!(app);
+    expectError(response, 409, 'CONFLICT');
+    expect(response.body.error.message).toMatch(`Order ${ORDER_ID} is closed`);
+  });
+
+  it.each(Object.keys(FULFILMENT))('%s of an order that does not exist -> 404, no Update', async (step) => {
+    const app = await seededApp();
+    app.store.orders.length = 0;
+    expectError(await FULFILMENT[step]!(app), 404, 'NOT_FOUND');
     expect(app.temporal.untouched).toBe(true);
   });
 });

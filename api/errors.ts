@@ -100,6 +100,11 @@ const FAILURE_RESPONSES: Partial<Record<string, { status: ContentfulStatusCode; 
   [INVENTORY_FAILURE.insufficientStock]: { status: 409, code: 'CONFLICT', path: 'delta' },
   [INVENTORY_FAILURE.stockLimitExceeded]: { status: 409, code: 'CONFLICT', path: 'delta' },
   [ORDER_FAILURE.notCancellable]: { status: 409, code: 'CONFLICT' },
+  // The fulfilment Updates' validators: the order cannot take this step now, or has no such shipment or return.
+  [ORDER_FAILURE.notShippable]: { status: 409, code: 'CONFLICT' },
+  [ORDER_FAILURE.notReturnable]: { status: 409, code: 'CONFLICT' },
+  [ORDER_FAILURE.unknownShipment]: { status: 404, code: 'NOT_FOUND' },
+  [ORDER_FAILURE.unknownReturn]: { status: 404, code: 'NOT_FOUND' },
   [INVALID_DATA]: { status: 400, code: 'VALIDATION_FAILED', message: 'The request holds data that cannot be stored' },
 };
 

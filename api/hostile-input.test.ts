@@ -9,6 +9,9 @@ import { order, product, stockLevel } from '../test/support/memory-reads.js';
 // That the databases stay unchanged too is shown end to end (test/e2e/hostile-input.e2e.test.ts).
 const SKU = 'LAMP-1';
 const ORDER_ID = '0b7f6f3e-5a43-4c3e-9d57-6a0c1b2d3e4f';
+const SHIPMENT_ID = '2d9b8c5a-7c65-4e5a-9f79-8c2e3d4f5a61';
+const RETURN_ID = '3eac9d6b-8d76-4f6b-a08a-9d3f4e5a6b72';
+const SHIP_KEY = { 'idempotency-key': 'ship-1' };
 
 async function seededApp(): Promise<FastApp & { admin: string; customer: string }> {
   const app = fastApp();
@@ -41,6 +44,9 @@ const WRITES: Array<[string, string, unknown, 'admin' | 'customer']> = [
   ['POST', '/products', { sku: 'DESK-1', name: 'Desk', priceCents: 100, initialStock: 1 }, 'admin'],
   ['PATCH', `/products/${SKU}`, { name: 'Lamp' }, 'admin'],
   ['POST', `/inventory/${SKU}/adjustments`, { delta: 1, reason: 'restock' }, 'admin'],
+  ['POST', `/orders/${ORDER_ID}/shipments`, { carrier: 'DHL', trackingNumber: 'JD0001' }, 'admin'],
+  ['POST', `/orders/${ORDER_ID}/returns`, { lines: [{ sku: SKU, quantity: 1 }], reason: 'too small' }, 'customer'],
+  ['POST', `/orders/${ORDER_ID}/returns/${RETURN_ID}/receipt`, { restock: true }, 'admin'],
 ];
 
 describe('bodies that are not JSON, or too large', () => {
@@ -68,6 +74,12 @@ describe('bodies that are not JSON, or too large', () => {
   it('cancel takes no body, but one that is sent is held to the rules (415, 413)', async () => {
     await expectRefused('POST', `/orders/${ORDER_ID}/cancel`, { as: 'customer', body: 'please', headers: { 'content-type': 'text/plain' } }, 415, 'UNSUPPORTED_MEDIA_TYPE');
     await expectRefused('POST', `/orders/${ORDER_ID}/cancel`, { as: 'customer', body: JSON.stringify({ padding: 'x'.repeat(BODY_LIMIT_BYTES) }) }, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('delivery takes no body either, held to the same rules (415, 413)', async () => {
+    const path = `/orders/${ORDER_ID}/shipments/${SHIPMENT_ID}/delivery`;
+    await expectRefused('POST', path, { body: 'delivered', headers: { 'content-type': 'text/plain' } }, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    await expectRefused('POST', path, { body: JSON.stringify({ padding: 'x'.repeat(BODY_LIMIT_BYTES) }) }, 413, 'PAYLOAD_TOO_LARGE');
   });
 });
 
@@ -108,6 +120,16 @@ describe('hostile text is refused before anything starts', () => {
 
   it.each(oneLine)('adjustments: %s in the reason', async (_name, text) => {
     await expectRefused('POST', `/inventory/${SKU}/adjustments`, { body: { delta: 1, reason: text }, headers: { 'idempotency-key': 'hostile-1' } });
+  });
+
+  it.each(oneLine)('shipments: %s in the carrier or the tracking number', async (_name, text) => {
+    await expectRefused('POST', `/orders/${ORDER_ID}/shipments`, { body: { carrier: text, trackingNumber: 'JD0001' }, headers: SHIP_KEY });
+    await expectRefused('POST', `/orders/${ORDER_ID}/shipments`, { body: { carrier: 'DHL', trackingNumber: text }, headers: SHIP_KEY });
+  });
+
+  it.each(oneLine)('returns: %s in the reason', async (_name, text) => {
+    const response = await expectRefused('POST', `/orders/${ORDER_ID}/returns`, { as: 'customer', body: { lines: [{ sku: SKU, quantity: 1 }], reason: text } });
+    expect(response.body.error.details).toContainEqual({ path: 'reason', message: expect.any(String) });
   });
 
   it('search text: controls in q are a 400', async () => {
@@ -154,8 +176,62 @@ describe('fields: wrong, missing or unknown', () => {
     ['an incomplete address', { lines: [{ sku: SKU, quantity: 1 }], shippingAddress: { name: 'A' } }],
     ['an unknown field in the address', { lines: [{ sku: SKU, quantity: 1 }], shippingAddress: address({ floor: '3' }) }],
     ['a country that is not ISO 3166', { lines: [{ sku: SKU, quantity: 1 }], shippingAddress: address({ country: 'England' }) }],
+    ['a card number as the payment method', { lines: [{ sku: SKU, quantity: 1 }], payment: { method: '4242424242424242' } }],
+    ['card data beside the token', { lines: [{ sku: SKU, quantity: 1 }], payment: { method: 'pm_card_visa', number: '4242424242424242', cvc: '123' } }],
+    ['card data instead of a token', { lines: [{ sku: SKU, quantity: 1 }], payment: { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' } }],
+    ['card data beside the payment', { lines: [{ sku: SKU, quantity: 1 }], card: { number: '4242424242424242' } }],
+    ['an empty token', { lines: [{ sku: SKU, quantity: 1 }], payment: { method: 'pm_' } }],
+    ['a token with a space', { lines: [{ sku: SKU, quantity: 1 }], payment: { method: 'pm_card visa' } }],
+    ['a payment method that is not a string', { lines: [{ sku: SKU, quantity: 1 }], payment: { method: 4242 } }],
   ])('POST /orders: %s', async (_name, body) => {
     await expectRefused('POST', '/orders', { as: 'customer', body });
+  });
+
+  const line = (fields: Record<string, unknown> = {}) => ({ sku: SKU, quantity: 1, ...fields });
+  const ship = { carrier: 'DHL', trackingNumber: 'JD0001' };
+  it.each([
+    ['an unknown field', { ...ship, shipmentId: SHIPMENT_ID }],
+    ['no carrier', { trackingNumber: 'JD0001' }],
+    ['no tracking number', { carrier: 'DHL' }],
+    ['a carrier too long', { ...ship, carrier: 'c'.repeat(101) }],
+    ['a tracking number too long', { ...ship, trackingNumber: '1'.repeat(101) }],
+    ['an empty list of lines', { ...ship, lines: [] }],
+    ['quantity 0', { ...ship, lines: [line({ quantity: 0 })] }],
+    ['a negative quantity', { ...ship, lines: [line({ quantity: -2 })] }],
+    ['a fractional quantity', { ...ship, lines: [line({ quantity: 0.5 })] }],
+    ['a malformed SKU', { ...ship, lines: [line({ sku: 'lamp 1' })] }],
+    ['a SKU on two lines', { ...ship, lines: [line(), line()] }],
+    ['101 lines', { ...ship, lines: Array.from({ length: 101 }, (_, i) => line({ sku: `SKU-${i}` })) }],
+    ['an unknown field on a line', { ...ship, lines: [line({ priceCents: 0 })] }],
+  ])('POST /orders/{orderId}/shipments: %s', async (_name, body) => {
+    await expectRefused('POST', `/orders/${ORDER_ID}/shipments`, { body, headers: SHIP_KEY });
+  });
+
+  it('POST /orders/{orderId}/shipments without an Idempotency-Key: 400 that names the header', async () => {
+    const response = await expectRefused('POST', `/orders/${ORDER_ID}/shipments`, { body: ship });
+    expect(response.body.error.details).toContainEqual({ path: 'idempotency-key', message: expect.any(String) });
+  });
+
+  it.each([
+    ['no lines', { reason: 'too small' }],
+    ['an empty list of lines', { lines: [], reason: 'too small' }],
+    ['no reason', { lines: [line()] }],
+    ['a reason too long', { lines: [line()], reason: 'r'.repeat(501) }],
+    ['quantity 0', { lines: [line({ quantity: 0 })], reason: 'too small' }],
+    ['a negative quantity', { lines: [line({ quantity: -1 })], reason: 'too small' }],
+    ['an unknown field', { lines: [line()], reason: 'too small', refundCents: 100_000 }],
+    ['the return ID chosen by the client', { lines: [line()], reason: 'too small', returnId: RETURN_ID }],
+  ])('POST /orders/{orderId}/returns: %s', async (_name, body) => {
+    await expectRefused('POST', `/orders/${ORDER_ID}/returns`, { as: 'customer', body });
+  });
+
+  it.each([
+    ['no restock', {}],
+    ['restock as a string', { restock: 'false' }],
+    ['restock as a number', { restock: 0 }],
+    ['an unknown field', { restock: true, refundCents: 5 }],
+  ])('POST /orders/{orderId}/returns/{returnId}/receipt: %s', async (_name, body) => {
+    await expectRefused('POST', `/orders/${ORDER_ID}/returns/${RETURN_ID}/receipt`, { body });
   });
 
   it.each([
@@ -184,6 +260,21 @@ describe('paths, query parameters and cursors: 400, never 500', () => {
     ['POST', '/orders/not-a-uuid/cancel'],
   ])('%s %s: not an order ID', async (method, path) => {
     await expectRefused(method, path, { as: 'customer' });
+  });
+
+  it.each([
+    ['/orders/not-a-uuid/shipments', { carrier: 'DHL', trackingNumber: 'JD0001' }],
+    ['/orders/not-a-uuid/shipments/2d9b8c5a-7c65-4e5a-9f79-8c2e3d4f5a61/delivery', undefined],
+    [`/orders/${ORDER_ID}/shipments/not-a-uuid/delivery`, undefined],
+    [`/orders/${ORDER_ID}/shipments/%00/delivery`, undefined],
+    ['/orders/1e3/returns/3eac9d6b-8d76-4f6b-a08a-9d3f4e5a6b72/receipt', { restock: true }],
+    [`/orders/${ORDER_ID}/returns/not-a-uuid/receipt`, { restock: true }],
+  ])('POST %s: not an order, shipment or return ID (staff)', async (path, body) => {
+    await expectRefused('POST', path, { headers: SHIP_KEY, ...(body && { body }) });
+  });
+
+  it('POST /orders/not-a-uuid/returns: not an order ID (its customer)', async () => {
+    await expectRefused('POST', '/orders/not-a-uuid/returns', { as: 'customer', body: { lines: [{ sku: SKU, quantity: 1 }], reason: 'too small' } });
   });
 
   it.each([
@@ -229,9 +320,11 @@ describe('Idempotency-Key', () => {
     ['201 characters', 'k'.repeat(201)],
     ['a non-ASCII character', 'cl\u00e9'],
     ['a tab', 'a\tb'],
-  ])('%s is a 400 on orders and adjustments', async (_name, key) => {
+  ])('%s is a 400 on orders, adjustments, shipments and returns', async (_name, key) => {
     await expectRefused('POST', '/orders', { as: 'customer', body: { lines: [{ sku: SKU, quantity: 1 }] }, headers: { 'idempotency-key': key } });
     await expectRefused('POST', `/inventory/${SKU}/adjustments`, { body: { delta: 1, reason: 'restock' }, headers: { 'idempotency-key': key } });
+    await expectRefused('POST', `/orders/${ORDER_ID}/shipments`, { body: { carrier: 'DHL', trackingNumber: 'JD0001' }, headers: { 'idempotency-key': key } });
+    await expectRefused('POST', `/orders/${ORDER_ID}/returns`, { as: 'customer', body: { lines: [{ sku: SKU, quantity: 1 }], reason: 'too small' }, headers: { 'idempotency-key': key } });
   });
 
   it('the same key with the same body is the same order; with another body, a 409 that starts no second order', async () => {
@@ -246,6 +339,16 @@ describe('Idempotency-Key', () => {
     expect4xx(await place(2), 409, 'CONFLICT');
     // Every start carried the same workflow ID: the server's USE_EXISTING policy kept the one run.
     expect(new Set(app.temporal.started.map((w) => w.workflowId))).toEqual(new Set([`order-${first.body.orderId}`]));
+    expect(app.temporal.runCount).toBe(1);
+  });
+
+  it('the payment method is part of the body compared: the same key with another method is a 409', async () => {
+    const app = await seededApp();
+    const key = { 'idempotency-key': 'checkout-pay' };
+    const place = (method: string) => app.request('POST', '/orders', { token: app.customer, body: { lines: [{ sku: SKU, quantity: 1 }], payment: { method } }, headers: key });
+    expect((await place('pm_card_visa')).status).toBe(202);
+    expect((await place('pm_card_visa')).status).toBe(202);
+    expect4xx(await place('pm_card_mastercard'), 409, 'CONFLICT');
     expect(app.temporal.runCount).toBe(1);
   });
 

@@ -2,6 +2,8 @@ import { z } from '@hono/zod-openapi';
 import { PlainText } from '../common/text.js';
 import { EMAIL_KINDS } from '../activities/notification/contract.js';
 import { ORDER_STATUSES } from '../activities/order/contract.js';
+import { FULFILMENT_LIMITS } from '../activities/order/fulfilment.contract.js';
+import { isPaymentMethodToken, PAYMENT_METHOD_PATTERN, PAYMENT_STATUSES } from '../activities/payment/contract.js';
 import { MAX_PRICE_CENTS, SKU_PATTERN } from '../activities/product/contract.js';
 
 export const ErrorSchema = z
@@ -68,6 +70,42 @@ export const StockLevelSchema = z
 
 export const OrderStatusSchema = z.enum(ORDER_STATUSES);
 
+/** Some units of one SKU, as shipped or returned. */
+const FulfilmentLineSchema = z.object({ sku: z.string(), quantity: z.number().int() });
+
+export const ShipmentSchema = z
+  .object({
+    shipmentId: z.uuid(),
+    lines: z.array(FulfilmentLineSchema),
+    carrier: z.string(),
+    trackingNumber: z.string(),
+    shippedAt: Timestamp,
+    deliveredAt: Timestamp.nullable(),
+  })
+  .openapi('Shipment');
+
+export const OrderReturnSchema = z
+  .object({
+    returnId: z.uuid(),
+    lines: z.array(FulfilmentLineSchema),
+    reason: z.string(),
+    requestedAt: Timestamp,
+    receivedAt: Timestamp.nullable(),
+    restocked: z.boolean().nullable().openapi({ description: 'Whether the units went back to available stock; null until received' }),
+    refundCents: z.number().int().nullable().openapi({ description: 'What was refunded for it (minor units, the order\'s currency); null until received' }),
+  })
+  .openapi('OrderReturn');
+
+export const PaymentSchema = z
+  .object({
+    status: z.enum(PAYMENT_STATUSES),
+    amountCents: z.number().int(),
+    currency: z.string(),
+    capturedCents: z.number().int(),
+    refundedCents: z.number().int(),
+  })
+  .openapi('Payment');
+
 export const OrderSchema = z
   .object({
     orderId: z.uuid(),
@@ -85,6 +123,9 @@ export const OrderSchema = z
     totalCents: z.number().int().nullable(),
     currency: z.string().nullable(),
     reason: z.string().optional(),
+    shipments: z.array(ShipmentSchema).openapi({ description: 'In the order they were shipped; empty until the first one' }),
+    returns: z.array(OrderReturnSchema).openapi({ description: 'In the order they were asked for; empty until the first one' }),
+    payment: PaymentSchema.nullable().openapi({ description: 'What the payment provider holds for the order; null for an order placed without a payment method, or not authorised yet' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
@@ -120,13 +161,50 @@ export const PlaceOrderSchema = z
       .max(50)
       .refine((lines) => new Set(lines.map((line) => line.sku)).size === lines.length, 'each SKU may appear on one line only'),
     shippingAddress: ShippingAddressSchema.optional(),
+    // A provider's token only: card numbers never reach us (strict: a card field is an unknown field).
+    payment: z
+      .object({
+        method: z
+          .string()
+          .refine(isPaymentMethodToken, 'a payment-method token from the payment provider (pm_...), never card data')
+          .openapi({ pattern: PAYMENT_METHOD_PATTERN.source, example: 'pm_card_visa' }),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .openapi('PlaceOrder');
 
+/** Units of an order, each SKU once: what a shipment or a return names. */
+const FulfilmentLinesSchema = z
+  .array(z.object({ sku: SkuSchema, quantity: z.number().int().min(1).max(1000) }).strict())
+  .min(1)
+  .max(FULFILMENT_LIMITS.linesPerRequest)
+  .refine((lines) => new Set(lines.map((line) => line.sku)).size === lines.length, 'each SKU may appear on one line only');
+
+export const ShipRequestSchema = z
+  .object({
+    lines: FulfilmentLinesSchema.optional().openapi({ description: 'The units shipped; absent, every unit not shipped yet' }),
+    carrier: Text(FULFILMENT_LIMITS.carrier, { min: 1 }),
+    trackingNumber: Text(FULFILMENT_LIMITS.trackingNumber, { min: 1 }),
+  })
+  .strict()
+  .openapi('ShipRequest');
+
+export const ReturnRequestSchema = z
+  .object({ lines: FulfilmentLinesSchema, reason: Text(FULFILMENT_LIMITS.returnReason, { min: 1 }) })
+  .strict()
+  .openapi('ReturnRequest');
+
+export const ReturnReceiptSchema = z
+  .object({ restock: z.boolean().openapi({ description: 'Whether the received units go back to available stock' }) })
+  .strict()
+  .openapi('ReturnReceipt');
+
 export const NotificationSchema = z
   .object({
     kind: z.enum(EMAIL_KINDS),
+    reference: z.string().nullable().openapi({ description: "The shipment, return or refund the email is about; null for the order's own emails" }),
     to: z.email(),
     status: z.enum(['PENDING', 'SENT']),
     messageId: z.string(),
@@ -171,12 +249,17 @@ export const AdjustmentSchema = z
   .strict()
   .openapi('StockAdjustment');
 
-export const IdempotencyKeyHeader = z
+const IdempotencyKey = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[\x21-\x7e]+$/, 'printable ASCII, no spaces')
-  .optional()
-  .openapi({
-    param: { description: 'Makes a retry safe: the same key with the same body is the same operation, applied once; with another body, 409' },
-  });
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII, no spaces');
+
+export const IdempotencyKeyHeader = IdempotencyKey.optional().openapi({
+  param: { description: 'Makes a retry safe: the same key with the same body is the same operation, applied once; with another body, 409' },
+});
+
+/** For an operation that must never happen twice by accident: without a key, 400. */
+export const RequiredIdempotencyKeyHeader = IdempotencyKey.openapi({
+  param: { description: 'Required. Names the operation: the same key with the same body is the same operation, applied once; with another body, 409' },
+});

@@ -31,6 +31,7 @@ import { tokenConfig } from '../common/tokens.js';
 import { createInventoryReads } from '../activities/inventory/reads.js';
 import { createNotificationReads } from '../activities/notification/reads.js';
 import { createOrderReads } from '../activities/order/reads.js';
+import { createPaymentReads } from '../activities/payment/reads.js';
 import { createProductReads } from '../activities/product/reads.js';
 import { createApp, redactLocalCodecPath } from './app.js';
 import type { Readers } from './context.js';
@@ -46,7 +47,7 @@ runMain(async () => {
   );
   const { api, auth, database, payloads, limits, codec: codecConfig, temporal: temporalConfig } = config;
   const { LOG_LEVEL } = config.log;
-  const { ORDER_CANCELLATION_WINDOW } = config.workflow;
+  const { ORDER_CANCELLATION_WINDOW, ORDER_RETURN_WINDOW } = config.workflow;
   checkEnvironment(env, [...authDevelopmentSettings(auth), ...payloadDevelopmentSettings(env), ...codecDevelopmentSettings(codecConfig, api.API_HOST), ...temporalDevelopmentSettings(temporalConfig)]);
   if (codecConfig.CODEC_LOCAL_PATH !== undefined && !isLoopbackHost(api.API_HOST)) {
     throw new ConfigError(`Invalid configuration:\n  CODEC_LOCAL_PATH: an unauthenticated codec path is only served on a loopback API_HOST (not ${api.API_HOST})`);
@@ -79,6 +80,7 @@ runMain(async () => {
     inventory: createInventoryReads(readerDatabases.inventory),
     orders: createOrderReads(readerDatabases.order, temporal),
     notifications: createNotificationReads(readerDatabases.notification),
+    payments: createPaymentReads(readerDatabases.payment),
   };
   const app = createApp({
     temporal,
@@ -89,6 +91,7 @@ runMain(async () => {
     metrics,
     bodyLimitBytes: api.API_BODY_LIMIT_BYTES,
     cancellationWindow: ORDER_CANCELLATION_WINDOW,
+    returnWindow: ORDER_RETURN_WINDOW,
     codec: { codec, corsOrigins: codecConfig.CODEC_CORS_ORIGINS, ...(codecConfig.CODEC_LOCAL_PATH && { localPath: codecConfig.CODEC_LOCAL_PATH }) },
     rateLimits: {
       orders: createRateLimiter(ownPool, 'orders', { points: limits.RATE_LIMIT_ORDERS, windowSeconds: limits.RATE_LIMIT_ORDERS_WINDOW_SECONDS }, log),

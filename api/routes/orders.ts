@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { couldExceedOrderTotal, priceLines, PRODUCT_FAILURE, type OrderLine } from '../../activities/product/contract.js';
 import type { ProductReads } from '../../activities/product/reads.js';
-import type { Principal } from '../../common/tokens.js';
 import { isStaff, requireRole } from '../auth.js';
 import type { ApiDeps } from '../context.js';
-import { notFound, validationFailed } from '../errors.js';
+import { validationFailed } from '../errors.js';
+import { orderAnswers } from '../order-answers.js';
 import { orderIdFor, placeOrder, requestCancellation } from '../order-workflows.js';
 import { createRouter } from '../router.js';
 import { ANY_OPERATION, errors, JSON_BODY, jsonContent } from '../responses.js';
@@ -19,7 +19,7 @@ import {
   PlaceOrderSchema,
 } from '../schemas.js';
 
-const OrderIdParam = z.object({ orderId: z.uuid() });
+export const OrderIdParam = z.object({ orderId: z.uuid() });
 
 // Who may read or cancel an order: its owner (a customer), operators and admins. Every valid
 // token holds one of those roles (common/tokens.ts), so these operations never answer 403.
@@ -87,7 +87,7 @@ const cancelRoute = createRoute({
   path: '/{orderId}/cancel',
   operationId: 'cancelOrder',
   tags: ['orders'],
-  summary: 'Cancel an order while its cancellation window is open (stock released, customer emailed)',
+  summary: 'Cancel an order: staff until its first shipment, its customer while the cancellation window is open (stock released, customer emailed)',
   middleware: [requireRole('customer', 'operator', 'admin')] as const,
   request: { params: OrderIdParam },
   responses: {
@@ -133,13 +133,8 @@ async function refuseOversizedTotal(products: ProductReads, lines: OrderLine[]) 
   if (!pricing.ok && pricing.reason === PRODUCT_FAILURE.orderTooLarge) throw validationFailed('Order too large', [{ path: 'lines', message: pricing.message }]);
 }
 
-export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits }: ApiDeps) {
-  /** The order if this principal may see it; another customer's order is indistinguishable from a missing one. */
-  const visibleOrder = async (principal: Principal, orderId: string) => {
-    const order = await readers.orders.order(orderId);
-    if (!order || (!isStaff(principal) && order.customerId !== principal.sub)) throw notFound(`Order ${orderId}`);
-    return order;
-  };
+export function orderRoutes({ temporal, readers, cancellationWindow, returnWindow, rateLimits }: ApiDeps) {
+  const { visibleOrder, answer, withPayment } = orderAnswers(readers);
 
   return createRouter()
     .openapi(placeRoute, async (c) => {
@@ -158,7 +153,7 @@ export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits 
       const handle = await placeOrder(
         temporal,
         // The validated body is the order as placed: a field the schema gains reaches the order service as it is.
-        { ...body, orderId, customerId: principal.sub, customerEmail: principal.email, cancellationWindow },
+        { ...body, orderId, customerId: principal.sub, customerEmail: principal.email, cancellationWindow, returnWindow },
         { body, keyed: headers['idempotency-key'] !== undefined },
       );
       c.get('log').info({ orderId, workflowId: handle.workflowId }, 'order placed');
@@ -167,12 +162,15 @@ export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits 
       const wait = preferWaitSeconds(headers.prefer);
       // Without a wait, no read: a new order was accepted a moment ago (PENDING); a retry's record was read above.
       if (wait === undefined) return c.json({ orderId, status: recordedBefore?.status ?? ('PENDING' as const) }, 202);
-      const order = await readers.orders.orderOnceDecided(orderId, wait).catch((error: unknown) => {
-        // The order is placed: failing to watch it is no reason to answer 503, which invites a retry
-        // (and, without an Idempotency-Key, a second order). It is accepted: 202, as without a wait.
-        c.get('log').warn({ err: error, orderId }, 'could not wait for the decision; answering 202');
-        return undefined;
-      });
+      const order = await readers.orders
+        .orderOnceDecided(orderId, wait)
+        .then((decided) => decided && withPayment(decided))
+        .catch((error: unknown) => {
+          // The order is placed: failing to watch it is no reason to answer 503, which invites a retry
+          // (and, without an Idempotency-Key, a second order). It is accepted: 202, as without a wait.
+          c.get('log').warn({ err: error, orderId }, 'could not wait for the decision; answering 202');
+          return undefined;
+        });
       if (order) {
         c.header('Preference-Applied', `wait=${wait}`);
         return c.json(order, 200);
@@ -183,7 +181,7 @@ export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits 
       const principal = c.get('principal')!;
       const { orderId } = c.req.valid('param');
       c.set('orderId', orderId);
-      return c.json(await visibleOrder(principal, orderId), 200);
+      return c.json(await answer(principal, orderId), 200);
     })
     .openapi(cancelRoute, async (c) => {
       const principal = c.get('principal')!;
@@ -191,10 +189,10 @@ export function orderRoutes({ temporal, readers, cancellationWindow, rateLimits 
       c.set('orderId', orderId);
       const before = await visibleOrder(principal, orderId);
       if (before.status !== 'CANCELLED') {
-        await requestCancellation(temporal, orderId, principal.sub);
+        await requestCancellation(temporal, orderId, { requestedBy: principal.sub, byStaff: isStaff(principal) });
         c.get('log').info({ orderId, by: principal.sub }, 'order cancelled');
       }
-      return c.json(await visibleOrder(principal, orderId), 200);
+      return c.json(await answer(principal, orderId), 200);
     })
     .openapi(notificationsRoute, async (c) => {
       const principal = c.get('principal')!;

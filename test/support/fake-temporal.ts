@@ -19,6 +19,8 @@ export interface SentUpdate {
   workflowId: string;
   update: string;
   args: unknown[];
+  /** Only when the API named the Update (a repeat of the same ID is answered with the first one's result). */
+  updateId?: string;
 }
 
 /** What a scripted result or Update answers: a value, or an error it throws. */
@@ -116,9 +118,9 @@ export class FakeTemporal {
         if (!run) throw new WorkflowNotFoundError('workflow not found', workflowId, undefined);
         return answer(this.results.get(run.workflowType), run.args, `the result of ${run.workflowType}`);
       },
-      executeUpdate: async (definition: string | { name: string }, options?: { args?: unknown[] }) => {
+      executeUpdate: async (definition: string | { name: string }, options?: { args?: unknown[]; updateId?: string }) => {
         const args = options?.args ?? [];
-        this.updates.push({ workflowId, update: typeof definition === 'string' ? definition : definition.name, args });
+        this.updates.push({ workflowId, update: typeof definition === 'string' ? definition : definition.name, args, ...(options?.updateId && { updateId: options.updateId }) });
         return answer(this.updateAnswer, args, 'an Update');
       },
     });

@@ -73,6 +73,7 @@ export function fastApp(options: FastAppOptions = {}) {
     metrics: createApiMetrics(),
     bodyLimitBytes: BODY_LIMIT_BYTES,
     cancellationWindow: '30m',
+    returnWindow: '30d',
     codec: { codec: { encode: async (p) => p, decode: async (p) => p }, corsOrigins: [], ...(options.codecLocalPath && { localPath: options.codecLocalPath }) },
     rateLimits: { orders: options.rateLimits?.orders ?? noLimit, catalogWrites: options.rateLimits?.catalogWrites ?? noLimit },
   });

@@ -5,6 +5,8 @@ import type { NotificationView } from '../../activities/notification/contract.js
 import type { NotificationReads } from '../../activities/notification/reads.js';
 import type { OrderSummary, OrderView } from '../../activities/order/contract.js';
 import type { OrderReads } from '../../activities/order/reads.js';
+import type { PaymentView } from '../../activities/payment/contract.js';
+import type { PaymentReads } from '../../activities/payment/reads.js';
 import type { Product } from '../../activities/product/contract.js';
 import type { ProductReads } from '../../activities/product/reads.js';
 import type { Readers } from '../../api/context.js';
@@ -17,11 +19,13 @@ export interface Store {
   /** Newest last; lists answer newest first. */
   orders: OrderView[];
   notifications: Map<string, NotificationView[]>;
+  /** By order ID. */
+  payments: Map<string, PaymentView>;
   /** Request IDs of adjustments already in the ledger. */
   appliedAdjustments: Set<string>;
 }
 
-export const emptyStore = (): Store => ({ products: new Map(), stock: new Map(), orders: [], notifications: new Map(), appliedAdjustments: new Set() });
+export const emptyStore = (): Store => ({ products: new Map(), stock: new Map(), orders: [], notifications: new Map(), payments: new Map(), appliedAdjustments: new Set() });
 
 const TIME = '2026-12-07T09:00:00.000Z';
 
@@ -46,8 +50,24 @@ export const order = (orderId: string, customerId: string, fields: Partial<Order
   lines: [{ sku: 'LAMP-1', name: 'Lamp', quantity: 1, unitPriceCents: 1_000, lineTotalCents: 1_000 }],
   totalCents: 1_000,
   currency: 'EUR',
+  shipments: [],
+  returns: [],
   createdAt: TIME,
   updatedAt: TIME,
+  ...fields,
+});
+
+export const payment = (orderId: string, fields: Partial<PaymentView> = {}): PaymentView => ({
+  orderId,
+  provider: 'sandbox',
+  status: 'AUTHORISED',
+  amountCents: 1_000,
+  currency: 'EUR',
+  capturedCents: 0,
+  refundedCents: 0,
+  declineCode: null,
+  authorisedAt: TIME,
+  expiresAt: '2026-12-14T09:00:00.000Z',
   ...fields,
 });
 
@@ -58,9 +78,9 @@ function pageOf<T>(items: T[], limit: number, cursor: string | undefined): Page<
   return { items: page, nextCursor: offset + limit < items.length ? encodeCursor(offset + limit) : null };
 }
 
-const summary = ({ lines: _lines, reason: _reason, ...rest }: OrderView): OrderSummary => rest;
+const summary = ({ lines: _lines, reason: _reason, shipments: _shipments, returns: _returns, ...rest }: OrderView): OrderSummary => rest;
 
-/** The four read ports over one in-memory store; they read only, as the real ones do. */
+/** The five read ports over one in-memory store; they read only, as the real ones do. */
 export function memoryReaders(store: Store): Readers {
   const products: ProductReads = {
     product: async (sku) => store.products.get(sku),
@@ -93,5 +113,6 @@ export function memoryReaders(store: Store): Readers {
       ),
   };
   const notifications: NotificationReads = { forOrder: async (orderId) => store.notifications.get(orderId) ?? [] };
-  return { products, inventory, orders, notifications };
+  const payments: PaymentReads = { paymentOf: async (orderId) => store.payments.get(orderId) };
+  return { products, inventory, orders, notifications, payments };
 }
