@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPOSE_GO_VERSION, KUSTOMIZE_VERSION } from './deploy-tool-versions.js';
 import { TEMPORAL_CLI_VERSION, TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from './temporal-versions.js';
+import { STRIPE_MOCK_VERSION } from './test-tool-versions.js';
 
 /** A package path with @version, whose binary keeps the name `go install` gives it; or one installed under another name. */
 export type GoPackage = string | { module: string; binary: string };
@@ -59,6 +60,14 @@ export const COMPOSE_SPEC: GoTool = {
   cacheName: `compose-spec-${COMPOSE_GO_VERSION}`,
   // Its main package is …/cmd, which `go install` names `cmd`.
   packages: [{ module: `github.com/compose-spec/compose-go/v2/cmd@v${COMPOSE_GO_VERSION}`, binary: 'compose-spec' }],
+  minutes: 'a minute or two',
+};
+
+/** Stripe's API as its OpenAPI spec describes it, on loopback: the Stripe provider's integration suite. */
+export const STRIPE_MOCK: GoTool = {
+  title: `stripe-mock v${STRIPE_MOCK_VERSION}`,
+  cacheName: `stripe-mock-${STRIPE_MOCK_VERSION}`,
+  packages: [`github.com/stripe/stripe-mock@v${STRIPE_MOCK_VERSION}`],
   minutes: 'a minute or two',
 };
 
@@ -127,9 +136,10 @@ export async function ensureGoTool(tool: GoTool, log: (line: string) => void = c
 
 /**
  * Everything a full test run needs: the CLI (dev server), the deployment files' consumers
- * (kustomize, compose-spec), and the server, schema tool and Web UI server (cluster mode).
+ * (kustomize, compose-spec), stripe-mock (the Stripe provider's suite), and the server, schema
+ * tool and Web UI server (cluster mode).
  */
-export const ALL_GO_TOOLS = [TEMPORAL_CLI, KUSTOMIZE, COMPOSE_SPEC, TEMPORAL_SERVER, TEMPORAL_UI_SERVER];
+export const ALL_GO_TOOLS = [TEMPORAL_CLI, KUSTOMIZE, COMPOSE_SPEC, STRIPE_MOCK, TEMPORAL_SERVER, TEMPORAL_UI_SERVER];
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
