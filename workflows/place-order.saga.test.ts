@@ -17,6 +17,10 @@ const sdk = vi.hoisted(() => ({
   statuses: [] as string[],
   /** An Update that arrived with the workflow's start (Update-with-start): delivered as its handler is set, as the SDK does. */
   buffered: undefined as { name: string; args: unknown[]; answer?: Promise<unknown> } | undefined,
+  /** Whether the run takes the fulfilment branch (a new run) or not (a replay of an order started before it). */
+  fulfilment: true,
+  /** The return window's timer: the test closes it. */
+  returnWindow: { close: () => {} },
 }));
 
 vi.mock('@temporalio/workflow', async (importOriginal) => {
@@ -51,6 +55,8 @@ vi.mock('@temporalio/workflow', async (importOriginal) => {
     proxyLocalActivities: () => proxy(true),
     condition,
     allHandlersFinished: () => true,
+    patched: () => sdk.fulfilment,
+    sleep: () => new Promise<void>((resolve) => (sdk.returnWindow.close = resolve)),
     setHandler: (definition: { name: string }, handler: Mock, options?: { validator?: Mock }) => {
       sdk.handlers[definition.name] = { handler, ...(options?.validator && { validator: options.validator }) };
       if (sdk.buffered?.name === definition.name) {
@@ -106,6 +112,7 @@ const steps = () => sdk.calls.map((call) => (call.activity === 'sendOrderEmail' 
 const releases = () => sdk.calls.filter((call) => call.activity === 'releaseReservation').map((call) => (call.args[0] as { reason: string }).reason);
 
 beforeEach(() => {
+  sdk.fulfilment = true;
   sdk.activities = happyPath();
   sdk.calls = [];
   sdk.handlers = {};
@@ -114,7 +121,8 @@ beforeEach(() => {
 });
 
 describe('PlaceOrder, step by step', () => {
-  it('confirms: records locally, prices and reserves, confirms locally, commits, emails; then closes the window', async () => {
+  it('confirms: records locally, prices and reserves, confirms locally, commits, emails; then closes the window (an order started before fulfilment)', async () => {
+    sdk.fulfilment = false;
     const result = await PlaceOrder(input);
     expect(result).toMatchObject({ status: 'CONFIRMED', cancellable: false, priced });
     expect(steps()).toEqual(['recordOrder', 'priceOrder', 'reserveOrderStock', 'confirmOrder', 'commitReservation', 'email ORDER_CONFIRMED']);
@@ -196,9 +204,185 @@ describe('PlaceOrder, step by step', () => {
     expect(releases()).toEqual(['order rejected: INACTIVE_PRODUCT', 'order cancelled: workflow cancelled by an operator']);
   });
 
-  it('refuses a cancel once the window has closed, and one that is not plain text', async () => {
+  it('refuses a cancel once the window has closed, and one that is not plain text (an order started before fulfilment)', async () => {
+    sdk.fulfilment = false;
     await PlaceOrder(input);
     expect(() => sdk.handlers.cancelOrder!.validator!({ requestedBy: 'dana' })).toThrow(expect.objectContaining({ type: 'NOT_CANCELLABLE' }));
     expect(() => sdk.handlers.cancelOrder!.validator!({ requestedBy: 'da\u0000na' })).toThrow(expect.objectContaining({ type: 'INVALID_DATA' }));
+  });
+});
+
+/** Runs an Update as the SDK does: its validator (a refusal throws, nothing runs), then its handler. */
+function update(name: string, request: object): Promise<OrderState> {
+  const { validator, handler } = sdk.handlers[name]!;
+  validator?.(request);
+  return handler(request) as Promise<OrderState>;
+}
+
+/** Resolves once `fn` holds (checked on every turn of the event loop). */
+const until = (fn: () => boolean) =>
+  new Promise<void>((resolve) => {
+    const check = () => (fn() ? resolve() : setImmediate(check));
+    check();
+  });
+
+/** Once everything is delivered, the saga opens the return window. */
+const returnsOpen = () => until(() => (sdk.handlers.getOrderState!.handler() as OrderState).returnableUntil !== undefined);
+
+const paidInput: PlaceOrderInput = { ...input, lines: [{ sku: 'TEE', quantity: 2 }, { sku: 'MUG', quantity: 1 }], payment: { method: 'pm_card_visa' }, returnWindow: '30d' };
+const paidPriced = {
+  lines: [
+    { sku: 'TEE', name: 'Tee', quantity: 2, unitPriceCents: 1000, lineTotalCents: 2000 },
+    { sku: 'MUG', name: 'Mug', quantity: 1, unitPriceCents: 500, lineTotalCents: 500 },
+  ],
+  totalCents: 2500,
+  currency: 'EUR',
+};
+const authorisation = { authorisationId: 'auth_1', amountCents: 2500, currency: 'EUR', expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString() };
+
+function paidPath(): Record<string, Mock> {
+  const at = () => new Date().toISOString();
+  return {
+    ...happyPath(),
+    priceOrder: () => ({ ok: true, value: paidPriced }),
+    authorisePayment: () => ({ ok: true, value: authorisation }),
+    voidPayment: () => ({ changed: true, status: 'VOIDED' }),
+    capturePayment: () => ({ ok: true, value: { changed: true, status: 'CAPTURED' } }),
+    refundPayment: () => ({ changed: true, status: 'PARTIALLY_REFUNDED' }),
+    recordShipment: () => ({ changed: true, shippedAt: at() }),
+    recordDelivery: () => ({ changed: true, deliveredAt: at() }),
+    recordReturn: () => ({ changed: true, requestedAt: at() }),
+    recordReturnReceipt: () => ({ changed: true, receivedAt: at() }),
+    restockReturn: () => ({ changed: true }),
+  };
+}
+
+const callsOf = (activity: string) => sdk.calls.filter((call) => call.activity === activity).map((call) => call.args[0] as Record<string, unknown>);
+const ship = (shipmentId: string, lines?: Array<{ sku: string; quantity: number }>) =>
+  update('shipOrder', { shipmentId, carrier: 'DHL', trackingNumber: `T-${shipmentId}`, requestedBy: 'olivia', ...(lines && { lines }) });
+
+describe('PlaceOrder with payment and fulfilment', () => {
+  beforeEach(() => {
+    sdk.activities = paidPath();
+  });
+
+  it('authorises after the reservation, captures at the first shipment only, and refunds exactly what a return brought back', async () => {
+    const run = PlaceOrder(paidInput);
+    await until(() => sdk.statuses.includes('CONFIRMED'));
+    expect(steps().slice(0, 5)).toEqual(['recordOrder', 'priceOrder', 'reserveOrderStock', 'authorisePayment', 'confirmOrder']);
+    expect(callsOf('authorisePayment')).toEqual([{ orderId: input.orderId, amountCents: 2500, currency: 'EUR', method: 'pm_card_visa' }]);
+
+    expect(await ship('s1', [{ sku: 'TEE', quantity: 2 }])).toMatchObject({ status: 'PARTIALLY_SHIPPED', cancellable: false });
+    expect(await ship('s2')).toMatchObject({ status: 'SHIPPED' });
+    expect(callsOf('capturePayment')).toEqual([{ orderId: input.orderId, amountCents: 2500 }]);
+    expect(callsOf('recordShipment').map((call) => (call.shipment as { lines: unknown }).lines)).toEqual([[{ sku: 'TEE', quantity: 2 }], [{ sku: 'MUG', quantity: 1 }]]);
+
+    await update('deliverShipment', { shipmentId: 's1', requestedBy: 'olivia' });
+    expect(await update('deliverShipment', { shipmentId: 's2', requestedBy: 'olivia' })).toMatchObject({ status: 'DELIVERED' });
+    await returnsOpen();
+    await update('requestReturn', { returnId: 'r1', lines: [{ sku: 'MUG', quantity: 1 }], reason: 'chipped', requestedBy: 'dana' });
+    expect(await update('receiveReturn', { returnId: 'r1', restock: true, requestedBy: 'olivia' })).toMatchObject({ status: 'PARTIALLY_RETURNED' });
+    expect(callsOf('restockReturn')).toEqual([{ orderId: input.orderId, returnId: 'r1', lines: [{ sku: 'MUG', quantity: 1 }] }]);
+    expect(callsOf('refundPayment')).toEqual([{ orderId: input.orderId, refundId: 'r1', amountCents: 500, reason: 'chipped' }]);
+    expect(callsOf('recordReturnReceipt')).toEqual([{ orderId: input.orderId, returnId: 'r1', restocked: true, refundCents: 500, status: 'PARTIALLY_RETURNED' }]);
+
+    sdk.returnWindow.close();
+    expect(await run).toMatchObject({ status: 'PARTIALLY_RETURNED' });
+    expect(steps().filter((step) => step.startsWith('email'))).toEqual([
+      'email ORDER_CONFIRMED',
+      'email ORDER_SHIPPED',
+      'email ORDER_SHIPPED',
+      'email ORDER_DELIVERED',
+      'email ORDER_DELIVERED',
+      'email RETURN_RECEIVED',
+      'email REFUND_ISSUED',
+    ]);
+    expect(callsOf('voidPayment')).toEqual([]);
+  });
+
+  it('rejects a declined payment and gives the stock back; nothing to void', async () => {
+    sdk.activities.authorisePayment = () => ({ ok: false, reason: 'PAYMENT_DECLINED', message: 'Your card was declined' });
+    expect(await PlaceOrder(paidInput)).toMatchObject({ status: 'REJECTED', reason: 'PAYMENT_DECLINED' });
+    expect(steps()).toEqual(['recordOrder', 'priceOrder', 'reserveOrderStock', 'authorisePayment', 'releaseReservation', 'rejectOrder', 'email ORDER_REJECTED']);
+  });
+
+  it('authorises nothing when pricing or the reservation refuses', async () => {
+    sdk.activities.reserveOrderStock = () => ({ ok: false, reason: 'OUT_OF_STOCK', message: 'short' });
+    expect(await PlaceOrder(paidInput)).toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });
+    expect(callsOf('authorisePayment')).toEqual([]);
+  });
+
+  it('voids the authorisation, then releases the stock, when a confirmed order is cancelled', async () => {
+    const run = PlaceOrder(paidInput);
+    await until(() => sdk.statuses.includes('CONFIRMED'));
+    expect(await cancel()).toMatchObject({ status: 'CANCELLED' });
+    expect(await run).toMatchObject({ status: 'CANCELLED' });
+    expect(steps().filter((step) => ['voidPayment', 'releaseReservation', 'cancelOrder'].includes(step))).toEqual(['voidPayment', 'releaseReservation', 'cancelOrder']);
+    expect(sdk.calls.filter((call) => call.activity === 'voidPayment').map((call) => call.summary)).toEqual(['void authorisation (order cancelled: cancelled by dana)']);
+  });
+
+  it('lets staff cancel after the customer\'s window, until the first shipment; then nobody', async () => {
+    const run = PlaceOrder({ ...paidInput, cancellationWindow: '0ms' });
+    await until(() => sdk.statuses.includes('CONFIRMED'));
+    expect(() => sdk.handlers.cancelOrder!.validator!({ requestedBy: 'dana' })).toThrow(expect.objectContaining({ type: 'NOT_CANCELLABLE', message: expect.stringContaining('staff can still cancel') }));
+    expect(() => sdk.handlers.cancelOrder!.validator!({ requestedBy: 'olivia', byStaff: true })).not.toThrow();
+    await ship('s1');
+    expect(() => sdk.handlers.cancelOrder!.validator!({ requestedBy: 'olivia', byStaff: true })).toThrow(expect.objectContaining({ type: 'NOT_CANCELLABLE', message: expect.stringContaining('has shipped') }));
+    void run;
+  });
+
+  it('a ship and a cancel arriving together: whichever is accepted first wins, the other is refused', async () => {
+    const run = PlaceOrder(paidInput);
+    await until(() => sdk.statuses.includes('CONFIRMED'));
+    const shipping = ship('s1');
+    expect(() => sdk.handlers.cancelOrder!.validator!({ requestedBy: 'olivia', byStaff: true })).toThrow(expect.objectContaining({ type: 'NOT_CANCELLABLE' }));
+    await shipping;
+
+    sdk.calls = [];
+    sdk.handlers = {};
+    sdk.statuses = [];
+    const second = PlaceOrder({ ...paidInput, orderId: 'a0000000-0000-4000-8000-000000000002' });
+    await until(() => sdk.statuses.includes('CONFIRMED'));
+    const cancelling = cancel({ requestedBy: 'olivia' });
+    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: 's1', carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'NOT_SHIPPABLE' }));
+    expect(await cancelling).toMatchObject({ status: 'CANCELLED' });
+    expect(await second).toMatchObject({ status: 'CANCELLED' });
+    expect(callsOf('capturePayment')).toEqual([]);
+    void run;
+  });
+
+  it('refuses shipments the order cannot take: more than is left, before confirmation, text that is not plain', async () => {
+    const run = PlaceOrder(paidInput);
+    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: 's0', carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'NOT_SHIPPABLE' }));
+    await until(() => sdk.statuses.includes('CONFIRMED'));
+    await ship('s1', [{ sku: 'TEE', quantity: 1 }]);
+    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: 's2', lines: [{ sku: 'TEE', quantity: 2 }], carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(
+      expect.objectContaining({ type: 'NOT_SHIPPABLE', message: expect.stringContaining('only 1 left to ship') }),
+    );
+    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: 's3', carrier: 'DH\u0000L', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'INVALID_DATA' }));
+    expect(() => sdk.handlers.deliverShipment!.validator!({ shipmentId: 'nope', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'UNKNOWN_SHIPMENT' }));
+    expect(() => sdk.handlers.requestReturn!.validator!({ returnId: 'r1', lines: [{ sku: 'TEE', quantity: 1 }], reason: 'x', requestedBy: 'dana' })).toThrow(expect.objectContaining({ type: 'NOT_RETURNABLE' }));
+    expect(callsOf('capturePayment')).toHaveLength(1);
+    void run;
+  });
+
+  it('cancels an order whose authorisation lapses before it ships (void, release, email)', async () => {
+    sdk.activities.authorisePayment = () => ({ ok: true, value: { ...authorisation, expiresAt: new Date(Date.now() - 1000).toISOString() } });
+    expect(await PlaceOrder(paidInput)).toMatchObject({ status: 'CANCELLED', reason: 'the payment authorisation lapses before the order shipped' });
+    expect(steps().slice(-4)).toEqual(['voidPayment', 'releaseReservation', 'cancelOrder', 'email ORDER_CANCELLED']);
+  });
+
+  it('an order placed without payment ships, is delivered and returned with no money moved', async () => {
+    const run = PlaceOrder({ ...input, returnWindow: '1d' });
+    await until(() => sdk.statuses.includes('CONFIRMED'));
+    await ship('s1');
+    await update('deliverShipment', { shipmentId: 's1', requestedBy: 'olivia' });
+    await returnsOpen();
+    await update('requestReturn', { returnId: 'r1', lines: [{ sku: 'TEE', quantity: 2 }], reason: 'too small', requestedBy: 'dana' });
+    expect(await update('receiveReturn', { returnId: 'r1', restock: false, requestedBy: 'olivia' })).toMatchObject({ status: 'RETURNED' });
+    sdk.returnWindow.close();
+    expect(await run).toMatchObject({ status: 'RETURNED' });
+    expect(sdk.calls.filter((call) => ['authorisePayment', 'capturePayment', 'refundPayment', 'restockReturn'].includes(call.activity))).toEqual([]);
+    expect(steps().filter((step) => step.startsWith('email')).at(-1)).toBe('email RETURN_RECEIVED');
   });
 });
