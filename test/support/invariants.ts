@@ -1,15 +1,31 @@
 import type { Client } from '@temporalio/client';
 import { sql } from 'kysely';
 import { expect } from 'vitest';
-import type { OrderState } from '../../workflows/place-order.contract.js';
+import { getOrderState, orderWorkflowId, type OrderState } from '../../workflows/place-order.contract.js';
+import type { PlaceOrder } from '../../workflows/place-order.js';
 import type { serviceDatabases } from './databases.js';
+import { untilOrderDecided } from './order-decided.js';
 import type { ReceivedMail, SmtpSink } from './smtp-sink.js';
 
 type Databases = ReturnType<typeof serviceDatabases>;
 
-/** Waits for every order's workflow to complete (its cancellation window closed) and returns the outcomes. */
+/**
+ * Waits until every order is decided and its decision emailed, and returns the outcomes. A
+ * confirmed order's workflow no longer ends (it awaits its first shipment), so settled is: a
+ * REJECTED or CANCELLED order's run has ended (after its email), its result the outcome; a
+ * CONFIRMED order's confirmation email was sent (its activity completed), its `getOrderState`
+ * the outcome. What the order service recorded is checked against these by expectConsistent.
+ */
 export async function settledOrders(client: Client, orderIds: string[]): Promise<Map<string, OrderState>> {
-  const results = await Promise.all(orderIds.map((orderId) => client.workflow.getHandle(`order-${orderId}`).result() as Promise<OrderState>));
+  const results = await Promise.all(
+    orderIds.map(async (orderId) => {
+      const handle = client.workflow.getHandle<typeof PlaceOrder>(orderWorkflowId(orderId));
+      if ((await untilOrderDecided(client, handle.workflowId)) === 'closed') return handle.result();
+      const state = await handle.query(getOrderState);
+      expect(state.status, `order ${orderId}: its confirmation was emailed`).toBe('CONFIRMED');
+      return state;
+    }),
+  );
   return new Map(results.map((state) => [state.orderId, state]));
 }
 
@@ -21,7 +37,7 @@ export const countBy = <T>(items: Iterable<T>, key: (item: T) => string) => {
 
 /**
  * What must hold once orders have settled, whatever happened on the way:
- *  - every order is terminal in the order service, and agrees with its workflow;
+ *  - every order is decided (CONFIRMED, REJECTED or CANCELLED) in the order service, and agrees with its workflow;
  *  - stock: on-hand and reserved equal the sums of their ledger, nothing is left reserved, and
  *    on-hand went down by exactly what confirmed orders bought;
  *  - reservations: a confirmed order's is COMMITTED with every line, any other order holds nothing
