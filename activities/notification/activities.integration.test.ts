@@ -116,4 +116,56 @@ describe('sendOrderEmail', () => {
     await expect.poll(() => run(retry.sendOrderEmail, { kind: 'ORDER_CANCELLED', to: 'ann@example.com', order: o }).catch(() => undefined), { timeout: 5_000 }).toMatchObject({ sent: true });
     await smtp.waitFor(() => smtp.forOrder(o.orderId).length === 1);
   });
+
+  it('sends one email per shipment: two shipments get one each, the same shipment twice gets one', async () => {
+    const activities = createNotificationActivities({ db, log, mailer: mailer(), messageIdDomain: 'example.test' });
+    const o = order();
+    const [first, second] = [randomUUID(), randomUUID()];
+    const shipped = (reference: string, trackingNumber: string) => ({
+      kind: 'ORDER_SHIPPED' as const,
+      to: 'ann@example.com',
+      order: o,
+      subject: { reference, lines: [{ sku: 'TEE-1', quantity: 1 }], carrier: 'DHL', trackingNumber },
+    });
+    expect(await run(activities.sendOrderEmail, shipped(first, 'JD0001'))).toEqual({ messageId: `<order_shipped.${o.orderId}.${first}@example.test>`, sent: true });
+    expect(await run(activities.sendOrderEmail, shipped(second, 'JD0002'))).toEqual({ messageId: `<order_shipped.${o.orderId}.${second}@example.test>`, sent: true });
+    expect(await run(activities.sendOrderEmail, shipped(first, 'JD0001'))).toMatchObject({ sent: false });
+    // The order's own email is keyed apart from its shipments'.
+    expect(await run(activities.sendOrderEmail, { kind: 'ORDER_CONFIRMED', to: 'ann@example.com', order: o })).toMatchObject({ sent: true });
+
+    const mails = smtp.forOrder(o.orderId).filter((mail) => mail.parsed.subject === `Order ${o.orderId} shipped`);
+    expect(mails.map((mail) => mail.parsed.messageId).sort()).toEqual([`<order_shipped.${o.orderId}.${first}@example.test>`, `<order_shipped.${o.orderId}.${second}@example.test>`].sort());
+    const text = mails.find((mail) => mail.parsed.messageId?.includes(first))!.parsed.text;
+    expect(text).toContain('Carrier: DHL');
+    expect(text).toContain('Tracking number: JD0001');
+    expect(text).toContain('1 x Tee <b> (TEE-1)');
+    expect(await listNotifications(db, o.orderId)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'ORDER_SHIPPED', reference: first, status: 'SENT' }),
+        expect.objectContaining({ kind: 'ORDER_SHIPPED', reference: second, status: 'SENT' }),
+        expect.objectContaining({ kind: 'ORDER_CONFIRMED', reference: null, status: 'SENT' }),
+      ]),
+    );
+    expect(await listNotifications(db, o.orderId)).toHaveLength(3);
+  });
+
+  it('racing attempts of one shipment email hand it to SMTP once', async () => {
+    const activities = createNotificationActivities({ db, log, mailer: mailer(), messageIdDomain: 'example.test' });
+    const o = order();
+    const input = { kind: 'ORDER_DELIVERED' as const, to: 'ann@example.com', order: o, subject: { reference: randomUUID(), lines: [{ sku: 'TEE-1', quantity: 2 }] } };
+    const attempts = await Promise.allSettled(Array.from({ length: 5 }, () => run(activities.sendOrderEmail, input)));
+    expect(attempts.filter((a) => a.status === 'fulfilled' && a.value.sent)).toHaveLength(1);
+    for (const attempt of attempts) if (attempt.status === 'rejected') expect(String(attempt.reason)).toMatch(/being sent by another attempt/);
+    await smtp.waitFor(() => smtp.forOrder(o.orderId).length >= 1);
+    expect(smtp.forOrder(o.orderId)).toHaveLength(1);
+  });
+
+  it('a refund email names the amount in the order\'s currency', async () => {
+    const activities = createNotificationActivities({ db, log, mailer: mailer(), messageIdDomain: 'example.test' });
+    const o = order();
+    await run(activities.sendOrderEmail, { kind: 'REFUND_ISSUED', to: 'ann@example.com', order: o, subject: { reference: `refund-${randomUUID()}`, amountCents: 1000 } });
+    const [mail] = smtp.forOrder(o.orderId);
+    expect(mail!.parsed.text).toContain('We have refunded €10.00');
+    expect(mail!.parsed.html).toContain('€10.00');
+  });
 });

@@ -48,16 +48,17 @@ export function createNotificationActivities({
 }: NotificationActivityDeps): NotificationActivities {
   return {
     /**
-     * Sends one email per (order, kind): record, claim a send lease, send, then mark. A retry
-     * after the mark sends nothing; overlapping attempts cannot both send; a crash between
-     * send and mark resends (once its lease has run out) with the same Message-ID.
+     * Sends one email per (order, kind, reference): record, claim a send lease, send, then mark.
+     * A retry after the mark sends nothing; overlapping attempts cannot both send; a crash
+     * between send and mark resends (once its lease has run out) with the same Message-ID.
      */
     async sendOrderEmail(input) {
-      const { kind, to, order } = input;
-      const alog = activityLogger(log, { orderId: order.orderId, kind });
-      const email = renderOrderEmail(kind, order);
-      const messageId = `<${kind.toLowerCase()}.${order.orderId}@${messageIdDomain}>`;
-      const intent = { orderId: order.orderId, kind, recipient: to, subject: email.subject, messageId };
+      const { kind, to, order, subject } = input;
+      const key = { orderId: order.orderId, kind, reference: subject?.reference ?? '' };
+      const alog = activityLogger(log, { orderId: order.orderId, kind, ...(key.reference && { reference: key.reference }) });
+      const email = renderOrderEmail(kind, order, subject);
+      const messageId = `<${[kind.toLowerCase(), order.orderId, ...(key.reference ? [key.reference] : [])].join('.')}@${messageIdDomain}>`;
+      const intent = { ...key, recipient: to, subject: email.subject, messageId };
       // Usually the first attempt: recorded with the lease taken, in one statement.
       let record = await recordClaimed(db, intent, sendLeaseMs);
       if (!record) {
@@ -66,7 +67,7 @@ export function createNotificationActivities({
           alog.info({ messageId }, 'email already sent; nothing to do');
           return { messageId, sent: false };
         }
-        if (!(await claimSend(db, order.orderId, kind, sendLeaseMs))) {
+        if (!(await claimSend(db, key, sendLeaseMs))) {
           const now = await recordNotification(db, intent);
           if (now.status === 'SENT') return { messageId, sent: false };
           // Another attempt holds the lease: retry later rather than risk a second copy.
@@ -78,12 +79,12 @@ export function createNotificationActivities({
         await mailer.send({ to: record.recipient, messageId: record.message_id, ...email });
       } catch (error) {
         metrics.emails.inc({ kind, result: 'failed' });
-        await markFailedAttempt(db, order.orderId, kind, error instanceof Error ? error.message : String(error));
+        await markFailedAttempt(db, key, error instanceof Error ? error.message : String(error));
         alog.warn({ err: error }, 'email send failed; Temporal will retry');
         throw error;
       }
       metrics.emails.inc({ kind, result: 'sent' });
-      await markSentPersistently(() => markSent(db, order.orderId, kind));
+      await markSentPersistently(() => markSent(db, key));
       alog.info({ messageId }, 'email sent'); // never the address: personal data
       return { messageId: record.message_id, sent: true };
     },

@@ -1,10 +1,12 @@
-import type { Generated, Kysely, Transaction } from 'kysely';
+import type { ColumnType, Generated, Kysely, Transaction } from 'kysely';
 
 import type { EmailKind } from './contract.js';
 
 export interface NotificationTable {
   order_id: string;
   kind: EmailKind;
+  /** The shipment, return or refund the email is about; '' for the order's own. */
+  reference: ColumnType<string, string | undefined, never>;
   recipient: string;
   subject: string;
   message_id: string;
