@@ -6,6 +6,9 @@ import { serviceDatabases, uniqueSku } from '../support/databases.js';
 import { createProduct } from '../support/shop.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { TestStack } from '../support/stack.js';
+import { untilPast } from '../support/time.js';
+import { getOrderState, orderWorkflowId } from '../../workflows/place-order.contract.js';
+import type { PlaceOrder } from '../../workflows/place-order.js';
 
 // Every endpoint of API.md over HTTP, against the real processes: success and error cases.
 const smtp = new SmtpSink();
@@ -389,10 +392,15 @@ describe('cancellation', () => {
     const sku = await newProduct({ initialStock: 4 });
     const { orderId } = (await placeAndWait(alice, [{ sku, quantity: 1 }])).body;
     expectError(await stack.request('POST', `/orders/${orderId}/cancel`, { token: bob }), 404, 'NOT_FOUND');
-    // The window (8 s here) is a durable timer in the workflow; its end is the workflow's end.
-    await stack.client.workflow.getHandle(`order-${orderId}`).result();
+    // The customer's window (8 s here) is no timer and no end of the run (a confirmed order awaits
+    // its first shipment): it is a time, set at confirmation, that a cancel's validator compares
+    // with its own arrival. The wait is for that time itself.
+    const handle = stack.client.workflow.getHandle<typeof PlaceOrder>(orderWorkflowId(orderId));
+    const { customerCancellableUntil } = await handle.query(getOrderState);
+    await untilPast(new Date(customerCancellableUntil!));
     expectError(await stack.request('POST', `/orders/${orderId}/cancel`, { token: alice }), 409, 'CONFLICT');
     expect((await stack.request('GET', `/orders/${orderId}`, { token: alice })).body.status).toBe('CONFIRMED');
+    expect((await handle.describe()).status.name).toBe('RUNNING');
     expect((await stack.request('GET', `/inventory/${sku}`)).body).toMatchObject({ onHand: 3 });
 
     const rejected = (await placeAndWait(alice, [{ sku, quantity: 99 }])).body.orderId;
