@@ -64,7 +64,7 @@ beforeAll(async () => {
     replicas: 'product=2,inventory=2,order=2,notification=2',
     temporal: { env: cluster.clientEnv, connection: cluster.connectionOptions() },
     // Eight workers and the API share the one local PostgreSQL (max_connections 100) with both nodes' pools.
-    env: { ORDER_CANCELLATION_WINDOW: '1s', DATABASE_POOL_MAX: '4' },
+    env: { DATABASE_POOL_MAX: '4' },
   });
 }, 600_000);
 

@@ -20,7 +20,6 @@ beforeAll(async () => {
     flags: ['--cluster'],
     env: {
       SMTP_URL: smtp.url,
-      ORDER_CANCELLATION_WINDOW: '1s',
       TEMPORAL_CLUSTER_NODES: '127.0.40.2,127.0.40.3',
       TEMPORAL_ADDRESS: '127.0.40.1:7233',
       TEMPORAL_CLUSTER_DATABASE: TEMPORAL_DATABASE,

@@ -15,7 +15,7 @@ let raceOrderIds: string[] = [];
 
 beforeAll(async () => {
   await smtp.start();
-  stack = await TestStack.start({ name: 'no-oversell', smtpUrl: smtp.url, replicas: 'inventory=2', env: { ORDER_CANCELLATION_WINDOW: '1s' } });
+  stack = await TestStack.start({ name: 'no-oversell', smtpUrl: smtp.url, replicas: 'inventory=2' });
 });
 
 afterAll(async () => {

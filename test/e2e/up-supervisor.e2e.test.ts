@@ -18,7 +18,7 @@ afterAll(async () => {
 describe('npm run up keeps the stack running when a process dies', () => {
   let up: UpStack;
   beforeAll(async () => {
-    up = await UpStack.start({ name: 'up-supervisor', env: { SMTP_URL: smtp.url, ORDER_CANCELLATION_WINDOW: '1s' } });
+    up = await UpStack.start({ name: 'up-supervisor', env: { SMTP_URL: smtp.url } });
   }, 120_000);
   afterAll(async () => {
     // A closed terminal: up stops everything it started, as on Ctrl-C.

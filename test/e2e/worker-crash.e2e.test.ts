@@ -70,7 +70,6 @@ describe('two replicas of each worker, one killed mid-flight', () => {
       name: 'crash-two-replicas',
       smtpUrl: smtp.url,
       replicas: 'product=2,inventory=2,order=2,notification=2',
-      env: { ORDER_CANCELLATION_WINDOW: '1s' },
     });
   });
   afterAll(() => stack?.stop());
@@ -90,7 +89,7 @@ describe('two replicas of each worker, one killed mid-flight', () => {
 describe('a single replica killed and restarted', () => {
   let stack: TestStack;
   beforeAll(async () => {
-    stack = await TestStack.start({ name: 'crash-restart', smtpUrl: smtp.url, env: { ORDER_CANCELLATION_WINDOW: '1s' } });
+    stack = await TestStack.start({ name: 'crash-restart', smtpUrl: smtp.url });
   });
   afterAll(() => stack?.stop());
   afterEach(() => {
