@@ -22,6 +22,7 @@ Environment:
 Examples:
   npx orderflow orders list --status CONFIRMED
   npx orderflow orders cancel 6f1c0d2e-8a4b-4c1e-9d7a-2b5e3f4a1c90
+  npx orderflow orders ship 6f1c0d2e-8a4b-4c1e-9d7a-2b5e3f4a1c90 --carrier DHL --tracking JD014600006281 --line TEE-BLK-M=1
   npx orderflow stock adjust TEE-BLK-M 10 --reason "delivery 1042"
   npx orderflow replay --query "WorkflowType='PlaceOrder' AND ExecutionStatus='Running'"
   npx orderflow products list --json | jq '.items[].sku'`;

@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { OrderView } from '../../activities/order/contract.js';
-import type { DeliveryRequest, ReturnReceipt, ReturnRequest, ShipRequest } from '../../workflows/place-order.contract.js';
 import { fastApp, limitAfter, type FastAppOptions } from '../../test/support/fast-app.js';
+import { recordFulfilment, STEP_TIME as TIME } from '../../test/support/fulfilment-workflow.js';
 import { order, payment, product, stockLevel } from '../../test/support/memory-reads.js';
 import { fulfilmentIdFor } from '../order-workflows.js';
 
 // Shipments, deliveries, returns and receipts through the real HTTP app: what each sends to the
 // order's workflow (which Update, with which ID and arguments) and what it answers (the order read
-// back). The fake workflow below records each step in the store once per ID, as the real one does.
+// back). The fake workflow (test/support/fulfilment-workflow.ts) records each step once per ID, as the real one does.
 const SKU = 'LAMP-1';
 const ORDER_ID = '0b7f6f3e-5a43-4c3e-9d57-6a0c1b2d3e4f';
-const TIME = '2026-12-07T10:00:00.000Z';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** An app with alice's order of two lamps, and a workflow that records each step once, whatever is repeated. */
@@ -19,25 +18,7 @@ async function seededApp(fields: Partial<OrderView> = {}, options: FastAppOption
   app.store.products.set(SKU, product(SKU));
   app.store.stock.set(SKU, stockLevel(SKU, 10, 2));
   app.store.orders.push(order(ORDER_ID, 'alice', { lines: [{ sku: SKU, name: 'Lamp', quantity: 2, unitPriceCents: 1_000, lineTotalCents: 2_000 }], totalCents: 2_000, ...fields }));
-  const recorded = () => app.store.orders[0]!;
-  app.temporal.updateAnswers(([request]: unknown[]) => {
-    const now = recorded();
-    if (typeof request === 'object' && request !== null && 'carrier' in request) {
-      const { shipmentId, lines = [{ sku: SKU, quantity: 2 }], carrier, trackingNumber } = request as ShipRequest;
-      if (!now.shipments.some((s) => s.shipmentId === shipmentId)) now.shipments.push({ shipmentId, lines, carrier, trackingNumber, shippedAt: TIME, deliveredAt: null });
-    } else if (typeof request === 'object' && request !== null && 'restock' in request) {
-      const { returnId, restock } = request as ReturnReceipt;
-      const orderReturn = now.returns.find((r) => r.returnId === returnId)!;
-      if (orderReturn.receivedAt === null) Object.assign(orderReturn, { receivedAt: TIME, restocked: restock, refundCents: 1_000 });
-    } else if (typeof request === 'object' && request !== null && 'reason' in request) {
-      const { returnId, lines, reason } = request as ReturnRequest;
-      if (!now.returns.some((r) => r.returnId === returnId)) now.returns.push({ returnId, lines, reason, requestedAt: TIME, receivedAt: null, restocked: null, refundCents: null });
-    } else {
-      const shipment = now.shipments.find((s) => s.shipmentId === (request as DeliveryRequest).shipmentId)!;
-      shipment.deliveredAt ??= TIME;
-    }
-    return { status: now.status };
-  });
+  recordFulfilment(app);
   return Object.assign(app, { operator: await app.token('ops', ['operator']), customer: await app.token('alice', ['customer']) });
 }
 

@@ -1,17 +1,16 @@
 import { Option, type Command } from 'commander';
-import type { z } from 'zod';
-import type { OrderSchema } from '../../api/schemas.js';
+import { OrderStatusSchema } from '../../api/schemas.js';
 import { answer, pathParam } from '../support/api-client.js';
 import { apiClient, globalOptions, integerArgument } from '../support/context.js';
-import { formatMoney, formatTime, printFields, printJson, printNextPageHint, printTable } from '../support/output.js';
+import { printOrder } from '../support/order-output.js';
+import { formatMoney, formatTime, printJson, printNextPageHint, printTable } from '../support/output.js';
+import { registerFulfilmentCommands } from './fulfilment.js';
 
-type Order = z.infer<typeof OrderSchema>;
+const ORDER_STATUSES = OrderStatusSchema.options;
 
-const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED'] as const;
-
-/** `orders list|show|cancel`: as an operator (any customer's orders), through the API. */
+/** `orders list|show|cancel|ship|deliver|receive-return`: as an operator (any customer's orders), through the API. */
 export function registerOrderCommands(program: Command): void {
-  const orders = program.command('orders').description('list, show and cancel orders (as an operator)');
+  const orders = program.command('orders').description('list, show, cancel and fulfil orders (as an operator)');
 
   orders
     .command('list')
@@ -48,7 +47,7 @@ export function registerOrderCommands(program: Command): void {
 
   orders
     .command('cancel')
-    .description("cancel an order while its cancellation window is open (releases its stock, emails the customer)")
+    .description('cancel an order until its first shipment (releases its stock, emails the customer)')
     .argument('<orderId>', 'the order ID')
     .action(async (orderId: string, _options: object, command: Command) => {
       const api = await apiClient(command, 'operator');
@@ -56,21 +55,6 @@ export function registerOrderCommands(program: Command): void {
       if (globalOptions(command).json) return printJson(order);
       printOrder(order);
     });
-}
 
-function printOrder(order: Order): void {
-  printFields([
-    ['order', order.orderId],
-    ['workflow', `order-${order.orderId}`],
-    ['customer', order.customerId],
-    ['status', order.reason ? `${order.status} (${order.reason})` : order.status],
-    ['total', formatMoney(order.totalCents, order.currency)],
-    ['created', formatTime(order.createdAt)],
-    ['updated', formatTime(order.updatedAt)],
-  ]);
-  process.stdout.write('\n');
-  printTable(
-    ['sku', 'name', 'quantity', 'unit price', 'line total'],
-    order.lines.map((line) => [line.sku, line.name ?? '-', line.quantity, formatMoney(line.unitPriceCents, order.currency), formatMoney(line.lineTotalCents, order.currency)]),
-  );
+  registerFulfilmentCommands(orders);
 }
