@@ -46,17 +46,21 @@ export async function placeAsAClient(apiUrl: string, token: string, body: unknow
 
 /**
  * `count` one-line orders for `sku` from `customers` customers, ten every quarter second, each
- * placed as a client does (placeAsAClient). Calls `onAccepted` with the count as orders are
- * accepted (the moment to break something).
+ * placed as a client does (placeAsAClient), paid with `payment` when given. Calls `onAccepted`
+ * with the count as orders are accepted (the moment to break something).
  */
-export async function burstOfClients(shop: Shop, sku: string, { count, customers, onAccepted = () => {} }: { count: number; customers: number; onAccepted?: (accepted: number) => void }): Promise<BurstReport> {
+export async function burstOfClients(
+  shop: Shop,
+  sku: string,
+  { count, customers, payment, onAccepted = () => {} }: { count: number; customers: number; payment?: { method: string }; onAccepted?: (accepted: number) => void },
+): Promise<BurstReport> {
   const statuses: Record<string, number> = {};
   const unexpected: string[] = [];
   const tokens = await Promise.all(Array.from({ length: customers }, (_, i) => shop.token(`burst-customer-${i}`)));
   let accepted = 0;
   const place = async (i: number): Promise<string | undefined> => {
     try {
-      const placed = await placeAsAClient(shop.apiUrl, tokens[i % customers]!, { lines: [{ sku, quantity: 1 }] });
+      const placed = await placeAsAClient(shop.apiUrl, tokens[i % customers]!, { lines: [{ sku, quantity: 1 }], ...(payment && { payment }) });
       for (const status of placed.answers) statuses[status] = (statuses[status] ?? 0) + 1;
       if (placed.status === 202) {
         onAccepted(++accepted);
