@@ -6,6 +6,7 @@ import {
   FULFILMENT_LIMITS,
   fulfilmentStatus,
   priceOf,
+  returnableLines,
   returnRefusal,
   returnStatus,
   shipmentRefusal,
@@ -49,6 +50,8 @@ export interface OrderSagaPort {
   email(kind: EmailKind, subject: EmailSubject): void;
   /** The capture found the authorisation lapsed: the saga cancels the order. */
   authorisationLapsed(): void;
+  /** How long returns are taken once everything is delivered. */
+  readonly returnWindowMs: number;
 }
 
 const refuse = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -69,7 +72,7 @@ function refusePlainText(fields: Record<string, string>, limits: Record<string, 
 export class FulfilmentDesk {
   private readonly claims: Shipment[] = [];
   private shippingClosedBecause: string | undefined;
-  private returnsOpenUntil: number | undefined;
+  private returnsOpenUntilMs: number | undefined;
   private returnsClosed = false;
   private turn: Promise<unknown> = Promise.resolve();
 
@@ -108,14 +111,24 @@ export class FulfilmentDesk {
     return this.returns.every((orderReturn) => orderReturn.receivedAt !== null);
   }
 
+  /** Every delivered unit was asked back: no return can follow. */
+  get nothingLeftToReturn(): boolean {
+    return returnableLines(this.shipments, this.returns).length === 0;
+  }
+
+  /** When the return window closes (epoch ms); undefined until everything is delivered. */
+  get returnsOpenUntil(): number | undefined {
+    return this.returnsOpenUntilMs;
+  }
+
   /** No more shipments: the order is being cancelled (its authorisation lapses). */
   closeShipping(because: string): void {
     this.shippingClosedBecause = because;
   }
 
-  openReturns(until: number): void {
-    this.returnsOpenUntil = until;
-    this.saga.state.returnableUntil = new Date(until).toISOString();
+  private openReturns(): void {
+    this.returnsOpenUntilMs = Date.now() + this.saga.returnWindowMs;
+    this.saga.state.returnableUntil = new Date(this.returnsOpenUntilMs).toISOString();
   }
 
   closeReturns(): void {
@@ -198,6 +211,8 @@ export class FulfilmentDesk {
       const status = fulfilmentStatus(this.saga.state.lines, this.shipments.map((candidate) => (candidate === shipment ? { ...candidate, deliveredAt: 'now' } : candidate)));
       const { deliveredAt } = await order.recordDelivery.executeWithOptions({ summary: `record delivery of ${shipment.trackingNumber}` }, [{ orderId: this.saga.orderId, shipmentId: shipment.shipmentId, status }]);
       shipment.deliveredAt = deliveredAt;
+      // Opened here, with the record, so that the answer to the last delivery finds returns open.
+      if (status === 'DELIVERED') this.openReturns();
       this.saga.setStatus(status);
       return shipment;
     });
@@ -208,8 +223,8 @@ export class FulfilmentDesk {
   private refuseReturn(request: ReturnRequest): void {
     refusePlainText({ reason: request.reason, requestedBy: request.requestedBy }, { reason: FULFILMENT_LIMITS.returnReason });
     if (this.returns.some((orderReturn) => orderReturn.returnId === request.returnId)) return;
-    if (this.returnsOpenUntil === undefined) throw refuse(ORDER_FAILURE.notReturnable, `Order ${this.saga.orderId} has not been delivered in full yet`);
-    if (this.returnsClosed || Date.now() >= this.returnsOpenUntil) throw refuse(ORDER_FAILURE.notReturnable, `The return window of order ${this.saga.orderId} has closed`);
+    if (this.returnsOpenUntilMs === undefined) throw refuse(ORDER_FAILURE.notReturnable, `Order ${this.saga.orderId} has not been delivered in full yet`);
+    if (this.returnsClosed || Date.now() >= this.returnsOpenUntilMs) throw refuse(ORDER_FAILURE.notReturnable, `The return window of order ${this.saga.orderId} has closed`);
     const refusal = returnRefusal(this.shipments, this.returns, request.lines);
     if (refusal) throw refuse(ORDER_FAILURE.notReturnable, `Order ${this.saga.orderId}: ${refusal}`);
   }

@@ -19,8 +19,8 @@ const sdk = vi.hoisted(() => ({
   buffered: undefined as { name: string; args: unknown[]; answer?: Promise<unknown> } | undefined,
   /** Whether the run takes the fulfilment branch (a new run) or not (a replay of an order started before it). */
   fulfilment: true,
-  /** The return window's timer: the test closes it. */
-  returnWindow: { close: () => {} },
+  /** The return window's timer: the test closes it (`returnWindowClosed = true`). */
+  returnWindowClosed: false,
 }));
 
 vi.mock('@temporalio/workflow', async (importOriginal) => {
@@ -39,12 +39,13 @@ vi.mock('@temporalio/workflow', async (importOriginal) => {
       },
     });
   // Re-checked on every turn of the event loop until true; a timed condition (the window) times
-  // out once nothing else is left to happen first.
-  const condition = (fn: () => boolean, timeout?: unknown) =>
+  // out once nothing else is left to happen first; the return window's, once the test closes it.
+  const condition = (fn: () => boolean, timeout?: unknown, options?: { summary?: string }) =>
     new Promise((resolve) => {
+      const returnWindow = options?.summary?.startsWith('return window') ?? false;
       const check = (turns: number) => {
         if (fn()) resolve(true);
-        else if (timeout !== undefined && turns > 20) resolve(false);
+        else if (returnWindow ? sdk.returnWindowClosed : timeout !== undefined && turns > 20) resolve(false);
         else setImmediate(() => check(turns + 1));
       };
       check(0);
@@ -56,7 +57,6 @@ vi.mock('@temporalio/workflow', async (importOriginal) => {
     condition,
     allHandlersFinished: () => true,
     patched: () => sdk.fulfilment,
-    sleep: () => new Promise<void>((resolve) => (sdk.returnWindow.close = resolve)),
     setHandler: (definition: { name: string }, handler: Mock, options?: { validator?: Mock }) => {
       sdk.handlers[definition.name] = { handler, ...(options?.validator && { validator: options.validator }) };
       if (sdk.buffered?.name === definition.name) {
@@ -113,6 +113,7 @@ const releases = () => sdk.calls.filter((call) => call.activity === 'releaseRese
 
 beforeEach(() => {
   sdk.fulfilment = true;
+  sdk.returnWindowClosed = false;
   sdk.activities = happyPath();
   sdk.calls = [];
   sdk.handlers = {};
@@ -286,7 +287,7 @@ describe('PlaceOrder with payment and fulfilment', () => {
     expect(callsOf('refundPayment')).toEqual([{ orderId: input.orderId, refundId: 'r1', amountCents: 500, reason: 'chipped' }]);
     expect(callsOf('recordReturnReceipt')).toEqual([{ orderId: input.orderId, returnId: 'r1', restocked: true, refundCents: 500, status: 'PARTIALLY_RETURNED' }]);
 
-    sdk.returnWindow.close();
+    sdk.returnWindowClosed = true;
     expect(await run).toMatchObject({ status: 'PARTIALLY_RETURNED' });
     expect(steps().filter((step) => step.startsWith('email'))).toEqual([
       'email ORDER_CONFIRMED',
@@ -372,7 +373,7 @@ describe('PlaceOrder with payment and fulfilment', () => {
     expect(steps().slice(-4)).toEqual(['voidPayment', 'releaseReservation', 'cancelOrder', 'email ORDER_CANCELLED']);
   });
 
-  it('an order placed without payment ships, is delivered and returned with no money moved', async () => {
+  it('an order placed without payment ships, is delivered and returned with no money moved; all of it back ends the run before its window', async () => {
     const run = PlaceOrder({ ...input, returnWindow: '1d' });
     await until(() => sdk.statuses.includes('CONFIRMED'));
     await ship('s1');
@@ -380,7 +381,7 @@ describe('PlaceOrder with payment and fulfilment', () => {
     await returnsOpen();
     await update('requestReturn', { returnId: 'r1', lines: [{ sku: 'TEE', quantity: 2 }], reason: 'too small', requestedBy: 'dana' });
     expect(await update('receiveReturn', { returnId: 'r1', restock: false, requestedBy: 'olivia' })).toMatchObject({ status: 'RETURNED' });
-    sdk.returnWindow.close();
+    // Everything came back: nothing is left to return, so the run ends without waiting for the window.
     expect(await run).toMatchObject({ status: 'RETURNED' });
     expect(sdk.calls.filter((call) => ['authorisePayment', 'capturePayment', 'refundPayment', 'restockReturn'].includes(call.activity))).toEqual([]);
     expect(steps().filter((step) => step.startsWith('email')).at(-1)).toBe('email RETURN_RECEIVED');

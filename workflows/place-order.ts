@@ -11,7 +11,6 @@ import {
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
-  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -174,6 +173,7 @@ class OrderSaga {
       setStatus: (status) => this.setStatus(status),
       email: (kind, subject) => void this.background.push(this.email(kind, this.content(), subject)),
       authorisationLapsed: () => (this.cancelRequest ??= AUTHORISATION_LAPSED),
+      returnWindowMs: msToNumber(input.returnWindow ?? DEFAULT_RETURN_WINDOW),
     });
     this.describe();
   }
@@ -302,12 +302,13 @@ class OrderSaga {
     return this.cancelRequest === undefined && this.desk.shipped;
   }
 
-  /** Step 7. Returns are taken for the return window; every return asked for is received before the run ends. */
+  /**
+   * Step 7. Returns are taken until the return window closes (it opened with the last delivery), or
+   * until every unit was asked back; every return asked for is received before the run ends.
+   */
   private async awaitReturns(): Promise<void> {
-    const window = this.input.returnWindow ?? DEFAULT_RETURN_WINDOW;
-    this.desk.openReturns(Date.now() + msToNumber(window));
-    this.describe();
-    await sleep(window, { summary: `return window ${window}` });
+    const closesAt = this.desk.returnsOpenUntil!;
+    await condition(() => this.desk.nothingLeftToReturn, Math.max(1, closesAt - Date.now()), { summary: `return window, until ${new Date(closesAt).toISOString()}` });
     this.desk.closeReturns();
     this.describe();
     await condition(() => this.desk.returnsSettled);
