@@ -10,10 +10,11 @@ import type { DevSecrets } from '../../dev/secrets.js';
 import { type ManagedProcess } from '../../dev/processes.js';
 import { parseReplicas, ROOT, startApi, startApp, startWorker, waitForHttp, type AppProcesses } from '../../dev/stack.js';
 import { startTemporalDevServer } from '../../dev/temporal-server.js';
-import { SERVICES, type ServiceName } from '../../common/config.js';
+import type { ServiceName } from '../../common/config.js';
 import { TASK_QUEUES } from '../../workers/task-queues.js';
 import { freePorts } from '../../common/free-port.js';
 import type { TemporalConnectionOptions } from '../../common/temporal-connection.js';
+import { PaymentSandboxServer } from './payment-sandbox.js';
 import { dataConverterFor, tokenFor } from './secrets.js';
 
 /** What the run prepared: under vitest it comes from the global setup (inject), elsewhere (benchmarks) it is given. */
@@ -56,8 +57,9 @@ export interface TestStackOptions {
 
 /**
  * The whole system as separate processes, as in production: a Temporal dev server on its own
- * SQLite file, the four workers (with replicas) and the API, against the run's database and
- * a real SMTP server. Process output goes to a log file per suite, so failures can be read.
+ * SQLite file, the five workers (with replicas) and the API, against the run's database, a real
+ * SMTP server and the payment sandbox (in this process, on a free port).
+ * Process output goes to a log file per suite, so failures can be read.
  */
 export class TestStack {
   readonly apiUrl: string;
@@ -70,6 +72,8 @@ export class TestStack {
   readonly uiUrl: string;
   server!: ManagedProcess;
   app!: AppProcesses;
+  /** The payment provider the payment worker calls (its ledger: sandboxLedger(paymentSandbox.url, orderId)); stop() it for an outage. */
+  readonly paymentSandbox = new PaymentSandboxServer();
   client!: Client;
   private connection!: Connection;
   private readonly logFile: WriteStream;
@@ -116,6 +120,8 @@ export class TestStack {
     const [temporal, api, metrics, temporalMetrics, ui, ...workerPorts] = (await freePorts(5 + (options.workerEndpoints ? 2 * processes : 0))) as number[];
     const stack = new TestStack(options, { temporal: temporal!, api: api!, metrics: metrics!, temporalMetrics: temporalMetrics!, ui: ui! }, dataDir);
     try {
+      await stack.paymentSandbox.start();
+      stack.env.PAYMENT_SANDBOX_URL = stack.paymentSandbox.url;
       if (!options.temporal) await stack.startServer();
       stack.connection = await Connection.connect(options.temporal?.connection ?? { address: stack.temporalAddress });
       stack.client = new Client({ connection: stack.connection, dataConverter: dataConverterFor(stack.prepared.secrets) });
@@ -132,12 +138,12 @@ export class TestStack {
   }
 
   /**
-   * Until every service's task queue has a poller (and the order queue a workflow poller): a
-   * test's first request must not race a worker that is still starting.
+   * Until the task queue of every service started has a poller (and the order queue a workflow
+   * poller): a test's first request must not race a worker that is still starting.
    */
   private async untilWorkersPoll(timeoutMs = 90_000): Promise<void> {
     const { ACTIVITY, WORKFLOW } = { ACTIVITY: 2, WORKFLOW: 1 } as const; // temporal.api.enums.v1.TaskQueueType
-    const queues = [...SERVICES.map((service) => ({ name: TASK_QUEUES[service], type: ACTIVITY })), { name: TASK_QUEUES.order, type: WORKFLOW }];
+    const queues = [...this.app.services.map((service) => ({ name: TASK_QUEUES[service], type: ACTIVITY })), { name: TASK_QUEUES.order, type: WORKFLOW }];
     const deadline = Date.now() + timeoutMs;
     for (const queue of queues) {
       for (;;) {
@@ -241,6 +247,7 @@ export class TestStack {
     await Promise.all([...(this.app?.all() ?? []), ...this.extraApis].map((p) => p.stop(5_000)));
     await this.connection?.close();
     await this.server?.stop(5_000);
+    await this.paymentSandbox.stop();
     await new Promise<void>((resolve) => this.logFile.end(() => resolve()));
     await rm(this.dataDir, { recursive: true, force: true });
   }

@@ -5,12 +5,15 @@ import { createInventoryActivities } from '../../activities/inventory/activities
 import { createNotificationActivities } from '../../activities/notification/activities.js';
 import { createMailer } from '../../activities/notification/mailer.js';
 import { createOrderActivities } from '../../activities/order/activities.js';
+import { createPaymentActivities } from '../../activities/payment/activities.js';
+import { createSandboxProvider } from '../../activities/payment/providers/sandbox.js';
 import { createProductActivities } from '../../activities/product/activities.js';
 import { createServiceWorker } from '../../workers/bootstrap.js';
 import { CUSTOMER_ID, ORDER_STATUS } from '../../workflows/search-attributes.js';
 import { silentLog } from './activity.js';
 import { dataConverterFor } from './secrets.js';
 import { serviceDatabases } from './databases.js';
+import { PaymentSandboxServer } from './payment-sandbox.js';
 import { SmtpSink } from './smtp-sink.js';
 
 let runtimeInstalled = false;
@@ -38,11 +41,12 @@ export interface RunningWorkers {
   stop(): Promise<void>;
 }
 
-/** All four service workers in this process, each on its own task queue with its real activities. */
+/** All five service workers in this process, each on its own task queue with its real activities; payments go to the sandbox at `paymentSandboxUrl`. */
 export async function startServiceWorkers(
   env: TestWorkflowEnvironment,
   dbs: ReturnType<typeof serviceDatabases>,
   smtpUrl: string,
+  paymentSandboxUrl: string,
 ): Promise<RunningWorkers> {
   const common = { connection: env.nativeConnection, namespace: env.namespace ?? 'default', dataConverter: testDataConverter };
   const log = silentLog;
@@ -52,6 +56,7 @@ export async function startServiceWorkers(
     createServiceWorker({ ...common, service: 'inventory', activities: createInventoryActivities({ db: dbs.inventory, log }) }),
     createServiceWorker({ ...common, service: 'order', activities: createOrderActivities({ db: dbs.order, log }), workflowBundlePath: inject('workflowBundlePath') }),
     createServiceWorker({ ...common, service: 'notification', activities: createNotificationActivities({ db: dbs.notification, log, mailer, messageIdDomain: 'example.test' }) }),
+    createServiceWorker({ ...common, service: 'payment', activities: createPaymentActivities({ db: dbs.payment, log, provider: createSandboxProvider({ url: paymentSandboxUrl, timeoutMs: 10_000 }) }) }),
   ]);
   const running = Promise.all(workers.map((worker) => worker.run()));
   return {
@@ -65,24 +70,28 @@ export async function startServiceWorkers(
 }
 
 /**
- * Registers the hooks of a workflow test file: an SMTP sink, a local Temporal server and all four
- * service workers against the run's database. Read the parts inside tests (after beforeAll).
+ * Registers the hooks of a workflow test file: an SMTP sink, the payment sandbox, a local Temporal
+ * server and all five service workers against the run's database. Read the parts inside tests
+ * (after beforeAll); the sandbox's ledger: sandboxLedger(testbed.paymentSandbox.url, orderId).
  */
 export function useWorkflowTestbed() {
-  const testbed = { dbs: serviceDatabases(), smtp: new SmtpSink() } as {
+  const testbed = { dbs: serviceDatabases(), smtp: new SmtpSink(), paymentSandbox: new PaymentSandboxServer() } as {
     dbs: ReturnType<typeof serviceDatabases>;
     smtp: SmtpSink;
+    paymentSandbox: PaymentSandboxServer;
     env: TestWorkflowEnvironment;
     workers: RunningWorkers;
   };
   beforeAll(async () => {
     await testbed.smtp.start();
+    await testbed.paymentSandbox.start();
     testbed.env = await startTestEnvironment();
-    testbed.workers = await startServiceWorkers(testbed.env, testbed.dbs, testbed.smtp.url);
+    testbed.workers = await startServiceWorkers(testbed.env, testbed.dbs, testbed.smtp.url, testbed.paymentSandbox.url);
   });
   afterAll(async () => {
     await testbed.workers?.stop();
     await testbed.env?.teardown();
+    await testbed.paymentSandbox.stop();
     await testbed.smtp.stop();
     await testbed.dbs.destroy();
   });
