@@ -15,7 +15,6 @@ import {
 import { orderDetails } from '../workflows/order-details.js';
 import type { PlaceOrder } from '../workflows/place-order.js';
 import { CUSTOMER_ID, ORDER_STATUS } from '../workflows/search-attributes.js';
-import { conflict } from './errors.js';
 import { idempotencyDigest, startOnce } from './idempotency.js';
 
 /** A UUID derived from an Idempotency-Key and its scope: the same parts, the same UUID. */
@@ -91,8 +90,8 @@ export async function requestCancellation(client: Client, orderId: string, reque
  * Sends one fulfilment Update (ship, deliver, return, receive) and waits for its answer: the step
  * recorded. Its Update ID comes from the shipment or return ID, so a repeated request is answered
  * with the first one's result and does nothing twice. The validator's refusals (NOT_SHIPPABLE,
- * UNKNOWN_SHIPMENT...) reach the API's failure table as they are; a workflow that has completed
- * (rejected, cancelled, or its return window closed) is a 409.
+ * UNKNOWN_SHIPMENT...) reach the API's failure table as they are. Undefined when the workflow has
+ * completed (its return window closed, or its last return was received) and takes no more Updates.
  */
 export async function sendFulfilmentUpdate<Request>(
   client: Client,
@@ -101,11 +100,11 @@ export async function sendFulfilmentUpdate<Request>(
   id: string,
   update: UpdateDefinition<OrderState, [Request]>,
   request: Request,
-): Promise<OrderState> {
+): Promise<OrderState | undefined> {
   try {
     return await client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(update, { args: [request], updateId: fulfilmentUpdateId(step, id) });
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw conflict(`Order ${orderId} is closed (rejected, cancelled, or past its return window): it takes no more fulfilment steps`);
+    if (error instanceof WorkflowNotFoundError) return undefined;
     throw error;
   }
 }

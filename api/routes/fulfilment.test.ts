@@ -1,3 +1,4 @@
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import type { OrderView } from '../../activities/order/contract.js';
 import { fastApp, limitAfter, type FastAppOptions } from '../../test/support/fast-app.js';
@@ -180,5 +181,40 @@ describe('POST /orders: payment and return window', () => {
     const app = await seededApp();
     await app.request('POST', '/orders', { token: app.customer, body: { lines: [{ sku: SKU, quantity: 1 }] } });
     expect(app.temporal.started[0]!.args[0]).not.toHaveProperty('payment');
+  });
+});
+
+describe('orders that take no more steps', () => {
+  it.each(['REJECTED', 'CANCELLED'] as const)('a %s order: every step is a 409 that asks its workflow nothing', async (status) => {
+    const app = await seededApp({ status });
+    const steps = [
+      await ship(app),
+      await app.request('POST', `/orders/${ORDER_ID}/shipments/${fulfilmentIdFor('shipment', ORDER_ID, 'k')}/delivery`, { token: app.operator }),
+      await askReturn(app),
+      await app.request('POST', `/orders/${ORDER_ID}/returns/${fulfilmentIdFor('return', ORDER_ID, 'k')}/receipt`, { token: app.operator, body: { restock: true } }),
+    ];
+    for (const response of steps) {
+      expect(response.status, response.text).toBe(409);
+      expect(response.body.error.message).toBe(`Order ${ORDER_ID} is ${status}: it takes no shipments, deliveries or returns`);
+    }
+    expect(app.temporal.untouched).toBe(true);
+  });
+
+  it('once the workflow has completed, a retry of a step it recorded is answered from the record; a new step is a 409', async () => {
+    const app = await seededApp();
+    const { returnId } = (await askReturn(app)).body.returns[0];
+    const receive = (restock: boolean) => app.request('POST', `/orders/${ORDER_ID}/returns/${returnId}/receipt`, { token: app.operator, body: { restock } });
+    expect((await receive(true)).status).toBe(200);
+    // The last return received: the workflow completes, and answers no more Updates.
+    app.temporal.updateAnswers(new WorkflowNotFoundError('workflow not found', `order-${ORDER_ID}`, undefined));
+    const retried = await receive(true);
+    expect(retried.status, retried.text).toBe(200);
+    expect(retried.body.returns[0]).toMatchObject({ returnId, restocked: true });
+    expect((await receive(false)).status).toBe(409);
+    const another = await askReturn(app);
+    expect(another.status).toBe(409);
+    expect(another.body.error.message).toMatch(`Order ${ORDER_ID} is closed`);
+    // Each retry still sent its Update, under the same ID: only the workflow's answer was missing.
+    expect(app.temporal.updates.filter((update) => update.update === 'receiveReturn').map((update) => update.updateId)).toEqual([0, 1, 2].map(() => `receive-${returnId}`));
   });
 });

@@ -1,5 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { OrderView } from '../../activities/order/contract.js';
 import type { FulfilmentLine } from '../../activities/order/fulfilment.contract.js';
+import type { Principal } from '../../common/tokens.js';
 import { deliverShipment, receiveReturn, requestReturn, shipOrder } from '../../workflows/place-order.contract.js';
 import { requireRole } from '../auth.js';
 import type { ApiDeps } from '../context.js';
@@ -12,8 +14,8 @@ import { IdempotencyKeyHeader, OrderSchema, RequiredIdempotencyKeyHeader, Return
 import { OrderIdParam } from './orders.js';
 
 const NOT_STAFF = errors({ 403: 'Not an operator or admin' });
-// A workflow that has completed takes no Update: the order was rejected, cancelled, or its return window closed.
-const CLOSED = 'the order is closed (rejected, cancelled, or past its return window)';
+// Rejected and cancelled orders take no step, nor does a workflow that has completed (its return window closed, or everything returned).
+const CLOSED = 'the order is closed (rejected, cancelled, past its return window, or everything returned)';
 
 const shipRoute = createRoute({
   method: 'post',
@@ -111,12 +113,30 @@ const sameLines = (a: readonly FulfilmentLine[], b: readonly FulfilmentLine[]) =
 
 const keyReused = () => conflict('Idempotency-Key was already used with a different request body');
 
+/** Rejected and cancelled orders take no step: answered here, without asking their workflow. */
+function refuseEnded(order: OrderView): void {
+  if (order.status === 'REJECTED' || order.status === 'CANCELLED') throw conflict(`Order ${order.orderId} is ${order.status}: it takes no shipments, deliveries or returns`);
+}
+
 /**
  * Shipments, deliveries, returns and their receipt: each one Update of the order's workflow
  * (api/order-workflows.ts), answered with the order read back once the step is recorded.
  */
 export function fulfilmentRoutes({ temporal, readers, rateLimits }: ApiDeps) {
   const { visibleOrder, answer } = orderAnswers(readers);
+  type Answered = Awaited<ReturnType<typeof answer>>;
+
+  /**
+   * Sends a step's Update, then reads the order back. A workflow that has completed takes no
+   * Update: a step it recorded before (a retry once the last return closed the order) is answered
+   * from the record; any other is a 409.
+   */
+  async function fulfil(principal: Principal, orderId: string, send: () => Promise<unknown>, recorded: (order: Answered) => boolean): Promise<Answered> {
+    const answered = await send();
+    const order = await answer(principal, orderId);
+    if (answered === undefined && !recorded(order)) throw conflict(`Order ${orderId} is closed (past its return window, or everything returned): it takes no more fulfilment steps`);
+    return order;
+  }
 
   return createRouter()
     .openapi(shipRoute, async (c) => {
@@ -124,11 +144,12 @@ export function fulfilmentRoutes({ temporal, readers, rateLimits }: ApiDeps) {
       const { orderId } = c.req.valid('param');
       const { lines, carrier, trackingNumber } = c.req.valid('json');
       c.set('orderId', orderId);
-      await visibleOrder(principal, orderId);
+      refuseEnded(await visibleOrder(principal, orderId));
       const shipmentId = fulfilmentIdFor('shipment', orderId, c.req.valid('header')['idempotency-key']);
-      await sendFulfilmentUpdate(temporal, orderId, 'ship', shipmentId, shipOrder, { shipmentId, ...(lines && { lines }), carrier, trackingNumber, requestedBy: principal.sub });
-      const order = await answer(principal, orderId);
-      const shipment = order.shipments.find((recorded) => recorded.shipmentId === shipmentId);
+      const request = { shipmentId, ...(lines && { lines }), carrier, trackingNumber, requestedBy: principal.sub };
+      const shipmentOf = (order: Answered) => order.shipments.find((recorded) => recorded.shipmentId === shipmentId);
+      const order = await fulfil(principal, orderId, () => sendFulfilmentUpdate(temporal, orderId, 'ship', shipmentId, shipOrder, request), (read) => shipmentOf(read) !== undefined);
+      const shipment = shipmentOf(order);
       // The Update ID made a retry the first shipment: a retry that asked for another is told so.
       if (shipment && (shipment.carrier !== carrier || shipment.trackingNumber !== trackingNumber || (lines && !sameLines(shipment.lines, lines)))) throw keyReused();
       c.get('log').info({ orderId, shipmentId, by: principal.sub }, 'shipment recorded');
@@ -139,10 +160,15 @@ export function fulfilmentRoutes({ temporal, readers, rateLimits }: ApiDeps) {
       const principal = c.get('principal')!;
       const { orderId, shipmentId } = c.req.valid('param');
       c.set('orderId', orderId);
-      await visibleOrder(principal, orderId);
-      await sendFulfilmentUpdate(temporal, orderId, 'deliver', shipmentId, deliverShipment, { shipmentId, requestedBy: principal.sub });
+      refuseEnded(await visibleOrder(principal, orderId));
+      const order = await fulfil(
+        principal,
+        orderId,
+        () => sendFulfilmentUpdate(temporal, orderId, 'deliver', shipmentId, deliverShipment, { shipmentId, requestedBy: principal.sub }),
+        (read) => read.shipments.some((shipment) => shipment.shipmentId === shipmentId && shipment.deliveredAt !== null),
+      );
       c.get('log').info({ orderId, shipmentId, by: principal.sub }, 'delivery recorded');
-      return c.json(await answer(principal, orderId), 200);
+      return c.json(order, 200);
     })
     .openapi(returnRoute, async (c) => {
       const principal = c.get('principal')!;
@@ -152,12 +178,18 @@ export function fulfilmentRoutes({ temporal, readers, rateLimits }: ApiDeps) {
       const before = await visibleOrder(principal, orderId);
       // The owner's alone: a customer who is also staff may not ask on another customer's behalf.
       if (before.customerId !== principal.sub) throw notFound(`Order ${orderId}`);
+      refuseEnded(before);
       const returnId = fulfilmentIdFor('return', orderId, c.req.valid('header')['idempotency-key']);
       // A retry of a return already recorded asks for nothing new: it is not counted against the limit.
       if (!before.returns.some((recorded) => recorded.returnId === returnId)) await rateLimits.orders(principal.sub);
-      await sendFulfilmentUpdate(temporal, orderId, 'return', returnId, requestReturn, { returnId, lines, reason, requestedBy: principal.sub });
-      const order = await answer(principal, orderId);
-      const recorded = order.returns.find((orderReturn) => orderReturn.returnId === returnId);
+      const returnOf = (order: Answered) => order.returns.find((orderReturn) => orderReturn.returnId === returnId);
+      const order = await fulfil(
+        principal,
+        orderId,
+        () => sendFulfilmentUpdate(temporal, orderId, 'return', returnId, requestReturn, { returnId, lines, reason, requestedBy: principal.sub }),
+        (read) => returnOf(read) !== undefined,
+      );
+      const recorded = returnOf(order);
       if (recorded && (recorded.reason !== reason || !sameLines(recorded.lines, lines))) throw keyReused();
       c.get('log').info({ orderId, returnId }, 'return requested');
       c.header('Location', `/orders/${orderId}`);
@@ -168,12 +200,17 @@ export function fulfilmentRoutes({ temporal, readers, rateLimits }: ApiDeps) {
       const { orderId, returnId } = c.req.valid('param');
       const { restock } = c.req.valid('json');
       c.set('orderId', orderId);
-      await visibleOrder(principal, orderId);
-      await sendFulfilmentUpdate(temporal, orderId, 'receive', returnId, receiveReturn, { returnId, restock, requestedBy: principal.sub });
-      const order = await answer(principal, orderId);
-      const restocked = order.returns.find((orderReturn) => orderReturn.returnId === returnId)?.restocked;
+      refuseEnded(await visibleOrder(principal, orderId));
+      const receivedOf = (order: Answered) => order.returns.find((orderReturn) => orderReturn.returnId === returnId && orderReturn.receivedAt !== null);
+      const order = await fulfil(
+        principal,
+        orderId,
+        () => sendFulfilmentUpdate(temporal, orderId, 'receive', returnId, receiveReturn, { returnId, restock, requestedBy: principal.sub }),
+        (read) => receivedOf(read) !== undefined,
+      );
+      const received = receivedOf(order);
       // A repeated receipt is answered with the first one's result: one that said otherwise is told so.
-      if (restocked !== undefined && restocked !== null && restocked !== restock) throw conflict(`Return ${returnId} was already received with restock: ${restocked}`);
+      if (received && received.restocked !== restock) throw conflict(`Return ${returnId} was already received with restock: ${received.restocked}`);
       c.get('log').info({ orderId, returnId, restock, by: principal.sub }, 'return received');
       return c.json(order, 200);
     });
