@@ -257,6 +257,69 @@ const CASES: Record<string, () => Promise<void>> = {
     await call('listOrderNotifications', 400, { as: 'customer', params: { orderId: 'not-a-uuid' } });
   },
 
+  async shipOrder() {
+    const orderId = await confirmedOrder();
+    const body = { carrier: 'DHL', trackingNumber: `JD-${run}` };
+    const key = { 'idempotency-key': `ship-${randomUUID()}` };
+    await call('shipOrder', 400, { as: 'operator', params: { orderId }, body });
+    for (const invalid of [{ ...body, carrier: ' ' }, { ...body, lines: [] }, { ...body, lines: [{ sku: 'LAMP-1', quantity: 0 }] }, { ...body, shipmentId: randomUUID() }]) {
+      await call('shipOrder', 400, { as: 'operator', params: { orderId }, body: invalid, headers: key });
+    }
+    await call('shipOrder', 400, { as: 'operator', params: { orderId: 'not-a-uuid' }, body, headers: key });
+    await call('shipOrder', 404, { as: 'operator', params: { orderId: randomUUID() }, body, headers: key });
+    // Admin ships everything; the operator's request under the same key is the same shipment.
+    await asEachRole('shipOrder', { admin: 201, operator: 201, customer: 403, anonymous: 401 }, { params: { orderId }, body, headers: key });
+    const shipped = await call('shipOrder', 201, { as: 'operator', params: { orderId }, body, headers: key });
+    expect(shipped.headers.get('location')).toBe(`/orders/${orderId}`);
+    expect(shipped.body).toMatchObject({ status: 'SHIPPED', shipments: [{ carrier: 'DHL', deliveredAt: null }] });
+    await call('shipOrder', 409, { as: 'operator', params: { orderId }, body: { ...body, carrier: 'UPS' }, headers: key });
+    await call('shipOrder', 409, { as: 'operator', params: { orderId }, body, headers: { 'idempotency-key': `ship-${randomUUID()}` } });
+    await bodyRules('shipOrder', 'operator', { orderId });
+  },
+
+  async deliverShipment() {
+    const { orderId, shipmentId } = await shippedOrder();
+    await call('deliverShipment', 400, { as: 'operator', params: { orderId, shipmentId: 'not-a-uuid' } });
+    await call('deliverShipment', 404, { as: 'operator', params: { orderId, shipmentId: randomUUID() } });
+    await call('deliverShipment', 404, { as: 'operator', params: { orderId: randomUUID(), shipmentId } });
+    await asEachRole('deliverShipment', { admin: 200, operator: 200, customer: 403, anonymous: 401 }, { params: { orderId, shipmentId } });
+    // A rejected order's workflow has completed: it takes no more Updates.
+    const rejected = await call('placeOrder', 200, { as: 'customer', body: { lines: [{ sku: uniqueSku('NONE'), quantity: 1 }] }, headers: { prefer: 'wait=30' } });
+    await call('deliverShipment', 409, { as: 'operator', params: { orderId: rejected.body.orderId, shipmentId } });
+    await bodyRules('deliverShipment', 'operator', { orderId, shipmentId }, { malformed: false });
+  },
+
+  async requestReturn() {
+    const { orderId, sku } = await deliveredOrder();
+    const body = { lines: [{ sku, quantity: 1 }], reason: 'too small' };
+    const key = { 'idempotency-key': `return-${randomUUID()}` };
+    for (const invalid of [{ lines: [], reason: 'x' }, { ...body, reason: 'r'.repeat(501) }, { ...body, refundCents: 1 }]) await call('requestReturn', 400, { as: 'customer', params: { orderId }, body: invalid });
+    await call('requestReturn', 400, { as: 'customer', params: { orderId: 'not-a-uuid' }, body });
+    await call('requestReturn', 404, { as: 'other', params: { orderId }, body });
+    await asEachRole('requestReturn', { admin: 403, operator: 403, customer: 201, anonymous: 401 }, { params: { orderId }, body, headers: key });
+    const again = await call('requestReturn', 201, { as: 'customer', params: { orderId }, body, headers: key });
+    expect(again.headers.get('location')).toBe(`/orders/${orderId}`);
+    expect(again.body.returns).toEqual([expect.objectContaining({ lines: body.lines, reason: 'too small', receivedAt: null })]);
+    await call('requestReturn', 409, { as: 'customer', params: { orderId }, body: { ...body, reason: 'too big' }, headers: key });
+    // Its one unit is already asked back.
+    await call('requestReturn', 409, { as: 'customer', params: { orderId }, body });
+    await bodyRules('requestReturn', 'customer', { orderId });
+  },
+
+  async receiveReturn() {
+    const { orderId, sku } = await deliveredOrder();
+    const asked = await call('requestReturn', 201, { as: 'customer', params: { orderId }, body: { lines: [{ sku, quantity: 1 }], reason: 'broken' } });
+    const { returnId } = asked.body.returns[0];
+    await call('receiveReturn', 400, { as: 'operator', params: { orderId, returnId }, body: { restock: 'yes' } });
+    await call('receiveReturn', 400, { as: 'operator', params: { orderId, returnId: 'not-a-uuid' }, body: { restock: true } });
+    await call('receiveReturn', 404, { as: 'operator', params: { orderId, returnId: randomUUID() }, body: { restock: true } });
+    await asEachRole('receiveReturn', { admin: 200, operator: 200, customer: 403, anonymous: 401 }, { params: { orderId, returnId }, body: { restock: false } });
+    const received = await call('receiveReturn', 200, { as: 'operator', params: { orderId, returnId }, body: { restock: false } });
+    expect(received.body).toMatchObject({ status: 'RETURNED', returns: [{ returnId, restocked: false }] });
+    await call('receiveReturn', 409, { as: 'operator', params: { orderId, returnId }, body: { restock: true } });
+    await bodyRules('receiveReturn', 'operator', { orderId, returnId });
+  },
+
   async codecEncode() {
     await asEachRole('codecEncode', { admin: 200, operator: 200, customer: 403, anonymous: 401 }, { body: { payloads: [plainPayload] } });
     await call('codecEncode', 400, { as: 'operator', body: { payloads: 'x' } });
@@ -280,6 +343,21 @@ async function confirmedOrder(): Promise<string> {
   return placed.body.orderId as string;
 }
 
+/** An order of `customer`'s, shipped in full by an operator. */
+async function shippedOrder(): Promise<{ orderId: string; shipmentId: string; sku: string }> {
+  const orderId = await confirmedOrder();
+  const shipped = await call('shipOrder', 201, { as: 'operator', params: { orderId }, body: { carrier: 'DHL', trackingNumber: `JD-${run}` }, headers: { 'idempotency-key': `ship-${randomUUID()}` } });
+  return { orderId, shipmentId: shipped.body.shipments[0].shipmentId as string, sku: shipped.body.lines[0].sku as string };
+}
+
+/** An order of `customer`'s, shipped and delivered: its return window is open. */
+async function deliveredOrder(): Promise<{ orderId: string; shipmentId: string; sku: string }> {
+  const shipped = await shippedOrder();
+  const delivered = await call('deliverShipment', 200, { as: 'operator', params: { orderId: shipped.orderId, shipmentId: shipped.shipmentId } });
+  expect(delivered.body.status).toBe('DELIVERED');
+  return shipped;
+}
+
 describe('every operation of /openapi.json, held to the document', () => {
   for (const [operationId, exercise] of Object.entries(CASES)) it(operationId, exercise);
 
@@ -294,10 +372,13 @@ describe('every operation of /openapi.json, held to the document', () => {
     await call('adjustStock', 429, { as: greedyAdmin, params: { sku: none }, body: { delta: 1, reason: 'restock' } });
 
     const greedyCustomer = { token: await stack.token(`greedy-customer-${run}`) };
+    const placed = await call('placeOrder', 202, { as: greedyCustomer, body: { lines: [{ sku: await newProduct(), quantity: 1 }] } });
     const dear = await newProduct({ priceCents: 100_000_000 });
     // Counted before the total is checked: each is a 400 (too large) that starts nothing, until the limit.
-    for (let i = 0; i < ORDERS_PER_WINDOW; i++) await call('placeOrder', 400, { as: greedyCustomer, body: { lines: [{ sku: dear, quantity: 11 }] } });
+    for (let i = 1; i < ORDERS_PER_WINDOW; i++) await call('placeOrder', 400, { as: greedyCustomer, body: { lines: [{ sku: dear, quantity: 11 }] } });
     await call('placeOrder', 429, { as: greedyCustomer, body: { lines: [{ sku: dear, quantity: 1 }] } });
+    // Returns share the limit: counted before the order's workflow is asked anything.
+    await call('requestReturn', 429, { as: greedyCustomer, params: { orderId: placed.body.orderId }, body: { lines: [{ sku: dear, quantity: 1 }], reason: 'greedy' } });
   });
 
   it('has exercised every operation of the document, and has no case for an operation it lacks', () => {
