@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../dev/stack.js';
 import { uniqueSku } from '../support/databases.js';
+import { createProduct } from '../support/shop.js';
 import { freePort } from '../../common/free-port.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { TestStack } from '../support/stack.js';
@@ -85,7 +86,7 @@ describe('the operator CLI against the whole system (API, workers, dev server, P
 
   it('has --help on every command, exiting 0', async () => {
     const commands = [
-      [], ['orders'], ['orders', 'list'], ['orders', 'show'], ['orders', 'cancel'], ['products'], ['products', 'list'], ['products', 'create'],
+      [], ['orders'], ['orders', 'list'], ['orders', 'show'], ['orders', 'cancel'], ['orders', 'ship'], ['orders', 'deliver'], ['orders', 'receive-return'], ['products'], ['products', 'list'], ['products', 'create'],
       ['products', 'update'], ['stock'], ['stock', 'show'], ['stock', 'adjust'], ['token'], ['token', 'mint'], ['replay'], ['history'], ['history', 'export'],
     ];
     for (const command of commands) {
@@ -169,6 +170,37 @@ describe('the operator CLI against the whole system (API, workers, dev server, P
     expect((await read(stack.api(customer).orders[':orderId'].$get({ param: { orderId: cancelled } }))).body.status).toBe('CANCELLED');
     // Its two units are back: 12 - 1 (kept) = 11.
     expect((await read(stack.api().inventory[':sku'].$get({ param: { sku } }))).body).toMatchObject({ onHand: 11, reserved: 0 });
+  });
+
+  it('ships, delivers and receives a return of an order placed through the API', async () => {
+    const customer = await stack.token('cli-customer', ['customer'], 'cli-customer@example.test');
+    const lamp = await createProduct(stack, 3, 'CLI');
+    const placed = await read(stack.api(customer).orders.$post({ header: { prefer: 'wait=30' }, json: { lines: [{ sku: lamp, quantity: 1 }] } }));
+    expect(placed.body.status).toBe('CONFIRMED');
+    const { orderId } = placed.body;
+
+    const shipped = await cli(['orders', 'ship', orderId, '--carrier', 'DHL', '--tracking', 'JD014600006281']);
+    expect(shipped.code, shipped.stderr).toBe(0);
+    expect(shipped.stdout).toMatch(/status:\s+SHIPPED/);
+    const key = /idempotency key: (\S+) /.exec(shipped.stderr)?.[1];
+    expect(key).toBeDefined();
+    // A retry under the printed key is the same shipment, not a second one.
+    const again = await json(['orders', 'ship', orderId, '--carrier', 'DHL', '--tracking', 'JD014600006281', '--idempotency-key', key!]);
+    expect(again.shipments).toHaveLength(1);
+    const { shipmentId } = again.shipments[0];
+
+    const delivered = await json(['orders', 'deliver', orderId, shipmentId]);
+    expect(delivered).toMatchObject({ status: 'DELIVERED', shipments: [{ shipmentId, deliveredAt: expect.any(String) }] });
+
+    const asked = await read(stack.api(customer).orders[':orderId'].returns.$post({ param: { orderId }, json: { lines: [{ sku: lamp, quantity: 1 }], reason: 'scratched' } }));
+    expect(asked.status).toBe(201);
+    const { returnId } = asked.body.returns[0]!;
+    const received = await json(['orders', 'receive-return', orderId, returnId, '--no-restock']);
+    expect(received).toMatchObject({ status: 'RETURNED', returns: [{ returnId, restocked: false, receivedAt: expect.any(String) }] });
+
+    const shown = await cli(['orders', 'show', orderId]);
+    expect(shown.stdout).toContain(shipmentId);
+    expect(shown.stdout).toMatch(new RegExp(`${returnId}.+scratched`));
   });
 
   it('says clearly what went wrong, with the right exit code and no stack trace', async () => {
