@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
-# One image for every orderflow process: the API, each of the four workers and the migrate step.
+# One image for every orderflow process: the API, each of the five workers and the migrate step.
 # Pick the process with the command (the default is the API):
 #   docker run … orderflow                                  # npm run api
-#   docker run … orderflow npm run worker:order             # or worker:product, worker:inventory, worker:notification
+#   docker run … orderflow npm run worker:order             # or worker:product, worker:inventory, worker:notification, worker:payment
 #   docker run … orderflow npm run migrate                  # the deployment's schema step (DATABASE_ADMIN_URL)
 # It runs in production mode (ORDERFLOW_ENV=production): every secret and setting comes from the
 # environment at run time (see docs/deployment.md, "Deployment artifacts"); nothing secret is in the image.

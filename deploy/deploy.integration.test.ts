@@ -21,6 +21,8 @@ import {
   migrateEnv,
   ORDER_WORKER_HEAP_MB,
   parseConfig,
+  paymentDevelopmentSettings,
+  paymentEnv,
   rateLimitEnv,
   SERVICES,
   serviceDatabaseUrl,
@@ -73,6 +75,7 @@ function userValue(name: string): string {
   if (name === 'SMTP_URL') return `smtps://orders:${randomBytes(12).toString('hex')}@mail.example.com:465`;
   if (name === 'MAIL_FROM') return 'Shop <orders@shop.example.com>';
   if (name === 'TEMPORAL_TLS_DIR') return '/srv/orderflow/temporal-tls';
+  if (name === 'STRIPE_SECRET_KEY') return `sk_live_${randomBytes(24).toString('hex')}`;
   if (/PASSWORD/.test(name)) return randomBytes(12).toString('hex');
   throw new Error(`no sample value for \${${name}}`);
 }
@@ -301,7 +304,7 @@ describe('environment variables', () => {
 });
 
 describe('the configuration each container gets is a valid production configuration', () => {
-  /** Parses a process's environment the way its entry point does (api/server.ts, workers/bootstrap.ts, workers/notification.ts). */
+  /** Parses a process's environment the way its entry point does (api/server.ts, workers/bootstrap.ts, workers/notification.ts, workers/payment.ts). */
   function checkProcess(command: string, env: Env) {
     if (command === 'api') {
       const config = parseConfig({ log: logEnv, api: apiEnv, auth: authEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, payloads: payloadEnv, codec: codecEnv, limits: rateLimitEnv }, env);
@@ -309,8 +312,13 @@ describe('the configuration each container gets is a valid production configurat
       return;
     }
     if (command.startsWith('worker:')) {
-      const { temporal, smtp } = parseConfig({ log: logEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, worker: workerEnv, payloads: payloadEnv, smtp: smtpEnv }, env);
-      const settings = [...payloadDevelopmentSettings(env), ...temporalDevelopmentSettings(temporal), ...(command === 'worker:notification' ? mailDevelopmentSettings(smtp) : [])];
+      const { temporal, smtp, payment } = parseConfig({ log: logEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, worker: workerEnv, payloads: payloadEnv, smtp: smtpEnv, payment: paymentEnv }, env);
+      const settings = [
+        ...payloadDevelopmentSettings(env),
+        ...temporalDevelopmentSettings(temporal),
+        ...(command === 'worker:notification' ? mailDevelopmentSettings(smtp) : []),
+        ...(command === 'worker:payment' ? paymentDevelopmentSettings(payment) : []),
+      ];
       expect(checkEnvironment(env, settings)).toBe('production');
       return;
     }
@@ -354,7 +362,7 @@ describe('secrets are never in the repository', () => {
         }
       }
     }
-    expect(Object.keys((await composeApp()).required)).toEqual(expect.arrayContaining(['POSTGRES_PASSWORD', 'TEMPORAL_POSTGRES_PASSWORD', 'PAYLOAD_ENCRYPTION_KEY', 'SMTP_URL', 'TEMPORAL_TLS_DIR']));
+    expect(Object.keys((await composeApp()).required)).toEqual(expect.arrayContaining(['POSTGRES_PASSWORD', 'TEMPORAL_POSTGRES_PASSWORD', 'PAYLOAD_ENCRYPTION_KEY', 'SMTP_URL', 'STRIPE_SECRET_KEY', 'TEMPORAL_TLS_DIR']));
   });
 
   it('Kubernetes: no Secret object (nor a secretGenerator\'s), secrets only through secretKeyRef, none in a ConfigMap', async () => {
