@@ -192,7 +192,7 @@ describe('the operator CLI against the whole system (API, workers, dev server, P
     const delivered = await json(['orders', 'deliver', orderId, shipmentId]);
     expect(delivered).toMatchObject({ status: 'DELIVERED', shipments: [{ shipmentId, deliveredAt: expect.any(String) }] });
 
-    const asked = await read(stack.api(customer).orders[':orderId'].returns.$post({ param: { orderId }, json: { lines: [{ sku: lamp, quantity: 1 }], reason: 'scratched' } }));
+    const asked = await read(stack.api(customer).orders[':orderId'].returns.$post({ param: { orderId }, header: {}, json: { lines: [{ sku: lamp, quantity: 1 }], reason: 'scratched' } }));
     expect(asked.status).toBe(201);
     const { returnId } = asked.body.returns[0]!;
     const received = await json(['orders', 'receive-return', orderId, returnId, '--no-restock']);
