@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TEST_PAYMENT_METHODS } from '../../activities/payment/contract.js';
 import { ROOT } from '../../dev/stack.js';
 import { createStockedProduct } from '../support/catalog.js';
 import { serviceDatabases } from '../support/databases.js';
@@ -12,8 +13,8 @@ import { TestStack } from '../support/stack.js';
 import { read } from '../support/typed-api.js';
 
 const SUITE = 'observability';
-const SERVICES = ['orderflow-api', 'orderflow-worker-order', 'orderflow-worker-product', 'orderflow-worker-inventory', 'orderflow-worker-notification'];
-const WORKERS = ['product-1', 'inventory-1', 'order-1', 'notification-1'];
+const SERVICES = ['orderflow-api', 'orderflow-worker-order', 'orderflow-worker-product', 'orderflow-worker-inventory', 'orderflow-worker-notification', 'orderflow-worker-payment'];
+const WORKERS = ['product-1', 'inventory-1', 'order-1', 'notification-1', 'payment-1'];
 
 const isSql = (span: ReceivedSpan) => span.attributes['db.system'] === 'postgresql' || span.attributes['db.system.name'] === 'postgresql';
 
@@ -36,8 +37,7 @@ describe('traces and logs: one order, through every process', () => {
     stack = await TestStack.start({
       name: SUITE,
       smtpUrl: smtp.url,
-      // Confirmed orders complete after a second, so that the workflow's own span ends and is exported.
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100', ORDER_CANCELLATION_WINDOW: '1s' },
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' },
     });
   });
 
@@ -52,15 +52,22 @@ describe('traces and logs: one order, through every process', () => {
   const callerSpanId = randomBytes(8).toString('hex');
   let orderId: string;
 
-  it('is one trace: spans from the API and all four services, down to SQL and SMTP', async () => {
+  it('is one trace: spans from the API and all five services, down to SQL and SMTP', async () => {
     const sku = await createStockedProduct(dbs, { stock: 5 });
     const token = await stack.token('trace-customer');
     const placed = await read(
-      stack.api(token).orders.$post({ json: { lines: [{ sku, quantity: 1 }] }, header: { prefer: 'wait=30' } }, { headers: { traceparent: `00-${traceId}-${callerSpanId}-01` } }),
+      stack.api(token).orders.$post({ json: { lines: [{ sku, quantity: 1 }], payment: { method: TEST_PAYMENT_METHODS.succeeds } }, header: { prefer: 'wait=30' } }, { headers: { traceparent: `00-${traceId}-${callerSpanId}-01` } }),
     );
     expect(placed.status).toBe(200);
     expect(placed.body).toMatchObject({ status: 'CONFIRMED' });
     orderId = placed.body.orderId;
+    // The workflow's own span ends with its run, and a confirmed order's run goes on until it has
+    // shipped, been delivered and its return window closed: the customer cancels it, in the same
+    // trace, so that the run ends (compensation, the authorisation voided, cancellation and its email traced too).
+    const cancelled = await read(
+      stack.api(token).orders[':orderId'].cancel.$post({ param: { orderId } }, { headers: { traceparent: `00-${traceId}-${callerSpanId}-01` } }),
+    );
+    expect(cancelled.body).toMatchObject({ status: 'CANCELLED' });
 
     await vi.waitFor(
       () => {
@@ -79,7 +86,7 @@ describe('traces and logs: one order, through every process', () => {
     expect(spans.filter((span) => !span.parentSpanId || !ids.has(span.parentSpanId))).toEqual([]);
     const api = spans.find((span) => span.name === 'POST /orders')!;
     expect(api).toMatchObject({ service: 'orderflow-api', parentSpanId: callerSpanId, attributes: { 'http.route': '/orders', 'http.response.status_code': 200 } });
-    for (const activity of ['recordOrder', 'priceOrder', 'reserveOrderStock', 'confirmOrder', 'commitReservation', 'sendOrderEmail']) {
+    for (const activity of ['recordOrder', 'priceOrder', 'reserveOrderStock', 'authorisePayment', 'confirmOrder', 'commitReservation', 'sendOrderEmail', 'voidPayment']) {
       expect(spans.map((span) => span.name)).toContain(`RunActivity:${activity}`);
     }
     const smtpSpan = spans.find((span) => span.name === 'smtp send')!;
@@ -125,7 +132,7 @@ describe('traces and logs: one order, through every process', () => {
     });
 
     it('carry the order and the trace on the request line of POST /orders', () => {
-      const request = lines.find((line) => line.json?.msg === 'request' && line.json.method === 'POST' && line.json.orderId === orderId);
+      const request = lines.find((line) => line.json?.msg === 'request' && line.json.method === 'POST' && line.json.path === '/orders' && line.json.orderId === orderId);
       expect(request?.json).toMatchObject({ level: 'info', path: '/orders', status: 200, traceId, component: 'api' });
       expect(request?.json?.spanId).toMatch(/^[0-9a-f]{16}$/);
     });

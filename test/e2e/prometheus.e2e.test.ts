@@ -2,6 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TEST_PAYMENT_METHODS } from '../../activities/payment/contract.js';
+import { SERVICES } from '../../common/config.js';
 import { freePort } from '../../common/free-port.js';
 import type { ManagedProcess } from '../../dev/processes.js';
 import { startPrometheus } from '../../dev/prometheus.js';
@@ -59,7 +61,7 @@ describe('Prometheus against a running stack', () => {
       const { activeTargets } = await api<{ activeTargets: Array<{ labels: { job: string }; health: string }> }>('/api/v1/targets');
       expect(activeTargets.map((target) => `${target.labels.job}:${target.health}`).sort()).toEqual([
         'orderflow-api:up',
-        ...Array(4).fill('orderflow-workers:up'),
+        ...Array(SERVICES.length).fill('orderflow-workers:up'),
         'temporal:up',
       ]);
     }, { timeout: 30_000, interval: 250 });
@@ -68,18 +70,22 @@ describe('Prometheus against a running stack', () => {
   it('loads the alert rules, none firing on a healthy stack', async () => {
     const { groups } = await api<{ groups: Array<{ name: string; rules: Array<{ name: string; state: string }> }> }>('/api/v1/rules');
     const rules = groups.flatMap((group) => group.rules);
-    expect(rules.map((rule) => rule.name)).toEqual(expect.arrayContaining(['OrderflowOrdersStuckPending', 'OrderflowEmailBacklog', 'OrderflowActivityFailureRate', 'OrderflowTargetDown']));
+    expect(rules.map((rule) => rule.name)).toEqual(expect.arrayContaining(['OrderflowOrdersStuckPending', 'OrderflowEmailBacklog', 'OrderflowPaymentsFailing', 'OrderflowPaymentDeclineSurge', 'OrderflowActivityFailureRate', 'OrderflowTargetDown']));
     expect(rules.filter((rule) => rule.state === 'firing')).toEqual([]);
   });
 
-  it('sees an order move the business counters', async () => {
+  it('sees a paid order and a declined one move the business counters', async () => {
     const placedBefore = (await query('sum(orderflow_orders_placed_total)')) ?? 0;
     const sku = await createStockedProduct(dbs, { stock: 5 });
     const token = await stack.token('scraped');
-    const placed = await stack.request('POST', '/orders', { token, body: { lines: [{ sku, quantity: 1 }] }, headers: { prefer: 'wait=30' } });
-    expect(placed.body.status).toBe('CONFIRMED');
+    const order = (method: string) => stack.request('POST', '/orders', { token, body: { lines: [{ sku, quantity: 1 }], payment: { method } }, headers: { prefer: 'wait=30' } });
+    expect((await order(TEST_PAYMENT_METHODS.succeeds)).body.status).toBe('CONFIRMED');
+    expect((await order(TEST_PAYMENT_METHODS.declined)).body.status).toBe('REJECTED');
     await vi.waitFor(async () => {
-      expect(await query('sum(orderflow_orders_placed_total)')).toBe(placedBefore + 1);
+      expect(await query('sum(orderflow_orders_placed_total)')).toBe(placedBefore + 2);
+      expect(await query('sum(orderflow_payments_authorised_total)')).toBeGreaterThanOrEqual(1);
+      expect(await query('sum(orderflow_payments_declined_total)')).toBeGreaterThanOrEqual(1);
+      expect(await query('sum(orderflow_payment_amount_cents_total{operation="authorised"})')).toBeGreaterThanOrEqual(1);
       expect(await query('sum(orderflow_orders_decided_total{outcome="confirmed"})')).toBeGreaterThanOrEqual(1);
       expect(await query('sum(orderflow_stock_commits_total)')).toBeGreaterThanOrEqual(1);
       expect(await query('sum(http_requests_total{route="/orders",method="POST"})')).toBeGreaterThanOrEqual(1);

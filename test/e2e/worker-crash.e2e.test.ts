@@ -1,5 +1,6 @@
 import { temporal } from '@temporalio/proto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_PAYMENT_METHODS } from '../../activities/payment/contract.js';
 import { SERVICES } from '../../common/config.js';
 import { serviceDatabases } from '../support/databases.js';
 import { countBy, expectConsistent, settledOrders } from '../support/invariants.js';
@@ -22,10 +23,10 @@ afterAll(async () => {
   await dbs.destroy();
 });
 
-/** Places a burst of orders for one SKU (more than its stock, so both outcomes occur) and returns their IDs. */
+/** Places a burst of paid orders for one SKU (more than its stock, so both outcomes occur) and returns their IDs. */
 async function burst(stack: TestStack) {
   const sku = await createProduct(stack, STOCK, 'CRASH');
-  const orderIds = await placeOrders(stack, singleLineOrders(sku, ORDERS));
+  const orderIds = await placeOrders(stack, singleLineOrders(sku, ORDERS).map((body) => ({ ...body, payment: { method: TEST_PAYMENT_METHODS.succeeds } })));
   return { sku, orderIds };
 }
 
@@ -69,7 +70,7 @@ describe('two replicas of each worker, one killed mid-flight', () => {
     stack = await TestStack.start({
       name: 'crash-two-replicas',
       smtpUrl: smtp.url,
-      replicas: 'product=2,inventory=2,order=2,notification=2',
+      replicas: SERVICES.map((service) => `${service}=2`).join(','),
     });
   });
   afterAll(() => stack?.stop());

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TEST_PAYMENT_METHODS } from '../../activities/payment/contract.js';
 import { createStockedProduct } from '../support/catalog.js';
 import { serviceDatabases } from '../support/databases.js';
 import { sampleValue } from '../support/prometheus-text.js';
@@ -11,7 +12,7 @@ import { read } from '../support/typed-api.js';
 const smtp = new SmtpSink();
 const dbs = serviceDatabases();
 let stack: TestStack;
-const WORKERS = ['product-1', 'inventory-1', 'order-1', 'notification-1'];
+const WORKERS = ['product-1', 'inventory-1', 'order-1', 'notification-1', 'payment-1'];
 
 beforeAll(async () => {
   await smtp.start();
@@ -36,12 +37,12 @@ describe('worker endpoints', () => {
     expect(Object.keys(body.checks)).toEqual(['temporal', expect.stringMatching(/^postgres:/)]);
   });
 
-  it('counts orders by outcome and reason, reservations, commits, releases and emails, once each', async () => {
+  it('counts orders by outcome and reason, reservations, commits, releases, payments and emails, once each', async () => {
     const sku = await createStockedProduct(dbs, { stock: 3 });
     const customer = await stack.token('counted');
     const api = stack.api(customer);
-    const place = (quantity: number) => read(api.orders.$post({ json: { lines: [{ sku, quantity }] }, header: { prefer: 'wait=30' } }));
-    const before = { order: await scrape('order-1'), inventory: await scrape('inventory-1') };
+    const place = (quantity: number) => read(api.orders.$post({ json: { lines: [{ sku, quantity }], payment: { method: TEST_PAYMENT_METHODS.succeeds } }, header: { prefer: 'wait=30' } }));
+    const before = { order: await scrape('order-1'), inventory: await scrape('inventory-1'), payment: await scrape('payment-1') };
 
     const confirmed = await place(2);
     expect(confirmed.body.status).toBe('CONFIRMED');
@@ -64,6 +65,13 @@ describe('worker endpoints', () => {
     expect(delta(inventory, before.inventory, 'orderflow_stock_commits_total')).toBe(1);
     expect(delta(inventory, before.inventory, 'orderflow_stock_releases_total')).toBe(1);
     expect(sampleValue(inventory, 'orderflow_saga_step_duration_seconds_count', { activity: 'reserveOrderStock', outcome: 'rejected' })).toBeGreaterThanOrEqual(1);
+
+    // The confirmed order's 2 × 1000 held, then released by the cancel; the rejected one never reached its payment.
+    const payment = await scrape('payment-1');
+    expect(delta(payment, before.payment, 'orderflow_payments_authorised_total')).toBe(1);
+    expect(delta(payment, before.payment, 'orderflow_payments_voided_total')).toBe(1);
+    expect(delta(payment, before.payment, 'orderflow_payment_amount_cents_total', { operation: 'authorised', currency: 'EUR' })).toBe(2000);
+    expect(delta(payment, before.payment, 'orderflow_payment_amount_cents_total', { operation: 'voided', currency: 'EUR' })).toBe(2000);
 
     await vi.waitFor(async () => {
       const notification = await scrape('notification-1');

@@ -6,6 +6,7 @@ import { read } from './typed-api.js';
 
 export interface OrderBody {
   lines: Array<{ sku: string; quantity: number }>;
+  payment?: { method: string };
 }
 
 type CreateProductBody = Parameters<ReturnType<TestStack['api']>['products']['$post']>[0]['json'];
