@@ -7,6 +7,7 @@ import { PaymentSandboxServer } from '../../test/support/payment-sandbox.js';
 import { createPaymentActivities } from './activities.js';
 import { TEST_PAYMENT_METHODS } from './contract.js';
 import { createPaymentMetrics } from './metrics.js';
+import type { PaymentProvider } from './provider.js';
 import { createSandboxProvider, sandboxLedger } from './providers/sandbox.js';
 import { createPaymentReads } from './reads.js';
 
@@ -20,12 +21,14 @@ afterAll(async () => {
   await Promise.all([dbs.destroy(), readers.destroy()]);
 });
 
-/** The activities over a sandbox (the shared one by default), with metrics of their own. */
-function payments(url = sandbox.url) {
+/** The activities over a provider, with metrics of their own. */
+function using(provider: PaymentProvider) {
   const metrics = createPaymentMetrics(new Registry());
-  const activities = createPaymentActivities({ db, log, provider: createSandboxProvider({ url, timeoutMs: 5_000 }), metrics });
-  return { ...activities, metrics };
+  return { ...createPaymentActivities({ db, log, provider, metrics }), metrics };
 }
+
+/** The activities over a sandbox (the shared one by default). */
+const payments = (url = sandbox.url) => using(createSandboxProvider({ url, timeoutMs: 5_000 }));
 
 const count = async (counter: { get(): Promise<{ values: Array<{ value: number }> }> }) => (await counter.get()).values.reduce((sum, { value }) => sum + value, 0);
 const kinds = async (orderId: string, url = sandbox.url) => (await sandboxLedger(url, orderId)).map((entry) => `${entry.kind} ${entry.amountCents}`);
@@ -181,6 +184,43 @@ describe('voidPayment', () => {
     expect(await payment(orderId)).toMatchObject({ status: 'REFUNDED', captured_cents: 1000, refunded_cents: 1000 });
     expect(await count(p.metrics.voided)).toBe(0);
     expect(await count(p.metrics.refunded)).toBe(2);
+  });
+
+  it('coming while the authorisation is being made, voids it once it is recorded', async () => {
+    const sandboxProvider = createSandboxProvider({ url: sandbox.url, timeoutMs: 5_000 });
+    let asked!: () => void;
+    let answer!: () => void;
+    const askedToAuthorise = new Promise<void>((resolve) => (asked = resolve));
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    // The provider holds the authorisation until the void has come (an attempt the cancel did not stop).
+    const p = using({
+      ...sandboxProvider,
+      async authorise(request) {
+        asked();
+        await answered;
+        return sandboxProvider.authorise(request);
+      },
+    });
+    const input = authorisation();
+    const authorising = run(p.authorisePayment, input);
+    await askedToAuthorise;
+    expect(await run(p.voidPayment, { orderId: input.orderId, reason: 'cancelled' })).toEqual({ changed: false, status: 'NONE' });
+    answer();
+    expect(await authorising).toMatchObject({ ok: true });
+    expect(await kinds(input.orderId)).toEqual(['authorisation 1000', 'void 1000']);
+    expect(await payment(input.orderId)).toMatchObject({ status: 'VOIDED' });
+    expect(await run(p.authorisePayment, input)).toMatchObject({ ok: true });
+    expect(await kinds(input.orderId)).toEqual(['authorisation 1000', 'void 1000']);
+  });
+
+  it('an authorisation recorded after such a void by an attempt that died before voiding it is voided by the retry', async () => {
+    const p = payments();
+    const orderId = await authorised(p);
+    // What that attempt leaves: the tombstone, and the authorisation recorded but not voided.
+    await db.insertInto('voids_before_authorisation').values({ order_id: orderId, reason: 'cancelled' }).execute();
+    expect(await run(p.authorisePayment, authorisation(orderId))).toMatchObject({ ok: true });
+    expect(await kinds(orderId)).toEqual(['authorisation 1000', 'void 1000']);
+    expect(await payment(orderId)).toMatchObject({ status: 'VOIDED' });
   });
 
   it('is a no-op for an order never authorised, and for a declined one', async () => {

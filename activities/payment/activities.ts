@@ -9,12 +9,14 @@ import { ProviderRefusal, type PaymentProvider } from './provider.js';
 import {
   findPayment,
   isOperationRecorded,
+  isVoidRequested,
   recordAuthorisation,
   recordCapture,
   recordDecline,
   recordExpiredCapture,
   recordRefund,
   recordVoid,
+  recordVoidRequest,
   type PaymentRow,
 } from './repository.js';
 import type { PaymentDatabase } from './schema.js';
@@ -71,12 +73,26 @@ export function createPaymentActivities({ db, log, provider, metrics = createPay
     return paymentOutcome(changed, payment);
   }
 
+  /** Releases an authorisation not captured. */
+  async function voidAuthorised(row: PaymentRow): Promise<PaymentOutcome> {
+    const idempotencyKey = paymentIdempotencyKey(row.order_id, 'void');
+    await asking(() => provider.void({ authorisationId: row.authorisation_id!, idempotencyKey }));
+    const { changed, payment } = await recordVoid(db, row.order_id, { amountCents: row.amount_cents, idempotencyKey });
+    if (changed) {
+      metrics.voided.inc();
+      metrics.amounts.inc({ operation: 'voided', currency: row.currency }, row.amount_cents);
+    }
+    return paymentOutcome(changed, payment);
+  }
+
   return {
     async authorisePayment({ orderId, amountCents, currency, method }) {
       const alog = activityLogger(log, { orderId });
       const existing = await findPayment(db, orderId);
       if (existing) {
         alog.info({ status: existing.status }, 'authorisation already on record; the provider is not asked again');
+        // An attempt that recorded it and died before voiding it (below): this one voids it.
+        if (existing.status === 'AUTHORISED' && (await isVoidRequested(db, orderId))) await voidAuthorised(existing);
         return authorisationOutcome(existing);
       }
       if (!isPaymentMethodToken(method)) throw new DomainError(INVALID_DATA, 'The payment method is not a provider token (pm_...)', { orderId });
@@ -89,12 +105,17 @@ export function createPaymentActivities({ db, log, provider, metrics = createPay
         alog.info({ declineCode: result.declineCode, changed }, 'payment declined');
         return authorisationOutcome(row);
       }
-      const { changed, payment: row } = await recordAuthorisation(db, payment, result);
+      const { changed, payment: row, voidRequested } = await recordAuthorisation(db, payment, result);
       if (changed) {
         metrics.authorised.inc();
         metrics.amounts.inc({ operation: 'authorised', currency }, amountCents);
       }
       alog.info({ authorisationId: row.authorisation_id, changed }, 'payment authorised');
+      if (voidRequested && row.status === 'AUTHORISED') {
+        // The order was cancelled while this attempt was authorising, and its void found nothing
+        // to void: release the funds now rather than hold them until the authorisation expires.
+        alog.info(await voidAuthorised(row), 'payment voided: a void came before the authorisation');
+      }
       return authorisationOutcome(row);
     },
 
@@ -127,8 +148,12 @@ export function createPaymentActivities({ db, log, provider, metrics = createPay
 
     async voidPayment({ orderId, reason }) {
       const alog = activityLogger(log, { orderId, reason });
-      const row = await findPayment(db, orderId);
-      if (!row) return { changed: false, status: 'NONE' };
+      // No payment yet: a tombstone, so that an authorisation still being made is voided once recorded.
+      const row = (await findPayment(db, orderId)) ?? (await recordVoidRequest(db, orderId, reason));
+      if (!row) {
+        alog.info('no payment to void; an authorisation recorded later will be voided');
+        return { changed: false, status: 'NONE' };
+      }
       if (row.status === 'DECLINED' || row.status === 'VOIDED' || row.status === 'REFUNDED') return paymentOutcome(false, row);
       if (row.status === 'CAPTURED' || row.status === 'PARTIALLY_REFUNDED') {
         // Captured already (a cancel that came after the capture): a void can no longer release
@@ -138,15 +163,9 @@ export function createPaymentActivities({ db, log, provider, metrics = createPay
         alog.info(outcome, 'payment refunded in place of a void: it was captured');
         return outcome;
       }
-      const idempotencyKey = paymentIdempotencyKey(orderId, 'void');
-      await asking(() => provider.void({ authorisationId: row.authorisation_id!, idempotencyKey }));
-      const { changed, payment } = await recordVoid(db, orderId, { amountCents: row.amount_cents, idempotencyKey });
-      if (changed) {
-        metrics.voided.inc();
-        metrics.amounts.inc({ operation: 'voided', currency: row.currency }, row.amount_cents);
-      }
-      alog.info({ changed }, 'payment voided');
-      return paymentOutcome(changed, payment);
+      const outcome = await voidAuthorised(row);
+      alog.info(outcome, 'payment voided');
+      return outcome;
     },
 
     async refundPayment({ orderId, refundId, amountCents, reason }) {

@@ -19,6 +19,30 @@ export interface Recorded {
   payment: PaymentRow;
 }
 
+/**
+ * Takes turns, within a transaction, between an order's authorisation being recorded and a void
+ * that finds no payment: one of them always sees the other's row.
+ */
+const lockOrder = (trx: PaymentDb, orderId: string) => sql`SELECT pg_advisory_xact_lock(hashtext(${`payment:${orderId}`}))`.execute(trx);
+
+/** Whether a void came for this order before there was a payment to void. */
+export async function isVoidRequested(db: PaymentDb, orderId: string): Promise<boolean> {
+  return (await db.selectFrom('voids_before_authorisation').select('order_id').where('order_id', '=', orderId).executeTakeFirst()) !== undefined;
+}
+
+/**
+ * A void of an order with no payment: leaves a tombstone (undefined returned), so that an
+ * authorisation recorded later is voided at once. Returns the payment if there is one by now.
+ */
+export async function recordVoidRequest(db: Kysely<PaymentDatabase>, orderId: string, reason: string): Promise<PaymentRow | undefined> {
+  return db.transaction().execute(async (trx) => {
+    await lockOrder(trx, orderId);
+    const payment = await findPayment(trx, orderId);
+    if (!payment) await trx.insertInto('voids_before_authorisation').values({ order_id: orderId, reason }).onConflict((oc) => oc.column('order_id').doNothing()).execute();
+    return payment;
+  });
+}
+
 export async function findPayment(db: PaymentDb, orderId: string): Promise<PaymentRow | undefined> {
   return db.selectFrom('payments').selectAll().where('order_id', '=', orderId).executeTakeFirst();
 }
@@ -57,8 +81,15 @@ interface NewPayment {
  * Records the provider's answer to an authorisation, once per order: the first of any number of
  * overlapping attempts inserts the row, the others find it (ON CONFLICT) and answer what it holds.
  */
-async function insertPayment(db: Kysely<PaymentDatabase>, payment: NewPayment, values: Pick<PaymentTable, 'status' | 'authorisation_id' | 'decline_code' | 'expires_at'>, operation: Omit<Operation, 'kind' | 'idempotencyKey' | 'amountCents'>): Promise<Recorded> {
+async function insertPayment(
+  db: Kysely<PaymentDatabase>,
+  payment: NewPayment,
+  values: Pick<PaymentTable, 'status' | 'authorisation_id' | 'decline_code' | 'expires_at'>,
+  operation: Omit<Operation, 'kind' | 'idempotencyKey' | 'amountCents'>,
+): Promise<Recorded & { voidRequested: boolean }> {
   return db.transaction().execute(async (trx) => {
+    await lockOrder(trx, payment.orderId);
+    const voidRequested = await isVoidRequested(trx, payment.orderId);
     const inserted = await trx
       .insertInto('payments')
       .values({
@@ -73,9 +104,9 @@ async function insertPayment(db: Kysely<PaymentDatabase>, payment: NewPayment, v
       .onConflict((oc) => oc.column('order_id').doNothing())
       .returningAll()
       .executeTakeFirst();
-    if (!inserted) return { changed: false, payment: await lockedPayment(trx, payment.orderId) };
+    if (!inserted) return { changed: false, payment: await lockedPayment(trx, payment.orderId), voidRequested };
     await insertOperation(trx, payment.orderId, { kind: 'authorise', idempotencyKey: payment.idempotencyKey, amountCents: payment.amountCents, ...operation });
-    return { changed: true, payment: inserted };
+    return { changed: true, payment: inserted, voidRequested };
   });
 }
 

@@ -34,9 +34,16 @@ export interface PaymentOperationTable {
   created_at: Generated<Date>;
 }
 
+export interface VoidBeforeAuthorisationTable {
+  order_id: string;
+  reason: string;
+  created_at: Generated<Date>;
+}
+
 export interface PaymentDatabase {
   payments: PaymentTable;
   payment_operations: PaymentOperationTable;
+  voids_before_authorisation: VoidBeforeAuthorisationTable;
 }
 
 export type PaymentDb = Kysely<PaymentDatabase> | Transaction<PaymentDatabase>;
