@@ -215,7 +215,7 @@ const CASES: Record<string, () => Promise<void>> = {
     const decided = await call('placeOrder', 200, { as: 'customer', body: { lines }, headers: { ...key, prefer: 'wait=30' } });
     expect(decided.body.status).toBe('CONFIRMED');
     await call('placeOrder', 409, { as: 'customer', body: { lines: [{ sku, quantity: 2 }] }, headers: key });
-    for (const invalid of [{ lines: [] }, { lines: [{ sku, quantity: 0 }] }, { lines, coupon: 'FREE' }, { lines, shippingAddress: { name: ' ' } }]) {
+    for (const invalid of [{ lines: [] }, { lines: [{ sku, quantity: 0 }] }, { lines, coupon: 'FREE' }, { lines, shippingAddress: { name: ' ' } }, { lines, payment: { method: '4242424242424242' } }]) {
       await call('placeOrder', 400, { as: 'customer', body: invalid });
     }
     await call('placeOrder', 400, { as: 'customer', body: { lines }, headers: { 'idempotency-key': 'has space' } });
@@ -258,7 +258,7 @@ const CASES: Record<string, () => Promise<void>> = {
   },
 
   async shipOrder() {
-    const orderId = await confirmedOrder();
+    const orderId = await confirmedOrder({ payment: { method: 'pm_card_visa' } });
     const body = { carrier: 'DHL', trackingNumber: `JD-${run}` };
     const key = { 'idempotency-key': `ship-${randomUUID()}` };
     await call('shipOrder', 400, { as: 'operator', params: { orderId }, body });
@@ -272,6 +272,8 @@ const CASES: Record<string, () => Promise<void>> = {
     const shipped = await call('shipOrder', 201, { as: 'operator', params: { orderId }, body, headers: key });
     expect(shipped.headers.get('location')).toBe(`/orders/${orderId}`);
     expect(shipped.body).toMatchObject({ status: 'SHIPPED', shipments: [{ carrier: 'DHL', deliveredAt: null }] });
+    // Captured at the first shipment: the order's payment as the document describes it.
+    expect(shipped.body.payment).toMatchObject({ status: 'CAPTURED', amountCents: shipped.body.totalCents, capturedCents: shipped.body.totalCents, refundedCents: 0 });
     await call('shipOrder', 409, { as: 'operator', params: { orderId }, body: { ...body, carrier: 'UPS' }, headers: key });
     await call('shipOrder', 409, { as: 'operator', params: { orderId }, body, headers: { 'idempotency-key': `ship-${randomUUID()}` } });
     await bodyRules('shipOrder', 'operator', { orderId });
@@ -336,9 +338,9 @@ const CASES: Record<string, () => Promise<void>> = {
 };
 
 /** An order of `customer`'s, CONFIRMED. */
-async function confirmedOrder(): Promise<string> {
+async function confirmedOrder(fields: Record<string, unknown> = {}): Promise<string> {
   const sku = await newProduct();
-  const placed = await call('placeOrder', 200, { as: 'customer', body: { lines: [{ sku, quantity: 1 }] }, headers: { prefer: 'wait=30' } });
+  const placed = await call('placeOrder', 200, { as: 'customer', body: { lines: [{ sku, quantity: 1 }], ...fields }, headers: { prefer: 'wait=30' } });
   expect(placed.body.status).toBe('CONFIRMED');
   return placed.body.orderId as string;
 }
