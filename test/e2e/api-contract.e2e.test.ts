@@ -355,7 +355,7 @@ describe('orders', () => {
       { timeout: 10_000, interval: 50 },
     );
     expect(notifications.body.items).toEqual([
-      { kind: 'ORDER_CONFIRMED', to: 'alice@example.test', status: 'SENT', messageId: expect.stringContaining(orderId), sentAt: expect.any(String) },
+      { kind: 'ORDER_CONFIRMED', reference: null, to: 'alice@example.test', status: 'SENT', messageId: expect.stringContaining(orderId), sentAt: expect.any(String) },
     ]);
     expect(smtp.forOrder(orderId)[0]!.parsed.messageId).toBe(notifications.body.items[0].messageId);
     expectError(await stack.request('GET', `/orders/${orderId}/notifications`, { token: bob }), 404, 'NOT_FOUND');
