@@ -17,10 +17,10 @@ import { pidsNamed, type ProcessGroups } from './support/cpu.js';
 import { sideBySide } from './support/side-by-side.js';
 import { compare, comparisonTable, cpuTable, newResults, writeResults, type Comparison } from './support/report.js';
 
-const usage = `usage: npm run bench:ab -- --baseline <git ref> [--current <git ref>] [--reps 5] [--sizes 100] [--env K=V]... [--baseline-env K=V]... [--current-env K=V]... [--baseline-node PATH] [--current-node PATH]
+const usage = `usage: npm run bench:ab -- --baseline <git ref> [--current <git ref>] [--reps 5] [--sizes 100] [--env K=V]... [--baseline-env K=V]... [--current-env K=V]... [--baseline-node PATH] [--current-node PATH] [--payment METHOD]
 
 Before and after in the same run: the system as committed at <ref> (the baseline) and as it is in
-this checkout (or as committed at --current), side by side on two stacks (each its own dev server, API and four workers; one
+this checkout (or as committed at --current), side by side on two stacks (each its own dev server, API and the workers its checkout has; one
 PostgreSQL), bursts interleaved baseline / current --reps times after a warm-up of each. Prints
 paired ratios current ÷ baseline (throughput, latency, CPU per order by process) and writes
 Markdown and JSON to bench/results/. The baseline's code comes from \`git archive\` into .data/bench
@@ -28,8 +28,11 @@ and runs on this checkout's node_modules, so a ref that locked other versions of
 --env sets a variable for both stacks; --baseline-env and --current-env for one (tuning: the same
 ref on both sides, one setting changed). --baseline-node and --current-node run a side's API and
 workers on another Node binary (a runtime upgrade: \`--baseline HEAD --baseline-node /usr/bin/node\`). Both stacks share one PostgreSQL: with the default pools
-(the API's five and the four workers' of ten connections each) two stacks can exceed its 100
-connections, so DATABASE_POOL_MAX is 4 unless set.`;
+(the API's five and each worker's ten connections) two stacks can exceed its 100
+connections, so DATABASE_POOL_MAX is 4 unless set.
+--payment pm_card_visa places the current side's orders with that payment method, so that its saga
+authorises each one (an order without one skips the payment step); the baseline's orders carry none,
+since a baseline from before payments answers 400 to an unknown \`payment\` field.`;
 
 runMain(async () => {
   const { values } = parseArgs({
@@ -43,6 +46,7 @@ runMain(async () => {
       'current-env': { type: 'string', multiple: true, default: [] },
       'baseline-node': { type: 'string' },
       'current-node': { type: 'string' },
+      payment: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -58,6 +62,7 @@ runMain(async () => {
   const reps = Number(values.reps);
   const sizes = values.sizes.split(',').map(Number);
   const say = (line: string) => process.stdout.write(`${line}\n`);
+  const payment = values.payment === undefined ? undefined : { method: values.payment };
 
   const baseline = await checkout(values.baseline);
   const current = values.current === undefined ? undefined : await checkout(values.current);
@@ -96,11 +101,20 @@ runMain(async () => {
       api: [stack.app.api.child.pid!],
       ...Object.fromEntries([...stack.app.workers].map(([name, worker]) => [`worker ${name}`, [worker.child.pid!]])),
       postgres: () => pidsNamed('postgres'),
-      'bench client (HTTP, SMTP sink)': [process.pid],
+      'bench client (HTTP, SMTP sink, payment sandbox)': [process.pid],
     });
     const arms: Array<{ arm: Arm; stack: TestStack; groups: ProcessGroups }> = [
       { arm: realArm(before, 'baseline', `the system as committed at ${values.baseline} (${baseline.sha.slice(0, 8)}) on Node ${runtimeOf.baseline}, ${JSON.stringify(envOf.baseline)}`), stack: before, groups: groupsOf(before) },
-      { arm: realArm(after, 'real', `the system as ${current ? 'committed at' : 'in'} ${head} on Node ${runtimeOf.current}, ${JSON.stringify(envOf.current)}`), stack: after, groups: groupsOf(after) },
+      {
+        arm: realArm(
+          after,
+          'real',
+          `the system as ${current ? 'committed at' : 'in'} ${head} on Node ${runtimeOf.current}, ${JSON.stringify(envOf.current)}${payment ? `, every order paid with ${payment.method}` : ''}`,
+          payment,
+        ),
+        stack: after,
+        groups: groupsOf(after),
+      },
     ];
     const admins = await Promise.all(stacks.map((stack) => stack.token('bench-admin', ['admin'])));
     const oneSku = async (stack: TestStack, orders: number) => {

@@ -26,8 +26,16 @@ export interface Arm {
   place(i: number, lines: OrderLineInput[]): Promise<Started>;
 }
 
-/** The system: POST /orders over HTTP, as a customer (one per order), answered 202. */
-export function realArm(stack: TestStack, name: ArmName = 'real', description = 'the system: POST /orders through the API, the saga on the four workers, PostgreSQL, SMTP'): Arm {
+/**
+ * The system: POST /orders over HTTP, as a customer (one per order), answered 202. With `payment`
+ * every order carries that payment method (the saga then authorises it); without, none does.
+ */
+export function realArm(
+  stack: TestStack,
+  name: ArmName = 'real',
+  description = 'the system: POST /orders through the API, the saga on the workers, PostgreSQL, SMTP',
+  payment?: { method: string },
+): Arm {
   let tokens: string[] = [];
   return {
     name,
@@ -39,7 +47,7 @@ export function realArm(stack: TestStack, name: ArmName = 'real', description = 
     async place(i, lines) {
       const sentAt = Date.now();
       const started = performance.now();
-      const response = await stack.request('POST', '/orders', { token: tokens[i], body: { lines } });
+      const response = await stack.request('POST', '/orders', { token: tokens[i], body: { lines, ...(payment && { payment }) } });
       const acceptMs = performance.now() - started;
       if (response.status !== 202) throw new Error(`POST /orders answered ${response.status}: ${JSON.stringify(response.body)}`);
       return { workflowId: orderWorkflowId(response.body.orderId), sentAt, acceptMs };
