@@ -52,7 +52,7 @@ const untilReadiness = (status: number) =>
   vi.waitFor(async () => expect((await fetch(`${stack.apiUrl}/readyz`)).status).toBe(status), POLL);
 
 describe('outages', () => {
-  it('PostgreSQL unreachable for a while: orders complete once it is back, emails go once', async () => {
+  it('PostgreSQL unreachable for a while: orders are decided once it is back, emails go once', async () => {
     const sku = await createProduct(stack, STOCK, 'PGDOWN');
     const started = Date.now();
     const orderIds = await placeOrders(stack, singleLineOrders(sku, ORDERS));
@@ -86,7 +86,7 @@ describe('outages', () => {
     expect(attempts.some((row) => row.attempts > 1)).toBe(true);
   });
 
-  it('no order worker at all for a while: the API still accepts orders, and they complete when one is back', async () => {
+  it('no order worker at all for a while: the API still accepts orders, and they are decided when one is back', async () => {
     const sku = await createProduct(stack, STOCK, 'NOWORKER');
     await stack.worker('order-1').kill();
     const token = await stack.token('patient');
