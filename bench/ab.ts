@@ -10,7 +10,7 @@ import { TestStack } from '../test/support/stack.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 import { realArm, type Arm } from './support/arms.js';
 import { ADMIN_URL } from './support/bench-stack.js';
-import { checkout, checkoutBundle } from './support/checkout.js';
+import { checkout, checkoutBundle, checkoutSetupDatabase } from './support/checkout.js';
 import { stockedSku } from './support/catalog.js';
 import { run, type RunResult } from './support/burst.js';
 import { pidsNamed, type ProcessGroups } from './support/cpu.js';
@@ -24,7 +24,8 @@ this checkout (or as committed at --current), side by side on two stacks (each i
 PostgreSQL), bursts interleaved baseline / current --reps times after a warm-up of each. Prints
 paired ratios current ÷ baseline (throughput, latency, CPU per order by process) and writes
 Markdown and JSON to bench/results/. The baseline's code comes from \`git archive\` into .data/bench
-and runs on this checkout's node_modules, so a ref that locked other versions of a package is refused.
+and runs on this checkout's node_modules, so a ref that locked other versions of a package is refused;
+each side's database is set up by that side's own code (its migrations).
 --env sets a variable for both stacks; --baseline-env and --current-env for one (tuning: the same
 ref on both sides, one setting changed). --baseline-node and --current-node run a side's API and
 workers on another Node binary (a runtime upgrade: \`--baseline HEAD --baseline-node /usr/bin/node\`). Both stacks share one PostgreSQL: with the default pools
@@ -76,7 +77,10 @@ runMain(async () => {
     const nodeOf = { baseline: values['baseline-node'] ?? process.execPath, current: values['current-node'] ?? process.execPath };
     const versionOf = (node: string) => execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
     const runtimeOf = { baseline: versionOf(nodeOf.baseline), current: versionOf(nodeOf.current) };
-    for (const databaseUrl of databases) await setupDatabase({ adminUrl: ADMIN_URL, databaseUrl });
+    // Each side's database as its own code migrates it: the baseline's code on this checkout's schema fails where a migration since changed it.
+    await checkoutSetupDatabase(baseline.dir, ADMIN_URL, databases[0]);
+    if (current) await checkoutSetupDatabase(current.dir, ADMIN_URL, databases[1]);
+    else await setupDatabase({ adminUrl: ADMIN_URL, databaseUrl: databases[1] });
     say('starting two stacks: the baseline\'s and the current one');
     const bundles = await Promise.all([
       checkoutBundle(baseline.dir, path.join(ROOT, '.data', 'bench', 'ab-baseline-bundle.js')),

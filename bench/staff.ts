@@ -11,7 +11,7 @@ import { TestStack } from '../test/support/stack.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
 import { ADMIN_URL } from './support/bench-stack.js';
 import { stockedSku } from './support/catalog.js';
-import { checkout, checkoutBundle } from './support/checkout.js';
+import { checkout, checkoutBundle, checkoutSetupDatabase } from './support/checkout.js';
 import { newResults, writeResults } from './support/report.js';
 import { sideBySide } from './support/side-by-side.js';
 import { median, type Spread, spread } from './support/stats.js';
@@ -85,7 +85,9 @@ runMain(async () => {
   try {
     const temporalBinary = await ensureTemporalBinary(say);
     const env = { ORDER_CANCELLATION_WINDOW: '1h', RATE_LIMIT_ORDERS: '100000', RATE_LIMIT_CATALOG_WRITES: '100000', DATABASE_POOL_MAX: '4' };
-    for (const databaseUrl of databases) await setupDatabase({ adminUrl: ADMIN_URL, databaseUrl });
+    // The baseline's database as its own code migrates it (see checkoutSetupDatabase).
+    await checkoutSetupDatabase(baseline.dir, ADMIN_URL, databases[0]);
+    await setupDatabase({ adminUrl: ADMIN_URL, databaseUrl: databases[1] });
     say('starting two stacks: the baseline\'s and the current one');
     const bundles = await Promise.all([
       checkoutBundle(baseline.dir, path.join(ROOT, '.data', 'bench', 'staff-baseline-bundle.js')),

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { access, mkdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startProcess } from '../../dev/processes.js';
 import { ROOT } from '../../dev/stack.js';
 
@@ -36,4 +37,19 @@ export async function checkoutBundle(dir: string, out: string): Promise<string> 
   const code = await builder.exited;
   if (code !== 0) throw new Error(`the baseline's workflow bundle failed to build (exit ${code})`);
   return out;
+}
+
+/**
+ * A database set up by a checkout's own code (its cli/database-setup.ts, its migrations): the side
+ * of a benchmark that runs that checkout needs the schema it was written for. This checkout's
+ * migrations on a baseline from before one of them break the baseline's code (an
+ * `ON CONFLICT` naming a key a later migration changed, a column it does not fill).
+ */
+export async function checkoutSetupDatabase(dir: string, adminUrl: string, databaseUrl: string): Promise<void> {
+  const module = pathToFileURL(path.join(dir, 'cli', 'database-setup.ts')).href;
+  const code = `const { setupDatabase } = await import(${JSON.stringify(module)}); await setupDatabase({ adminUrl: ${JSON.stringify(adminUrl)}, databaseUrl: ${JSON.stringify(databaseUrl)} });`;
+  const lines: string[] = [];
+  const setup = startProcess({ name: 'checkout-database-setup', command: process.execPath, args: ['--import', 'tsx', '--input-type=module', '-e', code], cwd: dir, env: process.env, onLine: (line) => lines.push(line) });
+  const exit = await setup.exited;
+  if (exit !== 0) throw new Error(`setting up ${databaseUrl} with the code in ${dir} failed (exit ${exit}):\n${lines.slice(-20).join('\n')}`);
 }
