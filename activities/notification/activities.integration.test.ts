@@ -160,12 +160,14 @@ describe('sendOrderEmail', () => {
     expect(smtp.forOrder(o.orderId)).toHaveLength(1);
   });
 
-  it('a refund email names the amount in the order\'s currency', async () => {
+  it('a refund email names the amount in the order\'s currency, and not the order\'s total', async () => {
     const activities = createNotificationActivities({ db, log, mailer: mailer(), messageIdDomain: 'example.test' });
     const o = order();
     await run(activities.sendOrderEmail, { kind: 'REFUND_ISSUED', to: 'ann@example.com', order: o, subject: { reference: `refund-${randomUUID()}`, amountCents: 1000 } });
     const [mail] = smtp.forOrder(o.orderId);
     expect(mail!.parsed.text).toContain('We have refunded €10.00');
     expect(mail!.parsed.html).toContain('€10.00');
+    // Not the order's total: a refund is for part of it.
+    expect(mail!.parsed.text).not.toContain('€20.00');
   });
 });

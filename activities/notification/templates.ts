@@ -65,10 +65,11 @@ ${rows.map((row) => `<tr><td>${escapeHtml(row.label)}</td><td>${row.quantity}</t
   };
 }
 
-/** The units an email is about (shipped, delivered, received), named as the order names them. */
+/** The units an email is about (shipped, delivered, received), named as the order names them; none, no table. */
 function unitLines(order: EmailOrder, lines: NonNullable<EmailSubject['lines']>) {
   const names = new Map(order.lines.map((line) => [line.sku, line.name]));
   const rows = lines.map((line) => ({ label: labelOf(line.sku, names.get(line.sku) ?? null), quantity: line.quantity }));
+  if (rows.length === 0) return { text: [], html: '' };
   return {
     text: rows.map((row) => `  ${row.quantity} x ${row.label}`),
     html: `<table>
@@ -80,10 +81,13 @@ ${rows.map((row) => `<tr><td>${escapeHtml(row.label)}</td><td>${row.quantity}</t
   };
 }
 
-/** An email of `order`; with a subject's lines it lists those units, otherwise the whole order, priced. */
+/**
+ * An email of `order`. The order's own (no subject) list the whole order, priced; one about a
+ * shipment, return or refund lists the units it concerns, if any (a refund's amount says it all).
+ */
 export function renderOrderEmail(kind: EmailKind, order: EmailOrder, about?: EmailSubject): RenderedEmail {
   const { subject, intro, facts = [] } = headlines[kind](order, about);
-  const lines = about?.lines ? unitLines(order, about.lines) : pricedLines(order);
+  const lines = about ? unitLines(order, about.lines ?? []) : pricedLines(order);
 
   const text = [intro, ...facts.map(([label, value]) => `${label}: ${value}`), '', `Order: ${order.orderId}`, ...lines.text].join('\n');
 
@@ -91,8 +95,7 @@ export function renderOrderEmail(kind: EmailKind, order: EmailOrder, about?: Ema
   const html = `<!doctype html><html><body>
 <p>${escapeHtml(intro)}</p>
 ${factsHtml}<p>Order: <strong>${escapeHtml(order.orderId)}</strong></p>
-${lines.html}
-</body></html>`;
+${lines.html && `${lines.html}\n`}</body></html>`;
 
   return { subject, text, html };
 }
