@@ -38,6 +38,13 @@ const orderReturn = (lines: FulfilmentLine[], received = false): OrderReturn => 
 });
 
 describe('shipments', () => {
+  it('refuse a quantity that is not a whole number of at least 1, whatever is left (the workflow takes requests from more than the API)', () => {
+    for (const quantity of [0, -1, 1.5, Number.NaN]) {
+      expect(shipmentRefusal(ordered, [], [{ sku: 'TEE', quantity }])).toMatch(/a quantity must be a whole number of at least 1/);
+      expect(returnRefusal([shipment(ordered, true)], [], [{ sku: 'TEE', quantity }])).toMatch(/a quantity must be a whole number/);
+    }
+  });
+
   it('leave what they did not ship to ship later, SKU by SKU, however the lines repeat', () => {
     expect(unshippedLines(ordered, [])).toEqual(ordered);
     expect(unshippedLines(ordered, [shipment([{ sku: 'TEE', quantity: 1 }]), shipment([{ sku: 'TEE', quantity: 1 }, { sku: 'MUG', quantity: 1 }])])).toEqual([{ sku: 'TEE', quantity: 1 }]);

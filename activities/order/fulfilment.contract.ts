@@ -54,6 +54,8 @@ function remaining(from: readonly FulfilmentLine[], taken: readonly FulfilmentLi
 /** Why `requested` cannot be taken out of `available`, or undefined when it can. */
 function overdraw(requested: readonly FulfilmentLine[], available: readonly FulfilmentLine[], what: string): string | undefined {
   if (requested.length === 0) return `no lines to ${what}`;
+  const odd = requested.find((line) => !Number.isSafeInteger(line.quantity) || line.quantity < 1);
+  if (odd) return `${odd.sku}: a quantity must be a whole number of at least 1, not ${odd.quantity}`;
   const left = quantities(available);
   for (const [sku, quantity] of quantities(requested)) {
     const free = left.get(sku) ?? 0;
