@@ -26,7 +26,7 @@ import { bundleTwins } from './twin/bundle.js';
 const usage = `usage: npm run bench -- [--reps 3] [--sizes 100,200] [--quick] [--cluster]
        npm run bench -- soak [--rate 4] [--minutes 30]   (sustained load; --help for more)
 
-Runs the whole system (API, four workers, dev server, PostgreSQL, SMTP on loopback) beside two
+Runs the whole system (API, five workers, dev server, PostgreSQL, SMTP on loopback) beside two
 no-op twins on the same Temporal server, and compares them run by run:
   twin    the real PlaceOrder code on activities that return at once (Temporal's floor for the
           saga as it is now: the ratio follows the saga when it changes)
@@ -68,7 +68,7 @@ runMain(async () => {
     }
     const cluster = temporalCluster?.cluster;
     const twinBundlePath = await bundleTwins(path.join(ROOT, '.data', 'bench', 'twin-bundle.js'));
-    say(`starting the system (${cluster ? 'on the cluster' : 'dev server'}, API, four workers) and the twins' four workers`);
+    say(`starting the system (${cluster ? 'on the cluster' : 'dev server'}, API, ${SERVICES.length} workers) and the twins' ${SERVICES.length} workers`);
     bench = await startBenchStack(say, {
       name: 'bench',
       // Production's log level; nothing else limits the benchmark's customers and admin.
