@@ -42,7 +42,11 @@ describe('the Temporal Web UI', () => {
     const token = await stack.token('ui-customer', ['customer'], 'ui-customer@example.test');
     const placed = await read(
       stack.api(token).orders.$post({
-        json: { lines: [{ sku, quantity: 2 }], shippingAddress: { name: 'Ada Lovelace', line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' } },
+        json: {
+          lines: [{ sku, quantity: 2 }],
+          shippingAddress: { name: 'Ada Lovelace', line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' },
+          payment: { method: 'pm_card_visa' },
+        },
         header: { prefer: 'wait=30' },
       }),
     );
@@ -54,7 +58,9 @@ describe('the Temporal Web UI', () => {
     // Decoded by the API's codec: the email and the address, not ciphertext.
     await page.getByText('"ui-customer@example.test"').first().waitFor({ timeout: 30_000 });
     await page.getByText('"Ada Lovelace"').first().waitFor();
-    for (const summary of ['record order (1 line)', 'price 1 line', 'reserve 1 line', 'confirm 2500 EUR (minor units)', 'commit reservation', 'email ORDER_CONFIRMED', 'cancellation window 1h']) {
+    // The last: the timer to the first shipment, which an authorisation bounds (captureDeadline).
+    const summaries = ['record order (1 line)', 'price 1 line', 'reserve 1 line', 'authorise 2500 EUR (minor units)', 'confirm 2500 EUR (minor units)', 'commit reservation', 'email ORDER_CONFIRMED', 'until the first shipment, by'];
+    for (const summary of summaries) {
       await page.getByText(summary).first().waitFor();
     }
     expect(await page.content()).not.toContain('binary/encrypted');
