@@ -237,6 +237,8 @@ export const workflowEnv = z.object({
   ORDER_CANCELLATION_WINDOW: duration.default('30m'),
   /** How long after delivery a customer may ask for a return; an order's workflow completes when it closes. */
   ORDER_RETURN_WINDOW: duration.default('30d'),
+  /** How long after an order's first shipment the rest may still ship; what has not by then is cancelled: stock released, price refunded. */
+  ORDER_FULFILMENT_WINDOW: duration.default('14d'),
 });
 
 /**

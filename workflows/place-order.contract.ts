@@ -27,6 +27,8 @@ export type PlaceOrderInput = NewOrder & {
   cancellationWindow: Duration;
   /** How long after delivery the customer may ask for a return; the workflow completes when it closes. */
   returnWindow?: Duration;
+  /** How long after the first shipment the rest may still ship; what has not shipped by then is cancelled and refunded. */
+  fulfilmentWindow?: Duration;
   /** The client's payment-method token; an order without one carries no payment (nothing is charged or refunded). */
   payment?: PaymentRequest;
 };
@@ -58,6 +60,8 @@ export interface OrderState {
   /** Set from the first shipment on. */
   shipments?: Shipment[];
   returns?: OrderReturn[];
+  /** Units that will never ship (the fulfilment window closed on them); refunded, their stock released. */
+  cancelledLines?: FulfilmentLine[];
   /** When the return window closes (ISO time); set once everything was delivered. */
   returnableUntil?: string;
 }

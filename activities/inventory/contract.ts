@@ -70,6 +70,11 @@ export interface InventoryActivities {
    * once per return ID however often it is retried.
    */
   restockReturn(input: { orderId: string; returnId: string; lines: ReservationLine[] }): Promise<{ changed: boolean }>;
+  /**
+   * Puts units of a committed reservation that will never ship back into available stock (on-hand
+   * up, a ledger entry per SKU); applies once per order however often it is retried.
+   */
+  releaseUnshipped(input: { orderId: string; lines: ReservationLine[] }): Promise<{ changed: boolean }>;
   initialiseStock(input: { sku: string; onHand: number; actor: string }): Promise<StockLevel>;
   adjustStock(input: StockAdjustment): Promise<Outcome<StockLevel, AdjustmentRefusal>>;
 }

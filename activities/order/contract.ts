@@ -74,6 +74,8 @@ export interface OrderView {
   totalCents: number | null;
   currency: string | null;
   reason?: RejectionReason | string;
+  /** Units that will never ship: the fulfilment window closed on them, their stock was released and their price refunded. */
+  cancelledLines: FulfilmentLine[];
   /** In the order they were shipped; empty until the first one. */
   shipments: Shipment[];
   /** In the order they were asked for; empty until the first one. */
@@ -118,4 +120,6 @@ export interface OrderActivities {
   recordDelivery(input: { orderId: string; shipmentId: string; status: OrderStatus }): Promise<{ changed: boolean; deliveredAt: string }>;
   recordReturn(input: { orderId: string; returnId: string; lines: FulfilmentLine[]; reason: string }): Promise<{ changed: boolean; requestedAt: string }>;
   recordReturnReceipt(input: { orderId: string; returnId: string; restocked: boolean; refundCents: number; status: OrderStatus }): Promise<{ changed: boolean; receivedAt: string }>;
+  /** Units that will never ship (the fulfilment window closed on them), with what was refunded for them; once per order. */
+  recordUnshippedCancelled(input: { orderId: string; lines: FulfilmentLine[]; refundCents: number; status: OrderStatus }): Promise<{ changed: boolean }>;
 }
