@@ -3,7 +3,7 @@ import { activityLogger } from '../../common/activity-logger.js';
 import type { Logger } from '../../common/logger.js';
 import type { OrderActivities } from './contract.js';
 import { createOrderMetrics, type OrderMetrics } from './metrics.js';
-import { cancelOrder, confirmOrder, insertOrder, recordDelivery, recordReturn, recordReturnReceipt, recordShipment, rejectOrder } from './repository.js';
+import { cancelOrder, confirmOrder, insertOrder, recordDelivery, recordReturn, recordReturnReceipt, recordShipment, recordUnshippedCancelled, rejectOrder } from './repository.js';
 import type { OrderDatabase } from './schema.js';
 
 export interface OrderActivityDeps {
@@ -68,6 +68,15 @@ export function createOrderActivities({ db, log, metrics = createOrderMetrics() 
       const result = await recordReturnReceipt(db, input);
       if (result.changed) metrics.returnsReceived.inc({ restocked: String(input.restocked) });
       activityLogger(log, { orderId: input.orderId }).info({ ...result, returnId: input.returnId, refundCents: input.refundCents, status: input.status }, 'return received');
+      return result;
+    },
+
+    // What was refunded is the payment service's record; here it goes on the log line.
+    async recordUnshippedCancelled(input) {
+      const result = await recordUnshippedCancelled(db, input);
+      const units = input.lines.reduce((sum, line) => sum + line.quantity, 0);
+      if (result.changed) metrics.unitsCancelledUnshipped.inc(units);
+      activityLogger(log, { orderId: input.orderId }).info({ ...result, lines: input.lines, units, refundCents: input.refundCents, status: input.status }, 'unshipped units cancelled');
       return result;
     },
   };

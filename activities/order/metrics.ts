@@ -19,6 +19,11 @@ export function createOrderMetrics(registry: Registry = new Registry()) {
     }),
     shipments: new Counter({ name: 'orderflow_shipments_recorded_total', help: 'Shipments recorded (each shipment ID once)', registers }),
     deliveries: new Counter({ name: 'orderflow_shipments_delivered_total', help: 'Shipments recorded as delivered', registers }),
+    unitsCancelledUnshipped: new Counter({
+      name: 'orderflow_order_units_cancelled_unshipped_total',
+      help: 'Units cancelled as never shipping: the fulfilment window closed on them (each order once)',
+      registers,
+    }),
     returnsRequested: new Counter({ name: 'orderflow_returns_requested_total', help: 'Returns asked for (each return ID once)', registers }),
     returnsReceived: new Counter({
       name: 'orderflow_returns_received_total',

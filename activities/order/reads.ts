@@ -36,7 +36,8 @@ const viewOfResult = (state: OrderState): OrderView => ({
   totalCents: null,
   currency: null,
   ...(state.reason && { reason: state.reason }),
-  // Never recorded, so never shipped.
+  // Never recorded, so never shipped (nor cancelled as never shipping).
+  cancelledLines: [],
   shipments: [],
   returns: [],
   createdAt: state.placedAt,
@@ -83,6 +84,7 @@ export function createOrderReads<DB>(connection: Kysely<DB>, temporal: Client): 
       lines: unpricedLines(lines),
       totalCents: null,
       currency: null,
+      cancelledLines: [],
       shipments: [],
       returns: [],
       createdAt: startedAt,

@@ -128,6 +128,7 @@ export async function findOrder(db: OrderDb, orderId: string): Promise<OrderView
     totalCents: order.total_cents,
     currency: order.currency,
     ...(order.reason !== null && { reason: order.reason }),
+    cancelledLines: lines.filter((line) => line.cancelled_quantity > 0).map((line) => ({ sku: line.sku, quantity: line.cancelled_quantity })),
     shipments,
     returns,
     createdAt: order.created_at.toISOString(),
@@ -339,6 +340,65 @@ export async function recordReturnReceipt(
   const first = await db.selectFrom('returns').select('received_at').where('order_id', '=', orderId).where('return_id', '=', returnId).executeTakeFirst();
   if (!first?.received_at) throw new DomainError(ORDER_FAILURE.unknownReturn, `Order ${orderId} has no return ${returnId}`, { orderId, returnId });
   return { changed: false, receivedAt: first.received_at.toISOString() };
+}
+
+/** Where an order may still have units to ship, so may have some cancelled as never shipping. */
+const SHIPPING: OrderStatus[] = ['CONFIRMED', 'PARTIALLY_SHIPPED'];
+
+/**
+ * Records units that will never ship (the fulfilment window closed on them): each named SKU's
+ * cancelled_quantity and the status passed, in one statement, only while the order is still
+ * shipping and every named line has none cancelled. So a replay, or an attempt racing this one (its
+ * update waits on the lines' locks, then finds them set), changes nothing and reports so.
+ */
+export async function recordUnshippedCancelled(
+  db: Kysely<OrderDatabase>,
+  { orderId, lines, status }: { orderId: string; lines: FulfilmentLine[]; status: OrderStatus },
+): Promise<{ changed: boolean }> {
+  if (lines.length === 0) throw new DomainError(ORDER_FAILURE.notShippable, `Order ${orderId}: no unshipped lines to cancel`, { orderId });
+  const skus = lines.map((line) => line.sku);
+  const rows = lines.map((line) => ({ sku: line.sku, quantity: line.quantity }));
+  const cancelled = await db
+    .with('cancelled', (db) =>
+      db
+        .updateTable('order_lines')
+        .from(['orders', values(rows, 'l', { sku: 'text', quantity: 'int' })])
+        .set((eb) => ({ cancelled_quantity: eb.ref('l.quantity') }))
+        .whereRef('orders.order_id', '=', 'order_lines.order_id')
+        .whereRef('order_lines.sku', '=', 'l.sku')
+        .where('order_lines.order_id', '=', orderId)
+        .where('orders.status', 'in', SHIPPING)
+        // Rechecked on the row's newest version when a racing attempt committed first.
+        .where('order_lines.cancelled_quantity', '=', 0)
+        // Every named SKU is a line of the order with nothing cancelled yet: all of them or none.
+        .where((eb) =>
+          eb(
+            eb.selectFrom('order_lines as named').select((eb) => eb.fn.countAll().as('n')).where('named.order_id', '=', orderId).where('named.sku', 'in', skus).where('named.cancelled_quantity', '=', 0),
+            '=',
+            sql<bigint>`${lines.length}::bigint`,
+          ),
+        )
+        .returning('order_lines.order_id'),
+    )
+    .with('status', (db) =>
+      db
+        .updateTable('orders')
+        .set({ status, updated_at: sql`now()` })
+        .where('order_id', '=', orderId)
+        .where(({ exists, selectFrom }) => exists(selectFrom('cancelled').select('cancelled.order_id'))),
+    )
+    .selectFrom('cancelled')
+    .select((eb) => eb.fn.countAll<string>().as('lines'))
+    .executeTakeFirstOrThrow();
+  if (Number(cancelled.lines) > 0) return { changed: true };
+  // Nothing set: recorded before (a retry, or a racing attempt that has committed), or the order cannot take it.
+  const recorded = await db.selectFrom('order_lines').select('sku').where('order_id', '=', orderId).where('sku', 'in', skus).where('cancelled_quantity', '>', 0).executeTakeFirst();
+  if (recorded) return { changed: false };
+  const current = await db.selectFrom('orders').select('status').where('order_id', '=', orderId).executeTakeFirst();
+  if (current && SHIPPING.includes(current.status)) {
+    throw new DomainError(ORDER_FAILURE.notShippable, `Order ${orderId} does not have every line of ${skus.join(', ')} to cancel`, { orderId, skus });
+  }
+  return notFulfillable(db, orderId, 'a cancellation of unshipped units');
 }
 
 /** Newest first; a customer sees only their own orders. */

@@ -22,6 +22,8 @@ export interface OrderLineTable {
   product_name: string | null;
   unit_price_cents: number | null;
   line_total_cents: number | null;
+  /** Units that will never ship (the fulfilment window closed on them). */
+  cancelled_quantity: Generated<number>;
 }
 
 export interface ShipmentTable {
