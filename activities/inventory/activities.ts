@@ -5,7 +5,7 @@ import type { Logger } from '../../common/logger.js';
 import { refusalAsResult } from '../../common/outcome.js';
 import { ADJUSTMENT_REFUSALS, RESERVATION_REJECTIONS, type InventoryActivities } from './contract.js';
 import { createInventoryMetrics, type InventoryMetrics } from './metrics.js';
-import { adjustmentLedgerKey, adjustStock, commitReservation, initialiseStock, releaseReservation, reserveStock, restockReturn } from './repository.js';
+import { adjustmentLedgerKey, adjustStock, commitReservation, initialiseStock, releaseReservation, releaseUnshipped, reserveStock, restockReturn } from './repository.js';
 import type { InventoryDatabase } from './schema.js';
 
 export interface InventoryActivityDeps {
@@ -48,6 +48,13 @@ export function createInventoryActivities({ db, log, metrics = createInventoryMe
       const outcome = await restockReturn(db, { ...input, actor: workflowActor() });
       if (outcome.changed) metrics.returnRestocks.inc();
       activityLogger(log, { orderId: input.orderId }).info({ ...outcome, returnId: input.returnId }, 'return restocked');
+      return outcome;
+    },
+
+    async releaseUnshipped(input) {
+      const outcome = await releaseUnshipped(db, { ...input, actor: workflowActor() });
+      if (outcome.changed) metrics.unshippedReleases.inc();
+      activityLogger(log, { orderId: input.orderId }).info({ ...outcome, lines: input.lines }, 'unshipped units released');
       return outcome;
     },
 

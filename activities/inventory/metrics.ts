@@ -14,6 +14,7 @@ export function createInventoryMetrics(registry: Registry = new Registry()) {
     releases: new Counter({ name: 'orderflow_stock_releases_total', help: 'Reservations given back (cancellations, failed confirmations)', registers }),
     commits: new Counter({ name: 'orderflow_stock_commits_total', help: 'Reservations committed (stock shipped to confirmed orders)', registers }),
     returnRestocks: new Counter({ name: 'orderflow_stock_return_restocks_total', help: 'Returns whose units went back on hand (each return once)', registers }),
+    unshippedReleases: new Counter({ name: 'orderflow_stock_unshipped_releases_total', help: 'Orders whose units that never shipped went back on hand (each order once)', registers }),
     adjustments: new Counter({
       name: 'orderflow_stock_adjustments_total',
       help: 'Stock adjustments applied, by direction (restock, write_off)',

@@ -9,6 +9,7 @@ import {
   initialiseStock,
   releaseReservation,
   reserveStock,
+  releaseUnshipped,
   restockReturn,
 } from './repository.js';
 
@@ -189,5 +190,33 @@ describe('inventory repository', () => {
     const failure = await rejection(restockReturn(db, { orderId: randomUUID(), returnId: randomUUID(), lines: [{ sku, quantity: 1 }, { sku: 'NO-SUCH-SKU', quantity: 1 }], actor }));
     expect(failure).toEqual({ type: 'UNKNOWN_PRODUCT', details: { skus: ['NO-SUCH-SKU'] } });
     expect(await findStockLevel(db, sku)).toMatchObject({ onHand: 1 });
+  });
+  it('units that never ship go back on hand once per order and SKU, however often they are released', async () => {
+    const [a, b] = [await stocked(5), await stocked(5)];
+    const orderId = randomUUID();
+    await reserveStock(db, { orderId, lines: [{ sku: a, quantity: 3 }, { sku: b, quantity: 2 }], actor });
+    await commitReservation(db, { orderId, actor });
+    const unshipped = { orderId, lines: [{ sku: a, quantity: 1 }, { sku: b, quantity: 2 }], actor };
+    expect(await releaseUnshipped(db, unshipped)).toEqual({ changed: true });
+    expect(await releaseUnshipped(db, unshipped)).toEqual({ changed: false });
+    expect(await findStockLevel(db, a)).toMatchObject({ onHand: 3, reserved: 0, available: 3 });
+    expect(await findStockLevel(db, b)).toMatchObject({ onHand: 5, reserved: 0, available: 5 });
+    const entries = await db.selectFrom('movements').select(['sku', 'kind', 'on_hand_delta', 'actor', 'idempotency_key']).where('order_id', '=', orderId).where('kind', '=', 'UNSHIPPED').execute();
+    expect(entries.sort((x, y) => (x.sku < y.sku ? -1 : 1))).toEqual(
+      [a, b].sort().map((sku) => ({ sku, kind: 'UNSHIPPED', on_hand_delta: sku === a ? 1 : 2, actor, idempotency_key: `unshipped:${orderId}:${sku}` })),
+    );
+    await expectLedgerAgrees(a);
+    await expectLedgerAgrees(b);
+  });
+
+  it("racing releases of one order's unshipped units apply them once", async () => {
+    const sku = await stocked(4);
+    const orderId = randomUUID();
+    await reserveStock(db, { orderId, lines: [{ sku, quantity: 3 }], actor });
+    await commitReservation(db, { orderId, actor });
+    const results = await Promise.all(Array.from({ length: 5 }, () => releaseUnshipped(db, { orderId, lines: [{ sku, quantity: 2 }], actor })));
+    expect(results.filter((result) => result.changed)).toHaveLength(1);
+    expect(await findStockLevel(db, sku)).toMatchObject({ onHand: 3, available: 3 });
+    await expectLedgerAgrees(sku);
   });
 });

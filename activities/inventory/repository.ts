@@ -258,12 +258,38 @@ export const returnLedgerKey = (returnId: string, sku: string) => `return:${retu
 
 /**
  * Puts a return's units back on hand, a RETURN ledger entry per SKU (a repeated SKU's lines
- * added up), in one transaction. The entry comes first: its key makes a replay, or an attempt
- * racing this one (it waits on the key, then finds it taken), skip the SKU's on-hand.
+ * added up), in one transaction, once per return (see putBackOnHand).
  */
 export async function restockReturn(
   db: Kysely<InventoryDatabase>,
   { orderId, returnId, lines, actor }: { orderId: string; returnId: string; lines: ReservationLine[] } & Actor,
+): Promise<{ changed: boolean }> {
+  return putBackOnHand(db, { orderId, lines, actor, kind: 'RETURN', reason: `return ${returnId}`, key: (sku) => returnLedgerKey(returnId, sku) });
+}
+
+/** The ledger key under which one SKU's units that never shipped go back on hand once. */
+export const unshippedLedgerKey = (orderId: string, sku: string) => `unshipped:${orderId}:${sku}`;
+
+/**
+ * Puts an order's units that will never ship back on hand (they left it when the reservation was
+ * committed), an UNSHIPPED ledger entry per SKU, in one transaction, once per order.
+ */
+export async function releaseUnshipped(
+  db: Kysely<InventoryDatabase>,
+  { orderId, lines, actor }: { orderId: string; lines: ReservationLine[] } & Actor,
+): Promise<{ changed: boolean }> {
+  return putBackOnHand(db, { orderId, lines, actor, kind: 'UNSHIPPED', reason: 'never shipped', key: (sku) => unshippedLedgerKey(orderId, sku) });
+}
+
+/**
+ * Units back on hand, a ledger entry of `kind` per SKU (a repeated SKU's lines added up), in one
+ * transaction. The entry comes first: its key makes a replay, or an attempt racing this one (it
+ * waits on the key, then finds it taken), skip the SKU's on-hand. A SKU with no stock record fails
+ * for good, before anything changes.
+ */
+async function putBackOnHand(
+  db: Kysely<InventoryDatabase>,
+  { orderId, lines, actor, kind, reason, key }: { orderId: string; lines: ReservationLine[]; kind: 'RETURN' | 'UNSHIPPED'; reason: string; key: (sku: string) => string } & Actor,
 ): Promise<{ changed: boolean }> {
   const totals = new Map<string, number>();
   for (const line of lines) totals.set(line.sku, (totals.get(line.sku) ?? 0) + line.quantity);
@@ -277,7 +303,7 @@ export async function restockReturn(
     for (const line of sorted) {
       const entry = await trx
         .insertInto('movements')
-        .values({ sku: line.sku, kind: 'RETURN', on_hand_delta: line.quantity, reserved_delta: 0, order_id: orderId, reason: `return ${returnId}`, actor, idempotency_key: returnLedgerKey(returnId, line.sku) })
+        .values({ sku: line.sku, kind, on_hand_delta: line.quantity, reserved_delta: 0, order_id: orderId, reason, actor, idempotency_key: key(line.sku) })
         .onConflict((oc) => oc.column('idempotency_key').doNothing())
         .returning('id')
         .executeTakeFirst();

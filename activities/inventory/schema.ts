@@ -2,7 +2,7 @@ import type { ColumnType, Generated, Kysely, Transaction } from 'kysely';
 
 import type { ReservationStatus } from './contract.js';
 
-export type MovementKind = 'INITIAL' | 'ADJUSTMENT' | 'RESERVE' | 'RELEASE' | 'COMMIT' | 'RETURN';
+export type MovementKind = 'INITIAL' | 'ADJUSTMENT' | 'RESERVE' | 'RELEASE' | 'COMMIT' | 'RETURN' | 'UNSHIPPED';
 
 export interface StockTable {
   sku: string;
