@@ -1,11 +1,13 @@
-import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { InventoryActivities } from '../activities/inventory/contract.js';
 import type { EmailKind, EmailSubject } from '../activities/notification/contract.js';
 import { ORDER_FAILURE, type OrderActivities, type OrderStatus, type PricedOrder } from '../activities/order/contract.js';
 import {
   FULFILMENT_LIMITS,
   fulfilmentStatus,
+  isFulfilmentId,
   priceOf,
+  remaining,
   returnableLines,
   returnRefusal,
   returnStatus,
@@ -54,7 +56,14 @@ export interface OrderSagaPort {
   readonly returnWindowMs: number;
 }
 
+/** The refund of units that never shipped: one per order (the payment service's refund ID, the email's reference). */
+export const UNSHIPPED_REFUND = 'unshipped';
+
 const refuse = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
+
+function refuseOddId(id: string, what: string): void {
+  if (!isFulfilmentId(id)) throw refuse(INVALID_DATA, `${what} must be a UUID`);
+}
 
 function refusePlainText(fields: Record<string, string>, limits: Record<string, number>): void {
   for (const [name, value] of Object.entries(fields)) {
@@ -91,6 +100,11 @@ export class FulfilmentDesk {
     return (this.saga.state.returns ??= []);
   }
 
+  /** What the order still has to ship in all: its lines, less the units cancelled as never shipping. */
+  private get ordered(): FulfilmentLine[] {
+    return remaining(this.saga.state.lines, this.saga.state.cancelledLines ?? []);
+  }
+
   /** The first shipment is recorded (and the payment captured). */
   get shipped(): boolean {
     return this.shipments.length > 0;
@@ -101,9 +115,14 @@ export class FulfilmentDesk {
     return this.claims.length > 0;
   }
 
+  /** Everything the order still has to ship has shipped. */
+  get everythingShipped(): boolean {
+    return !this.shipping && unshippedLines(this.ordered, this.shipments).length === 0;
+  }
+
   /** Everything ordered was shipped and delivered. */
   get delivered(): boolean {
-    return this.shipped && !this.shipping && fulfilmentStatus(this.saga.state.lines, this.shipments) === 'DELIVERED';
+    return this.shipped && !this.shipping && fulfilmentStatus(this.ordered, this.shipments) === 'DELIVERED';
   }
 
   /** Every return asked for has been received. */
@@ -126,6 +145,15 @@ export class FulfilmentDesk {
     this.shippingClosedBecause = because;
   }
 
+  /**
+   * The status a record led to. DELIVERED opens returns here, with the record, so that the answer
+   * to the last delivery finds them open.
+   */
+  private enter(status: OrderStatus): void {
+    if (status === 'DELIVERED' && this.returnsOpenUntilMs === undefined) this.openReturns();
+    this.saga.setStatus(status);
+  }
+
   private openReturns(): void {
     this.returnsOpenUntilMs = Date.now() + this.saga.returnWindowMs;
     this.saga.state.returnableUntil = new Date(this.returnsOpenUntilMs).toISOString();
@@ -135,26 +163,31 @@ export class FulfilmentDesk {
     this.returnsClosed = true;
   }
 
+  /**
+   * One handler's effects at a time, each run to its end even if the workflow is cancelled through
+   * Temporal: a capture or refund abandoned half-way would still happen at the provider, unrecorded.
+   */
   private inTurn<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.turn.then(work);
+    const run = this.turn.then(() => CancellationScope.nonCancellable(work));
     this.turn = run.catch(() => undefined);
     return run;
   }
 
   private refuseShipment(request: ShipRequest): void {
+    refuseOddId(request.shipmentId, 'shipmentId');
     refusePlainText({ carrier: request.carrier, trackingNumber: request.trackingNumber, requestedBy: request.requestedBy }, FULFILMENT_LIMITS);
     if (this.knownShipment(request.shipmentId)) return;
     const { status } = this.saga.state;
     if (status !== 'CONFIRMED' && status !== 'PARTIALLY_SHIPPED') throw refuse(ORDER_FAILURE.notShippable, `Order ${this.saga.orderId} is ${status}: nothing to ship`);
     if (!this.saga.uncancelled()) throw refuse(ORDER_FAILURE.notShippable, `Order ${this.saga.orderId} is being cancelled`);
     if (this.shippingClosedBecause) throw refuse(ORDER_FAILURE.notShippable, `Order ${this.saga.orderId} can no longer ship: ${this.shippingClosedBecause}`);
-    const refusal = shipmentRefusal(this.saga.state.lines, [...this.shipments, ...this.claims], this.linesToShip(request));
+    const refusal = shipmentRefusal(this.ordered, [...this.shipments, ...this.claims], this.linesToShip(request));
     if (refusal) throw refuse(ORDER_FAILURE.notShippable, `Order ${this.saga.orderId}: ${refusal}`);
   }
 
   /** The lines asked for, or every unit not shipped or claimed yet. */
   private linesToShip(request: ShipRequest): FulfilmentLine[] {
-    return request.lines ?? unshippedLines(this.saga.state.lines, [...this.shipments, ...this.claims]);
+    return request.lines ?? unshippedLines(this.ordered, [...this.shipments, ...this.claims]);
   }
 
   private knownShipment(shipmentId: string): boolean {
@@ -173,7 +206,7 @@ export class FulfilmentDesk {
     try {
       await this.inTurn(async () => {
         if (!this.shipped && this.saga.paid()) await this.capture();
-        const status = fulfilmentStatus(this.saga.state.lines, [...this.shipments, claim]);
+        const status = fulfilmentStatus(this.ordered, [...this.shipments, claim]);
         const { shipmentId, lines, carrier, trackingNumber } = claim;
         const { shippedAt } = await order.recordShipment.executeWithOptions({ summary: `record shipment (${carrier} ${trackingNumber})` }, [{ orderId: this.saga.orderId, shipment: { shipmentId, lines, carrier, trackingNumber }, status }]);
         this.shipments.push({ ...claim, shippedAt });
@@ -197,6 +230,32 @@ export class FulfilmentDesk {
     throw refuse(ORDER_FAILURE.notShippable, `Order ${this.saga.orderId} cannot ship: ${captured.message}; it is being cancelled`);
   }
 
+  /**
+   * The fulfilment window closed with units not shipped: no more shipments (one under way still
+   * goes out), then what is left is released back to stock, refunded at the confirmed prices, and
+   * recorded as never shipping. Money is taken only for what ships.
+   */
+  async cancelUnshipped(): Promise<void> {
+    this.closeShipping('its fulfilment window has closed');
+    await condition(() => !this.shipping);
+    const lines = unshippedLines(this.ordered, this.shipments);
+    if (lines.length === 0) return;
+    const refundCents = await this.inTurn(async () => {
+      const { orderId } = this.saga;
+      await inventory.releaseUnshipped.executeWithOptions({ summary: `release ${lines.length} unshipped line(s)` }, [{ orderId, lines }]);
+      const refund = this.saga.paid() ? priceOf(this.saga.priced(), lines) : 0;
+      if (refund > 0) {
+        await payment.refundPayment.executeWithOptions({ summary: `refund unshipped ${refund} (minor units)` }, [{ orderId, refundId: UNSHIPPED_REFUND, amountCents: refund, reason: 'never shipped' }]);
+      }
+      const status = fulfilmentStatus(remaining(this.ordered, lines), this.shipments);
+      await order.recordUnshippedCancelled.executeWithOptions({ summary: `record ${lines.length} unshipped line(s) cancelled` }, [{ orderId, lines, refundCents: refund, status }]);
+      this.saga.state.cancelledLines = lines;
+      this.enter(status);
+      return refund;
+    });
+    if (refundCents > 0) this.saga.email('REFUND_ISSUED', { reference: UNSHIPPED_REFUND, lines, amountCents: refundCents });
+  }
+
   private refuseDelivery(request: DeliveryRequest): void {
     refusePlainText({ requestedBy: request.requestedBy }, {});
     if (!this.shipments.some((shipment) => shipment.shipmentId === request.shipmentId)) {
@@ -208,12 +267,10 @@ export class FulfilmentDesk {
     const delivered = await this.inTurn(async () => {
       const shipment = this.shipments.find((candidate) => candidate.shipmentId === request.shipmentId)!;
       if (shipment.deliveredAt !== null) return undefined;
-      const status = fulfilmentStatus(this.saga.state.lines, this.shipments.map((candidate) => (candidate === shipment ? { ...candidate, deliveredAt: 'now' } : candidate)));
+      const status = fulfilmentStatus(this.ordered, this.shipments.map((candidate) => (candidate === shipment ? { ...candidate, deliveredAt: 'now' } : candidate)));
       const { deliveredAt } = await order.recordDelivery.executeWithOptions({ summary: `record delivery of ${shipment.trackingNumber}` }, [{ orderId: this.saga.orderId, shipmentId: shipment.shipmentId, status }]);
       shipment.deliveredAt = deliveredAt;
-      // Opened here, with the record, so that the answer to the last delivery finds returns open.
-      if (status === 'DELIVERED') this.openReturns();
-      this.saga.setStatus(status);
+      this.enter(status);
       return shipment;
     });
     if (delivered) this.saga.email('ORDER_DELIVERED', { reference: delivered.shipmentId, lines: delivered.lines, carrier: delivered.carrier, trackingNumber: delivered.trackingNumber });
@@ -221,6 +278,7 @@ export class FulfilmentDesk {
   }
 
   private refuseReturn(request: ReturnRequest): void {
+    refuseOddId(request.returnId, 'returnId');
     refusePlainText({ reason: request.reason, requestedBy: request.requestedBy }, { reason: FULFILMENT_LIMITS.returnReason });
     if (this.returns.some((orderReturn) => orderReturn.returnId === request.returnId)) return;
     if (this.returnsOpenUntilMs === undefined) throw refuse(ORDER_FAILURE.notReturnable, `Order ${this.saga.orderId} has not been delivered in full yet`);
@@ -234,10 +292,16 @@ export class FulfilmentDesk {
     if (this.returns.some((orderReturn) => orderReturn.returnId === request.returnId)) return this.saga.state;
     const orderReturn: OrderReturn = { returnId: request.returnId, lines: request.lines, reason: request.reason, requestedAt: '', receivedAt: null, restocked: null, refundCents: null };
     this.returns.push(orderReturn);
-    await this.inTurn(async () => {
-      const { requestedAt } = await order.recordReturn.executeWithOptions({ summary: 'record return request' }, [{ orderId: this.saga.orderId, returnId: request.returnId, lines: request.lines, reason: request.reason }]);
-      orderReturn.requestedAt = requestedAt;
-    });
+    try {
+      await this.inTurn(async () => {
+        const { requestedAt } = await order.recordReturn.executeWithOptions({ summary: 'record return request' }, [{ orderId: this.saga.orderId, returnId: request.returnId, lines: request.lines, reason: request.reason }]);
+        orderReturn.requestedAt = requestedAt;
+      });
+    } catch (error) {
+      // Not recorded: its units are free again, and the run does not wait for its receipt.
+      this.returns.splice(this.returns.indexOf(orderReturn), 1);
+      throw error;
+    }
     return this.saga.state;
   }
 

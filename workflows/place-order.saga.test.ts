@@ -19,8 +19,8 @@ const sdk = vi.hoisted(() => ({
   buffered: undefined as { name: string; args: unknown[]; answer?: Promise<unknown> } | undefined,
   /** Whether the run takes the fulfilment branch (a new run) or not (a replay of an order started before it). */
   fulfilment: true,
-  /** The return window's timer: the test closes it (`returnWindowClosed = true`). */
-  returnWindowClosed: false,
+  /** The return and fulfilment windows' timers: the test closes them (`closed.add('return window')`). */
+  closed: new Set<string>(),
 }));
 
 vi.mock('@temporalio/workflow', async (importOriginal) => {
@@ -39,13 +39,13 @@ vi.mock('@temporalio/workflow', async (importOriginal) => {
       },
     });
   // Re-checked on every turn of the event loop until true; a timed condition (the window) times
-  // out once nothing else is left to happen first; the return window's, once the test closes it.
+  // out once nothing else is left to happen first; the return and fulfilment windows', once the test closes them.
   const condition = (fn: () => boolean, timeout?: unknown, options?: { summary?: string }) =>
     new Promise((resolve) => {
-      const returnWindow = options?.summary?.startsWith('return window') ?? false;
+      const window = ['return window', 'fulfilment window'].find((name) => options?.summary?.startsWith(name));
       const check = (turns: number) => {
         if (fn()) resolve(true);
-        else if (returnWindow ? sdk.returnWindowClosed : timeout !== undefined && turns > 20) resolve(false);
+        else if (window ? sdk.closed.has(window) : timeout !== undefined && turns > 20) resolve(false);
         else setImmediate(() => check(turns + 1));
       };
       check(0);
@@ -113,7 +113,7 @@ const releases = () => sdk.calls.filter((call) => call.activity === 'releaseRese
 
 beforeEach(() => {
   sdk.fulfilment = true;
-  sdk.returnWindowClosed = false;
+  sdk.closed = new Set();
   sdk.activities = happyPath();
   sdk.calls = [];
   sdk.handlers = {};
@@ -255,6 +255,8 @@ function paidPath(): Record<string, Mock> {
     recordReturn: () => ({ changed: true, requestedAt: at() }),
     recordReturnReceipt: () => ({ changed: true, receivedAt: at() }),
     restockReturn: () => ({ changed: true }),
+    releaseUnshipped: () => ({ changed: true }),
+    recordUnshippedCancelled: () => ({ changed: true }),
   };
 }
 
@@ -273,21 +275,21 @@ describe('PlaceOrder with payment and fulfilment', () => {
     expect(steps().slice(0, 5)).toEqual(['recordOrder', 'priceOrder', 'reserveOrderStock', 'authorisePayment', 'confirmOrder']);
     expect(callsOf('authorisePayment')).toEqual([{ orderId: input.orderId, amountCents: 2500, currency: 'EUR', method: 'pm_card_visa' }]);
 
-    expect(await ship('s1', [{ sku: 'TEE', quantity: 2 }])).toMatchObject({ status: 'PARTIALLY_SHIPPED', cancellable: false });
-    expect(await ship('s2')).toMatchObject({ status: 'SHIPPED' });
+    expect(await ship('00000000-0000-4000-8000-000000000001', [{ sku: 'TEE', quantity: 2 }])).toMatchObject({ status: 'PARTIALLY_SHIPPED', cancellable: false });
+    expect(await ship('00000000-0000-4000-8000-000000000002')).toMatchObject({ status: 'SHIPPED' });
     expect(callsOf('capturePayment')).toEqual([{ orderId: input.orderId, amountCents: 2500 }]);
     expect(callsOf('recordShipment').map((call) => (call.shipment as { lines: unknown }).lines)).toEqual([[{ sku: 'TEE', quantity: 2 }], [{ sku: 'MUG', quantity: 1 }]]);
 
-    await update('deliverShipment', { shipmentId: 's1', requestedBy: 'olivia' });
-    expect(await update('deliverShipment', { shipmentId: 's2', requestedBy: 'olivia' })).toMatchObject({ status: 'DELIVERED' });
+    await update('deliverShipment', { shipmentId: '00000000-0000-4000-8000-000000000001', requestedBy: 'olivia' });
+    expect(await update('deliverShipment', { shipmentId: '00000000-0000-4000-8000-000000000002', requestedBy: 'olivia' })).toMatchObject({ status: 'DELIVERED' });
     await returnsOpen();
-    await update('requestReturn', { returnId: 'r1', lines: [{ sku: 'MUG', quantity: 1 }], reason: 'chipped', requestedBy: 'dana' });
-    expect(await update('receiveReturn', { returnId: 'r1', restock: true, requestedBy: 'olivia' })).toMatchObject({ status: 'PARTIALLY_RETURNED' });
-    expect(callsOf('restockReturn')).toEqual([{ orderId: input.orderId, returnId: 'r1', lines: [{ sku: 'MUG', quantity: 1 }] }]);
-    expect(callsOf('refundPayment')).toEqual([{ orderId: input.orderId, refundId: 'r1', amountCents: 500, reason: 'chipped' }]);
-    expect(callsOf('recordReturnReceipt')).toEqual([{ orderId: input.orderId, returnId: 'r1', restocked: true, refundCents: 500, status: 'PARTIALLY_RETURNED' }]);
+    await update('requestReturn', { returnId: '00000000-0000-4000-8000-000000000011', lines: [{ sku: 'MUG', quantity: 1 }], reason: 'chipped', requestedBy: 'dana' });
+    expect(await update('receiveReturn', { returnId: '00000000-0000-4000-8000-000000000011', restock: true, requestedBy: 'olivia' })).toMatchObject({ status: 'PARTIALLY_RETURNED' });
+    expect(callsOf('restockReturn')).toEqual([{ orderId: input.orderId, returnId: '00000000-0000-4000-8000-000000000011', lines: [{ sku: 'MUG', quantity: 1 }] }]);
+    expect(callsOf('refundPayment')).toEqual([{ orderId: input.orderId, refundId: '00000000-0000-4000-8000-000000000011', amountCents: 500, reason: 'chipped' }]);
+    expect(callsOf('recordReturnReceipt')).toEqual([{ orderId: input.orderId, returnId: '00000000-0000-4000-8000-000000000011', restocked: true, refundCents: 500, status: 'PARTIALLY_RETURNED' }]);
 
-    sdk.returnWindowClosed = true;
+    sdk.closed.add('return window');
     expect(await run).toMatchObject({ status: 'PARTIALLY_RETURNED' });
     expect(steps().filter((step) => step.startsWith('email'))).toEqual([
       'email ORDER_CONFIRMED',
@@ -327,7 +329,7 @@ describe('PlaceOrder with payment and fulfilment', () => {
     await until(() => sdk.statuses.includes('CONFIRMED'));
     expect(() => sdk.handlers.cancelOrder!.validator!({ requestedBy: 'dana' })).toThrow(expect.objectContaining({ type: 'NOT_CANCELLABLE', message: expect.stringContaining('staff can still cancel') }));
     expect(() => sdk.handlers.cancelOrder!.validator!({ requestedBy: 'olivia', byStaff: true })).not.toThrow();
-    await ship('s1');
+    await ship('00000000-0000-4000-8000-000000000001');
     expect(() => sdk.handlers.cancelOrder!.validator!({ requestedBy: 'olivia', byStaff: true })).toThrow(expect.objectContaining({ type: 'NOT_CANCELLABLE', message: expect.stringContaining('has shipped') }));
     void run;
   });
@@ -335,7 +337,7 @@ describe('PlaceOrder with payment and fulfilment', () => {
   it('a ship and a cancel arriving together: whichever is accepted first wins, the other is refused', async () => {
     const run = PlaceOrder(paidInput);
     await until(() => sdk.statuses.includes('CONFIRMED'));
-    const shipping = ship('s1');
+    const shipping = ship('00000000-0000-4000-8000-000000000001');
     expect(() => sdk.handlers.cancelOrder!.validator!({ requestedBy: 'olivia', byStaff: true })).toThrow(expect.objectContaining({ type: 'NOT_CANCELLABLE' }));
     await shipping;
 
@@ -345,7 +347,7 @@ describe('PlaceOrder with payment and fulfilment', () => {
     const second = PlaceOrder({ ...paidInput, orderId: 'a0000000-0000-4000-8000-000000000002' });
     await until(() => sdk.statuses.includes('CONFIRMED'));
     const cancelling = cancel({ requestedBy: 'olivia' });
-    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: 's1', carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'NOT_SHIPPABLE' }));
+    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: '00000000-0000-4000-8000-000000000001', carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'NOT_SHIPPABLE' }));
     expect(await cancelling).toMatchObject({ status: 'CANCELLED' });
     expect(await second).toMatchObject({ status: 'CANCELLED' });
     expect(callsOf('capturePayment')).toEqual([]);
@@ -354,15 +356,15 @@ describe('PlaceOrder with payment and fulfilment', () => {
 
   it('refuses shipments the order cannot take: more than is left, before confirmation, text that is not plain', async () => {
     const run = PlaceOrder(paidInput);
-    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: 's0', carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'NOT_SHIPPABLE' }));
+    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: '00000000-0000-4000-8000-000000000000', carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'NOT_SHIPPABLE' }));
     await until(() => sdk.statuses.includes('CONFIRMED'));
-    await ship('s1', [{ sku: 'TEE', quantity: 1 }]);
-    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: 's2', lines: [{ sku: 'TEE', quantity: 2 }], carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(
+    await ship('00000000-0000-4000-8000-000000000001', [{ sku: 'TEE', quantity: 1 }]);
+    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: '00000000-0000-4000-8000-000000000002', lines: [{ sku: 'TEE', quantity: 2 }], carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(
       expect.objectContaining({ type: 'NOT_SHIPPABLE', message: expect.stringContaining('only 1 left to ship') }),
     );
-    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: 's3', carrier: 'DH\u0000L', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'INVALID_DATA' }));
-    expect(() => sdk.handlers.deliverShipment!.validator!({ shipmentId: 'nope', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'UNKNOWN_SHIPMENT' }));
-    expect(() => sdk.handlers.requestReturn!.validator!({ returnId: 'r1', lines: [{ sku: 'TEE', quantity: 1 }], reason: 'x', requestedBy: 'dana' })).toThrow(expect.objectContaining({ type: 'NOT_RETURNABLE' }));
+    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: '00000000-0000-4000-8000-000000000003', carrier: 'DH\u0000L', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'INVALID_DATA' }));
+    expect(() => sdk.handlers.deliverShipment!.validator!({ shipmentId: '00000000-0000-4000-8000-000000000099', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'UNKNOWN_SHIPMENT' }));
+    expect(() => sdk.handlers.requestReturn!.validator!({ returnId: '00000000-0000-4000-8000-000000000011', lines: [{ sku: 'TEE', quantity: 1 }], reason: 'x', requestedBy: 'dana' })).toThrow(expect.objectContaining({ type: 'NOT_RETURNABLE' }));
     expect(callsOf('capturePayment')).toHaveLength(1);
     void run;
   });
@@ -376,14 +378,70 @@ describe('PlaceOrder with payment and fulfilment', () => {
   it('an order placed without payment ships, is delivered and returned with no money moved; all of it back ends the run before its window', async () => {
     const run = PlaceOrder({ ...input, returnWindow: '1d' });
     await until(() => sdk.statuses.includes('CONFIRMED'));
-    await ship('s1');
-    await update('deliverShipment', { shipmentId: 's1', requestedBy: 'olivia' });
+    await ship('00000000-0000-4000-8000-000000000001');
+    await update('deliverShipment', { shipmentId: '00000000-0000-4000-8000-000000000001', requestedBy: 'olivia' });
     await returnsOpen();
-    await update('requestReturn', { returnId: 'r1', lines: [{ sku: 'TEE', quantity: 2 }], reason: 'too small', requestedBy: 'dana' });
-    expect(await update('receiveReturn', { returnId: 'r1', restock: false, requestedBy: 'olivia' })).toMatchObject({ status: 'RETURNED' });
+    await update('requestReturn', { returnId: '00000000-0000-4000-8000-000000000011', lines: [{ sku: 'TEE', quantity: 2 }], reason: 'too small', requestedBy: 'dana' });
+    expect(await update('receiveReturn', { returnId: '00000000-0000-4000-8000-000000000011', restock: false, requestedBy: 'olivia' })).toMatchObject({ status: 'RETURNED' });
     // Everything came back: nothing is left to return, so the run ends without waiting for the window.
     expect(await run).toMatchObject({ status: 'RETURNED' });
     expect(sdk.calls.filter((call) => ['authorisePayment', 'capturePayment', 'refundPayment', 'restockReturn'].includes(call.activity))).toEqual([]);
     expect(steps().filter((step) => step.startsWith('email')).at(-1)).toBe('email RETURN_RECEIVED');
+  });
+});
+
+describe('PlaceOrder, units that never ship', () => {
+  // Runs of earlier tests left waiting see the windows close too: these orders have IDs of their own.
+  const orderId = 'a0000000-0000-4000-8000-000000000003';
+  const ofThisOrder = (activity: string) => callsOf(activity).filter((call) => call.orderId === orderId);
+
+  beforeEach(() => {
+    sdk.activities = paidPath();
+  });
+
+  it('releases, refunds and records what has not shipped when the fulfilment window closes; the order goes on as shipped', async () => {
+    const run = PlaceOrder({ ...paidInput, orderId });
+    await until(() => sdk.statuses.includes('CONFIRMED'));
+    await ship('00000000-0000-4000-8000-000000000001', [{ sku: 'TEE', quantity: 2 }]);
+    sdk.closed.add('fulfilment window');
+    await until(() => sdk.statuses.includes('SHIPPED'));
+    expect(ofThisOrder('releaseUnshipped')).toEqual([{ orderId, lines: [{ sku: 'MUG', quantity: 1 }] }]);
+    expect(ofThisOrder('refundPayment')).toEqual([{ orderId, refundId: 'unshipped', amountCents: 500, reason: 'never shipped' }]);
+    expect(ofThisOrder('recordUnshippedCancelled')).toEqual([{ orderId, lines: [{ sku: 'MUG', quantity: 1 }], refundCents: 500, status: 'SHIPPED' }]);
+    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: '00000000-0000-4000-8000-000000000002', carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(
+      expect.objectContaining({ type: 'NOT_SHIPPABLE', message: expect.stringContaining('is SHIPPED: nothing to ship') }),
+    );
+
+    expect(await update('deliverShipment', { shipmentId: '00000000-0000-4000-8000-000000000001', requestedBy: 'olivia' })).toMatchObject({ status: 'DELIVERED', cancelledLines: [{ sku: 'MUG', quantity: 1 }] });
+    sdk.closed.add('return window');
+    expect(await run).toMatchObject({ status: 'DELIVERED' });
+    const emails = sdk.calls.filter((call) => call.activity === 'sendOrderEmail' && (call.args[0] as { order: { orderId: string } }).order.orderId === orderId);
+    expect(emails.map((call) => (call.args[0] as { kind: string }).kind)).toEqual(['ORDER_CONFIRMED', 'ORDER_SHIPPED', 'REFUND_ISSUED', 'ORDER_DELIVERED']);
+  });
+
+  it('refunds nothing for an order placed without payment, and releases its stock all the same', async () => {
+    const run = PlaceOrder({ ...input, orderId, lines: paidInput.lines });
+    await until(() => sdk.statuses.includes('CONFIRMED'));
+    await ship('00000000-0000-4000-8000-000000000001', [{ sku: 'MUG', quantity: 1 }]);
+    sdk.closed.add('fulfilment window');
+    await until(() => sdk.statuses.includes('SHIPPED'));
+    expect(ofThisOrder('releaseUnshipped')).toEqual([{ orderId, lines: [{ sku: 'TEE', quantity: 2 }] }]);
+    expect(ofThisOrder('refundPayment')).toEqual([]);
+    expect(sdk.calls.filter((call) => call.activity === 'sendOrderEmail' && (call.args[0] as { kind: string; order: { orderId: string } }).order.orderId === orderId && (call.args[0] as { kind: string }).kind === 'REFUND_ISSUED')).toEqual([]);
+    void run;
+  });
+});
+
+describe('PlaceOrder, an order started before fulfilment (no order-fulfilment marker)', () => {
+  it('authorises nothing and takes no shipment: it ends with its cancellation window, as it did', async () => {
+    sdk.fulfilment = false;
+    sdk.activities = paidPath();
+    const run = PlaceOrder(paidInput);
+    await until(() => sdk.statuses.includes('CONFIRMED'));
+    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: '00000000-0000-4000-8000-000000000001', carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(
+      expect.objectContaining({ type: 'NOT_SHIPPABLE', message: expect.stringContaining('placed before fulfilment') }),
+    );
+    expect(await run).toMatchObject({ status: 'CONFIRMED', cancellable: false });
+    expect(callsOf('authorisePayment')).toEqual([]);
   });
 });

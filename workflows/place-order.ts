@@ -59,7 +59,8 @@ const orderLocal = proxyLocalActivities<OrderActivities>(orderLocalActivityOptio
  *                  window, staff until the first shipment. An authorisation about to lapse
  *                  (captureDeadline) cancels an order not shipped by then.
  *   6. fulfil      shipments and deliveries, Updates from staff (fulfilment.ts); the first shipment
- *                  captures the payment
+ *                  captures the payment; units not shipped within the fulfilment window of the first
+ *                  shipment are cancelled: stock released, their price refunded
  *   7. returns     once everything is delivered, for the return window: customers ask, staff
  *                  receive (restocked or not) and the refund follows; the run ends when the window
  *                  has closed and every return asked for was received
@@ -106,8 +107,9 @@ const cancelling = { priority: INTERACTIVE_PRIORITY };
 /** Cancels an order whose authorisation would lapse before its first shipment (see captureDeadline). */
 const AUTHORISATION_LAPSED: CancelRequest = { requestedBy: 'payment', reason: 'the payment authorisation lapses before the order shipped', byStaff: true };
 
-/** For an order placed before ORDER_RETURN_WINDOW reached its input. */
+/** The defaults of ORDER_RETURN_WINDOW and ORDER_FULFILMENT_WINDOW, for an input that does not carry them. */
 const DEFAULT_RETURN_WINDOW = '30 days';
+const DEFAULT_FULFILMENT_WINDOW = '14 days';
 
 const lineCount = (n: number) => `${n} line${n === 1 ? '' : 's'}`;
 
@@ -143,6 +145,8 @@ class OrderSaga {
   /** The money held for the order, and when (orders placed with a payment method). */
   private authorisation: { held: Authorisation; at: Date } | undefined;
   private readonly desk: FulfilmentDesk;
+  /** Whether this run takes the fulfilment branch (FULFILMENT_PATCH); decided at its start. */
+  private fulfils = false;
 
   constructor(private readonly input: PlaceOrderInput) {
     this.state = {
@@ -193,7 +197,9 @@ class OrderSaga {
     // What the first workflow task knew (an Update-with-start's cancel), read before the first
     // local activity (see Versioning above).
     const cancelledBeforeRecorded = this.cancelRequest;
-    const fulfils = patched(FULFILMENT_PATCH);
+    this.fulfils = patched(FULFILMENT_PATCH);
+    // An order started before fulfilment ends with its cancellation window: it takes no shipment.
+    if (!this.fulfils) this.desk.closeShipping('it was placed before fulfilment');
     if (!(await this.record())) return this.finish();
     if (cancelledBeforeRecorded) return this.cancel(cancelledBeforeRecorded);
 
@@ -201,15 +207,22 @@ class OrderSaga {
     if (!pricing.ok) return this.reject(pricing.reason);
     if (this.cancelRequest) return this.cancel(this.cancelRequest);
 
-    const authorised = await this.authorise(pricing.value);
+    // Inside the patch too: a worker from before it would confirm a paid order without authorising.
+    const authorised = this.fulfils ? await this.authorise(pricing.value) : ({ ok: true, value: null } as const);
     if (!authorised.ok) return this.reject(authorised.reason);
     if (this.cancelRequest) return this.cancel(this.cancelRequest);
 
     const confirmed = await this.confirm(pricing.value);
     if (!confirmed.ok) return this.reject(confirmed.reason);
-    if (!fulfils) return this.closeCancellationWindow();
+    if (!this.fulfils) return this.closeCancellationWindow();
 
     if (!(await this.awaitFirstShipment())) return this.cancel(this.cancelRequest ?? AUTHORISATION_LAPSED);
+    return this.afterFirstShipment();
+  }
+
+  /** Steps 6 and 7: once something has shipped, nothing is undone; the order runs to the end of its return window. */
+  private async afterFirstShipment(): Promise<OrderState> {
+    await this.awaitTheRest();
     await condition(() => this.desk.delivered);
     await this.awaitReturns();
     await this.confirmation;
@@ -302,6 +315,14 @@ class OrderSaga {
     return this.cancelRequest === undefined && this.desk.shipped;
   }
 
+  /** Step 6. The rest ships within the fulfilment window of the first shipment; what has not by then never will, and is refunded. */
+  private async awaitTheRest(): Promise<void> {
+    if (this.desk.everythingShipped) return;
+    const window = this.input.fulfilmentWindow ?? DEFAULT_FULFILMENT_WINDOW;
+    if (await condition(() => this.desk.everythingShipped, window, { summary: `fulfilment window ${window}` })) return;
+    await this.desk.cancelUnshipped();
+  }
+
   /**
    * Step 7. Returns are taken until the return window closes (it opened with the last delivery), or
    * until every unit was asked back; every return asked for is received before the run ends.
@@ -359,7 +380,15 @@ class OrderSaga {
     // The cancellation may have interrupted the recording itself: it is idempotent, so make sure.
     if (this.state.status === 'PENDING') await order.recordOrder(this.newOrder());
     await this.confirmation;
-    if (this.state.cancellable) return this.cancel({ requestedBy: 'temporal', reason: 'workflow cancelled by an operator' });
+    // A shipment under way (its capture) finishes first; once the order has shipped, a cancellation
+    // can no longer undo it, and the run goes on to the end of its return window.
+    await condition(() => !this.desk.shipping);
+    if (this.fulfils && this.desk.shipped) return this.afterFirstShipment();
+    if (this.state.cancellable) {
+      const request: CancelRequest = { requestedBy: 'temporal', reason: 'workflow cancelled by an operator', byStaff: true };
+      this.cancelRequest ??= request; // no shipment starts from here on
+      return this.cancel(request);
+    }
     // Emails are idempotent per (order, kind): sending again only completes an interrupted one.
     if (this.state.status === 'REJECTED') await this.email('ORDER_REJECTED', { ...this.content(), reason: String(this.state.reason) });
     if (this.state.status === 'CANCELLED') await this.email('ORDER_CANCELLED', this.content());

@@ -33,6 +33,9 @@ export interface OrderReturn {
   refundCents: number | null;
 }
 
+/** Shipment and return IDs are UUIDs (the API derives them from the Idempotency-Key; PostgreSQL stores them as uuid). */
+export const isFulfilmentId = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+
 /** Limits on what staff and customers write (PostgreSQL stores them; the API checks them first). */
 export const FULFILMENT_LIMITS = { carrier: 100, trackingNumber: 100, returnReason: 500, linesPerRequest: 100 } as const;
 
@@ -45,7 +48,7 @@ const quantities = (lines: readonly FulfilmentLine[]) => {
 const asLines = (bySku: Map<string, number>): FulfilmentLine[] => [...bySku].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity }));
 
 /** What is left of `from` once `taken` is subtracted, SKU by SKU. */
-function remaining(from: readonly FulfilmentLine[], taken: readonly FulfilmentLine[]): FulfilmentLine[] {
+export function remaining(from: readonly FulfilmentLine[], taken: readonly FulfilmentLine[]): FulfilmentLine[] {
   const left = quantities(from);
   for (const [sku, quantity] of quantities(taken)) left.set(sku, (left.get(sku) ?? 0) - quantity);
   return asLines(left);
