@@ -132,20 +132,20 @@ describe('units that never ship', () => {
   it('records the cancelled units and the status passed; a replay, even with other values, changes nothing', async () => {
     const orderId = await partlyShippedOrder();
     expect((await findOrder(db, orderId))?.cancelledLines).toEqual([]);
-    expect(await recordUnshippedCancelled(db, { orderId, lines: unshipped, refundCents: 150, status: 'SHIPPED' })).toEqual({ changed: true });
+    expect(await recordUnshippedCancelled(db, { orderId, lines: unshipped, status: 'SHIPPED' })).toEqual({ changed: true });
     const recorded = await findOrder(db, orderId);
     expect(recorded).toMatchObject({ status: 'SHIPPED', cancelledLines: unshipped, lines: [{ sku: 'A-1', quantity: 3 }, { sku: 'B-2', quantity: 1 }] });
 
     // The order moves on (delivered); a replay must neither refuse nor set its status back.
     await recordDelivery(db, { orderId, shipmentId: recorded!.shipments[0]!.shipmentId, status: 'DELIVERED' });
-    expect(await recordUnshippedCancelled(db, { orderId, lines: unshipped, refundCents: 150, status: 'SHIPPED' })).toEqual({ changed: false });
-    expect(await recordUnshippedCancelled(db, { orderId, lines: [{ sku: 'B-2', quantity: 1 }], refundCents: 50, status: 'PARTIALLY_SHIPPED' })).toEqual({ changed: false });
+    expect(await recordUnshippedCancelled(db, { orderId, lines: unshipped, status: 'SHIPPED' })).toEqual({ changed: false });
+    expect(await recordUnshippedCancelled(db, { orderId, lines: [{ sku: 'B-2', quantity: 1 }], status: 'PARTIALLY_SHIPPED' })).toEqual({ changed: false });
     expect(await findOrder(db, orderId)).toMatchObject({ status: 'DELIVERED', cancelledLines: unshipped });
   });
 
   it('racing attempts record the units once', async () => {
     const orderId = await partlyShippedOrder();
-    const results = await Promise.all(Array.from({ length: 5 }, () => recordUnshippedCancelled(db, { orderId, lines: unshipped, refundCents: 150, status: 'SHIPPED' })));
+    const results = await Promise.all(Array.from({ length: 5 }, () => recordUnshippedCancelled(db, { orderId, lines: unshipped, status: 'SHIPPED' })));
     expect(results.filter((result) => result.changed)).toHaveLength(1);
     expect(await findOrder(db, orderId)).toMatchObject({ status: 'SHIPPED', cancelledLines: unshipped });
   });
@@ -153,17 +153,17 @@ describe('units that never ship', () => {
   it('refuses an order that is not shipping, and lines it does not have, changing nothing', async () => {
     const cancelled = await confirmedOrder();
     await cancelOrder(db, cancelled, 'customer');
-    expect(await rejection(recordUnshippedCancelled(db, { orderId: cancelled, lines: unshipped, refundCents: 0, status: 'SHIPPED' }))).toMatchObject({ type: 'INVALID_ORDER_STATE', details: { status: 'CANCELLED' } });
-    expect(await rejection(recordUnshippedCancelled(db, { orderId: randomUUID(), lines: unshipped, refundCents: 0, status: 'SHIPPED' }))).toMatchObject({ type: 'INVALID_ORDER_STATE', details: { status: null } });
+    expect(await rejection(recordUnshippedCancelled(db, { orderId: cancelled, lines: unshipped, status: 'SHIPPED' }))).toMatchObject({ type: 'INVALID_ORDER_STATE', details: { status: 'CANCELLED' } });
+    expect(await rejection(recordUnshippedCancelled(db, { orderId: randomUUID(), lines: unshipped, status: 'SHIPPED' }))).toMatchObject({ type: 'INVALID_ORDER_STATE', details: { status: null } });
     expect(await findOrder(db, cancelled)).toMatchObject({ status: 'CANCELLED', cancelledLines: [] });
 
     const orderId = await partlyShippedOrder();
     // All or nothing: A-1 is a line of the order, C-3 is not.
-    expect(await rejection(recordUnshippedCancelled(db, { orderId, lines: [{ sku: 'A-1', quantity: 1 }, { sku: 'C-3', quantity: 1 }], refundCents: 100, status: 'SHIPPED' }))).toMatchObject({
+    expect(await rejection(recordUnshippedCancelled(db, { orderId, lines: [{ sku: 'A-1', quantity: 1 }, { sku: 'C-3', quantity: 1 }], status: 'SHIPPED' }))).toMatchObject({
       type: 'NOT_SHIPPABLE',
     });
     // More units than the line has: the column's check.
-    await expect(recordUnshippedCancelled(db, { orderId, lines: [{ sku: 'B-2', quantity: 2 }], refundCents: 100, status: 'SHIPPED' })).rejects.toThrow(/cancelled_quantity/);
+    await expect(recordUnshippedCancelled(db, { orderId, lines: [{ sku: 'B-2', quantity: 2 }], status: 'SHIPPED' })).rejects.toThrow(/cancelled_quantity/);
     expect(await findOrder(db, orderId)).toMatchObject({ status: 'PARTIALLY_SHIPPED', cancelledLines: [] });
   });
 });
