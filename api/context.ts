@@ -31,6 +31,8 @@ export interface ApiDeps {
   cancellationWindow: Duration;
   /** How long after delivery an order's customer may ask for a return (ORDER_RETURN_WINDOW). */
   returnWindow: Duration;
+  /** How long after its first shipment the rest of an order may still ship (ORDER_FULFILMENT_WINDOW). */
+  fulfilmentWindow: Duration;
   /** `localPath`: the development-only unauthenticated codec path for the local Web UI. */
   codec: { codec: PayloadCodec; corsOrigins: string[]; localPath?: string };
   /** Each counts one request of a principal and throws 429 past its limit. */

@@ -123,6 +123,9 @@ export const OrderSchema = z
     totalCents: z.number().int().nullable(),
     currency: z.string().nullable(),
     reason: z.string().optional(),
+    cancelledLines: z
+      .array(FulfilmentLineSchema)
+      .openapi({ description: 'Units that will never ship: the fulfilment window closed on them, their stock was released and their price refunded; empty otherwise' }),
     shipments: z.array(ShipmentSchema).openapi({ description: 'In the order they were shipped; empty until the first one' }),
     returns: z.array(OrderReturnSchema).openapi({ description: 'In the order they were asked for; empty until the first one' }),
     payment: PaymentSchema.nullable().openapi({ description: 'What the payment provider holds for the order; null for an order placed without a payment method, or not authorised yet' }),

@@ -47,7 +47,7 @@ runMain(async () => {
   );
   const { api, auth, database, payloads, limits, codec: codecConfig, temporal: temporalConfig } = config;
   const { LOG_LEVEL } = config.log;
-  const { ORDER_CANCELLATION_WINDOW, ORDER_RETURN_WINDOW } = config.workflow;
+  const { ORDER_CANCELLATION_WINDOW, ORDER_RETURN_WINDOW, ORDER_FULFILMENT_WINDOW } = config.workflow;
   checkEnvironment(env, [...authDevelopmentSettings(auth), ...payloadDevelopmentSettings(env), ...codecDevelopmentSettings(codecConfig, api.API_HOST), ...temporalDevelopmentSettings(temporalConfig)]);
   if (codecConfig.CODEC_LOCAL_PATH !== undefined && !isLoopbackHost(api.API_HOST)) {
     throw new ConfigError(`Invalid configuration:\n  CODEC_LOCAL_PATH: an unauthenticated codec path is only served on a loopback API_HOST (not ${api.API_HOST})`);
@@ -92,6 +92,7 @@ runMain(async () => {
     bodyLimitBytes: api.API_BODY_LIMIT_BYTES,
     cancellationWindow: ORDER_CANCELLATION_WINDOW,
     returnWindow: ORDER_RETURN_WINDOW,
+    fulfilmentWindow: ORDER_FULFILMENT_WINDOW,
     codec: { codec, corsOrigins: codecConfig.CODEC_CORS_ORIGINS, ...(codecConfig.CODEC_LOCAL_PATH && { localPath: codecConfig.CODEC_LOCAL_PATH }) },
     rateLimits: {
       orders: createRateLimiter(ownPool, 'orders', { points: limits.RATE_LIMIT_ORDERS, windowSeconds: limits.RATE_LIMIT_ORDERS_WINDOW_SECONDS }, log),

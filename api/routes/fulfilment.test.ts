@@ -169,12 +169,12 @@ describe('the order as every order operation answers it', () => {
   });
 });
 
-describe('POST /orders: payment and return window', () => {
-  it('passes the payment-method token and the return window into the workflow input', async () => {
+describe('POST /orders: payment, return and fulfilment windows', () => {
+  it('passes the payment-method token and the return and fulfilment windows into the workflow input', async () => {
     const app = await seededApp();
     const response = await app.request('POST', '/orders', { token: app.customer, body: { lines: [{ sku: SKU, quantity: 1 }], payment: { method: 'pm_card_visa' } } });
     expect(response.status, response.text).toBe(202);
-    expect(app.temporal.started[0]!.args).toEqual([expect.objectContaining({ payment: { method: 'pm_card_visa' }, cancellationWindow: '30m', returnWindow: '30d' })]);
+    expect(app.temporal.started[0]!.args).toEqual([expect.objectContaining({ payment: { method: 'pm_card_visa' }, cancellationWindow: '30m', returnWindow: '30d', fulfilmentWindow: '14d' })]);
   });
 
   it('without a payment, the input carries none (nothing will be charged)', async () => {

@@ -133,7 +133,7 @@ async function refuseOversizedTotal(products: ProductReads, lines: OrderLine[]) 
   if (!pricing.ok && pricing.reason === PRODUCT_FAILURE.orderTooLarge) throw validationFailed('Order too large', [{ path: 'lines', message: pricing.message }]);
 }
 
-export function orderRoutes({ temporal, readers, cancellationWindow, returnWindow, rateLimits }: ApiDeps) {
+export function orderRoutes({ temporal, readers, cancellationWindow, returnWindow, fulfilmentWindow, rateLimits }: ApiDeps) {
   const { visibleOrder, answer, withPayment } = orderAnswers(readers);
 
   return createRouter()
@@ -153,7 +153,7 @@ export function orderRoutes({ temporal, readers, cancellationWindow, returnWindo
       const handle = await placeOrder(
         temporal,
         // The validated body is the order as placed: a field the schema gains reaches the order service as it is.
-        { ...body, orderId, customerId: principal.sub, customerEmail: principal.email, cancellationWindow, returnWindow },
+        { ...body, orderId, customerId: principal.sub, customerEmail: principal.email, cancellationWindow, returnWindow, fulfilmentWindow },
         { body, keyed: headers['idempotency-key'] !== undefined },
       );
       c.get('log').info({ orderId, workflowId: handle.workflowId }, 'order placed');

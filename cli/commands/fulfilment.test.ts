@@ -78,6 +78,17 @@ describe('orderflow orders ship', () => {
   });
 });
 
+describe('orderflow orders show', () => {
+  it('prints the units cancelled as never shipping, and nothing of them when there are none', async () => {
+    expect(await orderflow('orders', 'show', ORDER_ID), stderr).toBe(0);
+    expect(stdout).not.toContain('cancelled');
+    stdout = '';
+    app.store.orders[0]!.cancelledLines.push({ sku: 'LAMP-1', quantity: 1 });
+    expect(await orderflow('orders', 'show', ORDER_ID), stderr).toBe(0);
+    expect(stdout).toMatch(/^cancelled: +LAMP-1 ×1 \(never shipped\)$/m);
+  });
+});
+
 describe('orderflow orders deliver and receive-return', () => {
   it('deliver sends deliverShipment for the shipment and prints it delivered', async () => {
     await orderflow('orders', 'ship', ORDER_ID, '--carrier', 'DHL', '--tracking', 'JD0001', '--idempotency-key', 'box-1');

@@ -14,7 +14,7 @@ function formatPayment(order: Order): string {
   return `${payment.status} ${money(payment.amountCents)} (captured ${money(payment.capturedCents)}, refunded ${money(payment.refundedCents)})`;
 }
 
-/** One order as the order commands print it: its fields, lines, and shipments and returns once it has any. */
+/** One order as the order commands print it: its fields (units cancelled as never shipping, if any), lines, and shipments and returns once it has any. */
 export function printOrder(order: Order): void {
   printFields([
     ['order', order.orderId],
@@ -22,6 +22,8 @@ export function printOrder(order: Order): void {
     ['customer', order.customerId],
     ['status', order.reason ? `${order.status} (${order.reason})` : order.status],
     ['total', formatMoney(order.totalCents, order.currency)],
+    // Only once the fulfilment window closed on some units: they never ship, and were refunded.
+    ...(order.cancelledLines.length > 0 ? [['cancelled', `${formatLines(order.cancelledLines)} (never shipped)`] as [string, string]] : []),
     ['payment', formatPayment(order)],
     ['created', formatTime(order.createdAt)],
     ['updated', formatTime(order.updatedAt)],

@@ -74,6 +74,7 @@ export function fastApp(options: FastAppOptions = {}) {
     bodyLimitBytes: BODY_LIMIT_BYTES,
     cancellationWindow: '30m',
     returnWindow: '30d',
+    fulfilmentWindow: '14d',
     codec: { codec: { encode: async (p) => p, decode: async (p) => p }, corsOrigins: [], ...(options.codecLocalPath && { localPath: options.codecLocalPath }) },
     rateLimits: { orders: options.rateLimits?.orders ?? noLimit, catalogWrites: options.rateLimits?.catalogWrites ?? noLimit },
   });

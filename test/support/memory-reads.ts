@@ -50,6 +50,7 @@ export const order = (orderId: string, customerId: string, fields: Partial<Order
   lines: [{ sku: 'LAMP-1', name: 'Lamp', quantity: 1, unitPriceCents: 1_000, lineTotalCents: 1_000 }],
   totalCents: 1_000,
   currency: 'EUR',
+  cancelledLines: [],
   shipments: [],
   returns: [],
   createdAt: TIME,
@@ -78,7 +79,7 @@ function pageOf<T>(items: T[], limit: number, cursor: string | undefined): Page<
   return { items: page, nextCursor: offset + limit < items.length ? encodeCursor(offset + limit) : null };
 }
 
-const summary = ({ lines: _lines, reason: _reason, shipments: _shipments, returns: _returns, ...rest }: OrderView): OrderSummary => rest;
+const summary = ({ lines: _lines, reason: _reason, cancelledLines: _cancelledLines, shipments: _shipments, returns: _returns, ...rest }: OrderView): OrderSummary => rest;
 
 /** The five read ports over one in-memory store; they read only, as the real ones do. */
 export function memoryReaders(store: Store): Readers {
