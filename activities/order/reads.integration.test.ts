@@ -42,7 +42,7 @@ describe('the order read port', () => {
     const input = placeOrderInput([{ sku, quantity: 2 }]);
     await startPlaceOrder(testbed.env.client, input);
     expect(await reads.orderOnceDecided(input.orderId, 20)).toMatchObject({ status: 'CONFIRMED', totalCents: 2500, lines: [{ sku, name: `Product ${sku}`, unitPriceCents: 1250 }] });
-    expect(await reads.record(input.orderId)).toMatchObject({ status: 'CONFIRMED' });
+    expect(await reads.record(input.orderId)).toMatchObject({ status: 'CONFIRMED', cancelledLines: [] });
   });
 
   it('answers an order accepted but not recorded from its workflow (no worker needed): PENDING, its lines, its customer', async () => {
@@ -55,6 +55,7 @@ describe('the order read port', () => {
         status: 'PENDING',
         lines: [{ sku: 'TEE-BLK-M', quantity: 2, name: null, unitPriceCents: null }],
         totalCents: null,
+        cancelledLines: [],
       });
       // Still undecided when the wait is over: answered as it stands.
       expect(await reads.orderOnceDecided(input.orderId, 1)).toMatchObject({ status: 'PENDING' });
@@ -69,7 +70,7 @@ describe('the order read port', () => {
     const handle = await startPlaceOrder(testbed.env.client, input);
     expect(await handle.result()).toMatchObject({ status: 'REJECTED', reason: 'INVALID_DATA' });
     expect(await reads.record(input.orderId)).toBeUndefined();
-    expect(await reads.order(input.orderId)).toMatchObject({ status: 'REJECTED', reason: 'INVALID_DATA', lines: [{ sku: 'TEE-BLK-M', name: null }] });
+    expect(await reads.order(input.orderId)).toMatchObject({ status: 'REJECTED', reason: 'INVALID_DATA', lines: [{ sku: 'TEE-BLK-M', name: null }], cancelledLines: [] });
     await recordFixture(handle, 'place-order-rejected-not-recorded', testDataConverter.payloadCodecs![0]!);
   });
 
