@@ -97,6 +97,25 @@ describe('PlaceOrder with payment and fulfilment', () => {
     await recordFixture(handle, 'place-order-paid-cancelled-by-staff', codec);
   });
 
+  it('cancels what has not shipped when the fulfilment window closes: its stock released, its price refunded, the rest delivered', async () => {
+    const [tee, mug] = [await createStockedProduct(dbs, { priceCents: 1000, stock: 5 }), await createStockedProduct(dbs, { priceCents: 700, stock: 5 })];
+    // Both windows short: nothing here waits on them but the run's own timers.
+    const order = paidOrder([{ sku: tee, quantity: 1 }, { sku: mug, quantity: 2 }], { fulfilmentWindow: '1s', returnWindow: '1s' });
+    const handle = await placeConfirmed(order);
+    const shipmentId = randomUUID();
+    await ship(handle, shipmentId, [{ sku: tee, quantity: 1 }]);
+    expect(await deliver(handle, shipmentId)).toMatchObject({ status: 'PARTIALLY_SHIPPED' });
+
+    expect(await handle.result()).toMatchObject({ status: 'DELIVERED', cancelledLines: [{ sku: mug, quantity: 2 }] });
+    expect(await ledgerKinds(order.orderId)).toEqual(['authorisation 2400', 'capture 2400', 'refund 1400']);
+    expect(await findOrder(dbs.order, order.orderId)).toMatchObject({ status: 'DELIVERED', cancelledLines: [{ sku: mug, quantity: 2 }] });
+    expect(await findStockLevel(dbs.inventory, mug)).toMatchObject({ onHand: 5, reserved: 0 });
+    expect(await findStockLevel(dbs.inventory, tee)).toMatchObject({ onHand: 4, reserved: 0 });
+    await smtp.waitFor(() => smtp.forOrder(order.orderId).length === 4);
+    expect(subjects(order.orderId).filter((subject) => /refund/i.test(subject ?? ''))).toHaveLength(1);
+    await recordFixture(handle, 'place-order-paid-unshipped-refunded', codec);
+  });
+
   it('moves no money for an order placed without payment; every unit back ends the run before its return window', async () => {
     const sku = await createStockedProduct(dbs, { stock: 6 });
     const order = placeOrderInput([{ sku, quantity: 2 }], { customerId: `cust-${randomUUID().slice(0, 8)}`, returnWindow: '1h' });
