@@ -73,9 +73,10 @@ export async function startServiceWorkers(
  * Registers the hooks of a workflow test file: an SMTP sink, the payment sandbox, a local Temporal
  * server and all five service workers against the run's database. Read the parts inside tests
  * (after beforeAll); the sandbox's ledger: sandboxLedger(testbed.paymentSandbox.url, orderId).
+ * `sandbox`: the sandbox's own options (a short authorisation validity).
  */
-export function useWorkflowTestbed() {
-  const testbed = { dbs: serviceDatabases(), smtp: new SmtpSink(), paymentSandbox: new PaymentSandboxServer() } as {
+export function useWorkflowTestbed(sandbox: ConstructorParameters<typeof PaymentSandboxServer>[0] = {}) {
+  const testbed = { dbs: serviceDatabases(), smtp: new SmtpSink(), paymentSandbox: new PaymentSandboxServer(sandbox) } as {
     dbs: ReturnType<typeof serviceDatabases>;
     smtp: SmtpSink;
     paymentSandbox: PaymentSandboxServer;
