@@ -213,6 +213,10 @@ describe('PlaceOrder, step by step', () => {
   });
 });
 
+/** Shipment and return IDs, UUIDs as the API makes them (the validators refuse anything else). */
+const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const [S0, S1, S2, S3, R1, UNKNOWN] = [0, 1, 2, 3, 11, 99].map(id) as [string, string, string, string, string, string];
+
 /** Runs an Update as the SDK does: its validator (a refusal throws, nothing runs), then its handler. */
 function update(name: string, request: object): Promise<OrderState> {
   const { validator, handler } = sdk.handlers[name]!;
@@ -275,19 +279,19 @@ describe('PlaceOrder with payment and fulfilment', () => {
     expect(steps().slice(0, 5)).toEqual(['recordOrder', 'priceOrder', 'reserveOrderStock', 'authorisePayment', 'confirmOrder']);
     expect(callsOf('authorisePayment')).toEqual([{ orderId: input.orderId, amountCents: 2500, currency: 'EUR', method: 'pm_card_visa' }]);
 
-    expect(await ship('00000000-0000-4000-8000-000000000001', [{ sku: 'TEE', quantity: 2 }])).toMatchObject({ status: 'PARTIALLY_SHIPPED', cancellable: false });
-    expect(await ship('00000000-0000-4000-8000-000000000002')).toMatchObject({ status: 'SHIPPED' });
+    expect(await ship(S1, [{ sku: 'TEE', quantity: 2 }])).toMatchObject({ status: 'PARTIALLY_SHIPPED', cancellable: false });
+    expect(await ship(S2)).toMatchObject({ status: 'SHIPPED' });
     expect(callsOf('capturePayment')).toEqual([{ orderId: input.orderId, amountCents: 2500 }]);
     expect(callsOf('recordShipment').map((call) => (call.shipment as { lines: unknown }).lines)).toEqual([[{ sku: 'TEE', quantity: 2 }], [{ sku: 'MUG', quantity: 1 }]]);
 
-    await update('deliverShipment', { shipmentId: '00000000-0000-4000-8000-000000000001', requestedBy: 'olivia' });
-    expect(await update('deliverShipment', { shipmentId: '00000000-0000-4000-8000-000000000002', requestedBy: 'olivia' })).toMatchObject({ status: 'DELIVERED' });
+    await update('deliverShipment', { shipmentId: S1, requestedBy: 'olivia' });
+    expect(await update('deliverShipment', { shipmentId: S2, requestedBy: 'olivia' })).toMatchObject({ status: 'DELIVERED' });
     await returnsOpen();
-    await update('requestReturn', { returnId: '00000000-0000-4000-8000-000000000011', lines: [{ sku: 'MUG', quantity: 1 }], reason: 'chipped', requestedBy: 'dana' });
-    expect(await update('receiveReturn', { returnId: '00000000-0000-4000-8000-000000000011', restock: true, requestedBy: 'olivia' })).toMatchObject({ status: 'PARTIALLY_RETURNED' });
-    expect(callsOf('restockReturn')).toEqual([{ orderId: input.orderId, returnId: '00000000-0000-4000-8000-000000000011', lines: [{ sku: 'MUG', quantity: 1 }] }]);
-    expect(callsOf('refundPayment')).toEqual([{ orderId: input.orderId, refundId: '00000000-0000-4000-8000-000000000011', amountCents: 500, reason: 'chipped' }]);
-    expect(callsOf('recordReturnReceipt')).toEqual([{ orderId: input.orderId, returnId: '00000000-0000-4000-8000-000000000011', restocked: true, refundCents: 500, status: 'PARTIALLY_RETURNED' }]);
+    await update('requestReturn', { returnId: R1, lines: [{ sku: 'MUG', quantity: 1 }], reason: 'chipped', requestedBy: 'dana' });
+    expect(await update('receiveReturn', { returnId: R1, restock: true, requestedBy: 'olivia' })).toMatchObject({ status: 'PARTIALLY_RETURNED' });
+    expect(callsOf('restockReturn')).toEqual([{ orderId: input.orderId, returnId: R1, lines: [{ sku: 'MUG', quantity: 1 }] }]);
+    expect(callsOf('refundPayment')).toEqual([{ orderId: input.orderId, refundId: R1, amountCents: 500, reason: 'chipped' }]);
+    expect(callsOf('recordReturnReceipt')).toEqual([{ orderId: input.orderId, returnId: R1, restocked: true, refundCents: 500, status: 'PARTIALLY_RETURNED' }]);
 
     sdk.closed.add('return window');
     expect(await run).toMatchObject({ status: 'PARTIALLY_RETURNED' });
@@ -329,7 +333,7 @@ describe('PlaceOrder with payment and fulfilment', () => {
     await until(() => sdk.statuses.includes('CONFIRMED'));
     expect(() => sdk.handlers.cancelOrder!.validator!({ requestedBy: 'dana' })).toThrow(expect.objectContaining({ type: 'NOT_CANCELLABLE', message: expect.stringContaining('staff can still cancel') }));
     expect(() => sdk.handlers.cancelOrder!.validator!({ requestedBy: 'olivia', byStaff: true })).not.toThrow();
-    await ship('00000000-0000-4000-8000-000000000001');
+    await ship(S1);
     expect(() => sdk.handlers.cancelOrder!.validator!({ requestedBy: 'olivia', byStaff: true })).toThrow(expect.objectContaining({ type: 'NOT_CANCELLABLE', message: expect.stringContaining('has shipped') }));
     void run;
   });
@@ -337,7 +341,7 @@ describe('PlaceOrder with payment and fulfilment', () => {
   it('a ship and a cancel arriving together: whichever is accepted first wins, the other is refused', async () => {
     const run = PlaceOrder(paidInput);
     await until(() => sdk.statuses.includes('CONFIRMED'));
-    const shipping = ship('00000000-0000-4000-8000-000000000001');
+    const shipping = ship(S1);
     expect(() => sdk.handlers.cancelOrder!.validator!({ requestedBy: 'olivia', byStaff: true })).toThrow(expect.objectContaining({ type: 'NOT_CANCELLABLE' }));
     await shipping;
 
@@ -347,7 +351,7 @@ describe('PlaceOrder with payment and fulfilment', () => {
     const second = PlaceOrder({ ...paidInput, orderId: 'a0000000-0000-4000-8000-000000000002' });
     await until(() => sdk.statuses.includes('CONFIRMED'));
     const cancelling = cancel({ requestedBy: 'olivia' });
-    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: '00000000-0000-4000-8000-000000000001', carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'NOT_SHIPPABLE' }));
+    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: S1, carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'NOT_SHIPPABLE' }));
     expect(await cancelling).toMatchObject({ status: 'CANCELLED' });
     expect(await second).toMatchObject({ status: 'CANCELLED' });
     expect(callsOf('capturePayment')).toEqual([]);
@@ -356,15 +360,15 @@ describe('PlaceOrder with payment and fulfilment', () => {
 
   it('refuses shipments the order cannot take: more than is left, before confirmation, text that is not plain', async () => {
     const run = PlaceOrder(paidInput);
-    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: '00000000-0000-4000-8000-000000000000', carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'NOT_SHIPPABLE' }));
+    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: S0, carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'NOT_SHIPPABLE' }));
     await until(() => sdk.statuses.includes('CONFIRMED'));
-    await ship('00000000-0000-4000-8000-000000000001', [{ sku: 'TEE', quantity: 1 }]);
-    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: '00000000-0000-4000-8000-000000000002', lines: [{ sku: 'TEE', quantity: 2 }], carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(
+    await ship(S1, [{ sku: 'TEE', quantity: 1 }]);
+    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: S2, lines: [{ sku: 'TEE', quantity: 2 }], carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(
       expect.objectContaining({ type: 'NOT_SHIPPABLE', message: expect.stringContaining('only 1 left to ship') }),
     );
-    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: '00000000-0000-4000-8000-000000000003', carrier: 'DH\u0000L', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'INVALID_DATA' }));
-    expect(() => sdk.handlers.deliverShipment!.validator!({ shipmentId: '00000000-0000-4000-8000-000000000099', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'UNKNOWN_SHIPMENT' }));
-    expect(() => sdk.handlers.requestReturn!.validator!({ returnId: '00000000-0000-4000-8000-000000000011', lines: [{ sku: 'TEE', quantity: 1 }], reason: 'x', requestedBy: 'dana' })).toThrow(expect.objectContaining({ type: 'NOT_RETURNABLE' }));
+    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: S3, carrier: 'DH\u0000L', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'INVALID_DATA' }));
+    expect(() => sdk.handlers.deliverShipment!.validator!({ shipmentId: UNKNOWN, requestedBy: 'olivia' })).toThrow(expect.objectContaining({ type: 'UNKNOWN_SHIPMENT' }));
+    expect(() => sdk.handlers.requestReturn!.validator!({ returnId: R1, lines: [{ sku: 'TEE', quantity: 1 }], reason: 'x', requestedBy: 'dana' })).toThrow(expect.objectContaining({ type: 'NOT_RETURNABLE' }));
     expect(callsOf('capturePayment')).toHaveLength(1);
     void run;
   });
@@ -378,11 +382,11 @@ describe('PlaceOrder with payment and fulfilment', () => {
   it('an order placed without payment ships, is delivered and returned with no money moved; all of it back ends the run before its window', async () => {
     const run = PlaceOrder({ ...input, returnWindow: '1d' });
     await until(() => sdk.statuses.includes('CONFIRMED'));
-    await ship('00000000-0000-4000-8000-000000000001');
-    await update('deliverShipment', { shipmentId: '00000000-0000-4000-8000-000000000001', requestedBy: 'olivia' });
+    await ship(S1);
+    await update('deliverShipment', { shipmentId: S1, requestedBy: 'olivia' });
     await returnsOpen();
-    await update('requestReturn', { returnId: '00000000-0000-4000-8000-000000000011', lines: [{ sku: 'TEE', quantity: 2 }], reason: 'too small', requestedBy: 'dana' });
-    expect(await update('receiveReturn', { returnId: '00000000-0000-4000-8000-000000000011', restock: false, requestedBy: 'olivia' })).toMatchObject({ status: 'RETURNED' });
+    await update('requestReturn', { returnId: R1, lines: [{ sku: 'TEE', quantity: 2 }], reason: 'too small', requestedBy: 'dana' });
+    expect(await update('receiveReturn', { returnId: R1, restock: false, requestedBy: 'olivia' })).toMatchObject({ status: 'RETURNED' });
     // Everything came back: nothing is left to return, so the run ends without waiting for the window.
     expect(await run).toMatchObject({ status: 'RETURNED' });
     expect(sdk.calls.filter((call) => ['authorisePayment', 'capturePayment', 'refundPayment', 'restockReturn'].includes(call.activity))).toEqual([]);
@@ -402,17 +406,17 @@ describe('PlaceOrder, units that never ship', () => {
   it('releases, refunds and records what has not shipped when the fulfilment window closes; the order goes on as shipped', async () => {
     const run = PlaceOrder({ ...paidInput, orderId });
     await until(() => sdk.statuses.includes('CONFIRMED'));
-    await ship('00000000-0000-4000-8000-000000000001', [{ sku: 'TEE', quantity: 2 }]);
+    await ship(S1, [{ sku: 'TEE', quantity: 2 }]);
     sdk.closed.add('fulfilment window');
     await until(() => sdk.statuses.includes('SHIPPED'));
     expect(ofThisOrder('releaseUnshipped')).toEqual([{ orderId, lines: [{ sku: 'MUG', quantity: 1 }] }]);
     expect(ofThisOrder('refundPayment')).toEqual([{ orderId, refundId: 'unshipped', amountCents: 500, reason: 'never shipped' }]);
     expect(ofThisOrder('recordUnshippedCancelled')).toEqual([{ orderId, lines: [{ sku: 'MUG', quantity: 1 }], refundCents: 500, status: 'SHIPPED' }]);
-    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: '00000000-0000-4000-8000-000000000002', carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(
+    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: S2, carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(
       expect.objectContaining({ type: 'NOT_SHIPPABLE', message: expect.stringContaining('is SHIPPED: nothing to ship') }),
     );
 
-    expect(await update('deliverShipment', { shipmentId: '00000000-0000-4000-8000-000000000001', requestedBy: 'olivia' })).toMatchObject({ status: 'DELIVERED', cancelledLines: [{ sku: 'MUG', quantity: 1 }] });
+    expect(await update('deliverShipment', { shipmentId: S1, requestedBy: 'olivia' })).toMatchObject({ status: 'DELIVERED', cancelledLines: [{ sku: 'MUG', quantity: 1 }] });
     sdk.closed.add('return window');
     expect(await run).toMatchObject({ status: 'DELIVERED' });
     const emails = sdk.calls.filter((call) => call.activity === 'sendOrderEmail' && (call.args[0] as { order: { orderId: string } }).order.orderId === orderId);
@@ -422,7 +426,7 @@ describe('PlaceOrder, units that never ship', () => {
   it('refunds nothing for an order placed without payment, and releases its stock all the same', async () => {
     const run = PlaceOrder({ ...input, orderId, lines: paidInput.lines });
     await until(() => sdk.statuses.includes('CONFIRMED'));
-    await ship('00000000-0000-4000-8000-000000000001', [{ sku: 'MUG', quantity: 1 }]);
+    await ship(S1, [{ sku: 'MUG', quantity: 1 }]);
     sdk.closed.add('fulfilment window');
     await until(() => sdk.statuses.includes('SHIPPED'));
     expect(ofThisOrder('releaseUnshipped')).toEqual([{ orderId, lines: [{ sku: 'TEE', quantity: 2 }] }]);
@@ -438,7 +442,7 @@ describe('PlaceOrder, an order started before fulfilment (no order-fulfilment ma
     sdk.activities = paidPath();
     const run = PlaceOrder(paidInput);
     await until(() => sdk.statuses.includes('CONFIRMED'));
-    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: '00000000-0000-4000-8000-000000000001', carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(
+    expect(() => sdk.handlers.shipOrder!.validator!({ shipmentId: S1, carrier: 'DHL', trackingNumber: 'T', requestedBy: 'olivia' })).toThrow(
       expect.objectContaining({ type: 'NOT_SHIPPABLE', message: expect.stringContaining('placed before fulfilment') }),
     );
     expect(await run).toMatchObject({ status: 'CONFIRMED', cancellable: false });
