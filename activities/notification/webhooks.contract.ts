@@ -1,0 +1,171 @@
+import { ORDER_EVENT_TYPES, type PublishedOrderEvent } from '../order/timeline.contract.js';
+
+/**
+ * Outbound webhooks, the notification service's second channel: admins subscribe a URL to event
+ * types; every order event (the order's timeline, see activities/order/timeline.contract.ts) is
+ * delivered to each enabled subscription that wants it, signed per Standard Webhooks
+ * (https://www.standardwebhooks.com: `webhook-id`, `webhook-timestamp`, `webhook-signature`),
+ * retried with backoff for a bounded time, every attempt logged. Pure: workflow code imports it.
+ */
+
+/**
+ * Deliveries run on their own task queue, polled by the notification worker with many slots: an
+ * attempt mostly waits on a receiver, and a slow receiver must not hold up email (or another receiver).
+ */
+export const WEBHOOK_TASK_QUEUE = 'webhooks';
+
+/** The event types a subscription can ask for: the order timeline's, as published. */
+export const WEBHOOK_EVENT_TYPES = ORDER_EVENT_TYPES;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** The payload's version: a receiver branches on it; a breaking change to `data` bumps it. */
+export const WEBHOOK_PAYLOAD_VERSION = 1;
+
+/**
+ * The JSON body every receiver gets (Standard Webhooks' recommended envelope plus `id` and
+ * `version`). `id` is the order event's ID, which is also the `webhook-id` header: the same for
+ * every attempt and every redelivery, so receivers de-duplicate by it.
+ */
+export interface WebhookPayload {
+  id: string;
+  type: WebhookEventType;
+  version: typeof WEBHOOK_PAYLOAD_VERSION;
+  /** When the event happened (ISO). */
+  timestamp: string;
+  data: Omit<PublishedOrderEvent, 'eventId' | 'type' | 'at'>;
+}
+
+export const webhookPayload = (event: PublishedOrderEvent): WebhookPayload => {
+  const { eventId, type, at, ...data } = event;
+  return { id: eventId, type, version: WEBHOOK_PAYLOAD_VERSION, timestamp: at, data };
+};
+
+/** A subscription as the API answers it; the secret is shown once, at creation. */
+export interface WebhookSubscription {
+  subscriptionId: string;
+  url: string;
+  events: WebhookEventType[];
+  enabled: boolean;
+  description: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewWebhookSubscription = Pick<WebhookSubscription, 'url' | 'events'> & { enabled?: boolean; description?: string };
+export type WebhookSubscriptionChanges = Partial<Pick<WebhookSubscription, 'url' | 'events' | 'enabled' | 'description'>>;
+
+/** `whsec_` + base64 of 32 random bytes: the form the `standardwebhooks` package takes. */
+export type CreatedWebhookSubscription = WebhookSubscription & { secret: string };
+
+export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
+
+/** One HTTP attempt of a delivery, as logged. `statusCode` null: no answer (refused, timed out, cut off). */
+export interface DeliveryAttempt {
+  attempt: number;
+  startedAt: string;
+  /** Null while under way (or when the worker died during it). */
+  finishedAt: string | null;
+  statusCode: number | null;
+  latencyMs: number | null;
+  /** The receiver's answer, cut to WEBHOOK_LIMITS.responseExcerpt characters, or the network error. */
+  responseExcerpt: string | null;
+  error: string | null;
+}
+
+/** One event for one subscription, with its attempts (the delivery log). */
+export interface WebhookDelivery {
+  deliveryId: string;
+  subscriptionId: string;
+  eventId: string;
+  eventType: WebhookEventType;
+  orderId: string;
+  status: DeliveryStatus;
+  /** Why it failed for good: a 4xx (not 408/429), a refused target, or retries given up. */
+  failure: string | null;
+  createdAt: string;
+  attempts: DeliveryAttempt[];
+}
+
+export const WEBHOOK_FAILURE = {
+  /** The URL's host is (or resolves to) an address this deployment will not call. */
+  targetRefused: 'WEBHOOK_TARGET_REFUSED',
+  /** The receiver answered a 4xx other than 408 or 429: retrying will not change its mind. */
+  receiverRefused: 'WEBHOOK_RECEIVER_REFUSED',
+  /** The receiver did not answer 2xx (5xx, 408, 429, no answer): retried. */
+  receiverFailed: 'WEBHOOK_RECEIVER_FAILED',
+  notFound: 'WEBHOOK_NOT_FOUND',
+} as const;
+
+export const WEBHOOK_LIMITS = {
+  urlLength: 2048,
+  descriptionLength: 200,
+  subscriptions: 100,
+  /** Characters of a receiver's answer kept in the log. */
+  responseExcerpt: 500,
+  /** One attempt's whole HTTP exchange. */
+  attemptTimeoutMs: 10_000,
+  /** A Retry-After longer than this is capped to it (a receiver cannot park a delivery for days). */
+  maxRetryAfterMs: 60 * 60 * 1000,
+} as const;
+
+/** Answers worth another attempt: 5xx, 408 Request Timeout and 429 Too Many Requests (Saleor #14557: stop on other 4xx). */
+export function isRetryableStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429;
+}
+
+export const isSuccessStatus = (status: number) => status >= 200 && status < 300;
+
+/**
+ * A Retry-After header (seconds, or an HTTP date) as a delay in ms from `now`, capped at
+ * WEBHOOK_LIMITS.maxRetryAfterMs; undefined when absent or unreadable.
+ */
+export function retryAfterMs(header: string | null | undefined, now: Date): number | undefined {
+  if (header == null || header.trim() === '') return undefined;
+  const value = header.trim();
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now.getTime();
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(Math.max(ms, 0), WEBHOOK_LIMITS.maxRetryAfterMs);
+}
+
+/** How a delivery is retried (workflow input, from the notification worker's config). */
+export interface WebhookRetryPolicy {
+  /** First backoff (Temporal duration string); doubles each attempt up to maximumInterval. */
+  initialInterval: string;
+  maximumInterval: string;
+  /** After this long since the first attempt, the delivery fails for good (bounded retrying). */
+  giveUpAfter: string;
+}
+
+export const DEFAULT_WEBHOOK_RETRY: WebhookRetryPolicy = { initialInterval: '10s', maximumInterval: '1h', giveUpAfter: '24h' };
+
+/** Deliveries the relay made for one (subscription, order), in the order of their events. */
+export interface QueuedDeliveries {
+  subscriptionId: string;
+  orderId: string;
+  deliveryIds: string[];
+}
+
+/** What the notification worker does for webhooks. Subscription changes and fan-out run on `notification`; attempts on WEBHOOK_TASK_QUEUE. */
+export interface WebhookActivities {
+  /** Refuses (WEBHOOK_TARGET_REFUSED, non-retryable) a URL whose host this deployment will not call, after DNS resolution. */
+  createWebhookSubscription(input: NewWebhookSubscription): Promise<CreatedWebhookSubscription>;
+  updateWebhookSubscription(input: { subscriptionId: string; changes: WebhookSubscriptionChanges }): Promise<WebhookSubscription | null>;
+  /** Deleting stops future deliveries; the log stays until deleted with it. Null when there is none. */
+  deleteWebhookSubscription(input: { subscriptionId: string }): Promise<{ deleted: boolean }>;
+  /**
+   * Makes one delivery per (event, enabled subscription that wants its type), idempotent per
+   * (subscription, event), and hands each (subscription, order)'s deliveries, in event order, to
+   * its DeliverWebhooks workflow (signal-with-start). Returns what it queued.
+   */
+  fanOutWebhookEvents(input: { events: PublishedOrderEvent[] }): Promise<{ queued: QueuedDeliveries[] }>;
+  /**
+   * One attempt of one delivery: signs, POSTs (no redirects followed, the target checked again
+   * after DNS), logs the attempt. 2xx: DELIVERED. A 4xx other than 408/429 or a refused target:
+   * FAILED, non-retryable failure. Otherwise a retryable failure, with Retry-After as the next
+   * delay. `redeliver`: sent even if DELIVERED already (a manual redelivery); otherwise a
+   * delivery already DELIVERED or FAILED is not sent again.
+   */
+  attemptWebhookDelivery(input: { deliveryId: string; redeliver: boolean }): Promise<{ status: DeliveryStatus }>;
+  /** Retries ran out (giveUpAfter): the delivery is FAILED with that reason. */
+  giveUpWebhookDelivery(input: { deliveryId: string; reason: string }): Promise<void>;
+}

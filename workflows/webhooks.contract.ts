@@ -1,0 +1,39 @@
+import { defineSignal } from '@temporalio/workflow';
+import { ORDER_TASK_QUEUE } from '../activities/order/contract.js';
+import type { WebhookRetryPolicy } from '../activities/notification/webhooks.contract.js';
+
+/**
+ * The webhook workflows' contract (workflows/webhooks.ts), all on the order worker's task queue
+ * (it hosts every workflow):
+ *   - WebhookRelay: one run at a time (ID `webhook-relay`), started by every order worker with
+ *     "use existing": takes the order timeline's unpublished events (the outbox), fans each out to
+ *     its subscriptions' deliveries, marks them published; continues as new every so often.
+ *   - DeliverWebhooks: one per (subscription, order), signal-with-started by the fan-out; delivers
+ *     that pair's events one at a time, in event order, each attempt an activity on
+ *     `webhooks`; ends when idle. A dead receiver holds up only its own deliveries.
+ *   - Create/Update/DeleteWebhookSubscription: an admin's change, one notification activity each.
+ */
+export const WEBHOOK_WORKFLOWS_TASK_QUEUE = ORDER_TASK_QUEUE;
+
+export const WEBHOOK_RELAY_WORKFLOW_ID = 'webhook-relay';
+
+/** One delivery workflow per (subscription, order): its events reach that receiver in order. */
+export const deliverWebhooksWorkflowId = (subscriptionId: string, orderId: string) => `webhook-${subscriptionId}-${orderId}`;
+
+export interface DeliverWebhooksInput {
+  subscriptionId: string;
+  orderId: string;
+  retry: WebhookRetryPolicy;
+}
+
+/** More deliveries for the run's (subscription, order), in event order; `redeliver` for a manual redelivery. */
+export interface QueuedDelivery {
+  deliveryId: string;
+  redeliver: boolean;
+}
+export const deliveriesQueued = defineSignal<[QueuedDelivery[]]>('deliveriesQueued');
+
+export interface WebhookRelayInput {
+  /** How long one poll of the outbox waits for events before the relay loops (ms). */
+  pollWaitMs?: number;
+}
