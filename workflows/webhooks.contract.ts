@@ -1,19 +1,19 @@
 import { defineSignal } from '@temporalio/workflow';
-import { ORDER_TASK_QUEUE } from '../activities/order/contract.js';
-import type { WebhookRetryPolicy } from '../activities/notification/webhooks.contract.js';
+import { WEBHOOK_TASK_QUEUE, type WebhookRetryPolicy } from '../activities/notification/webhooks.contract.js';
 
 /**
- * The webhook workflows' contract (workflows/webhooks.ts), all on the order worker's task queue
- * (it hosts every workflow):
- *   - WebhookRelay: one run at a time (ID `webhook-relay`), started by every order worker with
+ * The webhook workflows' contract (workflows/webhooks.ts). They run on the `webhooks` task queue,
+ * which the notification worker polls for both workflows (from the same bundle as the order
+ * worker's) and delivery attempts: webhook traffic never takes the order worker's CPU or slots.
+ *   - WebhookRelay: one run at a time (ID `webhook-relay`), started by every notification worker with
  *     "use existing": takes the order timeline's unpublished events (the outbox), fans each out to
  *     its subscriptions' deliveries, marks them published; continues as new every so often.
  *   - DeliverWebhooks: one per (subscription, order), signal-with-started by the fan-out; delivers
- *     that pair's events one at a time, in event order, each attempt an activity on
- *     `webhooks`; ends when idle. A dead receiver holds up only its own deliveries.
+ *     that pair's events one at a time, in event order, each attempt an activity; ends once
+ *     drained (the next signal-with-start begins a new run). A dead receiver holds up only its own deliveries.
  *   - Create/Update/DeleteWebhookSubscription: an admin's change, one notification activity each.
  */
-export const WEBHOOK_WORKFLOWS_TASK_QUEUE = ORDER_TASK_QUEUE;
+export const WEBHOOK_WORKFLOWS_TASK_QUEUE = WEBHOOK_TASK_QUEUE;
 
 export const WEBHOOK_RELAY_WORKFLOW_ID = 'webhook-relay';
 

@@ -9,8 +9,10 @@ import { ORDER_EVENT_TYPES, type PublishedOrderEvent } from '../order/timeline.c
  */
 
 /**
- * Deliveries run on their own task queue, polled by the notification worker with many slots: an
- * attempt mostly waits on a receiver, and a slow receiver must not hold up email (or another receiver).
+ * Webhooks run on their own task queue, polled by a second worker in the notification process, with
+ * many activity slots (an attempt mostly waits on a receiver): a slow receiver holds up neither
+ * email nor another receiver, and the webhook workflows (workflows/webhooks.contract.ts) never take
+ * the order worker's CPU.
  */
 export const WEBHOOK_TASK_QUEUE = 'webhooks';
 
@@ -145,7 +147,7 @@ export interface QueuedDeliveries {
   deliveryIds: string[];
 }
 
-/** What the notification worker does for webhooks. Subscription changes and fan-out run on `notification`; attempts on WEBHOOK_TASK_QUEUE. */
+/** What the notification worker does for webhooks, all on WEBHOOK_TASK_QUEUE. */
 export interface WebhookActivities {
   /** Refuses (WEBHOOK_TARGET_REFUSED, non-retryable) a URL whose host this deployment will not call, after DNS resolution. */
   createWebhookSubscription(input: NewWebhookSubscription): Promise<CreatedWebhookSubscription>;
