@@ -3,6 +3,7 @@ import { INVENTORY_FAILURE } from '../inventory/contract.js';
 import { PAYMENT_FAILURE } from '../payment/contract.js';
 import { PRODUCT_FAILURE, type OrderLine, type PricedOrder } from '../product/contract.js';
 import type { FulfilmentLine, OrderReturn, Shipment } from './fulfilment.contract.js';
+import type { Actor, PublishedOrderEvent } from './timeline.contract.js';
 
 /**
  * The order service's contract: an order's record and lifecycle. Its worker also hosts the
@@ -105,21 +106,35 @@ export interface OrderListQuery {
 export const unpricedLines = (lines: readonly OrderLineInput[]): OrderView['lines'] =>
   lines.map((line) => ({ sku: line.sku, quantity: line.quantity, name: null, unitPriceCents: null, lineTotalCents: null }));
 
-/** What the order service does for workflows (task queue `order`; record and confirm run as local activities). */
+/**
+ * What the order service does for workflows (task queue `order`; record and confirm run as local
+ * activities). Every change writes its timeline event (timeline.contract.ts) in the same statement,
+ * with `actor` (the order's customer for recordOrder, SYSTEM_ACTOR for the saga's own steps); a
+ * replay changes nothing and writes no event.
+ */
 export interface OrderActivities {
   /** Records a PENDING order; a replay (same order ID) changes nothing. */
   recordOrder(order: NewOrder): Promise<{ created: boolean }>;
   confirmOrder(input: { orderId: string; priced: PricedOrder }): Promise<{ changed: boolean }>;
   rejectOrder(input: { orderId: string; reason: RejectionReason }): Promise<{ changed: boolean }>;
-  cancelOrder(input: { orderId: string; reason: string }): Promise<{ changed: boolean }>;
+  cancelOrder(input: { orderId: string; reason: string; actor: Actor }): Promise<{ changed: boolean }>;
   /**
    * The fulfilment records, each idempotent per shipment or return ID, each setting the status
    * the workflow computed with the rules of fulfilment.contract.ts in the same transaction.
+   * `capturedCents`: the payment the first shipment captured (a payment.captured event with it).
    */
-  recordShipment(input: { orderId: string; shipment: Omit<Shipment, 'shippedAt' | 'deliveredAt'>; status: OrderStatus }): Promise<{ changed: boolean; shippedAt: string }>;
-  recordDelivery(input: { orderId: string; shipmentId: string; status: OrderStatus }): Promise<{ changed: boolean; deliveredAt: string }>;
-  recordReturn(input: { orderId: string; returnId: string; lines: FulfilmentLine[]; reason: string }): Promise<{ changed: boolean; requestedAt: string }>;
-  recordReturnReceipt(input: { orderId: string; returnId: string; restocked: boolean; refundCents: number; status: OrderStatus }): Promise<{ changed: boolean; receivedAt: string }>;
+  recordShipment(input: { orderId: string; shipment: Omit<Shipment, 'shippedAt' | 'deliveredAt'>; status: OrderStatus; actor: Actor; capturedCents?: number }): Promise<{ changed: boolean; shippedAt: string }>;
+  recordDelivery(input: { orderId: string; shipmentId: string; status: OrderStatus; actor: Actor }): Promise<{ changed: boolean; deliveredAt: string }>;
+  recordReturn(input: { orderId: string; returnId: string; lines: FulfilmentLine[]; reason: string; actor: Actor }): Promise<{ changed: boolean; requestedAt: string }>;
+  /** A refund above zero writes payment.refunded beside order.returned. */
+  recordReturnReceipt(input: { orderId: string; returnId: string; restocked: boolean; refundCents: number; status: OrderStatus; actor: Actor }): Promise<{ changed: boolean; receivedAt: string }>;
   /** Units that will never ship (the fulfilment window closed on them), with what was refunded for them; once per order. */
   recordUnshippedCancelled(input: { orderId: string; lines: FulfilmentLine[]; refundCents: number; status: OrderStatus }): Promise<{ changed: boolean }>;
+  /**
+   * The outbox (for the WebhookRelay): the oldest timeline events not yet published, oldest first,
+   * waiting up to `waitMs` (heartbeating) for at least one. Reading claims nothing: an event stays
+   * unpublished until markEventsPublished, so a relay that dies between the two publishes again.
+   */
+  unpublishedEvents(input: { limit: number; waitMs: number }): Promise<PublishedOrderEvent[]>;
+  markEventsPublished(input: { eventIds: string[] }): Promise<{ marked: number }>;
 }
