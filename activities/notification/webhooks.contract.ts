@@ -1,3 +1,4 @@
+import type { Outcome } from '../../common/outcome.js';
 import { ORDER_EVENT_TYPES, type PublishedOrderEvent } from '../order/timeline.contract.js';
 
 /**
@@ -149,11 +150,11 @@ export interface QueuedDeliveries {
 
 /** What the notification worker does for webhooks, all on WEBHOOK_TASK_QUEUE. */
 export interface WebhookActivities {
-  /** Refuses (WEBHOOK_TARGET_REFUSED, non-retryable) a URL whose host this deployment will not call, after DNS resolution. */
-  createWebhookSubscription(input: NewWebhookSubscription): Promise<CreatedWebhookSubscription>;
-  updateWebhookSubscription(input: { subscriptionId: string; changes: WebhookSubscriptionChanges }): Promise<WebhookSubscription | null>;
-  /** Deleting stops future deliveries; the log stays until deleted with it. Null when there is none. */
-  deleteWebhookSubscription(input: { subscriptionId: string }): Promise<{ deleted: boolean }>;
+  /** A URL whose host this deployment will not call (checked after DNS resolution) is a refusal, WEBHOOK_TARGET_REFUSED. */
+  createWebhookSubscription(input: NewWebhookSubscription): Promise<Outcome<CreatedWebhookSubscription, typeof WEBHOOK_FAILURE.targetRefused>>;
+  updateWebhookSubscription(input: { subscriptionId: string; changes: WebhookSubscriptionChanges }): Promise<Outcome<WebhookSubscription, typeof WEBHOOK_FAILURE.targetRefused | typeof WEBHOOK_FAILURE.notFound>>;
+  /** Deleting stops future deliveries (queued ones end FAILED) and drops its delivery log with it. */
+  deleteWebhookSubscription(input: { subscriptionId: string }): Promise<Outcome<{ subscriptionId: string }, typeof WEBHOOK_FAILURE.notFound>>;
   /**
    * Makes one delivery per (event, enabled subscription that wants its type), idempotent per
    * (subscription, event), and hands each (subscription, order)'s deliveries, in event order, to
