@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Kysely, Transaction } from 'kysely';
 
 import type { EmailKind } from './contract.js';
+import type { DeliveryStatus, WebhookEventType, WebhookPayload } from './webhooks.contract.js';
 
 export interface NotificationTable {
   order_id: string;
@@ -18,8 +19,52 @@ export interface NotificationTable {
   sending_until: Date | null;
 }
 
+export interface WebhookSubscriptionTable {
+  subscription_id: string;
+  url: string;
+  events: WebhookEventType[];
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  description: string | null;
+  created_at: Generated<Date>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** Readable by the owner role only (row-level security, no policy): see migration 0005. */
+export interface WebhookSecretTable {
+  subscription_id: string;
+  secret: string;
+}
+
+export interface WebhookDeliveryTable {
+  delivery_id: string;
+  subscription_id: string;
+  event_id: string;
+  event_type: WebhookEventType;
+  order_id: string;
+  payload: ColumnType<WebhookPayload, string, string>;
+  status: ColumnType<DeliveryStatus, DeliveryStatus | undefined, DeliveryStatus>;
+  failure: string | null;
+  created_at: Generated<Date>;
+  delivered_at: Date | null;
+}
+
+export interface WebhookAttemptTable {
+  delivery_id: string;
+  attempt: number;
+  started_at: Generated<Date>;
+  finished_at: Date | null;
+  status_code: number | null;
+  latency_ms: number | null;
+  response_excerpt: string | null;
+  error: string | null;
+}
+
 export interface NotificationDatabase {
   notifications: NotificationTable;
+  webhook_subscriptions: WebhookSubscriptionTable;
+  webhook_secrets: WebhookSecretTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_attempts: WebhookAttemptTable;
 }
 
 export type NotificationDb = Kysely<NotificationDatabase> | Transaction<NotificationDatabase>;

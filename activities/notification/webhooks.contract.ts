@@ -111,6 +111,26 @@ export const WEBHOOK_LIMITS = {
   maxRetryAfterMs: 60 * 60 * 1000,
 } as const;
 
+/**
+ * What a subscription's URL must be before its host is even looked up: http(s), no user or
+ * password in it, at most WEBHOOK_LIMITS.urlLength characters. Undefined when it is; otherwise
+ * why not. The address it resolves to is checked after DNS, by the notification service, when the
+ * subscription is made or changed and again at every attempt (only public unicast addresses).
+ */
+export function webhookUrlProblem(url: string): string | undefined {
+  if (url.length > WEBHOOK_LIMITS.urlLength) return `longer than ${WEBHOOK_LIMITS.urlLength} characters`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'not a URL';
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'not an http(s) URL';
+  if (parsed.username !== '' || parsed.password !== '') return 'carries a user name or password';
+  if (parsed.hostname === '') return 'has no host';
+  return undefined;
+}
+
 /** Answers worth another attempt: 5xx, 408 Request Timeout and 429 Too Many Requests (Saleor #14557: stop on other 4xx). */
 export function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
