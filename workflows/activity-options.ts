@@ -1,9 +1,11 @@
+import type { Duration } from '@temporalio/common';
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { INVENTORY_TASK_QUEUE } from '../activities/inventory/contract.js';
 import { NOTIFICATION_TASK_QUEUE } from '../activities/notification/contract.js';
 import { ORDER_TASK_QUEUE } from '../activities/order/contract.js';
 import { PAYMENT_TASK_QUEUE } from '../activities/payment/contract.js';
 import { PRODUCT_TASK_QUEUE } from '../activities/product/contract.js';
+import { WEBHOOK_LIMITS, WEBHOOK_TASK_QUEUE, type WebhookRetryPolicy } from '../activities/notification/webhooks.contract.js';
 
 /**
  * Infrastructure faults (database or SMTP down, worker crash) retry with backoff for as long
@@ -62,3 +64,40 @@ export const orderLocalActivityOptions: LocalActivityOptions = {
   startToCloseTimeout: '10s',
   retry: retryForever,
 };
+
+/**
+ * The webhook relay's poll of the order outbox: the activity waits up to `waitMs` for events,
+ * heartbeating, so one attempt is bounded a little above the wait and a worker that dies mid-wait is
+ * noticed by the heartbeat timeout, not at the end of the wait. Retried for as long as it takes.
+ */
+export const outboxPollActivityOptions = (waitMs: number): ActivityOptions => ({
+  taskQueue: ORDER_TASK_QUEUE,
+  startToCloseTimeout: waitMs + 10_000,
+  heartbeatTimeout: '10s',
+  retry: retryForever,
+});
+
+/**
+ * The webhook steps that must happen (fan-out, giving up, an admin's subscription change), on the
+ * notification process's webhooks queue. A fan-out signals one workflow per (subscription, order)
+ * of up to a batch of events, hence its minute; a subscription's URL is checked through DNS.
+ */
+export const webhookActivityOptions: ActivityOptions = {
+  taskQueue: WEBHOOK_TASK_QUEUE,
+  startToCloseTimeout: '60s',
+  retry: retryForever,
+};
+
+/**
+ * One delivery's attempts: backoff from the retry policy (doubling up to its maximum; a receiver's
+ * Retry-After overrides the next delay), for at most `giveUpAfter` in all (schedule-to-close), after
+ * which the workflow gives the delivery up. One attempt is bounded a little above its HTTP exchange
+ * (WEBHOOK_LIMITS.attemptTimeoutMs), to log the attempt.
+ */
+export const webhookAttemptOptions = (retry: WebhookRetryPolicy): ActivityOptions => ({
+  taskQueue: WEBHOOK_TASK_QUEUE,
+  startToCloseTimeout: WEBHOOK_LIMITS.attemptTimeoutMs + 5_000,
+  // Duration strings, checked where the policy is configured (common/config.ts).
+  scheduleToCloseTimeout: retry.giveUpAfter as Duration,
+  retry: { initialInterval: retry.initialInterval as Duration, backoffCoefficient: 2, maximumInterval: retry.maximumInterval as Duration },
+});

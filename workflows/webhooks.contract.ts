@@ -36,4 +36,6 @@ export const deliveriesQueued = defineSignal<[QueuedDelivery[]]>('deliveriesQueu
 export interface WebhookRelayInput {
   /** How long one poll of the outbox waits for events before the relay loops (ms). */
   pollWaitMs?: number;
+  /** Polls before the run continues as new (sooner when the server suggests it); tests make it small. */
+  loopsPerRun?: number;
 }

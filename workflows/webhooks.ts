@@ -1,0 +1,131 @@
+import { RetryState } from '@temporalio/common';
+import { ActivityFailure, allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type {
+  CreatedWebhookSubscription,
+  NewWebhookSubscription,
+  WebhookActivities,
+  WebhookRetryPolicy,
+  WebhookSubscription,
+  WebhookSubscriptionChanges,
+  WEBHOOK_FAILURE,
+} from '../activities/notification/webhooks.contract.js';
+import type { OrderActivities } from '../activities/order/contract.js';
+import { TIMELINE_LIMITS } from '../activities/order/timeline.contract.js';
+import type { Outcome } from '../common/outcome.js';
+import { orderActivityOptions, outboxPollActivityOptions, webhookActivityOptions, webhookAttemptOptions } from './activity-options.js';
+import { deliveriesQueued, type DeliverWebhooksInput, type QueuedDelivery, type WebhookRelayInput } from './webhooks.contract.js';
+
+const order = proxyActivities<OrderActivities>(orderActivityOptions);
+const webhooks = proxyActivities<WebhookActivities>(webhookActivityOptions);
+
+/** How long one poll of the outbox waits for an event, unless the input says otherwise. */
+export const DEFAULT_POLL_WAIT_MS = 20_000;
+
+/**
+ * Polls per run before it continues as new (sooner when the server suggests it): an idle relay's
+ * history grows by one activity a poll, and a busy one's by three.
+ */
+export const DEFAULT_LOOPS_PER_RUN = 500;
+
+const eventCount = (n: number) => `${n} event${n === 1 ? '' : 's'}`;
+
+/**
+ * The outbox relay: one run at a time (WEBHOOK_RELAY_WORKFLOW_ID), for good.
+ *   1. poll     the order timeline's unpublished events, oldest first, waiting up to pollWaitMs   (order)
+ *   2. fan out  one delivery per (event, subscription that wants it), each (subscription, order)'s
+ *               handed to its DeliverWebhooks run                                                   (webhooks)
+ *   3. mark     the events published                                                                (order)
+ *   then again; continue as new when the server suggests it or after loopsPerRun polls.
+ * A relay that stops between 2 and 3 fans the same events out again: the fan-out is idempotent per
+ * (subscription, event). Every step retries until done: the relay never fails on a business outcome.
+ */
+export async function WebhookRelay(input: WebhookRelayInput = {}): Promise<never> {
+  const waitMs = input.pollWaitMs ?? DEFAULT_POLL_WAIT_MS;
+  const loops = input.loopsPerRun ?? DEFAULT_LOOPS_PER_RUN;
+  const outbox = proxyActivities<OrderActivities>(outboxPollActivityOptions(waitMs));
+  for (let loop = 0; loop < loops && !workflowInfo().continueAsNewSuggested; loop++) {
+    const events = await outbox.unpublishedEvents.executeWithOptions({ summary: `poll the outbox (up to ${waitMs} ms)` }, [{ limit: TIMELINE_LIMITS.publishBatch, waitMs }]);
+    if (events.length === 0) continue;
+    await webhooks.fanOutWebhookEvents.executeWithOptions({ summary: `fan out ${eventCount(events.length)}` }, [{ events }]);
+    await order.markEventsPublished.executeWithOptions({ summary: `mark ${eventCount(events.length)} published` }, [{ eventIds: events.map((event) => event.eventId) }]);
+  }
+  return continueAsNew<typeof WebhookRelay>(input);
+}
+
+/**
+ * The deliveries a DeliverWebhooks run still has to make, in the order they were queued. A delivery
+ * already waiting, or already made by this run, is not queued again, except a redelivery of one
+ * already made (a redelivery of one still waiting makes that one a redelivery).
+ */
+class DeliveryQueue {
+  private readonly waiting: QueuedDelivery[] = [];
+  private readonly made = new Set<string>();
+
+  add(deliveries: QueuedDelivery[]): void {
+    for (const delivery of deliveries) {
+      const waiting = this.waiting.find((queued) => queued.deliveryId === delivery.deliveryId);
+      if (waiting) waiting.redeliver ||= delivery.redeliver;
+      else if (delivery.redeliver || !this.made.has(delivery.deliveryId)) this.waiting.push({ ...delivery });
+    }
+  }
+
+  /** The next delivery to make, now counted as made; undefined once drained. */
+  next(): QueuedDelivery | undefined {
+    const delivery = this.waiting.shift();
+    if (delivery) this.made.add(delivery.deliveryId);
+    return delivery;
+  }
+}
+
+/**
+ * One (subscription, order)'s deliveries (workflow ID deliverWebhooksWorkflowId), fed by the
+ * deliveriesQueued signal (signal-with-start: the first deliveries come with the start):
+ *   deliver   one delivery at a time, in the order queued: attempts with backoff   (webhooks)
+ *             - delivered, or refused for good (the activity marked it FAILED)  -> the next one
+ *             - retries ran out (giveUpAfter)  -> give it up (FAILED)           -> the next one
+ *   end       once drained. A signal that arrives as the run completes is not lost: the server
+ *             refuses the completion, and the run sees the signal and goes on.
+ * A delivery waits for the one before it, so a receiver gets an order's events in order; a dead
+ * receiver holds up only its own deliveries.
+ */
+export async function DeliverWebhooks({ subscriptionId, orderId, retry }: DeliverWebhooksInput): Promise<void> {
+  const queue = new DeliveryQueue();
+  setHandler(deliveriesQueued, (deliveries) => queue.add(deliveries));
+  for (let delivery = queue.next(); delivery; delivery = queue.next()) {
+    await deliver(delivery, retry);
+  }
+  await condition(allHandlersFinished);
+  log.info('deliveries drained', { subscriptionId, orderId });
+}
+
+async function deliver({ deliveryId, redeliver }: QueuedDelivery, retry: WebhookRetryPolicy): Promise<void> {
+  const attempt = proxyActivities<WebhookActivities>(webhookAttemptOptions(retry));
+  try {
+    await attempt.attemptWebhookDelivery.executeWithOptions({ summary: `${redeliver ? 'redeliver' : 'deliver'} ${deliveryId}` }, [{ deliveryId, redeliver }]);
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    // Refused for good (a 4xx, a refused target): the attempt marked it FAILED already.
+    if (error.retryState === RetryState.NON_RETRYABLE_FAILURE) return;
+    if (error.retryState !== RetryState.TIMEOUT) throw error;
+    const reason = `no successful attempt within ${retry.giveUpAfter}`;
+    await webhooks.giveUpWebhookDelivery.executeWithOptions({ summary: `give up ${deliveryId} (${reason})` }, [{ deliveryId, reason }]);
+  }
+}
+
+// An admin's subscription changes, one notification activity each. A refusal (a target this
+// deployment will not call, no such subscription) is the workflow's result: the run ends Completed.
+
+export async function CreateWebhookSubscription(input: NewWebhookSubscription): Promise<Outcome<CreatedWebhookSubscription, typeof WEBHOOK_FAILURE.targetRefused>> {
+  return webhooks.createWebhookSubscription.executeWithOptions({ summary: `subscribe ${input.url}` }, [input]);
+}
+
+export async function UpdateWebhookSubscription(input: {
+  subscriptionId: string;
+  changes: WebhookSubscriptionChanges;
+}): Promise<Outcome<WebhookSubscription, typeof WEBHOOK_FAILURE.targetRefused | typeof WEBHOOK_FAILURE.notFound>> {
+  return webhooks.updateWebhookSubscription.executeWithOptions({ summary: `change ${Object.keys(input.changes).join(', ')}` }, [input]);
+}
+
+export async function DeleteWebhookSubscription(input: { subscriptionId: string }): Promise<Outcome<{ subscriptionId: string }, typeof WEBHOOK_FAILURE.notFound>> {
+  return webhooks.deleteWebhookSubscription.executeWithOptions({ summary: 'delete' }, [input]);
+}
