@@ -95,9 +95,17 @@ export interface OrderSummary {
   updatedAt: string;
 }
 
+/** A search of orders (activities/order/search.ts), newest first; every filter given must hold. */
 export interface OrderListQuery {
+  /** One customer's orders: a customer's own list, or staff searching by customer. */
   customerId?: string;
   status?: OrderStatus;
+  /** Orders having a line of this SKU. */
+  sku?: string;
+  /** Created at or after this instant (ISO 8601 date-time; inclusive). */
+  from?: string;
+  /** Created before this instant (ISO 8601 date-time; exclusive). */
+  to?: string;
   limit: number;
   cursor?: string;
 }

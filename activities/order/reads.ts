@@ -4,7 +4,8 @@ import type { Page } from '../../common/pagination.js';
 import { orderWorkflowId, type OrderState, type PlaceOrderMemo } from '../../workflows/place-order.contract.js';
 import { CUSTOMER_ID, ORDER_STATUS } from '../../workflows/search-attributes.js';
 import { unpricedLines, type OrderListQuery, type OrderStatus, type OrderSummary, type OrderView } from './contract.js';
-import { findOrder, listOrders } from './repository.js';
+import { findOrder } from './repository.js';
+import { searchOrders } from './search.js';
 import type { OrderDb } from './schema.js';
 
 /** Orders as the API reads them: the order service's table is the record. */
@@ -109,6 +110,6 @@ export function createOrderReads<DB>(connection: Kysely<DB>, temporal: Client): 
         pause = Math.min(pause * 2, 500);
       }
     },
-    list: (query) => listOrders(db, query),
+    list: (query) => searchOrders(db, query),
   };
 }

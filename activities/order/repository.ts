@@ -1,15 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
-import { z } from 'zod';
 import { DomainError } from '../../common/domain-error.js';
 import { values } from './sql-values.js';
-import { decodeCursor, toPage, type Page } from '../../common/pagination.js';
 import type { OrderDatabase, OrderDb } from './schema.js';
-import { ORDER_FAILURE, type NewOrder, type OrderListQuery, type OrderStatus, type OrderSummary, type OrderView, type PricedOrder } from './contract.js';
+import { ORDER_FAILURE, type NewOrder, type OrderStatus, type OrderView, type PricedOrder } from './contract.js';
 import type { FulfilmentLine, OrderReturn, Shipment } from './fulfilment.contract.js';
-
-const OrderCursor = z.tuple([z.iso.datetime(), z.uuid()]);
-type Cursor = z.infer<typeof OrderCursor>;
 
 /** Records a new PENDING order with its lines, in one statement. A replay (same order ID) changes nothing. */
 export async function insertOrder(db: Kysely<OrderDatabase>, order: NewOrder): Promise<boolean> {
@@ -399,38 +394,4 @@ export async function recordUnshippedCancelled(
     throw new DomainError(ORDER_FAILURE.notShippable, `Order ${orderId} does not have every line of ${skus.join(', ')} to cancel`, { orderId, skus });
   }
   return notFulfillable(db, orderId, 'a cancellation of unshipped units');
-}
-
-/** Newest first; a customer sees only their own orders. */
-export async function listOrders(db: OrderDb, query: OrderListQuery): Promise<Page<OrderSummary>> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, OrderCursor);
-  let select = db
-    .selectFrom('orders')
-    .select(['order_id', 'customer_id', 'status', 'total_cents', 'currency', 'created_at', 'updated_at'])
-    // The cursor's time to the microsecond, as stored: cut to a Date's millisecond, it would skip an
-    // order created later in the same millisecond as a page's last one.
-    .select(sql<string>`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('created_key'))
-    .orderBy('created_at', 'desc')
-    .orderBy('order_id', 'desc')
-    .limit(query.limit + 1);
-  if (query.customerId !== undefined) select = select.where('customer_id', '=', query.customerId);
-  if (query.status !== undefined) select = select.where('status', '=', query.status);
-  if (after !== undefined) {
-    select = select.where(sql<boolean>`(created_at, order_id) < (${after[0]}::timestamptz, ${after[1]}::uuid)`);
-  }
-  const rows = await select.execute();
-  return toPage(
-    rows,
-    query.limit,
-    (row) => ({
-      orderId: row.order_id,
-      customerId: row.customer_id,
-      status: row.status,
-      totalCents: row.total_cents,
-      currency: row.currency,
-      createdAt: row.created_at.toISOString(),
-      updatedAt: row.updated_at.toISOString(),
-    }),
-    (row): Cursor => [row.created_key, row.order_id],
-  );
 }
