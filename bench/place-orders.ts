@@ -21,10 +21,12 @@ import { latencyCdf, throughputOverTime, writePng } from './support/plots.js';
 import { compare, comparisonTable, cpuTable, newResults, type Comparison } from './support/report.js';
 import { median } from './support/stats.js';
 import { runSoak } from './soak.js';
+import { runDeadWebhook } from './dead-webhook.js';
 import { bundleTwins } from './twin/bundle.js';
 
 const usage = `usage: npm run bench -- [--reps 3] [--sizes 100,200] [--quick] [--cluster]
        npm run bench -- soak [--rate 4] [--minutes 30]   (sustained load; --help for more)
+       npm run bench -- --dead-webhook [--reps 5]   (a webhook receiver that never answers against none; --help for more)
 
 Runs the whole system (API, five workers, dev server, PostgreSQL, SMTP on loopback) beside two
 no-op twins on the same Temporal server, and compares them run by run:
@@ -42,6 +44,7 @@ const TWIN_NAMESPACE = 'twin';
 
 runMain(async () => {
   if (process.argv[2] === 'soak') return runSoak(process.argv.slice(3));
+  if (process.argv.includes('--dead-webhook')) return runDeadWebhook(process.argv.slice(2));
   const { values } = parseArgs({
     options: {
       reps: { type: 'string', default: '3' },
@@ -88,7 +91,7 @@ runMain(async () => {
     const twinClient = new Client({ connection: twinConnection, namespace: TWIN_NAMESPACE });
     await untilTwinsPoll(twinClient, twins);
 
-    const arms: Record<Exclude<ArmName, 'baseline'>, Arm> = {
+    const arms: Record<Exclude<ArmName, 'baseline' | 'dead-webhook'>, Arm> = {
       real: realArm(stack),
       twin: twinArm('twin', 'PlaceOrder', twinClient, 'the real PlaceOrder code on no-op activities, bare workflow.start'),
       'twin-5': twinArm('twin-5', 'FiveActivityTwin', twinClient, 'the saga\'s shape of 2026-11-26 (five activities in a row) on no-op activities'),
