@@ -1,4 +1,4 @@
-import { Counter, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { pendingBacklog, registerBacklogGauges } from '../backlog-gauges.js';
 import { EMAIL_KINDS } from './contract.js';
 import type { NotificationDb } from './schema.js';
@@ -31,3 +31,29 @@ export function registerEmailBacklogGauges(registry: Registry, db: NotificationD
     pendingBacklog(db, 'notifications'),
   );
 }
+
+/** What one webhook attempt came to: delivered (2xx), refused (a 4xx, a redirect, a refused target: for good), failed (retried). */
+export const WEBHOOK_ATTEMPT_OUTCOMES = ['delivered', 'refused', 'failed'] as const;
+/** Why a delivery failed for good. */
+export const WEBHOOK_FAILURE_CAUSES = ['receiver_refused', 'target_refused', 'gave_up', 'subscription_disabled'] as const;
+
+/** Webhooks in numbers: attempts by outcome, their latency, deliveries that failed for good. */
+export function createWebhookMetrics(registry: Registry = new Registry()) {
+  const registers = [registry];
+  const metrics = {
+    attempts: new Counter({ name: 'orderflow_webhook_attempts_total', help: 'Webhook delivery attempts, by outcome (delivered, refused, failed)', labelNames: ['outcome'] as const, registers }),
+    latency: new Histogram({
+      name: 'orderflow_webhook_attempt_duration_seconds',
+      help: 'Webhook attempts, from resolving the host to the answer (or no answer), by outcome',
+      labelNames: ['outcome'] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    failedForGood: new Counter({ name: 'orderflow_webhook_deliveries_failed_total', help: 'Webhook deliveries that failed for good, by cause', labelNames: ['cause'] as const, registers }),
+  };
+  for (const outcome of WEBHOOK_ATTEMPT_OUTCOMES) metrics.attempts.inc({ outcome }, 0);
+  for (const cause of WEBHOOK_FAILURE_CAUSES) metrics.failedForGood.inc({ cause }, 0);
+  return metrics;
+}
+
+export type WebhookMetrics = ReturnType<typeof createWebhookMetrics>;

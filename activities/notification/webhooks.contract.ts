@@ -97,6 +97,8 @@ export const WEBHOOK_FAILURE = {
   /** The receiver did not answer 2xx (5xx, 408, 429, no answer): retried. */
   receiverFailed: 'WEBHOOK_RECEIVER_FAILED',
   notFound: 'WEBHOOK_NOT_FOUND',
+  /** WEBHOOK_LIMITS.subscriptions exist already. */
+  limitReached: 'WEBHOOK_LIMIT_REACHED',
 } as const;
 
 export const WEBHOOK_LIMITS = {
@@ -171,7 +173,7 @@ export interface QueuedDeliveries {
 /** What the notification worker does for webhooks, all on WEBHOOK_TASK_QUEUE. */
 export interface WebhookActivities {
   /** A URL whose host this deployment will not call (checked after DNS resolution) is a refusal, WEBHOOK_TARGET_REFUSED. */
-  createWebhookSubscription(input: NewWebhookSubscription): Promise<Outcome<CreatedWebhookSubscription, typeof WEBHOOK_FAILURE.targetRefused>>;
+  createWebhookSubscription(input: NewWebhookSubscription): Promise<Outcome<CreatedWebhookSubscription, typeof WEBHOOK_FAILURE.targetRefused | typeof WEBHOOK_FAILURE.limitReached>>;
   updateWebhookSubscription(input: { subscriptionId: string; changes: WebhookSubscriptionChanges }): Promise<Outcome<WebhookSubscription, typeof WEBHOOK_FAILURE.targetRefused | typeof WEBHOOK_FAILURE.notFound>>;
   /** Deleting stops future deliveries (queued ones end FAILED) and drops its delivery log with it. */
   deleteWebhookSubscription(input: { subscriptionId: string }): Promise<Outcome<{ subscriptionId: string }, typeof WEBHOOK_FAILURE.notFound>>;

@@ -113,7 +113,14 @@ export function memoryReaders(store: Store): Readers {
         cursor,
       ),
   };
-  const notifications: NotificationReads = { forOrder: async (orderId) => store.notifications.get(orderId) ?? [] };
+  const notifications: NotificationReads = {
+    forOrder: async (orderId) => store.notifications.get(orderId) ?? [],
+    // No webhooks in the memory store yet: the webhook routes' tests may seed their own.
+    webhookSubscriptions: async () => [],
+    webhookSubscription: async () => undefined,
+    webhookDeliveries: async () => ({ items: [], nextCursor: null }),
+    webhookDelivery: async () => undefined,
+  };
   const payments: PaymentReads = { paymentOf: async (orderId) => store.payments.get(orderId) };
   return { products, inventory, orders, notifications, payments };
 }

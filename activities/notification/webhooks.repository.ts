@@ -1,0 +1,259 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { decodeCursor, toPage, type Page } from '../../common/pagination.js';
+import type { DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookEventType, WebhookPayload, WebhookSubscription, WebhookSubscriptionChanges } from './webhooks.contract.js';
+import type { NotificationDb } from './schema.js';
+
+const SUBSCRIPTION_COLUMNS = ['subscription_id', 'url', 'events', 'enabled', 'description', 'created_at', 'updated_at'] as const;
+
+interface SubscriptionRow {
+  subscription_id: string;
+  url: string;
+  events: WebhookEventType[];
+  enabled: boolean;
+  description: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const subscriptionView = (row: SubscriptionRow): WebhookSubscription => ({
+  subscriptionId: row.subscription_id,
+  url: row.url,
+  events: row.events,
+  enabled: row.enabled,
+  description: row.description,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+// --- subscriptions -------------------------------------------------------------------------
+
+/**
+ * Stores a subscription and its secret, unless `limit` exist already (then undefined). Creations
+ * take turns on a transaction lock, so that racing ones cannot pass the limit together.
+ */
+export async function insertSubscription(
+  db: NotificationDb,
+  subscription: { subscriptionId: string; url: string; events: WebhookEventType[]; enabled: boolean; description: string | null; secret: string },
+  limit: number,
+): Promise<WebhookSubscription | undefined> {
+  const work = async (tx: NotificationDb) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtext('notification.webhook_subscriptions'))`.execute(tx);
+    const { count } = await tx.selectFrom('webhook_subscriptions').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
+    if (Number(count) >= limit) return undefined;
+    const row = await tx
+      .insertInto('webhook_subscriptions')
+      .values({ subscription_id: subscription.subscriptionId, url: subscription.url, events: subscription.events, enabled: subscription.enabled, description: subscription.description })
+      .returning(SUBSCRIPTION_COLUMNS)
+      .executeTakeFirstOrThrow();
+    await tx.insertInto('webhook_secrets').values({ subscription_id: subscription.subscriptionId, secret: subscription.secret }).execute();
+    return subscriptionView(row);
+  };
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
+}
+
+export async function updateSubscription(db: NotificationDb, subscriptionId: string, changes: WebhookSubscriptionChanges): Promise<WebhookSubscription | undefined> {
+  const row = await db
+    .updateTable('webhook_subscriptions')
+    .set({
+      ...(changes.url !== undefined && { url: changes.url }),
+      ...(changes.events !== undefined && { events: changes.events }),
+      ...(changes.enabled !== undefined && { enabled: changes.enabled }),
+      ...(changes.description !== undefined && { description: changes.description }),
+      updated_at: sql<Date>`now()`,
+    })
+    .where('subscription_id', '=', subscriptionId)
+    .returning(SUBSCRIPTION_COLUMNS)
+    .executeTakeFirst();
+  return row && subscriptionView(row);
+}
+
+/** Deletes a subscription with its secret, deliveries and attempts (cascade); false if there was none. */
+export async function deleteSubscription(db: NotificationDb, subscriptionId: string): Promise<boolean> {
+  const result = await db.deleteFrom('webhook_subscriptions').where('subscription_id', '=', subscriptionId).executeTakeFirst();
+  return result.numDeletedRows === 1n;
+}
+
+export async function findSubscription(db: NotificationDb, subscriptionId: string): Promise<WebhookSubscription | undefined> {
+  const row = await db.selectFrom('webhook_subscriptions').select(SUBSCRIPTION_COLUMNS).where('subscription_id', '=', subscriptionId).executeTakeFirst();
+  return row && subscriptionView(row);
+}
+
+/** Every subscription, oldest first (there are at most WEBHOOK_LIMITS.subscriptions). */
+export async function listSubscriptions(db: NotificationDb): Promise<WebhookSubscription[]> {
+  const rows = await db.selectFrom('webhook_subscriptions').select(SUBSCRIPTION_COLUMNS).orderBy('created_at').orderBy('subscription_id').execute();
+  return rows.map(subscriptionView);
+}
+
+// --- fan-out -------------------------------------------------------------------------------
+
+/** Enabled subscriptions that want any of `types`, with the types each wants. */
+export async function subscriptionsWanting(db: NotificationDb, types: WebhookEventType[]): Promise<Array<{ subscriptionId: string; events: WebhookEventType[] }>> {
+  if (types.length === 0) return [];
+  const rows = await db
+    .selectFrom('webhook_subscriptions')
+    .select(['subscription_id', 'events'])
+    .where('enabled', '=', true)
+    .where(sql<boolean>`events && ${types}::text[]`)
+    .execute();
+  return rows.map((row) => ({ subscriptionId: row.subscription_id, events: row.events }));
+}
+
+export interface NewDelivery {
+  deliveryId: string;
+  subscriptionId: string;
+  eventId: string;
+  eventType: WebhookEventType;
+  orderId: string;
+  payload: WebhookPayload;
+}
+
+export interface DeliveryKey {
+  deliveryId: string;
+  subscriptionId: string;
+  eventId: string;
+  status: DeliveryStatus;
+}
+
+/**
+ * Records the deliveries that do not exist yet (one per (subscription, event): a fan-out run again
+ * adds nothing), then answers every one of them, new or made before: one statement each, whatever
+ * the batch's size (arrays unnested, not one parameter a value).
+ */
+export async function recordDeliveries(db: NotificationDb, deliveries: NewDelivery[]): Promise<DeliveryKey[]> {
+  if (deliveries.length === 0) return [];
+  const column = <K extends keyof NewDelivery>(key: K) => deliveries.map((delivery) => delivery[key]);
+  await sql`
+    INSERT INTO webhook_deliveries (delivery_id, subscription_id, event_id, event_type, order_id, payload)
+    SELECT delivery_id, subscription_id, event_id, event_type, order_id, payload::jsonb
+    FROM unnest(${column('deliveryId')}::uuid[], ${column('subscriptionId')}::uuid[], ${column('eventId')}::text[],
+                ${column('eventType')}::text[], ${column('orderId')}::uuid[], ${deliveries.map((delivery) => JSON.stringify(delivery.payload))}::text[])
+      AS d(delivery_id, subscription_id, event_id, event_type, order_id, payload)
+    ON CONFLICT (subscription_id, event_id) DO NOTHING`.execute(db);
+  const rows = await sql<{ delivery_id: string; subscription_id: string; event_id: string; status: DeliveryStatus }>`
+    SELECT d.delivery_id, d.subscription_id, d.event_id, d.status
+    FROM webhook_deliveries d
+    JOIN unnest(${column('subscriptionId')}::uuid[], ${column('eventId')}::text[]) AS k(subscription_id, event_id)
+      ON d.subscription_id = k.subscription_id AND d.event_id = k.event_id`.execute(db);
+  return rows.rows.map((row) => ({ deliveryId: row.delivery_id, subscriptionId: row.subscription_id, eventId: row.event_id, status: row.status }));
+}
+
+// --- attempts ------------------------------------------------------------------------------
+
+/** A delivery with what an attempt needs of its subscription (and its secret: owner role only). */
+export async function deliveryToAttempt(db: NotificationDb, deliveryId: string) {
+  return db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_subscriptions as s', 's.subscription_id', 'd.subscription_id')
+    .innerJoin('webhook_secrets as k', 'k.subscription_id', 'd.subscription_id')
+    .select(['d.delivery_id', 'd.subscription_id', 'd.event_id', 'd.event_type', 'd.order_id', 'd.payload', 'd.status', 's.url', 's.enabled', 'k.secret'])
+    .where('d.delivery_id', '=', deliveryId)
+    .executeTakeFirst();
+}
+
+/** Logs an attempt's start under the next number; racing attempts each get their own. */
+export async function startAttempt(db: NotificationDb, deliveryId: string): Promise<number> {
+  for (;;) {
+    const row = await sql<{ attempt: number }>`
+      INSERT INTO webhook_attempts (delivery_id, attempt)
+      SELECT ${deliveryId}::uuid, coalesce(max(attempt), 0) + 1 FROM webhook_attempts WHERE delivery_id = ${deliveryId}::uuid
+      ON CONFLICT (delivery_id, attempt) DO NOTHING
+      RETURNING attempt`.execute(db);
+    const attempt = row.rows[0]?.attempt;
+    if (attempt !== undefined) return attempt;
+  }
+}
+
+export interface AttemptResult {
+  statusCode: number | null;
+  latencyMs: number;
+  responseExcerpt: string | null;
+  error: string | null;
+}
+
+export async function finishAttempt(db: NotificationDb, deliveryId: string, attempt: number, result: AttemptResult): Promise<void> {
+  await db
+    .updateTable('webhook_attempts')
+    .set({ finished_at: sql<Date>`now()`, status_code: result.statusCode, latency_ms: result.latencyMs, response_excerpt: result.responseExcerpt, error: result.error?.slice(0, 1000) ?? null })
+    .where('delivery_id', '=', deliveryId)
+    .where('attempt', '=', attempt)
+    .execute();
+}
+
+export async function markDelivered(db: NotificationDb, deliveryId: string): Promise<void> {
+  await db.updateTable('webhook_deliveries').set({ status: 'DELIVERED', failure: null, delivered_at: sql<Date>`now()` }).where('delivery_id', '=', deliveryId).execute();
+}
+
+/** FAILED with its reason; run again, the same. */
+export async function markFailed(db: NotificationDb, deliveryId: string, failure: string): Promise<void> {
+  await db.updateTable('webhook_deliveries').set({ status: 'FAILED', failure: failure.slice(0, 1000) }).where('delivery_id', '=', deliveryId).execute();
+}
+
+/** A redelivery opens the delivery again: its outcome is the redelivery's. */
+export async function reopen(db: NotificationDb, deliveryId: string): Promise<void> {
+  await db.updateTable('webhook_deliveries').set({ status: 'PENDING', failure: null }).where('delivery_id', '=', deliveryId).where('status', '<>', 'PENDING').execute();
+}
+
+// --- the delivery log ----------------------------------------------------------------------
+
+const DeliveryCursor = z.tuple([z.iso.datetime(), z.uuid()]);
+type Cursor = z.infer<typeof DeliveryCursor>;
+
+const DELIVERY_COLUMNS = ['delivery_id', 'subscription_id', 'event_id', 'event_type', 'order_id', 'status', 'failure', 'created_at'] as const;
+
+async function attemptsOf(db: NotificationDb, deliveryIds: string[]): Promise<Map<string, DeliveryAttempt[]>> {
+  const byDelivery = new Map<string, DeliveryAttempt[]>(deliveryIds.map((id) => [id, []]));
+  if (deliveryIds.length === 0) return byDelivery;
+  const rows = await db.selectFrom('webhook_attempts').selectAll().where('delivery_id', 'in', deliveryIds).orderBy('delivery_id').orderBy('attempt').execute();
+  for (const row of rows) {
+    byDelivery.get(row.delivery_id)!.push({
+      attempt: row.attempt,
+      startedAt: row.started_at.toISOString(),
+      finishedAt: row.finished_at?.toISOString() ?? null,
+      statusCode: row.status_code,
+      latencyMs: row.latency_ms,
+      responseExcerpt: row.response_excerpt,
+      error: row.error,
+    });
+  }
+  return byDelivery;
+}
+
+type DeliveryRow = { delivery_id: string; subscription_id: string; event_id: string; event_type: WebhookEventType; order_id: string; status: DeliveryStatus; failure: string | null; created_at: Date };
+
+const deliveryView = (row: DeliveryRow, attempts: DeliveryAttempt[]): WebhookDelivery => ({
+  deliveryId: row.delivery_id,
+  subscriptionId: row.subscription_id,
+  eventId: row.event_id,
+  eventType: row.event_type,
+  orderId: row.order_id,
+  status: row.status,
+  failure: row.failure,
+  createdAt: row.created_at.toISOString(),
+  attempts,
+});
+
+/** A subscription's deliveries, newest first, each with its attempts (two statements a page). */
+export async function listDeliveries(db: NotificationDb, query: { subscriptionId: string; limit: number; cursor?: string }): Promise<Page<WebhookDelivery>> {
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, DeliveryCursor);
+  let select = db
+    .selectFrom('webhook_deliveries')
+    .select(DELIVERY_COLUMNS)
+    // To the microsecond, as stored (see listOrders): a millisecond cursor would skip rows.
+    .select(sql<string>`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('created_key'))
+    .where('subscription_id', '=', query.subscriptionId)
+    .orderBy('created_at', 'desc')
+    .orderBy('delivery_id', 'desc')
+    .limit(query.limit + 1);
+  if (after !== undefined) select = select.where(sql<boolean>`(created_at, delivery_id) < (${after[0]}::timestamptz, ${after[1]}::uuid)`);
+  const rows = await select.execute();
+  const attempts = await attemptsOf(db, rows.slice(0, query.limit).map((row) => row.delivery_id));
+  return toPage(rows, query.limit, (row) => deliveryView(row, attempts.get(row.delivery_id) ?? []), (row): Cursor => [row.created_key, row.delivery_id]);
+}
+
+export async function findDelivery(db: NotificationDb, deliveryId: string): Promise<WebhookDelivery | undefined> {
+  const row = await db.selectFrom('webhook_deliveries').select(DELIVERY_COLUMNS).where('delivery_id', '=', deliveryId).executeTakeFirst();
+  if (!row) return undefined;
+  const attempts = await attemptsOf(db, [deliveryId]);
+  return deliveryView(row, attempts.get(deliveryId) ?? []);
+}

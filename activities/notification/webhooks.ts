@@ -1,0 +1,279 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { Webhook } from 'standardwebhooks';
+import { activityLogger } from '../../common/activity-logger.js';
+import { DomainError, INVALID_DATA } from '../../common/domain-error.js';
+import type { Logger } from '../../common/logger.js';
+import { refusalAsResult } from '../../common/outcome.js';
+import type { QueuedDelivery } from '../../workflows/webhooks.contract.js';
+import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
+import type { NotificationDb } from './schema.js';
+import type { WebhookQueue } from './webhook-queue.js';
+import { postWebhook, type WebhookAnswer } from './webhook-post.js';
+import { checkWebhookTarget, resolveWithDns, type Resolve, type TargetRules } from './webhook-target.js';
+import {
+  isRetryableStatus,
+  isSuccessStatus,
+  retryAfterMs,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_FAILURE,
+  WEBHOOK_LIMITS,
+  webhookPayload,
+  type QueuedDeliveries,
+  type WebhookActivities,
+  type WebhookEventType,
+  type WebhookPayload,
+  type WebhookRetryPolicy,
+} from './webhooks.contract.js';
+import {
+  deleteSubscription,
+  deliveryToAttempt,
+  finishAttempt,
+  insertSubscription,
+  markDelivered,
+  markFailed,
+  recordDeliveries,
+  reopen,
+  startAttempt,
+  subscriptionsWanting,
+  updateSubscription,
+  type NewDelivery,
+} from './webhooks.repository.js';
+
+export interface WebhookActivityDeps {
+  db: NotificationDb;
+  log: Logger;
+  /** Where fanned-out deliveries go: each (subscription, order)'s DeliverWebhooks run (webhook-queue.ts). */
+  queue: WebhookQueue;
+  /** Passed to every DeliverWebhooks run it starts (WEBHOOK_RETRY_*, WEBHOOK_GIVE_UP_AFTER). */
+  retry: WebhookRetryPolicy;
+  /** WEBHOOK_ALLOW_LOOPBACK: development only. */
+  allowLoopback: boolean;
+  metrics?: WebhookMetrics;
+  /** DNS; injected in tests. */
+  resolve?: Resolve;
+  /** One attempt's whole exchange; tests make it short. */
+  attemptTimeoutMs?: number;
+  /** Signal-with-starts at once during a fan-out. */
+  queueConcurrency?: number;
+}
+
+export const WEBHOOK_USER_AGENT = 'orderflow-webhooks/1 (+https://www.standardwebhooks.com)';
+
+/** `whsec_` + base64 of 32 random bytes: the form `standardwebhooks` takes. */
+const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
+
+/** The body as sent and signed: the envelope's fields in their documented order (jsonb keeps its own). */
+export const webhookBody = (payload: WebhookPayload) =>
+  JSON.stringify({ id: payload.id, type: payload.type, version: payload.version, timestamp: payload.timestamp, data: payload.data });
+
+function checkedEvents(events: readonly string[]): WebhookEventType[] {
+  const unknown = events.filter((type) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(type));
+  if (events.length === 0 || unknown.length > 0) {
+    throw new DomainError(INVALID_DATA, events.length === 0 ? 'a subscription wants at least one event type' : `unknown event types: ${unknown.join(', ')}`);
+  }
+  return [...new Set(events)] as WebhookEventType[];
+}
+
+/** Runs `work` on every item, at most `limit` at once. */
+async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+/** Resolves with `promise`, or rejects as soon as `signal` aborts (a DNS lookup cannot be cancelled). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+type Exchange = { kind: 'answered'; answer: WebhookAnswer } | { kind: 'targetRefused'; problem: string } | { kind: 'noAnswer'; error: string };
+
+export function createWebhookActivities({
+  db,
+  log,
+  queue,
+  retry,
+  allowLoopback,
+  metrics = createWebhookMetrics(),
+  resolve = resolveWithDns,
+  attemptTimeoutMs = WEBHOOK_LIMITS.attemptTimeoutMs,
+  queueConcurrency = 16,
+}: WebhookActivityDeps): WebhookActivities {
+  const rules: TargetRules = { allowLoopback };
+
+  async function refuseUnsafeTarget(url: string): Promise<void> {
+    const check = await checkWebhookTarget(url, rules, resolve);
+    if (!check.ok) throw new DomainError(WEBHOOK_FAILURE.targetRefused, `this deployment does not call ${check.problem}`);
+  }
+
+  /** Resolves, checks and POSTs, within the attempt's time; never throws for what the receiver did. */
+  async function exchange(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<Exchange> {
+    try {
+      const check = await untilAborted(checkWebhookTarget(url, rules, resolve), signal);
+      if (!check.ok) return check.refused ? { kind: 'targetRefused', problem: check.problem } : { kind: 'noAnswer', error: check.problem };
+      return { kind: 'answered', answer: await postWebhook({ target: check.target, headers, body, signal, excerptChars: WEBHOOK_LIMITS.responseExcerpt }) };
+    } catch (error) {
+      if (signal.aborted) {
+        const timedOut = (signal.reason as Error | undefined)?.name === 'TimeoutError';
+        return { kind: 'noAnswer', error: timedOut ? `no answer within ${attemptTimeoutMs} ms` : 'attempt cancelled' };
+      }
+      const failure = error as NodeJS.ErrnoException;
+      return { kind: 'noAnswer', error: failure.code ? `${failure.code}: ${failure.message}` : failure.message };
+    }
+  }
+
+  return {
+    async createWebhookSubscription(input) {
+      return refusalAsResult([WEBHOOK_FAILURE.targetRefused, WEBHOOK_FAILURE.limitReached], async () => {
+        const events = checkedEvents(input.events);
+        await refuseUnsafeTarget(input.url);
+        const secret = newSecret();
+        const subscription = { subscriptionId: randomUUID(), url: input.url, events, enabled: input.enabled ?? true, description: input.description ?? null, secret };
+        const created = await insertSubscription(db, subscription, WEBHOOK_LIMITS.subscriptions);
+        if (!created) throw new DomainError(WEBHOOK_FAILURE.limitReached, `at most ${WEBHOOK_LIMITS.subscriptions} webhook subscriptions`);
+        // Never the secret, nor the URL's path and query (receivers put tokens there): its host.
+        activityLogger(log, { subscriptionId: created.subscriptionId }).info({ host: new URL(created.url).host, events }, 'webhook subscription created');
+        return { ...created, secret };
+      });
+    },
+
+    async updateWebhookSubscription({ subscriptionId, changes }) {
+      return refusalAsResult([WEBHOOK_FAILURE.targetRefused, WEBHOOK_FAILURE.notFound], async () => {
+        const events = changes.events && checkedEvents(changes.events);
+        if (changes.url !== undefined) await refuseUnsafeTarget(changes.url);
+        const updated = await updateSubscription(db, subscriptionId, { ...changes, ...(events && { events }) });
+        if (!updated) throw new DomainError(WEBHOOK_FAILURE.notFound, `no webhook subscription ${subscriptionId}`);
+        activityLogger(log, { subscriptionId }).info({ host: new URL(updated.url).host, events: updated.events, enabled: updated.enabled }, 'webhook subscription updated');
+        return updated;
+      });
+    },
+
+    async deleteWebhookSubscription({ subscriptionId }) {
+      return refusalAsResult([WEBHOOK_FAILURE.notFound], async () => {
+        if (!(await deleteSubscription(db, subscriptionId))) throw new DomainError(WEBHOOK_FAILURE.notFound, `no webhook subscription ${subscriptionId}`);
+        activityLogger(log, { subscriptionId }).info('webhook subscription deleted');
+        return { subscriptionId };
+      });
+    },
+
+    async fanOutWebhookEvents({ events }) {
+      const subscriptions = await subscriptionsWanting(db, [...new Set(events.map((event) => event.type))]);
+      // One per (subscription, event), in event order; an event given twice counts once.
+      const wanted = new Map<string, NewDelivery>();
+      for (const event of events) {
+        for (const subscription of subscriptions) {
+          const key = `${subscription.subscriptionId}/${event.eventId}`;
+          if (!subscription.events.includes(event.type) || wanted.has(key)) continue;
+          wanted.set(key, { deliveryId: randomUUID(), subscriptionId: subscription.subscriptionId, eventId: event.eventId, eventType: event.type, orderId: event.orderId, payload: webhookPayload(event) });
+        }
+      }
+      // New or recorded by an earlier run of this fan-out (it crashed before queueing): both are queued.
+      const recorded = new Map((await recordDeliveries(db, [...wanted.values()])).map((delivery) => [`${delivery.subscriptionId}/${delivery.eventId}`, delivery]));
+      const groups = new Map<string, QueuedDeliveries>();
+      for (const [key, delivery] of wanted) {
+        const stored = recorded.get(key);
+        if (stored?.status !== 'PENDING') continue; // delivered or failed already: nothing to do
+        const groupKey = `${delivery.subscriptionId}/${delivery.orderId}`;
+        const group = groups.get(groupKey) ?? { subscriptionId: delivery.subscriptionId, orderId: delivery.orderId, deliveryIds: [] };
+        group.deliveryIds.push(stored.deliveryId);
+        groups.set(groupKey, group);
+      }
+      const queued = [...groups.values()];
+      await eachLimited(queued, queueConcurrency, ({ subscriptionId, orderId, deliveryIds }) =>
+        queue.enqueue({ subscriptionId, orderId, retry, deliveries: deliveryIds.map((deliveryId): QueuedDelivery => ({ deliveryId, redeliver: false })) }),
+      );
+      if (queued.length > 0) activityLogger(log).info({ events: events.length, deliveries: queued.reduce((sum, group) => sum + group.deliveryIds.length, 0), runs: queued.length }, 'webhook deliveries queued');
+      return { queued };
+    },
+
+    async attemptWebhookDelivery({ deliveryId, redeliver }) {
+      const alog = activityLogger(log, { deliveryId });
+      const delivery = await deliveryToAttempt(db, deliveryId);
+      if (!delivery) {
+        alog.info('webhook delivery gone (its subscription was deleted); nothing to send');
+        return { status: 'FAILED' };
+      }
+      if (!redeliver && delivery.status !== 'PENDING') return { status: delivery.status };
+      if (!delivery.enabled) {
+        await markFailed(db, deliveryId, 'the subscription is disabled');
+        metrics.failedForGood.inc({ cause: 'subscription_disabled' });
+        alog.info({ subscriptionId: delivery.subscription_id }, 'webhook delivery failed: subscription disabled');
+        return { status: 'FAILED' };
+      }
+      if (redeliver) await reopen(db, deliveryId);
+
+      const attempt = await startAttempt(db, deliveryId);
+      const body = webhookBody(delivery.payload);
+      const now = new Date();
+      const headers = {
+        'content-type': 'application/json',
+        'user-agent': WEBHOOK_USER_AGENT,
+        'webhook-id': delivery.event_id,
+        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+        'webhook-signature': new Webhook(delivery.secret).sign(delivery.event_id, now, body),
+      };
+      const signal = AbortSignal.any([AbortSignal.timeout(attemptTimeoutMs), Context.current().cancellationSignal]);
+      const started = performance.now();
+      const result = await exchange(delivery.url, headers, body, signal);
+      const latencyMs = Math.round(performance.now() - started);
+      const context = { subscriptionId: delivery.subscription_id, host: new URL(delivery.url).host, attempt, latencyMs };
+
+      const settle = async (outcome: 'delivered' | 'refused' | 'failed', logged: Parameters<typeof finishAttempt>[3]) => {
+        await finishAttempt(db, deliveryId, attempt, logged);
+        metrics.attempts.inc({ outcome });
+        metrics.latency.observe({ outcome }, latencyMs / 1000);
+      };
+      const failForGood = async (cause: 'receiver_refused' | 'target_refused', type: string, failure: string) => {
+        await markFailed(db, deliveryId, failure);
+        metrics.failedForGood.inc({ cause });
+        alog.warn({ ...context, failureType: type, reason: failure }, 'webhook delivery failed for good');
+        throw ApplicationFailure.create({ type, message: failure, nonRetryable: true });
+      };
+
+      if (result.kind === 'targetRefused') {
+        await settle('refused', { statusCode: null, latencyMs, responseExcerpt: null, error: `target refused: ${result.problem}` });
+        return failForGood('target_refused', WEBHOOK_FAILURE.targetRefused, `target refused: this deployment does not call ${result.problem}`);
+      }
+      if (result.kind === 'noAnswer') {
+        await settle('failed', { statusCode: null, latencyMs, responseExcerpt: null, error: result.error });
+        alog.info({ ...context, error: result.error }, 'webhook attempt got no answer; retried');
+        throw ApplicationFailure.create({ type: WEBHOOK_FAILURE.receiverFailed, message: `no answer: ${result.error}` });
+      }
+      const { statusCode, excerpt, location, retryAfter } = result.answer;
+      if (isSuccessStatus(statusCode)) {
+        await settle('delivered', { statusCode, latencyMs, responseExcerpt: excerpt || null, error: null });
+        await markDelivered(db, deliveryId);
+        alog.info({ ...context, statusCode, redeliver }, 'webhook delivered');
+        return { status: 'DELIVERED' };
+      }
+      if (statusCode >= 300 && statusCode < 400) {
+        const failure = `the receiver answered ${statusCode}, a redirect${location ? ` to ${location}` : ''}: redirects are not followed`;
+        await settle('refused', { statusCode, latencyMs, responseExcerpt: excerpt || null, error: 'redirect not followed' });
+        return failForGood('receiver_refused', WEBHOOK_FAILURE.receiverRefused, failure);
+      }
+      if (!isRetryableStatus(statusCode)) {
+        await settle('refused', { statusCode, latencyMs, responseExcerpt: excerpt || null, error: null });
+        return failForGood('receiver_refused', WEBHOOK_FAILURE.receiverRefused, `the receiver answered ${statusCode}`);
+      }
+      const nextRetryDelay = retryAfterMs(retryAfter, new Date());
+      await settle('failed', { statusCode, latencyMs, responseExcerpt: excerpt || null, error: null });
+      alog.info({ ...context, statusCode, nextRetryDelayMs: nextRetryDelay }, 'webhook attempt failed; retried');
+      throw ApplicationFailure.create({ type: WEBHOOK_FAILURE.receiverFailed, message: `the receiver answered ${statusCode}`, ...(nextRetryDelay !== undefined && { nextRetryDelay }) });
+    },
+
+    async giveUpWebhookDelivery({ deliveryId, reason }) {
+      await markFailed(db, deliveryId, reason);
+      metrics.failedForGood.inc({ cause: 'gave_up' });
+      activityLogger(log, { deliveryId }).warn({ reason }, 'webhook delivery given up');
+    },
+  };
+}
