@@ -17,6 +17,7 @@ import {
   type OrderReturn,
   type Shipment,
 } from '../activities/order/fulfilment.contract.js';
+import { UNSHIPPED_REFUND, type Actor } from '../activities/order/timeline.contract.js';
 import type { PaymentActivities } from '../activities/payment/contract.js';
 import { INVALID_DATA } from '../common/domain-error.js';
 import { isPlainLine } from '../common/text-rules.js';
@@ -56,8 +57,13 @@ export interface OrderSagaPort {
   readonly returnWindowMs: number;
 }
 
-/** The refund of units that never shipped: one per order (the payment service's refund ID, the email's reference). */
-export const UNSHIPPED_REFUND = 'unshipped';
+// The refund of units that never shipped is UNSHIPPED_REFUND: one per order (the payment service's
+// refund ID, the email's reference, the timeline's payment.refunded).
+export { UNSHIPPED_REFUND };
+
+/** Who each record names in the order's timeline: staff ship, deliver and receive; the customer asks for a return. */
+const staff = (id: string): Actor => ({ kind: 'staff', id });
+const customer = (id: string): Actor => ({ kind: 'customer', id });
 
 const refuse = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
 
@@ -205,10 +211,12 @@ export class FulfilmentDesk {
     this.saga.state.cancellable = false;
     try {
       await this.inTurn(async () => {
-        if (!this.shipped && this.saga.paid()) await this.capture();
+        const capturedCents = !this.shipped && this.saga.paid() ? await this.capture() : undefined;
         const status = fulfilmentStatus(this.ordered, [...this.shipments, claim]);
         const { shipmentId, lines, carrier, trackingNumber } = claim;
-        const { shippedAt } = await order.recordShipment.executeWithOptions({ summary: `record shipment (${carrier} ${trackingNumber})` }, [{ orderId: this.saga.orderId, shipment: { shipmentId, lines, carrier, trackingNumber }, status }]);
+        const { shippedAt } = await order.recordShipment.executeWithOptions({ summary: `record shipment (${carrier} ${trackingNumber})` }, [
+          { orderId: this.saga.orderId, shipment: { shipmentId, lines, carrier, trackingNumber }, status, actor: staff(request.requestedBy), ...(capturedCents !== undefined && { capturedCents }) },
+        ]);
         this.shipments.push({ ...claim, shippedAt });
         this.saga.setStatus(status);
       });
@@ -220,11 +228,11 @@ export class FulfilmentDesk {
     return this.saga.state;
   }
 
-  /** Money is taken at the first shipment, all of it: a provider captures an authorisation once. */
-  private async capture(): Promise<void> {
+  /** Money is taken at the first shipment, all of it: a provider captures an authorisation once. Answers what was captured. */
+  private async capture(): Promise<number> {
     const { totalCents } = this.saga.priced();
     const captured = await payment.capturePayment.executeWithOptions({ summary: `capture ${totalCents} (minor units)` }, [{ orderId: this.saga.orderId, amountCents: totalCents }]);
-    if (captured.ok) return;
+    if (captured.ok) return totalCents;
     this.closeShipping('its payment authorisation has lapsed');
     this.saga.authorisationLapsed();
     throw refuse(ORDER_FAILURE.notShippable, `Order ${this.saga.orderId} cannot ship: ${captured.message}; it is being cancelled`);
@@ -268,7 +276,9 @@ export class FulfilmentDesk {
       const shipment = this.shipments.find((candidate) => candidate.shipmentId === request.shipmentId)!;
       if (shipment.deliveredAt !== null) return undefined;
       const status = fulfilmentStatus(this.ordered, this.shipments.map((candidate) => (candidate === shipment ? { ...candidate, deliveredAt: 'now' } : candidate)));
-      const { deliveredAt } = await order.recordDelivery.executeWithOptions({ summary: `record delivery of ${shipment.trackingNumber}` }, [{ orderId: this.saga.orderId, shipmentId: shipment.shipmentId, status }]);
+      const { deliveredAt } = await order.recordDelivery.executeWithOptions({ summary: `record delivery of ${shipment.trackingNumber}` }, [
+        { orderId: this.saga.orderId, shipmentId: shipment.shipmentId, status, actor: staff(request.requestedBy) },
+      ]);
       shipment.deliveredAt = deliveredAt;
       this.enter(status);
       return shipment;
@@ -294,7 +304,9 @@ export class FulfilmentDesk {
     this.returns.push(orderReturn);
     try {
       await this.inTurn(async () => {
-        const { requestedAt } = await order.recordReturn.executeWithOptions({ summary: 'record return request' }, [{ orderId: this.saga.orderId, returnId: request.returnId, lines: request.lines, reason: request.reason }]);
+        const { requestedAt } = await order.recordReturn.executeWithOptions({ summary: 'record return request' }, [
+          { orderId: this.saga.orderId, returnId: request.returnId, lines: request.lines, reason: request.reason, actor: customer(request.requestedBy) },
+        ]);
         orderReturn.requestedAt = requestedAt;
       });
     } catch (error) {
@@ -325,7 +337,9 @@ export class FulfilmentDesk {
         await payment.refundPayment.executeWithOptions({ summary: `refund ${refundCents} (minor units)` }, [{ orderId, refundId: returnId, amountCents: refundCents, reason: orderReturn.reason }]);
       }
       const status = returnStatus(this.shipments, this.returns.map((candidate) => (candidate === orderReturn ? { ...candidate, receivedAt: 'now' } : candidate)));
-      const { receivedAt } = await order.recordReturnReceipt.executeWithOptions({ summary: 'record return received' }, [{ orderId, returnId, restocked: request.restock, refundCents, status }]);
+      const { receivedAt } = await order.recordReturnReceipt.executeWithOptions({ summary: 'record return received' }, [
+        { orderId, returnId, restocked: request.restock, refundCents, status, actor: staff(request.requestedBy) },
+      ]);
       Object.assign(orderReturn, { receivedAt, restocked: request.restock, refundCents });
       this.saga.setStatus(status);
       return orderReturn;

@@ -3,6 +3,7 @@ import type { Duration } from '@temporalio/common';
 import type { EmailKind, EmailOrder } from '../activities/notification/contract.js';
 import { ORDER_TASK_QUEUE, type NewOrder, type OrderLineInput, type OrderStatus, type PricedOrder, type RejectionReason } from '../activities/order/contract.js';
 import type { FulfilmentLine, OrderReturn, Shipment } from '../activities/order/fulfilment.contract.js';
+import type { Actor } from '../activities/order/timeline.contract.js';
 import type { PaymentRequest } from '../activities/payment/contract.js';
 
 /**
@@ -67,12 +68,23 @@ export interface OrderState {
 }
 
 export interface CancelRequest {
-  /** Who asked (the caller's subject), recorded with the cancellation. */
+  /** Who asked (the caller's subject, or the mechanism for the system), recorded with the cancellation. */
   requestedBy: string;
   reason?: string;
   /** Staff (operators, admins) may cancel until the first shipment; a customer only within the cancellation window. */
   byStaff?: boolean;
+  /**
+   * The workflow cancels on its own (a lapsing authorisation, a cancellation through Temporal):
+   * `requestedBy` names the mechanism. Never from the cancelOrder Update, whose validator refuses it.
+   */
+  bySystem?: boolean;
 }
+
+/** Who a cancel is recorded as (the timeline's actor): the system, staff or the customer, as the request says. */
+export const cancelActor = (request: CancelRequest): Actor => ({
+  kind: request.bySystem ? 'system' : request.byStaff ? 'staff' : 'customer',
+  id: request.requestedBy,
+});
 
 /** Staff record a shipment: `lines` absent ships every unshipped unit. */
 export interface ShipRequest {

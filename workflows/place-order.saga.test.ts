@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState } from '@temporalio/common';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as WorkflowApi from '@temporalio/workflow';
-import type { OrderState, PlaceOrderInput } from './place-order.contract.js';
+import type { CancelRequest, OrderState, PlaceOrderInput } from './place-order.contract.js';
 
 // The saga's branching, with every activity mocked and the workflow API faked in-process: no
 // Temporal server. What only a server shows (durable timers, Updates through the frontend,
@@ -87,7 +87,7 @@ const priced = { lines: [{ sku: 'TEE', name: 'Tee', quantity: 2, unitPriceCents:
 const invalidData = (activity: string) =>
   new ActivityFailure('failed', activity, '1', RetryState.NON_RETRYABLE_FAILURE, 'worker', ApplicationFailure.create({ type: 'INVALID_DATA', message: 'PostgreSQL refused the data', nonRetryable: true }));
 
-const cancel = (request = { requestedBy: 'dana' }) => {
+const cancel = (request: CancelRequest = { requestedBy: 'dana' }) => {
   const update = sdk.handlers.cancelOrder!;
   update.validator?.(request);
   return update.handler(request) as Promise<OrderState>;
@@ -161,6 +161,7 @@ describe('PlaceOrder, step by step', () => {
     expect(steps()).toEqual(['recordOrder', 'priceOrder', 'reserveOrderStock', 'confirmOrder', 'commitReservation', 'email ORDER_CONFIRMED', 'releaseReservation', 'cancelOrder', 'email ORDER_CANCELLED']);
     expect(releases()).toEqual(['order cancelled: cancelled by dana']);
     expect(sdk.statuses).toEqual(['CONFIRMED', 'CANCELLED']);
+    expect(callsOf('cancelOrder')).toEqual([{ orderId: input.orderId, reason: 'cancelled by dana', actor: { kind: 'customer', id: 'dana' } }]);
   });
 
   it('cancels an order cancelled with its start (Update-with-start) before pricing or reserving anything', async () => {
@@ -203,6 +204,8 @@ describe('PlaceOrder, step by step', () => {
     };
     expect(await PlaceOrder(input)).toMatchObject({ status: 'CANCELLED', reason: 'workflow cancelled by an operator' });
     expect(releases()).toEqual(['order rejected: INACTIVE_PRODUCT', 'order cancelled: workflow cancelled by an operator']);
+    // The timeline names the system (through Temporal), not a person.
+    expect(callsOf('cancelOrder')).toEqual([{ orderId: input.orderId, reason: 'workflow cancelled by an operator', actor: { kind: 'system', id: 'temporal' } }]);
   });
 
   it('refuses a cancel once the window has closed, and one that is not plain text (an order started before fulfilment)', async () => {
@@ -210,6 +213,15 @@ describe('PlaceOrder, step by step', () => {
     await PlaceOrder(input);
     expect(() => sdk.handlers.cancelOrder!.validator!({ requestedBy: 'dana' })).toThrow(expect.objectContaining({ type: 'NOT_CANCELLABLE' }));
     expect(() => sdk.handlers.cancelOrder!.validator!({ requestedBy: 'da\u0000na' })).toThrow(expect.objectContaining({ type: 'INVALID_DATA' }));
+  });
+
+  it('refuses a cancel Update made as the system: only the workflow itself cancels as the system', async () => {
+    const run = PlaceOrder(input);
+    await until(() => sdk.statuses.includes('CONFIRMED'));
+    expect(() => sdk.handlers.cancelOrder!.validator!({ requestedBy: 'payment', byStaff: true, bySystem: true })).toThrow(expect.objectContaining({ type: 'INVALID_DATA' }));
+    expect(await cancel({ requestedBy: 'olivia', byStaff: true })).toMatchObject({ status: 'CANCELLED' });
+    expect(callsOf('cancelOrder')).toEqual([{ orderId: input.orderId, reason: 'cancelled by olivia', actor: { kind: 'staff', id: 'olivia' } }]);
+    await run;
   });
 });
 
@@ -283,6 +295,12 @@ describe('PlaceOrder with payment and fulfilment', () => {
     expect(await ship(S2)).toMatchObject({ status: 'SHIPPED' });
     expect(callsOf('capturePayment')).toEqual([{ orderId: input.orderId, amountCents: 2500 }]);
     expect(callsOf('recordShipment').map((call) => (call.shipment as { lines: unknown }).lines)).toEqual([[{ sku: 'TEE', quantity: 2 }], [{ sku: 'MUG', quantity: 1 }]]);
+    // The first shipment captured the payment, and says so in the timeline; both were staff's.
+    expect(callsOf('recordShipment').map(({ actor, capturedCents }) => ({ actor, capturedCents }))).toEqual([
+      { actor: { kind: 'staff', id: 'olivia' }, capturedCents: 2500 },
+      { actor: { kind: 'staff', id: 'olivia' }, capturedCents: undefined },
+    ]);
+    expect(callsOf('recordShipment')[1]).not.toHaveProperty('capturedCents');
 
     await update('deliverShipment', { shipmentId: S1, requestedBy: 'olivia' });
     expect(await update('deliverShipment', { shipmentId: S2, requestedBy: 'olivia' })).toMatchObject({ status: 'DELIVERED' });
@@ -291,7 +309,9 @@ describe('PlaceOrder with payment and fulfilment', () => {
     expect(await update('receiveReturn', { returnId: R1, restock: true, requestedBy: 'olivia' })).toMatchObject({ status: 'PARTIALLY_RETURNED' });
     expect(callsOf('restockReturn')).toEqual([{ orderId: input.orderId, returnId: R1, lines: [{ sku: 'MUG', quantity: 1 }] }]);
     expect(callsOf('refundPayment')).toEqual([{ orderId: input.orderId, refundId: R1, amountCents: 500, reason: 'chipped' }]);
-    expect(callsOf('recordReturnReceipt')).toEqual([{ orderId: input.orderId, returnId: R1, restocked: true, refundCents: 500, status: 'PARTIALLY_RETURNED' }]);
+    expect(callsOf('recordReturnReceipt')).toEqual([{ orderId: input.orderId, returnId: R1, restocked: true, refundCents: 500, status: 'PARTIALLY_RETURNED', actor: { kind: 'staff', id: 'olivia' } }]);
+    expect(callsOf('recordDelivery').map((call) => call.actor)).toEqual([{ kind: 'staff', id: 'olivia' }, { kind: 'staff', id: 'olivia' }]);
+    expect(callsOf('recordReturn')).toEqual([{ orderId: input.orderId, returnId: R1, lines: [{ sku: 'MUG', quantity: 1 }], reason: 'chipped', actor: { kind: 'customer', id: 'dana' } }]);
 
     sdk.closed.add('return window');
     expect(await run).toMatchObject({ status: 'PARTIALLY_RETURNED' });
@@ -377,6 +397,7 @@ describe('PlaceOrder with payment and fulfilment', () => {
     sdk.activities.authorisePayment = () => ({ ok: true, value: { ...authorisation, expiresAt: new Date(Date.now() - 1000).toISOString() } });
     expect(await PlaceOrder(paidInput)).toMatchObject({ status: 'CANCELLED', reason: 'the payment authorisation lapses before the order shipped' });
     expect(steps().slice(-4)).toEqual(['voidPayment', 'releaseReservation', 'cancelOrder', 'email ORDER_CANCELLED']);
+    expect(callsOf('cancelOrder').map((call) => call.actor)).toEqual([{ kind: 'system', id: 'payment' }]);
   });
 
   it('an order placed without payment ships, is delivered and returned with no money moved; all of it back ends the run before its window', async () => {
@@ -390,6 +411,8 @@ describe('PlaceOrder with payment and fulfilment', () => {
     // Everything came back: nothing is left to return, so the run ends without waiting for the window.
     expect(await run).toMatchObject({ status: 'RETURNED' });
     expect(sdk.calls.filter((call) => ['authorisePayment', 'capturePayment', 'refundPayment', 'restockReturn'].includes(call.activity))).toEqual([]);
+    // Nothing captured, so no capture in the timeline.
+    expect(callsOf('recordShipment')[0]).not.toHaveProperty('capturedCents');
     expect(steps().filter((step) => step.startsWith('email')).at(-1)).toBe('email RETURN_RECEIVED');
   });
 });

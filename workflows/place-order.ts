@@ -34,7 +34,7 @@ import {
 } from './activity-options.js';
 import { FulfilmentDesk } from './fulfilment.js';
 import { orderDetails } from './order-details.js';
-import { cancelOrder, getOrderState, type CancelRequest, type OrderState, type PlaceOrderInput } from './place-order.contract.js';
+import { cancelActor, cancelOrder, getOrderState, type CancelRequest, type OrderState, type PlaceOrderInput } from './place-order.contract.js';
 import { ORDER_STATUS } from './search-attributes.js';
 
 const product = proxyActivities<ProductActivities>(productActivityOptions);
@@ -105,7 +105,7 @@ type Compensation = (why: string, urgent: boolean) => Promise<unknown>;
 const cancelling = { priority: INTERACTIVE_PRIORITY };
 
 /** Cancels an order whose authorisation would lapse before its first shipment (see captureDeadline). */
-const AUTHORISATION_LAPSED: CancelRequest = { requestedBy: 'payment', reason: 'the payment authorisation lapses before the order shipped', byStaff: true };
+const AUTHORISATION_LAPSED: CancelRequest = { requestedBy: 'payment', reason: 'the payment authorisation lapses before the order shipped', byStaff: true, bySystem: true };
 
 /** The defaults of ORDER_RETURN_WINDOW and ORDER_FULFILMENT_WINDOW, for an input that does not carry them. */
 const DEFAULT_RETURN_WINDOW = '30 days';
@@ -354,7 +354,7 @@ class OrderSaga {
   private async cancel(request: CancelRequest): Promise<OrderState> {
     const reason = request.reason ?? `cancelled by ${request.requestedBy}`;
     await this.compensate(`order cancelled: ${reason}`, true);
-    await order.cancelOrder.executeWithOptions({ summary: 'cancel order', ...cancelling }, [{ orderId: this.input.orderId, reason }]);
+    await order.cancelOrder.executeWithOptions({ summary: 'cancel order', ...cancelling }, [{ orderId: this.input.orderId, reason, actor: cancelActor(request) }]);
     this.state.reason = reason;
     this.state.cancellable = false;
     this.setStatus('CANCELLED');
@@ -385,7 +385,7 @@ class OrderSaga {
     await condition(() => !this.desk.shipping);
     if (this.fulfils && this.desk.shipped) return this.afterFirstShipment();
     if (this.state.cancellable) {
-      const request: CancelRequest = { requestedBy: 'temporal', reason: 'workflow cancelled by an operator', byStaff: true };
+      const request: CancelRequest = { requestedBy: 'temporal', reason: 'workflow cancelled by an operator', byStaff: true, bySystem: true };
       this.cancelRequest ??= request; // no shipment starts from here on
       return this.cancel(request);
     }
@@ -426,6 +426,8 @@ class OrderSaga {
     if (!isPlainLine(request.requestedBy, 200) || (request.reason !== undefined && !isPlainLine(request.reason, 500))) {
       throw ApplicationFailure.create({ type: INVALID_DATA, message: 'requestedBy and reason must be plain text', nonRetryable: true });
     }
+    // Only the workflow itself cancels as the system: a caller is a customer or staff.
+    if (request.bySystem) throw ApplicationFailure.create({ type: INVALID_DATA, message: 'a cancel request cannot be made as the system', nonRetryable: true });
     const notCancellable = (message: string) => ApplicationFailure.create({ type: ORDER_FAILURE.notCancellable, message, nonRetryable: true });
     const { status, cancellable, customerCancellableUntil } = this.state;
     if (status === 'CANCELLED') return;

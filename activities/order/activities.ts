@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { activityLogger } from '../../common/activity-logger.js';
 import type { Logger } from '../../common/logger.js';
@@ -5,6 +6,11 @@ import type { OrderActivities } from './contract.js';
 import { createOrderMetrics, type OrderMetrics } from './metrics.js';
 import { cancelOrder, confirmOrder, insertOrder, recordDelivery, recordReturn, recordReturnReceipt, recordShipment, recordUnshippedCancelled, rejectOrder } from './repository.js';
 import type { OrderDatabase } from './schema.js';
+import { TIMELINE_LIMITS } from './timeline.contract.js';
+import { findUnpublishedEvents, markPublished } from './timeline.js';
+
+/** How often a relay waiting on an empty outbox looks again: an event waits at most this long to be seen. */
+const OUTBOX_POLL_MS = 250;
 
 export interface OrderActivityDeps {
   db: Kysely<OrderDatabase>;
@@ -35,10 +41,10 @@ export function createOrderActivities({ db, log, metrics = createOrderMetrics() 
       return result;
     },
 
-    async cancelOrder({ orderId, reason }) {
-      const result = await cancelOrder(db, orderId, reason);
+    async cancelOrder(input) {
+      const result = await cancelOrder(db, input);
       if (result.changed) metrics.ordersDecided.inc({ outcome: 'cancelled', reason: '' });
-      activityLogger(log, { orderId }).info(result, 'order cancelled');
+      activityLogger(log, { orderId: input.orderId }).info({ ...result, actor: input.actor }, 'order cancelled');
       return result;
     },
 
@@ -71,13 +77,33 @@ export function createOrderActivities({ db, log, metrics = createOrderMetrics() 
       return result;
     },
 
-    // What was refunded is the payment service's record; here it goes on the log line.
+    // What was refunded is the payment service's record; here it goes on the log line and the timeline.
     async recordUnshippedCancelled(input) {
       const result = await recordUnshippedCancelled(db, input);
       const units = input.lines.reduce((sum, line) => sum + line.quantity, 0);
       if (result.changed) metrics.unitsCancelledUnshipped.inc(units);
       activityLogger(log, { orderId: input.orderId }).info({ ...result, lines: input.lines, units, refundCents: input.refundCents, status: input.status }, 'unshipped units cancelled');
       return result;
+    },
+
+    // The outbox: a relay's long poll, heartbeating so that a cancelled or timed-out relay stops waiting.
+    async unpublishedEvents({ limit, waitMs }) {
+      const context = Context.current();
+      const batch = Math.max(1, Math.min(limit, TIMELINE_LIMITS.publishBatch));
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const events = await findUnpublishedEvents(db, batch);
+        const left = deadline - Date.now();
+        if (events.length > 0 || left <= 0) return events;
+        context.heartbeat();
+        await context.sleep(Math.min(OUTBOX_POLL_MS, left));
+      }
+    },
+
+    async markEventsPublished({ eventIds }) {
+      const marked = await markPublished(db, eventIds);
+      activityLogger(log).debug({ marked, asked: eventIds.length }, 'events published');
+      return { marked };
     },
   };
 }

@@ -25,17 +25,20 @@ async function confirmedOrder() {
 
 const shipment = (lines = [{ sku: 'A-1', quantity: 2 }]) => ({ shipmentId: randomUUID(), lines, carrier: 'DHL', trackingNumber: 'JD0001' });
 
+const STAFF = { kind: 'staff', id: 'olivia' } as const;
+const CUSTOMER = { kind: 'customer', id: 'c-1' } as const;
+
 const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
 
 describe('shipments', () => {
   it('records a shipment with its lines and the status passed; a replay reports the first time and changes nothing', async () => {
     const orderId = await confirmedOrder();
     const first = shipment([{ sku: 'A-1', quantity: 1 }, { sku: 'B-2', quantity: 1 }, { sku: 'A-1', quantity: 1 }]);
-    const recorded = await recordShipment(db, { orderId, shipment: first, status: 'PARTIALLY_SHIPPED' });
+    const recorded = await recordShipment(db, { orderId, shipment: first, status: 'PARTIALLY_SHIPPED', actor: STAFF });
     expect(recorded).toEqual({ changed: true, shippedAt: expect.any(String) });
     // A replay after the order moved on must not set its status back.
-    await recordShipment(db, { orderId, shipment: shipment([{ sku: 'A-1', quantity: 1 }]), status: 'SHIPPED' });
-    expect(await recordShipment(db, { orderId, shipment: first, status: 'PARTIALLY_SHIPPED' })).toEqual({ changed: false, shippedAt: recorded.shippedAt });
+    await recordShipment(db, { orderId, shipment: shipment([{ sku: 'A-1', quantity: 1 }]), status: 'SHIPPED', actor: STAFF });
+    expect(await recordShipment(db, { orderId, shipment: first, status: 'PARTIALLY_SHIPPED', actor: STAFF })).toEqual({ changed: false, shippedAt: recorded.shippedAt });
 
     const view = await findOrder(db, orderId);
     expect(view?.status).toBe('SHIPPED');
@@ -47,7 +50,7 @@ describe('shipments', () => {
   it('racing attempts of one shipment record it once, and all report the same time', async () => {
     const orderId = await confirmedOrder();
     const one = shipment();
-    const results = await Promise.all(Array.from({ length: 5 }, () => recordShipment(db, { orderId, shipment: one, status: 'PARTIALLY_SHIPPED' })));
+    const results = await Promise.all(Array.from({ length: 5 }, () => recordShipment(db, { orderId, shipment: one, status: 'PARTIALLY_SHIPPED', actor: STAFF })));
     expect(results.filter((result) => result.changed)).toHaveLength(1);
     expect(new Set(results.map((result) => result.shippedAt)).size).toBe(1);
     expect((await findOrder(db, orderId))?.shipments).toEqual([expect.objectContaining({ shipmentId: one.shipmentId, lines: one.lines })]);
@@ -55,23 +58,23 @@ describe('shipments', () => {
 
   it('refuses a shipment for an order that is not confirmed, or is missing', async () => {
     const orderId = await confirmedOrder();
-    await cancelOrder(db, orderId, 'customer');
-    expect(await rejection(recordShipment(db, { orderId, shipment: shipment(), status: 'SHIPPED' }))).toMatchObject({ type: 'INVALID_ORDER_STATE', details: { status: 'CANCELLED' } });
-    expect(await rejection(recordShipment(db, { orderId: randomUUID(), shipment: shipment(), status: 'SHIPPED' }))).toMatchObject({ type: 'INVALID_ORDER_STATE', details: { status: null } });
+    await cancelOrder(db, { orderId, reason: 'customer', actor: CUSTOMER });
+    expect(await rejection(recordShipment(db, { orderId, shipment: shipment(), status: 'SHIPPED', actor: STAFF }))).toMatchObject({ type: 'INVALID_ORDER_STATE', details: { status: 'CANCELLED' } });
+    expect(await rejection(recordShipment(db, { orderId: randomUUID(), shipment: shipment(), status: 'SHIPPED', actor: STAFF }))).toMatchObject({ type: 'INVALID_ORDER_STATE', details: { status: null } });
     expect(await findOrder(db, orderId)).toMatchObject({ status: 'CANCELLED', shipments: [] });
   });
 
   it('records a delivery once, with its status; an unknown shipment is refused', async () => {
     const orderId = await confirmedOrder();
     const one = shipment([{ sku: 'A-1', quantity: 3 }, { sku: 'B-2', quantity: 1 }]);
-    const { shippedAt } = await recordShipment(db, { orderId, shipment: one, status: 'SHIPPED' });
-    const results = await Promise.all(Array.from({ length: 3 }, () => recordDelivery(db, { orderId, shipmentId: one.shipmentId, status: 'DELIVERED' })));
+    const { shippedAt } = await recordShipment(db, { orderId, shipment: one, status: 'SHIPPED', actor: STAFF });
+    const results = await Promise.all(Array.from({ length: 3 }, () => recordDelivery(db, { orderId, shipmentId: one.shipmentId, status: 'DELIVERED', actor: STAFF })));
     expect(results.filter((result) => result.changed)).toHaveLength(1);
     const [deliveredAt] = new Set(results.map((result) => result.deliveredAt));
-    expect(await recordDelivery(db, { orderId, shipmentId: one.shipmentId, status: 'DELIVERED' })).toEqual({ changed: false, deliveredAt });
+    expect(await recordDelivery(db, { orderId, shipmentId: one.shipmentId, status: 'DELIVERED', actor: STAFF })).toEqual({ changed: false, deliveredAt });
     expect(await findOrder(db, orderId)).toMatchObject({ status: 'DELIVERED', shipments: [{ shipmentId: one.shipmentId, shippedAt, deliveredAt }] });
 
-    expect(await rejection(recordDelivery(db, { orderId, shipmentId: randomUUID(), status: 'DELIVERED' }))).toMatchObject({ type: 'UNKNOWN_SHIPMENT' });
+    expect(await rejection(recordDelivery(db, { orderId, shipmentId: randomUUID(), status: 'DELIVERED', actor: STAFF }))).toMatchObject({ type: 'UNKNOWN_SHIPMENT' });
   });
 });
 
@@ -79,14 +82,14 @@ describe('returns', () => {
   async function deliveredOrder() {
     const orderId = await confirmedOrder();
     const one = shipment([{ sku: 'A-1', quantity: 3 }, { sku: 'B-2', quantity: 1 }]);
-    await recordShipment(db, { orderId, shipment: one, status: 'SHIPPED' });
-    await recordDelivery(db, { orderId, shipmentId: one.shipmentId, status: 'DELIVERED' });
+    await recordShipment(db, { orderId, shipment: one, status: 'SHIPPED', actor: STAFF });
+    await recordDelivery(db, { orderId, shipmentId: one.shipmentId, status: 'DELIVERED', actor: STAFF });
     return orderId;
   }
 
   it('records a return asked for once, leaving the status as it was; racing attempts too', async () => {
     const orderId = await deliveredOrder();
-    const asked = { orderId, returnId: randomUUID(), lines: [{ sku: 'A-1', quantity: 2 }], reason: 'too small' };
+    const asked = { orderId, returnId: randomUUID(), lines: [{ sku: 'A-1', quantity: 2 }], reason: 'too small', actor: CUSTOMER };
     const results = await Promise.all(Array.from({ length: 3 }, () => recordReturn(db, asked)));
     expect(results.filter((result) => result.changed)).toHaveLength(1);
     const [requestedAt] = new Set(results.map((result) => result.requestedAt));
@@ -100,8 +103,8 @@ describe('returns', () => {
   it('records a receipt once with what was restocked and refunded, and the status passed; an unknown return is refused', async () => {
     const orderId = await deliveredOrder();
     const returnId = randomUUID();
-    await recordReturn(db, { orderId, returnId, lines: [{ sku: 'A-1', quantity: 1 }], reason: '' });
-    const receipt = { orderId, returnId, restocked: true, refundCents: 100, status: 'PARTIALLY_RETURNED' as const };
+    await recordReturn(db, { orderId, returnId, lines: [{ sku: 'A-1', quantity: 1 }], reason: '', actor: CUSTOMER });
+    const receipt = { orderId, returnId, restocked: true, refundCents: 100, status: 'PARTIALLY_RETURNED' as const, actor: STAFF };
     const results = await Promise.all(Array.from({ length: 3 }, () => recordReturnReceipt(db, receipt)));
     expect(results.filter((result) => result.changed)).toHaveLength(1);
     const [receivedAt] = new Set(results.map((result) => result.receivedAt));
@@ -115,7 +118,7 @@ describe('returns', () => {
   it('refuses a return for an order never confirmed', async () => {
     const orderId = randomUUID();
     await insertOrder(db, { orderId, customerId: 'c-1', customerEmail: 'c@example.com', lines: [{ sku: 'A-1', quantity: 1 }] });
-    const asked = { orderId, returnId: randomUUID(), lines: [{ sku: 'A-1', quantity: 1 }], reason: 'changed my mind' };
+    const asked = { orderId, returnId: randomUUID(), lines: [{ sku: 'A-1', quantity: 1 }], reason: 'changed my mind', actor: CUSTOMER };
     expect(await rejection(recordReturn(db, asked))).toMatchObject({ type: 'INVALID_ORDER_STATE', details: { status: 'PENDING' } });
   });
 });
@@ -124,7 +127,7 @@ describe('units that never ship', () => {
   /** A confirmed order with 2 of its 3 A-1 shipped: 1 A-1 and the B-2 left to ship. */
   async function partlyShippedOrder() {
     const orderId = await confirmedOrder();
-    await recordShipment(db, { orderId, shipment: shipment([{ sku: 'A-1', quantity: 2 }]), status: 'PARTIALLY_SHIPPED' });
+    await recordShipment(db, { orderId, shipment: shipment([{ sku: 'A-1', quantity: 2 }]), status: 'PARTIALLY_SHIPPED', actor: STAFF });
     return orderId;
   }
   const unshipped = [{ sku: 'A-1', quantity: 1 }, { sku: 'B-2', quantity: 1 }];
@@ -132,38 +135,38 @@ describe('units that never ship', () => {
   it('records the cancelled units and the status passed; a replay, even with other values, changes nothing', async () => {
     const orderId = await partlyShippedOrder();
     expect((await findOrder(db, orderId))?.cancelledLines).toEqual([]);
-    expect(await recordUnshippedCancelled(db, { orderId, lines: unshipped, status: 'SHIPPED' })).toEqual({ changed: true });
+    expect(await recordUnshippedCancelled(db, { orderId, lines: unshipped, refundCents: 0, status: 'SHIPPED' })).toEqual({ changed: true });
     const recorded = await findOrder(db, orderId);
     expect(recorded).toMatchObject({ status: 'SHIPPED', cancelledLines: unshipped, lines: [{ sku: 'A-1', quantity: 3 }, { sku: 'B-2', quantity: 1 }] });
 
     // The order moves on (delivered); a replay must neither refuse nor set its status back.
-    await recordDelivery(db, { orderId, shipmentId: recorded!.shipments[0]!.shipmentId, status: 'DELIVERED' });
-    expect(await recordUnshippedCancelled(db, { orderId, lines: unshipped, status: 'SHIPPED' })).toEqual({ changed: false });
-    expect(await recordUnshippedCancelled(db, { orderId, lines: [{ sku: 'B-2', quantity: 1 }], status: 'PARTIALLY_SHIPPED' })).toEqual({ changed: false });
+    await recordDelivery(db, { orderId, shipmentId: recorded!.shipments[0]!.shipmentId, status: 'DELIVERED', actor: STAFF });
+    expect(await recordUnshippedCancelled(db, { orderId, lines: unshipped, refundCents: 0, status: 'SHIPPED' })).toEqual({ changed: false });
+    expect(await recordUnshippedCancelled(db, { orderId, lines: [{ sku: 'B-2', quantity: 1 }], refundCents: 0, status: 'PARTIALLY_SHIPPED' })).toEqual({ changed: false });
     expect(await findOrder(db, orderId)).toMatchObject({ status: 'DELIVERED', cancelledLines: unshipped });
   });
 
   it('racing attempts record the units once', async () => {
     const orderId = await partlyShippedOrder();
-    const results = await Promise.all(Array.from({ length: 5 }, () => recordUnshippedCancelled(db, { orderId, lines: unshipped, status: 'SHIPPED' })));
+    const results = await Promise.all(Array.from({ length: 5 }, () => recordUnshippedCancelled(db, { orderId, lines: unshipped, refundCents: 0, status: 'SHIPPED' })));
     expect(results.filter((result) => result.changed)).toHaveLength(1);
     expect(await findOrder(db, orderId)).toMatchObject({ status: 'SHIPPED', cancelledLines: unshipped });
   });
 
   it('refuses an order that is not shipping, and lines it does not have, changing nothing', async () => {
     const cancelled = await confirmedOrder();
-    await cancelOrder(db, cancelled, 'customer');
-    expect(await rejection(recordUnshippedCancelled(db, { orderId: cancelled, lines: unshipped, status: 'SHIPPED' }))).toMatchObject({ type: 'INVALID_ORDER_STATE', details: { status: 'CANCELLED' } });
-    expect(await rejection(recordUnshippedCancelled(db, { orderId: randomUUID(), lines: unshipped, status: 'SHIPPED' }))).toMatchObject({ type: 'INVALID_ORDER_STATE', details: { status: null } });
+    await cancelOrder(db, { orderId: cancelled, reason: 'customer', actor: CUSTOMER });
+    expect(await rejection(recordUnshippedCancelled(db, { orderId: cancelled, lines: unshipped, refundCents: 0, status: 'SHIPPED' }))).toMatchObject({ type: 'INVALID_ORDER_STATE', details: { status: 'CANCELLED' } });
+    expect(await rejection(recordUnshippedCancelled(db, { orderId: randomUUID(), lines: unshipped, refundCents: 0, status: 'SHIPPED' }))).toMatchObject({ type: 'INVALID_ORDER_STATE', details: { status: null } });
     expect(await findOrder(db, cancelled)).toMatchObject({ status: 'CANCELLED', cancelledLines: [] });
 
     const orderId = await partlyShippedOrder();
     // All or nothing: A-1 is a line of the order, C-3 is not.
-    expect(await rejection(recordUnshippedCancelled(db, { orderId, lines: [{ sku: 'A-1', quantity: 1 }, { sku: 'C-3', quantity: 1 }], status: 'SHIPPED' }))).toMatchObject({
+    expect(await rejection(recordUnshippedCancelled(db, { orderId, lines: [{ sku: 'A-1', quantity: 1 }, { sku: 'C-3', quantity: 1 }], refundCents: 0, status: 'SHIPPED' }))).toMatchObject({
       type: 'NOT_SHIPPABLE',
     });
     // More units than the line has: the column's check.
-    await expect(recordUnshippedCancelled(db, { orderId, lines: [{ sku: 'B-2', quantity: 2 }], status: 'SHIPPED' })).rejects.toThrow(/cancelled_quantity/);
+    await expect(recordUnshippedCancelled(db, { orderId, lines: [{ sku: 'B-2', quantity: 2 }], refundCents: 0, status: 'SHIPPED' })).rejects.toThrow(/cancelled_quantity/);
     expect(await findOrder(db, orderId)).toMatchObject({ status: 'PARTIALLY_SHIPPED', cancelledLines: [] });
   });
 });

@@ -46,7 +46,7 @@ describe('order repository', () => {
     const order = newOrder();
     await insertOrder(db, order);
     await rejectOrder(db, order.orderId, 'OUT_OF_STOCK');
-    const error = await cancelOrder(db, order.orderId, 'customer').catch((e: unknown) => e);
+    const error = await cancelOrder(db, { orderId: order.orderId, reason: 'customer', actor: { kind: 'customer', id: order.customerId } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({ type: 'INVALID_ORDER_STATE', details: { status: 'REJECTED' } });
     expect(await findOrder(db, order.orderId)).toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });

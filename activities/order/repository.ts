@@ -5,8 +5,10 @@ import { values } from './sql-values.js';
 import type { OrderDatabase, OrderDb } from './schema.js';
 import { ORDER_FAILURE, type NewOrder, type OrderStatus, type OrderView, type PricedOrder } from './contract.js';
 import type { FulfilmentLine, OrderReturn, Shipment } from './fulfilment.contract.js';
+import { newEvent, writeEvents, type NewEvent } from './timeline.js';
+import { SYSTEM_ACTOR, UNSHIPPED_REFUND, type Actor } from './timeline.contract.js';
 
-/** Records a new PENDING order with its lines, in one statement. A replay (same order ID) changes nothing. */
+/** Records a new PENDING order with its lines and its order.placed event, in one statement. A replay (same order ID) changes nothing. */
 export async function insertOrder(db: Kysely<OrderDatabase>, order: NewOrder): Promise<boolean> {
   const lines = order.lines.map((line, index) => ({ line_no: index + 1, sku: line.sku, quantity: line.quantity }));
   const inserted = await db
@@ -29,6 +31,11 @@ export async function insertOrder(db: Kysely<OrderDatabase>, order: NewOrder): P
         .columns(['order_id', 'line_no', 'sku', 'quantity'])
         .expression((eb) => eb.selectFrom(['inserted', values(lines, 'l', { line_no: 'int', sku: 'text', quantity: 'int' })]).select(['inserted.order_id', 'l.line_no', 'l.sku', 'l.quantity'])),
     )
+    .with('events', (db) =>
+      writeEvents(db, 'inserted', [
+        newEvent('order.placed', { kind: 'customer', id: order.customerId }, 'PENDING', { lines: order.lines.map(({ sku, quantity }) => ({ sku, quantity })) }),
+      ]),
+    )
     .selectFrom('inserted')
     .select('order_id')
     .executeTakeFirst();
@@ -36,22 +43,29 @@ export async function insertOrder(db: Kysely<OrderDatabase>, order: NewOrder): P
 }
 
 /**
- * Moves an order from one of `from` to `to`. Already in `to` is a replay and succeeds;
- * any other state is a non-retryable INVALID_ORDER_STATE.
+ * Moves an order from one of `from` to `to`, writing `event` with it. Already in `to` is a replay
+ * and succeeds (no event); any other state is a non-retryable INVALID_ORDER_STATE.
  */
 async function transition(
   db: OrderDb,
   orderId: string,
   from: OrderStatus[],
   to: OrderStatus,
-  extra: { reason?: string; total_cents?: number; currency?: string } = {},
+  extra: { reason?: string; total_cents?: number; currency?: string },
+  event: NewEvent,
 ): Promise<{ changed: boolean }> {
   const updated = await db
-    .updateTable('orders')
-    .set({ status: to, updated_at: sql`now()`, ...extra })
-    .where('order_id', '=', orderId)
-    .where('status', 'in', from)
-    .returning('order_id')
+    .with('changed', (db) =>
+      db
+        .updateTable('orders')
+        .set({ status: to, updated_at: sql`now()`, ...extra })
+        .where('order_id', '=', orderId)
+        .where('status', 'in', from)
+        .returning('order_id'),
+    )
+    .with('events', (db) => writeEvents(db, 'changed', [event]))
+    .selectFrom('changed')
+    .select('order_id')
     .executeTakeFirst();
   return updated ? { changed: true } : unchanged(db, orderId, to);
 }
@@ -66,7 +80,7 @@ async function unchanged(db: OrderDb, orderId: string, to: OrderStatus): Promise
   });
 }
 
-/** PENDING to CONFIRMED with the total, and each line's price snapshot, in one statement. */
+/** PENDING to CONFIRMED with the total, each line's price snapshot and the order.confirmed event, in one statement. */
 export async function confirmOrder(db: Kysely<OrderDatabase>, orderId: string, priced: PricedOrder): Promise<{ changed: boolean }> {
   const prices = priced.lines.map((line) => ({ sku: line.sku, name: line.name, unit: line.unitPriceCents, total: line.lineTotalCents }));
   const confirmed = await db
@@ -87,6 +101,7 @@ export async function confirmOrder(db: Kysely<OrderDatabase>, orderId: string, p
         .whereRef('order_lines.sku', '=', 'p.sku')
         .returning('order_lines.line_no'),
     )
+    .with('events', (db) => writeEvents(db, 'confirmed', [newEvent('order.confirmed', SYSTEM_ACTOR, 'CONFIRMED', { totalCents: priced.totalCents, currency: priced.currency })]))
     .selectFrom('confirmed')
     .select('order_id')
     .executeTakeFirst();
@@ -94,11 +109,11 @@ export async function confirmOrder(db: Kysely<OrderDatabase>, orderId: string, p
 }
 
 export async function rejectOrder(db: OrderDb, orderId: string, reason: string) {
-  return transition(db, orderId, ['PENDING'], 'REJECTED', { reason });
+  return transition(db, orderId, ['PENDING'], 'REJECTED', { reason }, newEvent('order.rejected', SYSTEM_ACTOR, 'REJECTED', { reason }));
 }
 
-export async function cancelOrder(db: OrderDb, orderId: string, reason: string) {
-  return transition(db, orderId, ['PENDING', 'CONFIRMED'], 'CANCELLED', { reason });
+export async function cancelOrder(db: OrderDb, { orderId, reason, actor }: { orderId: string; reason: string; actor: Actor }) {
+  return transition(db, orderId, ['PENDING', 'CONFIRMED'], 'CANCELLED', { reason }, newEvent('order.cancelled', actor, 'CANCELLED', { reason }));
 }
 
 export async function findOrder(db: OrderDb, orderId: string): Promise<OrderView | undefined> {
@@ -209,14 +224,20 @@ async function notFulfillable(db: OrderDb, orderId: string, what: string): Promi
 }
 
 /**
- * Records a shipment with its lines and sets the order's status, in one statement (so one
+ * Records a shipment with its lines, sets the order's status and writes order.shipped (and
+ * payment.captured when this shipment captured the payment), in one statement (so one
  * transaction). A replay (same shipment ID) changes nothing and reports when it was first shipped.
  */
 export async function recordShipment(
   db: Kysely<OrderDatabase>,
-  { orderId, shipment, status }: { orderId: string; shipment: Omit<Shipment, 'shippedAt' | 'deliveredAt'>; status: OrderStatus },
+  { orderId, shipment, status, actor, capturedCents }: { orderId: string; shipment: Omit<Shipment, 'shippedAt' | 'deliveredAt'>; status: OrderStatus; actor: Actor; capturedCents?: number },
 ): Promise<{ changed: boolean; shippedAt: string }> {
   const lines = numbered(shipment.lines, ORDER_FAILURE.notShippable, 'shipment');
+  const { shipmentId, carrier, trackingNumber } = shipment;
+  const events = [
+    newEvent('order.shipped', actor, status, { shipmentId, lines: shipment.lines.map(({ sku, quantity }) => ({ sku, quantity })), carrier, trackingNumber }),
+    ...(capturedCents === undefined ? [] : [newEvent('payment.captured', actor, status, { amountCents: capturedCents })]),
+  ];
   const recorded = await db
     .with('shipment', (db) =>
       db
@@ -241,6 +262,7 @@ export async function recordShipment(
         ),
     )
     .with('status', (db) => db.updateTable('orders').from('shipment').set({ status, updated_at: sql`now()` }).whereRef('orders.order_id', '=', 'shipment.order_id'))
+    .with('events', (db) => writeEvents(db, 'shipment', events))
     .selectFrom('shipment')
     .select('shipped_at')
     .executeTakeFirst();
@@ -250,10 +272,10 @@ export async function recordShipment(
   return first ? { changed: false, shippedAt: first.shipped_at.toISOString() } : notFulfillable(db, orderId, 'a shipment');
 }
 
-/** Marks a shipment delivered and sets the order's status, in one statement; a replay reports the first delivery's time. */
+/** Marks a shipment delivered, sets the order's status and writes order.delivered, in one statement; a replay reports the first delivery's time. */
 export async function recordDelivery(
   db: Kysely<OrderDatabase>,
-  { orderId, shipmentId, status }: { orderId: string; shipmentId: string; status: OrderStatus },
+  { orderId, shipmentId, status, actor }: { orderId: string; shipmentId: string; status: OrderStatus; actor: Actor },
 ): Promise<{ changed: boolean; deliveredAt: string }> {
   const delivered = await db
     .with('delivered', (db) =>
@@ -266,6 +288,7 @@ export async function recordDelivery(
         .returning(['order_id', 'delivered_at']),
     )
     .with('status', (db) => db.updateTable('orders').from('delivered').set({ status, updated_at: sql`now()` }).whereRef('orders.order_id', '=', 'delivered.order_id'))
+    .with('events', (db) => writeEvents(db, 'delivered', [newEvent('order.delivered', actor, status, { shipmentId })]))
     .selectFrom('delivered')
     .select('delivered_at')
     .executeTakeFirst();
@@ -275,10 +298,10 @@ export async function recordDelivery(
   return { changed: false, deliveredAt: first.delivered_at.toISOString() };
 }
 
-/** Records a return asked for, with its lines, in one statement; a replay (same return ID) reports when it was first asked for. */
+/** Records a return asked for, with its lines and order.return_requested, in one statement; a replay (same return ID) reports when it was first asked for. */
 export async function recordReturn(
   db: Kysely<OrderDatabase>,
-  { orderId, returnId, lines, reason }: { orderId: string; returnId: string; lines: FulfilmentLine[]; reason: string },
+  { orderId, returnId, lines, reason, actor }: { orderId: string; returnId: string; lines: FulfilmentLine[]; reason: string; actor: Actor },
 ): Promise<{ changed: boolean; requestedAt: string }> {
   const rows = numbered(lines, ORDER_FAILURE.notReturnable, 'return');
   const recorded = await db
@@ -304,6 +327,8 @@ export async function recordReturn(
     )
     // Asking for a return changes the order (its view), not its status: that waits for the receipt.
     .with('touched', (db) => db.updateTable('orders').from('asked').set({ updated_at: sql`now()` }).whereRef('orders.order_id', '=', 'asked.order_id'))
+    // The status it leaves the order in is the one the order has.
+    .with('events', (db) => writeEvents(db, 'asked', [newEvent('order.return_requested', actor, undefined, { returnId, lines: lines.map(({ sku, quantity }) => ({ sku, quantity })), reason })]))
     .selectFrom('asked')
     .select('requested_at')
     .executeTakeFirst();
@@ -312,11 +337,18 @@ export async function recordReturn(
   return first ? { changed: false, requestedAt: first.requested_at.toISOString() } : notFulfillable(db, orderId, 'a return');
 }
 
-/** Marks a return received (restocked or not, what was refunded) and sets the order's status, in one statement; a replay reports the first receipt's time. */
+/**
+ * Marks a return received (restocked or not, what was refunded), sets the order's status and writes
+ * order.returned (and payment.refunded for a refund), in one statement; a replay reports the first receipt's time.
+ */
 export async function recordReturnReceipt(
   db: Kysely<OrderDatabase>,
-  { orderId, returnId, restocked, refundCents, status }: { orderId: string; returnId: string; restocked: boolean; refundCents: number; status: OrderStatus },
+  { orderId, returnId, restocked, refundCents, status, actor }: { orderId: string; returnId: string; restocked: boolean; refundCents: number; status: OrderStatus; actor: Actor },
 ): Promise<{ changed: boolean; receivedAt: string }> {
+  const events = [
+    newEvent('order.returned', actor, status, { returnId, restocked, refundCents }),
+    ...(refundCents > 0 ? [newEvent('payment.refunded', actor, status, { refundId: returnId, amountCents: refundCents })] : []),
+  ];
   const received = await db
     .with('received', (db) =>
       db
@@ -328,6 +360,7 @@ export async function recordReturnReceipt(
         .returning(['order_id', 'received_at']),
     )
     .with('status', (db) => db.updateTable('orders').from('received').set({ status, updated_at: sql`now()` }).whereRef('orders.order_id', '=', 'received.order_id'))
+    .with('events', (db) => writeEvents(db, 'received', events))
     .selectFrom('received')
     .select('received_at')
     .executeTakeFirst();
@@ -343,16 +376,21 @@ const SHIPPING: OrderStatus[] = ['CONFIRMED', 'PARTIALLY_SHIPPED'];
 /**
  * Records units that will never ship (the fulfilment window closed on them): each named SKU's
  * cancelled_quantity and the status passed, in one statement, only while the order is still
- * shipping and every named line has none cancelled. So a replay, or an attempt racing this one (its
- * update waits on the lines' locks, then finds them set), changes nothing and reports so.
+ * shipping and every named line has none cancelled, with order.unshipped_cancelled (and
+ * payment.refunded for a refund, refund ID UNSHIPPED_REFUND). So a replay, or an attempt racing this
+ * one (its update waits on the lines' locks, then finds them set), changes nothing and reports so.
  */
 export async function recordUnshippedCancelled(
   db: Kysely<OrderDatabase>,
-  { orderId, lines, status }: { orderId: string; lines: FulfilmentLine[]; status: OrderStatus },
+  { orderId, lines, refundCents, status }: { orderId: string; lines: FulfilmentLine[]; refundCents: number; status: OrderStatus },
 ): Promise<{ changed: boolean }> {
   if (lines.length === 0) throw new DomainError(ORDER_FAILURE.notShippable, `Order ${orderId}: no unshipped lines to cancel`, { orderId });
   const skus = lines.map((line) => line.sku);
   const rows = lines.map((line) => ({ sku: line.sku, quantity: line.quantity }));
+  const events = [
+    newEvent('order.unshipped_cancelled', SYSTEM_ACTOR, status, { lines: rows, refundCents }),
+    ...(refundCents > 0 ? [newEvent('payment.refunded', SYSTEM_ACTOR, status, { refundId: UNSHIPPED_REFUND, amountCents: refundCents })] : []),
+  ];
   const cancelled = await db
     .with('cancelled', (db) =>
       db
@@ -380,8 +418,11 @@ export async function recordUnshippedCancelled(
         .updateTable('orders')
         .set({ status, updated_at: sql`now()` })
         .where('order_id', '=', orderId)
-        .where(({ exists, selectFrom }) => exists(selectFrom('cancelled').select('cancelled.order_id'))),
+        .where(({ exists, selectFrom }) => exists(selectFrom('cancelled').select('cancelled.order_id')))
+        .returning('order_id'),
     )
+    // One row per order changed (`cancelled` has one per line).
+    .with('events', (db) => writeEvents(db, 'status', events))
     .selectFrom('cancelled')
     .select((eb) => eb.fn.countAll<string>().as('lines'))
     .executeTakeFirstOrThrow();

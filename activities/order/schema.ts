@@ -1,5 +1,6 @@
 import type { Generated, JSONColumnType, Kysely, Transaction } from 'kysely';
 import type { OrderStatus, ShippingAddress } from './contract.js';
+import type { Actor, OrderEventType } from './timeline.contract.js';
 
 export interface OrderTable {
   order_id: string;
@@ -53,6 +54,20 @@ export interface FulfilmentLineTable {
   quantity: number;
 }
 
+/** An order's timeline, and the webhooks' outbox while published_at is null (migration 0004). */
+export interface OrderEventTable {
+  /** bigserial: the global order of events (int8, parsed as a number: see common/database.ts). */
+  event_seq: Generated<number>;
+  event_id: Generated<string>;
+  order_id: string;
+  type: OrderEventType;
+  actor: JSONColumnType<Actor, string, string>;
+  status: OrderStatus;
+  details: JSONColumnType<Record<string, unknown>, string, string>;
+  at: Generated<Date>;
+  published_at: Date | null;
+}
+
 export interface OrderDatabase {
   orders: OrderTable;
   order_lines: OrderLineTable;
@@ -60,6 +75,7 @@ export interface OrderDatabase {
   shipment_lines: FulfilmentLineTable & { shipment_id: string };
   returns: ReturnTable;
   return_lines: FulfilmentLineTable & { return_id: string };
+  order_events: OrderEventTable;
 }
 
 export type OrderDb = Kysely<OrderDatabase> | Transaction<OrderDatabase>;
