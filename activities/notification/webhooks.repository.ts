@@ -124,7 +124,7 @@ export async function recordDeliveries(db: NotificationDb, deliveries: NewDelive
   if (deliveries.length === 0) return [];
   const column = <K extends keyof NewDelivery>(key: K) => deliveries.map((delivery) => delivery[key]);
   await sql`
-    INSERT INTO webhook_deliveries (delivery_id, subscription_id, event_id, event_type, order_id, payload)
+    INSERT INTO notification.webhook_deliveries (delivery_id, subscription_id, event_id, event_type, order_id, payload)
     SELECT delivery_id, subscription_id, event_id, event_type, order_id, payload::jsonb
     FROM unnest(${column('deliveryId')}::uuid[], ${column('subscriptionId')}::uuid[], ${column('eventId')}::text[],
                 ${column('eventType')}::text[], ${column('orderId')}::uuid[], ${deliveries.map((delivery) => JSON.stringify(delivery.payload))}::text[])
@@ -132,7 +132,7 @@ export async function recordDeliveries(db: NotificationDb, deliveries: NewDelive
     ON CONFLICT (subscription_id, event_id) DO NOTHING`.execute(db);
   const rows = await sql<{ delivery_id: string; subscription_id: string; event_id: string; status: DeliveryStatus }>`
     SELECT d.delivery_id, d.subscription_id, d.event_id, d.status
-    FROM webhook_deliveries d
+    FROM notification.webhook_deliveries d
     JOIN unnest(${column('subscriptionId')}::uuid[], ${column('eventId')}::text[]) AS k(subscription_id, event_id)
       ON d.subscription_id = k.subscription_id AND d.event_id = k.event_id`.execute(db);
   return rows.rows.map((row) => ({ deliveryId: row.delivery_id, subscriptionId: row.subscription_id, eventId: row.event_id, status: row.status }));
@@ -155,8 +155,8 @@ export async function deliveryToAttempt(db: NotificationDb, deliveryId: string) 
 export async function startAttempt(db: NotificationDb, deliveryId: string): Promise<number> {
   for (;;) {
     const row = await sql<{ attempt: number }>`
-      INSERT INTO webhook_attempts (delivery_id, attempt)
-      SELECT ${deliveryId}::uuid, coalesce(max(attempt), 0) + 1 FROM webhook_attempts WHERE delivery_id = ${deliveryId}::uuid
+      INSERT INTO notification.webhook_attempts (delivery_id, attempt)
+      SELECT ${deliveryId}::uuid, coalesce(max(attempt), 0) + 1 FROM notification.webhook_attempts WHERE delivery_id = ${deliveryId}::uuid
       ON CONFLICT (delivery_id, attempt) DO NOTHING
       RETURNING attempt`.execute(db);
     const attempt = row.rows[0]?.attempt;

@@ -1,0 +1,363 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApplicationFailure } from '@temporalio/common';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runActivity as run, silentLog as log } from '../../test/support/activity.js';
+import { serviceDatabases } from '../../test/support/databases.js';
+import type { DeliverWebhooksInput, QueuedDelivery } from '../../workflows/webhooks.contract.js';
+import { SYSTEM_ACTOR, type OrderEventType, type PublishedOrderEvent } from '../order/timeline.contract.js';
+import { createWebhookMetrics } from './metrics.js';
+import { createNotificationReads } from './reads.js';
+import type { WebhookQueue } from './webhook-queue.js';
+import { DEFAULT_WEBHOOK_RETRY, WEBHOOK_FAILURE, type WebhookEventType } from './webhooks.contract.js';
+import { insertSubscription } from './webhooks.repository.js';
+import { createWebhookActivities, type WebhookActivityDeps } from './webhooks.js';
+
+const dbs = serviceDatabases();
+const readers = serviceDatabases('reader');
+const db = dbs.notification;
+const reads = createNotificationReads(readers.notification);
+
+type Answer = { status: number; headers?: Record<string, string>; body?: string } | 'never';
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** What `new Webhook(secret).verify(body, headers)` made of it. */
+  verified: boolean | string;
+}
+
+/** A receiver on 127.0.0.1, as a customer's endpoint: verifies each request with the subscription's secret and answers as told. */
+class Receiver {
+  readonly received: Received[] = [];
+  secret: string | undefined;
+  answer: (request: Received) => Answer = () => ({ status: 200, body: 'ok' });
+  private readonly server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      let verified: boolean | string = false;
+      try {
+        new Webhook(this.secret!).verify(body, request.headers as Record<string, string>);
+        verified = true;
+      } catch (error) {
+        verified = (error as Error).message;
+      }
+      const received = { path: request.url ?? '', headers: request.headers, body, verified };
+      this.received.push(received);
+      const answer = this.answer(received);
+      if (answer === 'never') return;
+      response.writeHead(answer.status, answer.headers).end(answer.body ?? '');
+    });
+  });
+
+  async start() {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return this;
+  }
+  get port() {
+    return (this.server.address() as AddressInfo).port;
+  }
+  url(path = '/hooks') {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+  stop() {
+    this.server.closeAllConnections();
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** The queue port, recording what a fan-out hands over (its Temporal side is the workflows' suite). */
+class RecordingQueue implements WebhookQueue {
+  readonly enqueued: Array<DeliverWebhooksInput & { deliveries: QueuedDelivery[] }> = [];
+  async enqueue(input: DeliverWebhooksInput & { deliveries: QueuedDelivery[] }) {
+    this.enqueued.push(input);
+  }
+}
+
+const activities = (overrides: Partial<WebhookActivityDeps> = {}) => {
+  const queue = new RecordingQueue();
+  return { queue, ...createWebhookActivities({ db, log, queue, retry: DEFAULT_WEBHOOK_RETRY, allowLoopback: true, metrics: createWebhookMetrics(), ...overrides }) };
+};
+
+let second = 0;
+/** An order event as the outbox publishes it, each a second after the last. */
+function event(orderId: string, type: OrderEventType): PublishedOrderEvent {
+  second += 1;
+  return {
+    eventId: randomUUID(),
+    orderId,
+    type,
+    at: new Date(Date.UTC(2026, 11, 7, 9, 0, second)).toISOString(),
+    actor: SYSTEM_ACTOR,
+    status: 'CONFIRMED',
+    details: { totalCents: 2000, currency: 'EUR' },
+    customerId: 'customer-1',
+  } as PublishedOrderEvent;
+}
+
+const receivers: Receiver[] = [];
+const receiver = async () => {
+  const started = await new Receiver().start();
+  receivers.push(started);
+  return started;
+};
+
+afterAll(async () => {
+  // Other suites share the database: leave them none of these subscriptions to fan their events out to.
+  await db.deleteFrom('webhook_subscriptions').where('url', 'like', 'http://127.0.0.1:%').execute();
+  await db.deleteFrom('webhook_subscriptions').where('url', 'like', 'http://localhost:%').execute();
+  await db.deleteFrom('webhook_subscriptions').where('url', '=', 'https://93.184.215.14/hooks').execute();
+  await Promise.all(receivers.map((r) => r.stop()));
+  await Promise.all([dbs.destroy(), readers.destroy()]);
+});
+
+/** A subscription to `at`'s URL that its receiver verifies with, and one delivery of a fresh event for it. */
+async function subscribed(at: Receiver, events: WebhookEventType[] = ['order.confirmed'], path?: string) {
+  const webhooks = activities();
+  const created = await run(webhooks.createWebhookSubscription, { url: at.url(path), events });
+  if (!created.ok) throw new Error(created.message);
+  at.secret = created.value.secret;
+  const orderId = randomUUID();
+  const published = event(orderId, 'order.confirmed');
+  await run(webhooks.fanOutWebhookEvents, { events: [published] });
+  const mine = webhooks.queue.enqueued.find((queued) => queued.subscriptionId === created.value.subscriptionId)!;
+  return { subscription: created.value, deliveryId: mine.deliveries[0]!.deliveryId, event: published };
+}
+
+async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await promise.then(
+    () => undefined,
+    (rejected: unknown) => rejected,
+  );
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  return error as ApplicationFailure;
+}
+
+describe('subscriptions', () => {
+  it('create answers the secret once; the reads never carry it, and the reader role cannot read it', async () => {
+    const webhooks = activities();
+    const created = await run(webhooks.createWebhookSubscription, { url: 'http://127.0.0.1:9/hooks', events: ['order.placed', 'order.placed'], description: 'ERP' });
+    expect(created).toMatchObject({ ok: true, value: { url: 'http://127.0.0.1:9/hooks', events: ['order.placed'], enabled: true, description: 'ERP', secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/) } });
+    if (!created.ok) return;
+    const { secret, ...view } = created.value;
+    expect(Buffer.from(secret.slice('whsec_'.length), 'base64')).toHaveLength(32);
+    expect(await reads.webhookSubscription(view.subscriptionId)).toEqual(view);
+    expect(await reads.webhookSubscriptions()).toContainEqual(view);
+    expect(JSON.stringify(await reads.webhookSubscriptions())).not.toContain(secret);
+    expect(await readers.notification.selectFrom('webhook_secrets').selectAll().execute()).toEqual([]);
+    expect(await db.selectFrom('webhook_secrets').select('secret').where('subscription_id', '=', view.subscriptionId).executeTakeFirst()).toEqual({ secret });
+  });
+
+  it('refuses targets that are not public unicast addresses, after DNS, as results', async () => {
+    const strict = activities({ allowLoopback: false });
+    const at = await receiver();
+    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://127.0.0.1/', 'http://10.0.0.1/', `http://localhost:${at.port}/`, 'http://[::ffff:127.0.0.1]/', 'ftp://example.com/']) {
+      const refused = await run(strict.createWebhookSubscription, { url, events: ['order.placed'] });
+      expect(refused, url).toMatchObject({ ok: false, reason: WEBHOOK_FAILURE.targetRefused });
+    }
+    // A hostname that resolves to loopback is refused as its address, and named.
+    expect(await run(strict.createWebhookSubscription, { url: `http://localhost:${at.port}/`, events: ['order.placed'] })).toMatchObject({ message: expect.stringMatching(/localhost: .*loopback/) });
+    // Loopback only with WEBHOOK_ALLOW_LOOPBACK; never the metadata endpoint.
+    expect(await run(activities().createWebhookSubscription, { url: `http://localhost:${at.port}/`, events: ['order.placed'] })).toMatchObject({ ok: true });
+    expect(await run(activities().createWebhookSubscription, { url: 'http://169.254.169.254/', events: ['order.placed'] })).toMatchObject({ ok: false });
+  });
+
+  it('update checks a new URL the same way; update and delete of an unknown ID are refusals', async () => {
+    const webhooks = activities({ allowLoopback: false });
+    const created = await run(activities().createWebhookSubscription, { url: 'https://93.184.215.14/hooks', events: ['order.placed'] });
+    if (!created.ok) throw new Error(created.message);
+    const { subscriptionId } = created.value;
+    expect(await run(webhooks.updateWebhookSubscription, { subscriptionId, changes: { url: 'http://192.168.1.1/' } })).toMatchObject({ ok: false, reason: WEBHOOK_FAILURE.targetRefused });
+    const updated = await run(webhooks.updateWebhookSubscription, { subscriptionId, changes: { enabled: false, events: ['order.shipped'] } });
+    expect(updated).toMatchObject({ ok: true, value: { url: 'https://93.184.215.14/hooks', enabled: false, events: ['order.shipped'] } });
+    expect(await run(webhooks.deleteWebhookSubscription, { subscriptionId })).toEqual({ ok: true, value: { subscriptionId } });
+    expect(await run(webhooks.deleteWebhookSubscription, { subscriptionId })).toMatchObject({ ok: false, reason: WEBHOOK_FAILURE.notFound });
+    expect(await run(webhooks.updateWebhookSubscription, { subscriptionId, changes: { enabled: true } })).toMatchObject({ ok: false, reason: WEBHOOK_FAILURE.notFound });
+  });
+
+  it('stores no subscription beyond the limit', async () => {
+    const subscription = { subscriptionId: randomUUID(), url: 'https://93.184.215.14/', events: ['order.placed' as const], enabled: true, description: null, secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}` };
+    expect(await insertSubscription(db, subscription, 0)).toBeUndefined();
+    expect(await reads.webhookSubscription(subscription.subscriptionId)).toBeUndefined();
+  });
+});
+
+describe('fanOutWebhookEvents', () => {
+  it('makes one delivery per (subscription, event) even when run twice, queued per (subscription, order) in event order; skips disabled subscriptions and unwanted types', async () => {
+    const webhooks = activities();
+    const subscribe = async (events: WebhookEventType[], enabled = true) => {
+      const created = await run(webhooks.createWebhookSubscription, { url: 'http://127.0.0.1:9/', events, enabled });
+      if (!created.ok) throw new Error(created.message);
+      return created.value.subscriptionId;
+    };
+    const all = await subscribe(['order.placed', 'order.confirmed']);
+    const confirmedOnly = await subscribe(['order.confirmed']);
+    const disabled = await subscribe(['order.placed', 'order.confirmed'], false);
+    const [order1, order2] = [randomUUID(), randomUUID()];
+    const events = [event(order1, 'order.placed'), event(order2, 'order.placed'), event(order1, 'order.confirmed'), event(order2, 'order.confirmed'), event(order1, 'order.shipped')];
+
+    const first = await run(webhooks.fanOutWebhookEvents, { events });
+    const again = await run(webhooks.fanOutWebhookEvents, { events });
+
+    const mine = (queued: typeof first.queued) => queued.filter((group) => [all, confirmedOnly, disabled].includes(group.subscriptionId));
+    const stored = await db.selectFrom('webhook_deliveries').select(['delivery_id', 'subscription_id', 'event_id', 'order_id', 'status']).where('order_id', 'in', [order1, order2]).execute();
+    const idOf = (subscriptionId: string, eventIndex: number) => stored.find((row) => row.subscription_id === subscriptionId && row.event_id === events[eventIndex]!.eventId)!.delivery_id;
+    expect(stored.filter((row) => row.subscription_id === all)).toHaveLength(4);
+    expect(stored.filter((row) => row.subscription_id === confirmedOnly)).toHaveLength(2);
+    expect(stored.filter((row) => row.subscription_id === disabled)).toHaveLength(0);
+    const expected = [
+      { subscriptionId: all, orderId: order1, deliveryIds: [idOf(all, 0), idOf(all, 2)] },
+      { subscriptionId: all, orderId: order2, deliveryIds: [idOf(all, 1), idOf(all, 3)] },
+      { subscriptionId: confirmedOnly, orderId: order1, deliveryIds: [idOf(confirmedOnly, 2)] },
+      { subscriptionId: confirmedOnly, orderId: order2, deliveryIds: [idOf(confirmedOnly, 3)] },
+    ];
+    // The second run queues the same deliveries again (a fan-out retried after a crash hands them over).
+    expect(mine(first.queued)).toEqual(expected);
+    expect(mine(again.queued)).toEqual(expected);
+    expect(webhooks.queue.enqueued.filter((queued) => queued.subscriptionId === all && queued.orderId === order1)).toEqual([
+      { subscriptionId: all, orderId: order1, retry: DEFAULT_WEBHOOK_RETRY, deliveries: [{ deliveryId: idOf(all, 0), redeliver: false }, { deliveryId: idOf(all, 2), redeliver: false }] },
+      { subscriptionId: all, orderId: order1, retry: DEFAULT_WEBHOOK_RETRY, deliveries: [{ deliveryId: idOf(all, 0), redeliver: false }, { deliveryId: idOf(all, 2), redeliver: false }] },
+    ]);
+    for (const subscriptionId of [all, confirmedOnly, disabled]) await run(webhooks.deleteWebhookSubscription, { subscriptionId });
+  });
+});
+
+describe('attemptWebhookDelivery', () => {
+  it('signs per Standard Webhooks, the receiver verifies it, and the attempt is logged; once delivered, nothing more is sent', async () => {
+    const at = await receiver();
+    const { subscription, deliveryId, event: published } = await subscribed(at);
+    const webhooks = activities();
+
+    expect(await run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: false })).toEqual({ status: 'DELIVERED' });
+    expect(await run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: false })).toEqual({ status: 'DELIVERED' });
+
+    expect(at.received).toHaveLength(1);
+    const [request] = at.received;
+    expect(request!.verified).toBe(true);
+    expect(request!.headers).toMatchObject({ 'webhook-id': published.eventId, 'content-type': 'application/json', 'user-agent': expect.stringMatching(/^orderflow-webhooks\//) });
+    expect(Number(request!.headers['webhook-timestamp'])).toBeCloseTo(Date.now() / 1000, -1);
+    const { eventId, type, at: when, ...data } = published;
+    expect(JSON.parse(request!.body)).toEqual({ id: eventId, type, version: 1, timestamp: when, data });
+    expect(Object.keys(JSON.parse(request!.body) as object)).toEqual(['id', 'type', 'version', 'timestamp', 'data']);
+
+    const delivery = await reads.webhookDelivery(deliveryId);
+    expect(delivery).toMatchObject({ deliveryId, subscriptionId: subscription.subscriptionId, eventId, eventType: 'order.confirmed', status: 'DELIVERED', failure: null });
+    expect(delivery!.attempts).toEqual([{ attempt: 1, startedAt: expect.any(String), finishedAt: expect.any(String), statusCode: 200, latencyMs: expect.any(Number), responseExcerpt: 'ok', error: null }]);
+  });
+
+  it('410: refused for good, one attempt, FAILED', async () => {
+    const at = await receiver();
+    at.answer = () => ({ status: 410, body: 'gone' });
+    const { deliveryId } = await subscribed(at);
+    const refused = await failure(run(activities().attemptWebhookDelivery, { deliveryId, redeliver: false }));
+    expect(refused).toMatchObject({ type: WEBHOOK_FAILURE.receiverRefused, nonRetryable: true });
+    expect(at.received).toHaveLength(1);
+    expect(await reads.webhookDelivery(deliveryId)).toMatchObject({ status: 'FAILED', failure: 'the receiver answered 410', attempts: [{ attempt: 1, statusCode: 410, responseExcerpt: 'gone' }] });
+  });
+
+  it('500: a retryable failure, logged with the answer cut to the excerpt; the delivery stays PENDING', async () => {
+    const at = await receiver();
+    at.answer = () => ({ status: 500, body: 'x'.repeat(5000) });
+    const { deliveryId } = await subscribed(at);
+    const failed = await failure(run(activities().attemptWebhookDelivery, { deliveryId, redeliver: false }));
+    expect(failed).toMatchObject({ type: WEBHOOK_FAILURE.receiverFailed, nonRetryable: false });
+    expect(failed.nextRetryDelay).toBeUndefined();
+    const delivery = await reads.webhookDelivery(deliveryId);
+    expect(delivery).toMatchObject({ status: 'PENDING', attempts: [{ attempt: 1, statusCode: 500, error: null }] });
+    expect(delivery!.attempts[0]!.responseExcerpt).toBe('x'.repeat(500));
+  });
+
+  it('503 with Retry-After: 7: the next attempt in 7 s; the next attempt is numbered 2', async () => {
+    const at = await receiver();
+    at.answer = () => ({ status: 503, headers: { 'retry-after': '7' } });
+    const { deliveryId } = await subscribed(at);
+    const failed = await failure(run(activities().attemptWebhookDelivery, { deliveryId, redeliver: false }));
+    expect(failed).toMatchObject({ type: WEBHOOK_FAILURE.receiverFailed, nonRetryable: false, nextRetryDelay: 7000 });
+    at.answer = () => ({ status: 204 });
+    expect(await run(activities().attemptWebhookDelivery, { deliveryId, redeliver: false })).toEqual({ status: 'DELIVERED' });
+    expect((await reads.webhookDelivery(deliveryId))!.attempts.map((attempt) => [attempt.attempt, attempt.statusCode])).toEqual([[1, 503], [2, 204]]);
+  });
+
+  it('302: the redirect is not followed, and the delivery FAILED', async () => {
+    const at = await receiver();
+    at.answer = (request) => (request.path === '/moved' ? { status: 200 } : { status: 302, headers: { location: at.url('/moved') } });
+    const { deliveryId } = await subscribed(at);
+    const refused = await failure(run(activities().attemptWebhookDelivery, { deliveryId, redeliver: false }));
+    expect(refused).toMatchObject({ type: WEBHOOK_FAILURE.receiverRefused, nonRetryable: true });
+    expect(at.received.map((request) => request.path)).toEqual(['/hooks']);
+    expect(await reads.webhookDelivery(deliveryId)).toMatchObject({
+      status: 'FAILED',
+      failure: expect.stringMatching(/302, a redirect to .*\/moved: redirects are not followed/),
+      attempts: [{ statusCode: 302, error: 'redirect not followed' }],
+    });
+  });
+
+  it('redeliver sends a delivered one again, with the same webhook-id, and it ends DELIVERED', async () => {
+    const at = await receiver();
+    const { deliveryId, event: published } = await subscribed(at);
+    const webhooks = activities();
+    await run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: false });
+    expect(await run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: true })).toEqual({ status: 'DELIVERED' });
+    expect(at.received.map((request) => [request.headers['webhook-id'], request.verified])).toEqual([
+      [published.eventId, true],
+      [published.eventId, true],
+    ]);
+    expect(await reads.webhookDelivery(deliveryId)).toMatchObject({ status: 'DELIVERED', attempts: [{ attempt: 1 }, { attempt: 2 }] });
+  });
+
+  it('a receiver that never answers is cut at the attempt timeout: retried, logged without a status', async () => {
+    const at = await receiver();
+    at.answer = () => 'never';
+    const { deliveryId } = await subscribed(at);
+    const failed = await failure(run(activities({ attemptTimeoutMs: 300 }).attemptWebhookDelivery, { deliveryId, redeliver: false }));
+    expect(failed).toMatchObject({ type: WEBHOOK_FAILURE.receiverFailed, nonRetryable: false, message: 'no answer: no answer within 300 ms' });
+    expect(await reads.webhookDelivery(deliveryId)).toMatchObject({ status: 'PENDING', attempts: [{ statusCode: null, finishedAt: expect.any(String), error: 'no answer within 300 ms' }] });
+    expect(at.received).toHaveLength(1);
+  });
+
+  it('checks the target again at every attempt: a loopback receiver is refused for good where loopback is not allowed', async () => {
+    const at = await receiver();
+    const { deliveryId } = await subscribed(at);
+    const refused = await failure(run(activities({ allowLoopback: false }).attemptWebhookDelivery, { deliveryId, redeliver: false }));
+    expect(refused).toMatchObject({ type: WEBHOOK_FAILURE.targetRefused, nonRetryable: true });
+    expect(at.received).toHaveLength(0);
+    expect(await reads.webhookDelivery(deliveryId)).toMatchObject({ status: 'FAILED', failure: expect.stringMatching(/loopback/), attempts: [{ statusCode: null, error: expect.stringMatching(/^target refused: 127\.0\.0\.1 is loopback/) }] });
+  });
+
+  it('a disabled subscription fails its delivery without a request; a deleted one leaves nothing to send', async () => {
+    const at = await receiver();
+    const webhooks = activities();
+    const { subscription, deliveryId } = await subscribed(at);
+    await run(webhooks.updateWebhookSubscription, { subscriptionId: subscription.subscriptionId, changes: { enabled: false } });
+    expect(await run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: false })).toEqual({ status: 'FAILED' });
+    expect(await reads.webhookDelivery(deliveryId)).toMatchObject({ status: 'FAILED', failure: 'the subscription is disabled', attempts: [] });
+    await run(webhooks.deleteWebhookSubscription, { subscriptionId: subscription.subscriptionId });
+    expect(await reads.webhookDelivery(deliveryId)).toBeUndefined();
+    expect(await run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: true })).toEqual({ status: 'FAILED' });
+    expect(at.received).toHaveLength(0);
+  });
+});
+
+describe('giveUpWebhookDelivery and the delivery log', () => {
+  it('gives up with the reason (again: the same); the log pages a subscription\'s deliveries newest first', async () => {
+    const at = await receiver();
+    const webhooks = activities();
+    const { subscription, deliveryId } = await subscribed(at);
+    await run(webhooks.giveUpWebhookDelivery, { deliveryId, reason: 'no successful attempt within 24h' });
+    await run(webhooks.giveUpWebhookDelivery, { deliveryId, reason: 'no successful attempt within 24h' });
+    expect(await reads.webhookDelivery(deliveryId)).toMatchObject({ status: 'FAILED', failure: 'no successful attempt within 24h' });
+
+    const orderId = randomUUID();
+    const later = [event(orderId, 'order.confirmed'), event(randomUUID(), 'order.confirmed')];
+    for (const published of later) await run(webhooks.fanOutWebhookEvents, { events: [published] });
+    const first = await reads.webhookDeliveries({ subscriptionId: subscription.subscriptionId, limit: 2 });
+    expect(first.items.map((item) => item.eventId)).toEqual([later[1]!.eventId, later[0]!.eventId]);
+    expect(first.nextCursor).not.toBeNull();
+    const rest = await reads.webhookDeliveries({ subscriptionId: subscription.subscriptionId, limit: 2, cursor: first.nextCursor! });
+    expect(rest).toEqual({ items: [expect.objectContaining({ deliveryId, status: 'FAILED', attempts: [] })], nextCursor: null });
+  });
+});
