@@ -7,6 +7,8 @@ import { unpricedLines, type OrderListQuery, type OrderStatus, type OrderSummary
 import { findOrder } from './repository.js';
 import { searchOrders } from './search.js';
 import type { OrderDb } from './schema.js';
+import type { OrderEvent } from './timeline.contract.js';
+import { listOrderEvents } from './timeline.js';
 
 /** Orders as the API reads them: the order service's table is the record. */
 export interface OrderReads {
@@ -20,6 +22,8 @@ export interface OrderReads {
   /** For `Prefer: wait=N`: the order once the saga has decided it (stock committed or released), or as it stands after `seconds`. */
   orderOnceDecided(orderId: string, seconds: number): Promise<OrderView | undefined>;
   list(query: OrderListQuery): Promise<Page<OrderSummary>>;
+  /** The order's timeline, oldest first, `limit` at a time (empty for an order with none, or none yet). */
+  events(orderId: string, page: { limit: number; cursor?: string }): Promise<Page<OrderEvent>>;
 }
 
 /** Describing a workflow needs only the Temporal server; past this a read fails (503) rather than hang. */
@@ -111,5 +115,6 @@ export function createOrderReads<DB>(connection: Kysely<DB>, temporal: Client): 
       }
     },
     list: (query) => searchOrders(db, query),
+    events: (orderId, page) => listOrderEvents(db, orderId, page),
   };
 }

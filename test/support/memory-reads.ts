@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { InventoryReads } from '../../activities/inventory/reads.js';
 import type { StockLevel } from '../../activities/inventory/contract.js';
@@ -5,6 +6,7 @@ import type { NotificationView } from '../../activities/notification/contract.js
 import type { NotificationReads } from '../../activities/notification/reads.js';
 import type { OrderSummary, OrderView } from '../../activities/order/contract.js';
 import type { OrderReads } from '../../activities/order/reads.js';
+import type { OrderEvent } from '../../activities/order/timeline.contract.js';
 import type { PaymentView } from '../../activities/payment/contract.js';
 import type { PaymentReads } from '../../activities/payment/reads.js';
 import type { Product } from '../../activities/product/contract.js';
@@ -23,9 +25,11 @@ export interface Store {
   payments: Map<string, PaymentView>;
   /** Request IDs of adjustments already in the ledger. */
   appliedAdjustments: Set<string>;
+  /** Every order's timeline events, oldest first. */
+  events: OrderEvent[];
 }
 
-export const emptyStore = (): Store => ({ products: new Map(), stock: new Map(), orders: [], notifications: new Map(), payments: new Map(), appliedAdjustments: new Set() });
+export const emptyStore = (): Store => ({ products: new Map(), stock: new Map(), orders: [], notifications: new Map(), payments: new Map(), appliedAdjustments: new Set(), events: [] });
 
 const TIME = '2026-12-07T09:00:00.000Z';
 
@@ -57,6 +61,18 @@ export const order = (orderId: string, customerId: string, fields: Partial<Order
   updatedAt: TIME,
   ...fields,
 });
+
+/** A timeline event of an order: placed by its customer unless `fields` say otherwise. */
+export const orderEvent = (orderId: string, fields: Partial<OrderEvent> = {}): OrderEvent => ({
+  eventId: randomUUID(),
+  orderId,
+  type: 'order.placed',
+  at: TIME,
+  actor: { kind: 'customer', id: 'alice' },
+  status: 'PENDING',
+  details: { lines: [{ sku: 'LAMP-1', quantity: 1 }] },
+  ...fields,
+}) as OrderEvent;
 
 export const payment = (orderId: string, fields: Partial<PaymentView> = {}): PaymentView => ({
   orderId,
@@ -109,6 +125,12 @@ export function memoryReaders(store: Store): Readers {
           .filter((o) => (customerId === undefined || o.customerId === customerId) && (status === undefined || o.status === status))
           .reverse()
           .map(summary),
+        limit,
+        cursor,
+      ),
+    events: async (orderId, { limit, cursor }) =>
+      pageOf(
+        store.events.filter((event) => event.orderId === orderId),
         limit,
         cursor,
       ),
