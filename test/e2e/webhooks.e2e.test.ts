@@ -73,12 +73,24 @@ async function timeline(orderId: string): Promise<OrderEvent[]> {
   return answer.body.events as OrderEvent[];
 }
 
-/** The subscription's delivery log for one order, in event order. */
-async function deliveries(subscriptionId: string, orderId: string): Promise<WebhookDelivery[]> {
-  const answer = await stack.request('GET', `/webhooks/${subscriptionId}/deliveries?orderId=${orderId}`, { token: admin });
-  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  const all = (Array.isArray(answer.body) ? answer.body : answer.body.deliveries) as WebhookDelivery[];
-  return all.filter((delivery) => delivery.orderId === orderId);
+/**
+ * The subscription's delivery log for one order (every page), in the order of the order's events
+ * when `events` is given (the log itself is newest first, and one fan-out's deliveries share a time).
+ */
+async function deliveries(subscriptionId: string, orderId: string, events?: OrderEvent[]): Promise<WebhookDelivery[]> {
+  const all: WebhookDelivery[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+    const answer = await stack.request('GET', `/webhooks/${subscriptionId}/deliveries${query}`, { token: admin });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    all.push(...((answer.body.items ?? answer.body.deliveries) as WebhookDelivery[]));
+    cursor = answer.body.nextCursor ?? null;
+  } while (cursor);
+  const mine = all.filter((delivery) => delivery.orderId === orderId);
+  if (!events) return mine;
+  const position = new Map(events.map((event, i) => [event.eventId, i]));
+  return mine.sort((a, b) => (position.get(a.eventId) ?? Infinity) - (position.get(b.eventId) ?? Infinity));
 }
 
 /**
@@ -171,7 +183,7 @@ describe('webhooks through the whole system', () => {
     expect(requests.every((request) => request.orderId === orderId && (request.payload as { data: { customerId: string } }).data.customerId === 'hook-alice')).toBe(true);
 
     // The log agrees: one delivery per event, in its order, each DELIVERED at its first attempt.
-    const log = await deliveries(subscriptionId, orderId);
+    const log = await deliveries(subscriptionId, orderId, events);
     expect(log.map((delivery) => delivery.eventId)).toEqual(events.map((event) => event.eventId));
     for (const delivery of log) {
       expect(delivery).toMatchObject({ status: 'DELIVERED', failure: null });
@@ -203,7 +215,7 @@ describe('webhooks through the whole system', () => {
     expect(requests).toHaveLength(FAILURES + events.length);
     expectPayloadsMatch(requests, events);
 
-    const log = await deliveries(subscriptionId, orderId);
+    const log = await deliveries(subscriptionId, orderId, events);
     expect(log.map((delivery) => delivery.eventId)).toEqual(events.map((event) => event.eventId));
     expect(log.map((delivery) => delivery.status)).toEqual(events.map(() => 'DELIVERED'));
     expect(log[0]!.attempts.map((attempt) => attempt.statusCode)).toEqual([...Array.from({ length: FAILURES }, () => 500), 200]);
@@ -233,7 +245,7 @@ describe('webhooks through the whole system', () => {
     expect(requests.map((request) => request.webhookId)).toEqual(events.map((event) => event.eventId));
     expect(requests.every((request) => request.answer === 410)).toBe(true);
     expectPayloadsMatch(requests, events);
-    const log = await deliveries(subscriptionId, orderId);
+    const log = await deliveries(subscriptionId, orderId, events);
     expect(log.map((delivery) => delivery.eventId)).toEqual(events.map((event) => event.eventId));
     for (const delivery of log) {
       expect(delivery.status).toBe('FAILED');
@@ -327,4 +339,40 @@ describe('webhooks through the whole system', () => {
     expect(heldDelivery!.attempts.at(-1)!.statusCode).toBe(200);
     await unsubscribe(subscriptionId);
   }, 120_000);
+});
+
+describe('target safety', () => {
+  // Production mode itself is not practical for this stack (its payment sandbox, development
+  // tokens, payload key and .eml outbox are all refused there), so the production rule is shown on
+  // this stack by restarting the notification worker without WEBHOOK_ALLOW_LOOPBACK: the target
+  // guard then allows public unicast addresses only, as in production. That production mode
+  // refuses WEBHOOK_ALLOW_LOOPBACK itself is dev/production-mode.integration.test.ts's.
+  const refused = async (url: string) => {
+    const answer = await stack.request('POST', '/webhooks', { token: admin, body: { url, events: ['order.placed'] } });
+    expect(answer.status, `${url}: ${JSON.stringify(answer.body)}`).toBe(400);
+    return answer.body as { error: { code: string; message: string } };
+  };
+  const subscriptionUrls = async () => {
+    const answer = await stack.request('GET', '/webhooks', { token: admin });
+    expect(answer.status).toBe(200);
+    return ((answer.body.items ?? answer.body.subscriptions) as Array<{ url: string }>).map((subscription) => subscription.url);
+  };
+
+  it('refuses the metadata address, a private one, loopback and a hostname resolving to loopback (400), and keeps none of them', async () => {
+    const receiver = await newReceiver();
+    // Loopback receivers allowed (development): the others are refused all the same.
+    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://10.0.0.1/hooks']) await refused(url);
+
+    const current = stack.worker('notification-1');
+    await current.stop();
+    const { WEBHOOK_ALLOW_LOOPBACK: _allowed, ...withoutLoopback } = current.env;
+    stack.app.workers.set(current.name, { ...current, env: withoutLoopback });
+    stack.startWorker('notification', 1);
+
+    const urls = ['http://169.254.169.254/latest/meta-data/', 'http://127.0.0.1/', 'http://10.0.0.1/', receiver.url, `http://localhost:${receiver.port}/hooks`];
+    for (const url of urls) expect((await refused(url)).error.code).toMatch(/WEBHOOK_TARGET_REFUSED|VALIDATION/);
+    const kept = await subscriptionUrls();
+    for (const url of urls) expect(kept).not.toContain(url);
+    expect(receiver.requests).toEqual([]);
+  });
 });
