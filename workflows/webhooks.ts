@@ -1,17 +1,8 @@
-import { RetryState } from '@temporalio/common';
-import { ActivityFailure, allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type {
-  CreatedWebhookSubscription,
-  NewWebhookSubscription,
-  WebhookActivities,
-  WebhookRetryPolicy,
-  WebhookSubscription,
-  WebhookSubscriptionChanges,
-  WEBHOOK_FAILURE,
-} from '../activities/notification/webhooks.contract.js';
+import { RetryState, TimeoutType } from '@temporalio/common';
+import { ActivityFailure, TimeoutFailure, allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { NewWebhookSubscription, WebhookActivities, WebhookRetryPolicy, WebhookSubscriptionChanges } from '../activities/notification/webhooks.contract.js';
 import type { OrderActivities } from '../activities/order/contract.js';
 import { TIMELINE_LIMITS } from '../activities/order/timeline.contract.js';
-import type { Outcome } from '../common/outcome.js';
 import { orderActivityOptions, outboxPollActivityOptions, webhookActivityOptions, webhookAttemptOptions } from './activity-options.js';
 import { deliveriesQueued, type DeliverWebhooksInput, type QueuedDelivery, type WebhookRelayInput } from './webhooks.contract.js';
 
@@ -104,28 +95,38 @@ async function deliver({ deliveryId, redeliver }: QueuedDelivery, retry: Webhook
     await attempt.attemptWebhookDelivery.executeWithOptions({ summary: `${redeliver ? 'redeliver' : 'deliver'} ${deliveryId}` }, [{ deliveryId, redeliver }]);
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    // Refused for good (a 4xx, a refused target): the attempt marked it FAILED already.
-    if (error.retryState === RetryState.NON_RETRYABLE_FAILURE) return;
-    if (error.retryState !== RetryState.TIMEOUT) throw error;
+    if (!retriesRanOut(error)) {
+      // Refused for good (a 4xx, a refused target): the attempt marked it FAILED already.
+      if (error.retryState === RetryState.NON_RETRYABLE_FAILURE) return;
+      throw error;
+    }
     const reason = `no successful attempt within ${retry.giveUpAfter}`;
     await webhooks.giveUpWebhookDelivery.executeWithOptions({ summary: `give up ${deliveryId} (${reason})` }, [{ deliveryId, reason }]);
   }
 }
 
-// An admin's subscription changes, one notification activity each. A refusal (a target this
-// deployment will not call, no such subscription) is the workflow's result: the run ends Completed.
+/**
+ * giveUpAfter has passed: the server ends the attempts with a schedule-to-close timeout (which it
+ * reports as non-retryable), or refuses a retry that would start after it (retry state TIMEOUT).
+ */
+const retriesRanOut = (failure: ActivityFailure) =>
+  failure.retryState === RetryState.TIMEOUT || (failure.cause instanceof TimeoutFailure && failure.cause.timeoutType === TimeoutType.SCHEDULE_TO_CLOSE);
 
-export async function CreateWebhookSubscription(input: NewWebhookSubscription): Promise<Outcome<CreatedWebhookSubscription, typeof WEBHOOK_FAILURE.targetRefused>> {
+// An admin's subscription changes, one notification activity each. A refusal (a target this
+// deployment will not call, too many subscriptions, no such subscription) is the workflow's result:
+// the run ends Completed.
+
+/** What the activity answers, value or refusal, is the workflow's result. */
+type ResultOf<K extends keyof WebhookActivities> = Awaited<ReturnType<WebhookActivities[K]>>;
+
+export async function CreateWebhookSubscription(input: NewWebhookSubscription): Promise<ResultOf<'createWebhookSubscription'>> {
   return webhooks.createWebhookSubscription.executeWithOptions({ summary: `subscribe ${input.url}` }, [input]);
 }
 
-export async function UpdateWebhookSubscription(input: {
-  subscriptionId: string;
-  changes: WebhookSubscriptionChanges;
-}): Promise<Outcome<WebhookSubscription, typeof WEBHOOK_FAILURE.targetRefused | typeof WEBHOOK_FAILURE.notFound>> {
+export async function UpdateWebhookSubscription(input: { subscriptionId: string; changes: WebhookSubscriptionChanges }): Promise<ResultOf<'updateWebhookSubscription'>> {
   return webhooks.updateWebhookSubscription.executeWithOptions({ summary: `change ${Object.keys(input.changes).join(', ')}` }, [input]);
 }
 
-export async function DeleteWebhookSubscription(input: { subscriptionId: string }): Promise<Outcome<{ subscriptionId: string }, typeof WEBHOOK_FAILURE.notFound>> {
+export async function DeleteWebhookSubscription(input: { subscriptionId: string }): Promise<ResultOf<'deleteWebhookSubscription'>> {
   return webhooks.deleteWebhookSubscription.executeWithOptions({ summary: 'delete' }, [input]);
 }

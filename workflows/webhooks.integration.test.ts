@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { Context } from '@temporalio/activity';
+import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { WEBHOOK_FAILURE, WEBHOOK_TASK_QUEUE, type WebhookActivities, type WebhookRetryPolicy } from '../activities/notification/webhooks.contract.js';
+import type { OrderActivities } from '../activities/order/contract.js';
+import type { PublishedOrderEvent } from '../activities/order/timeline.contract.js';
+import { decodeHistoryPayloads } from '../cli/decode-history.js';
+import { recordFixture } from '../test/support/fixtures.js';
+import { startTestEnvironment, testDataConverter, type RunningWorkers } from '../test/support/temporal.js';
+import { createServiceWorker } from '../workers/bootstrap.js';
+import type { DeliverWebhooks, WebhookRelay } from './webhooks.js';
+import { deliveriesQueued, deliverWebhooksWorkflowId, type QueuedDelivery } from './webhooks.contract.js';
+
+// The webhook workflows on a real Temporal, with their activities faked here: what is under test
+// is the workflows' order, retries and hand-offs (the notification service's own tests prove the
+// real attempts). A worker polls the webhooks queue with the workflow bundle and the fake webhook
+// activities, as the notification process does; another serves the fake order outbox.
+
+const codec = testDataConverter.payloadCodecs![0]!;
+
+/** A promise and what settles it: a fake activity waits on one so that a test decides when it finishes. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+/** What the fakes were asked, in the order they were asked it. */
+let calls: string[];
+/** Per delivery ID: what its attempt does (the default: delivered). */
+let attemptScript: Map<string, (attempt: number) => Promise<void>>;
+/** The outbox's batches, handed out one a poll; an empty poll waits its waitMs. */
+let outbox: PublishedOrderEvent[][];
+/** Resolved once the outbox has been polled `count` times. */
+let pollWatch: { count: number; reached: () => void } | undefined;
+let polls: number;
+
+const webhookActivities: WebhookActivities = {
+  async createWebhookSubscription(input) {
+    calls.push(`create ${input.url}`);
+    if (input.url.includes('refused')) return { ok: false, reason: WEBHOOK_FAILURE.targetRefused, message: `${input.url} resolves to an address this deployment does not call` };
+    const at = '2026-12-07T09:00:00.000Z';
+    return { ok: true, value: { subscriptionId: randomUUID(), url: input.url, events: input.events, enabled: input.enabled ?? true, description: input.description ?? null, createdAt: at, updatedAt: at, secret: 'whsec_dGVzdA==' } };
+  },
+  async updateWebhookSubscription({ subscriptionId }) {
+    calls.push(`update ${subscriptionId}`);
+    return { ok: false, reason: WEBHOOK_FAILURE.notFound, message: `Webhook subscription ${subscriptionId} not found` };
+  },
+  async deleteWebhookSubscription({ subscriptionId }) {
+    calls.push(`delete ${subscriptionId}`);
+    return { ok: true, value: { subscriptionId } };
+  },
+  async fanOutWebhookEvents({ events }) {
+    calls.push(`fan out ${events.map((event) => event.eventId).join(',')}`);
+    return { queued: [] };
+  },
+  async attemptWebhookDelivery({ deliveryId, redeliver }) {
+    const { attempt } = Context.current().info;
+    calls.push(`${redeliver ? 'redeliver' : 'deliver'} ${deliveryId} #${attempt}`);
+    await attemptScript.get(deliveryId)?.(attempt);
+    return { status: 'DELIVERED' };
+  },
+  async giveUpWebhookDelivery({ deliveryId, reason }) {
+    calls.push(`give up ${deliveryId}: ${reason}`);
+  },
+};
+
+const orderActivities: Pick<OrderActivities, 'unpublishedEvents' | 'markEventsPublished'> = {
+  async unpublishedEvents({ waitMs }) {
+    polls += 1;
+    calls.push('poll');
+    if (pollWatch && polls >= pollWatch.count) pollWatch.reached();
+    const batch = outbox.shift();
+    if (batch) return batch;
+    // As the real one: nothing yet, so it waits (cancellable) before answering none.
+    await Context.current().sleep(waitMs);
+    return [];
+  },
+  async markEventsPublished({ eventIds }) {
+    calls.push(`mark ${eventIds.join(',')}`);
+    return { marked: eventIds.length };
+  },
+};
+
+let env: TestWorkflowEnvironment;
+let workers: RunningWorkers;
+
+beforeAll(async () => {
+  env = await startTestEnvironment();
+  const common = { connection: env.nativeConnection, namespace: env.namespace ?? 'default', dataConverter: testDataConverter };
+  const all = await Promise.all([
+    // The notification process's second worker: the webhook workflows and attempts.
+    createServiceWorker({ ...common, service: 'notification', activities: webhookActivities, workflowBundlePath: inject('workflowBundlePath'), extra: { taskQueue: WEBHOOK_TASK_QUEUE } }),
+    createServiceWorker({ ...common, service: 'order', activities: orderActivities }),
+  ]);
+  const running = Promise.all(all.map((worker) => worker.run()));
+  workers = {
+    workers: all,
+    async stop() {
+      for (const worker of all) worker.shutdown();
+      await running;
+    },
+  };
+});
+
+afterAll(async () => {
+  await workers?.stop();
+  await env?.teardown();
+});
+
+beforeEach(() => {
+  calls = [];
+  attemptScript = new Map();
+  outbox = [];
+  pollWatch = undefined;
+  polls = 0;
+});
+
+const QUICK_RETRY: WebhookRetryPolicy = { initialInterval: '100ms', maximumInterval: '200ms', giveUpAfter: '1m' };
+
+const queued = (...ids: string[]): QueuedDelivery[] => ids.map((deliveryId) => ({ deliveryId, redeliver: false }));
+
+/** A (subscription, order) pair of this test and delivery IDs for it. */
+function pair() {
+  const subscriptionId = randomUUID();
+  const orderId = randomUUID();
+  return { subscriptionId, orderId, ids: (n: number) => Array.from({ length: n }, (_, i) => `d${i + 1}-${orderId.slice(0, 8)}`) };
+}
+
+/** Signal-with-start, as the fan-out hands a pair's deliveries over. */
+function queueDeliveries({ subscriptionId, orderId }: { subscriptionId: string; orderId: string }, deliveries: QueuedDelivery[], retry = QUICK_RETRY) {
+  return env.client.workflow.signalWithStart<typeof DeliverWebhooks, [QueuedDelivery[]]>('DeliverWebhooks', {
+    taskQueue: WEBHOOK_TASK_QUEUE,
+    workflowId: deliverWebhooksWorkflowId(subscriptionId, orderId),
+    args: [{ subscriptionId, orderId, retry }],
+    signal: deliveriesQueued,
+    signalArgs: [deliveries],
+  });
+}
+
+/** The run's end, its history recorded as the replay gate's fixture for this path. */
+async function endRecorded(handle: WorkflowHandle, fixture: string): Promise<void> {
+  await handle.result();
+  expect((await handle.describe()).status.name).toBe('COMPLETED');
+  await recordFixture(handle, fixture, codec);
+}
+
+describe('DeliverWebhooks', () => {
+  it("delivers a pair's deliveries one at a time in queue order, also those queued while one is in flight, each once", async () => {
+    const run = pair();
+    const [d1, d2, d3] = run.ids(3) as [string, string, string];
+    const inFlight = gate();
+    const release = gate();
+    attemptScript.set(d1, async () => {
+      inFlight.open();
+      await release.opened;
+    });
+    const handle = await queueDeliveries(run, queued(d1));
+    await inFlight.opened;
+    await queueDeliveries(run, queued(d2, d3));
+    // Already made, or already waiting: not queued twice.
+    await queueDeliveries(run, queued(d1, d2));
+    release.open();
+    await endRecorded(handle, 'deliver-webhooks-in-order');
+    expect(calls).toEqual([`deliver ${d1} #1`, `deliver ${d2} #1`, `deliver ${d3} #1`]);
+  });
+
+  it('retries a failed attempt with backoff, and the next delivery waits for it', async () => {
+    const run = pair();
+    const [d1, d2] = run.ids(2) as [string, string];
+    attemptScript.set(d1, async (attempt) => {
+      if (attempt < 3) throw ApplicationFailure.retryable('the receiver answered 503', WEBHOOK_FAILURE.receiverFailed);
+    });
+    await endRecorded(await queueDeliveries(run, queued(d1, d2)), 'deliver-webhooks-retried');
+    expect(calls).toEqual([`deliver ${d1} #1`, `deliver ${d1} #2`, `deliver ${d1} #3`, `deliver ${d2} #1`]);
+  });
+
+  it('gives a delivery up once its retries run out (giveUpAfter), then goes on to the next', async () => {
+    const run = pair();
+    const [d1, d2] = run.ids(2) as [string, string];
+    attemptScript.set(d1, async () => {
+      throw ApplicationFailure.retryable('no answer', WEBHOOK_FAILURE.receiverFailed);
+    });
+    const retry = { initialInterval: '200ms', maximumInterval: '400ms', giveUpAfter: '2s' };
+    await endRecorded(await queueDeliveries(run, queued(d1, d2), retry), 'deliver-webhooks-given-up');
+    const attemptsOfD1 = calls.filter((call) => call.startsWith(`deliver ${d1} `));
+    expect(attemptsOfD1.length).toBeGreaterThan(1);
+    expect(calls).toEqual([...attemptsOfD1, `give up ${d1}: no successful attempt within 2s`, `deliver ${d2} #1`]);
+  });
+
+  it('goes on at once after a failure no retry can change (the attempt marked it FAILED), without giving it up', async () => {
+    const run = pair();
+    const [d1, d2] = run.ids(2) as [string, string];
+    attemptScript.set(d1, async () => {
+      throw ApplicationFailure.nonRetryable('the receiver answered 410', WEBHOOK_FAILURE.receiverRefused);
+    });
+    await endRecorded(await queueDeliveries(run, queued(d1, d2)), 'deliver-webhooks-refused');
+    expect(calls).toEqual([`deliver ${d1} #1`, `deliver ${d2} #1`]);
+  });
+
+  it('re-sends a redelivery of one already made, in this run or in a new one', async () => {
+    const run = pair();
+    const [d1, d2] = run.ids(2) as [string, string];
+    const inFlight = gate();
+    const release = gate();
+    attemptScript.set(d2, async () => {
+      inFlight.open();
+      await release.opened;
+    });
+    const handle = await queueDeliveries(run, queued(d1, d2));
+    await inFlight.opened;
+    await queueDeliveries(run, [
+      { deliveryId: d1, redeliver: false },
+      { deliveryId: d1, redeliver: true },
+    ]);
+    release.open();
+    await endRecorded(handle, 'deliver-webhooks-redelivered');
+    expect(calls).toEqual([`deliver ${d1} #1`, `deliver ${d2} #1`, `redeliver ${d1} #1`]);
+
+    // The run has ended: the next signal-with-start begins a new one.
+    const again = await queueDeliveries(run, [{ deliveryId: d2, redeliver: true }]);
+    await again.result();
+    expect(again.signaledRunId).not.toBe(handle.signaledRunId);
+    expect(calls.at(-1)).toBe(`redeliver ${d2} #1`);
+  });
+});
+
+const event = (eventId: string): PublishedOrderEvent => ({
+  eventId,
+  orderId: randomUUID(),
+  customerId: 'alice',
+  type: 'order.confirmed',
+  at: '2026-12-07T09:00:00.000Z',
+  actor: { kind: 'system', id: 'order-workflow' },
+  status: 'CONFIRMED',
+  details: { totalCents: 1_000, currency: 'EUR' },
+});
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+/** recordFixture for one run of a workflow that goes on (the relay): the history of `runId` alone. */
+async function recordRunFixture(workflowId: string, runId: string, name: string): Promise<void> {
+  const file = `${FIXTURES}${name}.json`;
+  if (process.env.UPDATE_FIXTURES === '1') {
+    const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    await writeFile(file, `${JSON.stringify(await decodeHistoryPayloads(JSON.parse(historyToJSON(history)), codec), null, 2)}\n`);
+  }
+  expect(existsSync(file), `no fixture ${name}.json: record it with UPDATE_FIXTURES=1`).toBe(true);
+}
+
+describe('WebhookRelay', () => {
+  it('fans out each batch of unpublished events, then marks them published; continues as new after loopsPerRun polls', async () => {
+    const [e1, e2, e3] = [randomUUID(), randomUUID(), randomUUID()];
+    outbox = [[event(e1), event(e2)], [event(e3)]];
+    const secondRunPolled = gate();
+    pollWatch = { count: 4, reached: secondRunPolled.open };
+    const workflowId = `test-webhook-relay-${randomUUID()}`;
+    const handle = await env.client.workflow.start<typeof WebhookRelay>('WebhookRelay', { taskQueue: WEBHOOK_TASK_QUEUE, workflowId, args: [{ pollWaitMs: 50, loopsPerRun: 3 }] });
+    await secondRunPolled.opened;
+    const firstRun = await env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId).describe();
+    expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    await handle.terminate('test over');
+    expect(calls.slice(0, 8)).toEqual(['poll', `fan out ${e1},${e2}`, `mark ${e1},${e2}`, 'poll', `fan out ${e3}`, `mark ${e3}`, 'poll', 'poll']);
+    await recordRunFixture(workflowId, handle.firstExecutionRunId, 'webhook-relay-continued-as-new');
+  });
+});
+
+describe('subscription changes: one activity each, refusals are results (the run ends Completed)', () => {
+  const start = (type: string, args: unknown[]) => env.client.workflow.start(type, { taskQueue: WEBHOOK_TASK_QUEUE, workflowId: `test-${type}-${randomUUID()}`, args });
+
+  it('CreateWebhookSubscription answers the subscription with its secret', async () => {
+    const handle = await start('CreateWebhookSubscription', [{ url: 'https://hooks.example.com/orders', events: ['order.confirmed'] }]);
+    expect(await handle.result()).toMatchObject({ ok: true, value: { url: 'https://hooks.example.com/orders', events: ['order.confirmed'], enabled: true, secret: expect.stringMatching(/^whsec_/) } });
+    await endRecorded(handle, 'create-webhook-subscription');
+  });
+
+  it('CreateWebhookSubscription refuses a target this deployment does not call (WEBHOOK_TARGET_REFUSED)', async () => {
+    const handle = await start('CreateWebhookSubscription', [{ url: 'https://refused.example.com/', events: ['order.placed'] }]);
+    expect(await handle.result()).toMatchObject({ ok: false, reason: WEBHOOK_FAILURE.targetRefused });
+    await endRecorded(handle, 'create-webhook-subscription-refused');
+  });
+
+  it('UpdateWebhookSubscription refuses an unknown subscription (WEBHOOK_NOT_FOUND)', async () => {
+    const subscriptionId = randomUUID();
+    const handle = await start('UpdateWebhookSubscription', [{ subscriptionId, changes: { enabled: false } }]);
+    expect(await handle.result()).toMatchObject({ ok: false, reason: WEBHOOK_FAILURE.notFound });
+    await endRecorded(handle, 'update-webhook-subscription-refused');
+    expect(calls).toEqual([`update ${subscriptionId}`]);
+  });
+
+  it('DeleteWebhookSubscription answers the subscription deleted', async () => {
+    const subscriptionId = randomUUID();
+    const handle = await start('DeleteWebhookSubscription', [{ subscriptionId }]);
+    expect(await handle.result()).toEqual({ ok: true, value: { subscriptionId } });
+    await endRecorded(handle, 'delete-webhook-subscription');
+  });
+});
