@@ -68,9 +68,16 @@ async function unsubscribe(subscriptionId: string): Promise<void> {
 
 /** The order's timeline, oldest first, as staff read it. */
 async function timeline(orderId: string): Promise<OrderEvent[]> {
-  const answer = await stack.request('GET', `/orders/${orderId}/events`, { token: staff });
-  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  return answer.body.events as OrderEvent[];
+  const events: OrderEvent[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+    const answer = await stack.request('GET', `/orders/${orderId}/events${query}`, { token: staff });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    events.push(...((answer.body.items ?? answer.body.events) as OrderEvent[]));
+    cursor = answer.body.nextCursor ?? null;
+  } while (cursor);
+  return events;
 }
 
 /**
