@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { PlainText } from '../common/text.js';
 import { EMAIL_KINDS } from '../activities/notification/contract.js';
+import { WEBHOOK_EVENT_TYPES, WEBHOOK_LIMITS, webhookUrlProblem } from '../activities/notification/webhooks.contract.js';
 import { ORDER_STATUSES } from '../activities/order/contract.js';
 import { FULFILMENT_LIMITS } from '../activities/order/fulfilment.contract.js';
 import { isPaymentMethodToken, PAYMENT_METHOD_PATTERN, PAYMENT_STATUSES } from '../activities/payment/contract.js';
@@ -144,6 +145,30 @@ export const OrderSummarySchema = OrderSchema.pick({
   updatedAt: true,
 }).openapi('OrderSummary');
 
+/** An instant a client names (ISO 8601 with `Z` or an offset), as a search bound. */
+const Instant = (description: string) =>
+  z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ param: { description }, example: '2026-12-01T00:00:00Z' });
+
+/**
+ * GET /orders: a page of orders, newest first, each filter narrowing it. `customer` is staff's
+ * (a customer sees their own orders only); `from` must come before `to`.
+ */
+export const OrderSearchQuerySchema = PageQuerySchema.extend({
+  status: OrderStatusSchema.optional(),
+  customer: Text(200, { min: 1 })
+    .optional()
+    .openapi({ param: { description: "Only this customer's orders (their customer ID, the token subject they ordered with). Operators and admins only: a customer's is a 403" } }),
+  sku: SkuSchema.optional().openapi({ param: { description: 'Only orders having a line of this SKU' } }),
+  from: Instant('Only orders created at or after this instant (inclusive)'),
+  to: Instant('Only orders created before this instant (exclusive); after `from`'),
+}).refine((query) => query.from === undefined || query.to === undefined || Date.parse(query.from) < Date.parse(query.to), {
+  message: '`from` must be before `to`',
+  path: ['from'],
+});
+
 export const ShippingAddressSchema = z
   .object({
     name: Text(200, { min: 1 }),
@@ -266,3 +291,87 @@ export const IdempotencyKeyHeader = IdempotencyKey.optional().openapi({
 export const RequiredIdempotencyKeyHeader = IdempotencyKey.openapi({
   param: { description: 'Required. Names the operation: the same key with the same body is the same operation, applied once; with another body, 409' },
 });
+
+/**
+ * A webhook receiver's URL: http(s) (lower case, as stored), no user name or password, no white
+ * space, at most WEBHOOK_LIMITS.urlLength characters. Where its host resolves is the notification
+ * service's check (WEBHOOK_TARGET_REFUSED, a 400 too).
+ */
+const WEBHOOK_URL_PATTERN = '^https?://[^/?#@\\s]+([/?#]\\S*)?$';
+const WebhookUrl = z
+  .string()
+  .max(WEBHOOK_LIMITS.urlLength)
+  .regex(new RegExp(WEBHOOK_URL_PATTERN), 'an http(s) URL without a user name, password or white space')
+  .superRefine((url, context) => {
+    const problem = webhookUrlProblem(url);
+    if (problem) context.addIssue({ code: 'custom', message: `the URL is ${problem}` });
+  })
+  .openapi({ format: 'uri', pattern: WEBHOOK_URL_PATTERN, example: 'https://hooks.example.com/orderflow' });
+
+const WebhookEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES);
+
+const WebhookEvents = z
+  .array(WebhookEventTypeSchema)
+  .min(1)
+  .max(WEBHOOK_EVENT_TYPES.length)
+  .refine((events) => new Set(events).size === events.length, 'each event type once')
+  .openapi({ uniqueItems: true, description: 'The event types delivered to it, each once' });
+
+const WebhookDescription = Text(WEBHOOK_LIMITS.descriptionLength);
+
+export const CreateWebhookSchema = z
+  .object({
+    url: WebhookUrl,
+    events: WebhookEvents,
+    enabled: z.boolean().optional().openapi({ description: 'Whether events are delivered to it (default true)' }),
+    description: WebhookDescription.optional(),
+  })
+  .strict()
+  .openapi('CreateWebhook');
+
+export const UpdateWebhookSchema = z
+  .object({ url: WebhookUrl, events: WebhookEvents, enabled: z.boolean(), description: WebhookDescription.nullable().openapi({ description: 'null clears it' }) })
+  .partial()
+  .strict()
+  .refine((changes) => Object.keys(changes).length > 0, 'at least one of url, events, enabled, description')
+  .openapi('UpdateWebhook', { minProperties: 1 });
+
+export const WebhookSubscriptionSchema = z
+  .object({
+    subscriptionId: z.uuid(),
+    url: z.string(),
+    events: z.array(WebhookEventTypeSchema),
+    enabled: z.boolean(),
+    description: z.string().nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi('WebhookSubscription');
+
+export const CreatedWebhookSubscriptionSchema = WebhookSubscriptionSchema.extend({
+  secret: z.string().openapi({ description: 'The signing secret (Standard Webhooks, `whsec_...`): shown here once, never again', example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }),
+}).openapi('CreatedWebhookSubscription');
+
+const WebhookAttemptSchema = z.object({
+  attempt: z.number().int(),
+  startedAt: Timestamp,
+  finishedAt: Timestamp.nullable(),
+  statusCode: z.number().int().nullable().openapi({ description: "The receiver's HTTP status; null without an answer (refused, timed out, cut off)" }),
+  latencyMs: z.number().int().nullable(),
+  responseExcerpt: z.string().nullable().openapi({ description: `The start of the receiver's answer (up to ${WEBHOOK_LIMITS.responseExcerpt} characters)` }),
+  error: z.string().nullable(),
+});
+
+export const WebhookDeliverySchema = z
+  .object({
+    deliveryId: z.uuid(),
+    subscriptionId: z.uuid(),
+    eventId: z.string().openapi({ description: 'The order event delivered: also the `webhook-id` header, the same at every attempt' }),
+    eventType: WebhookEventTypeSchema,
+    orderId: z.uuid(),
+    status: z.enum(['PENDING', 'DELIVERED', 'FAILED']),
+    failure: z.string().nullable().openapi({ description: 'Why it failed for good (FAILED only)' }),
+    createdAt: Timestamp,
+    attempts: z.array(WebhookAttemptSchema).openapi({ description: 'Every HTTP attempt, oldest first' }),
+  })
+  .openapi('WebhookDelivery');

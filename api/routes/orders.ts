@@ -3,7 +3,7 @@ import { couldExceedOrderTotal, priceLines, PRODUCT_FAILURE, type OrderLine } fr
 import type { ProductReads } from '../../activities/product/reads.js';
 import { isStaff, requireRole } from '../auth.js';
 import type { ApiDeps } from '../context.js';
-import { validationFailed } from '../errors.js';
+import { ApiError, validationFailed } from '../errors.js';
 import { orderAnswers } from '../order-answers.js';
 import { orderIdFor, placeOrder, requestCancellation } from '../order-workflows.js';
 import { createRouter } from '../router.js';
@@ -12,10 +12,10 @@ import {
   IdempotencyKeyHeader,
   NotificationSchema,
   OrderSchema,
+  OrderSearchQuerySchema,
   OrderStatusSchema,
   OrderSummarySchema,
   pageOf,
-  PageQuerySchema,
   PlaceOrderSchema,
 } from '../schemas.js';
 
@@ -72,13 +72,13 @@ const listRoute = createRoute({
   path: '/',
   operationId: 'listOrders',
   tags: ['orders'],
-  summary: 'Orders, newest first: customers see their own, operators and admins all',
+  summary: 'Search orders, newest first: customers see their own, operators and admins all (by customer, status, SKU and creation time)',
   middleware: [requireRole('customer', 'operator', 'admin')] as const,
-  request: { query: PageQuerySchema.extend({ status: OrderStatusSchema.optional() }) },
+  request: { query: OrderSearchQuerySchema },
   responses: {
-    200: jsonContent(pageOf(OrderSummarySchema).openapi('OrderPage'), 'A page of orders'),
+    200: jsonContent(pageOf(OrderSummarySchema).openapi('OrderPage'), 'A page of orders, each matching every filter given'),
     ...ANY_OPERATION,
-    ...errors({ 400: 'Invalid limit, status or cursor' }),
+    ...errors({ 400: 'Invalid limit, cursor, status, customer, SKU or time (or `from` not before `to`)', 403: 'A customer asked for `customer` (staff only)' }),
   },
 });
 
@@ -203,12 +203,18 @@ export function orderRoutes({ temporal, readers, cancellationWindow, returnWindo
     })
     .openapi(listRoute, async (c) => {
       const principal = c.get('principal')!;
-      const { limit, cursor, status } = c.req.valid('query');
+      const { limit, cursor, status, customer, sku, from, to } = c.req.valid('query');
+      // A customer's search is of their own orders: naming a customer is staff's.
+      if (customer !== undefined && !isStaff(principal)) throw new ApiError(403, 'FORBIDDEN', 'Only operators and admins search by customer', [{ path: 'customer', message: 'staff only' }]);
+      const customerId = isStaff(principal) ? customer : principal.sub;
       const page = await readers.orders.list({
         limit,
         ...(cursor && { cursor }),
         ...(status && { status }),
-        ...(!isStaff(principal) && { customerId: principal.sub }),
+        ...(customerId !== undefined && { customerId }),
+        ...(sku && { sku }),
+        ...(from && { from }),
+        ...(to && { to }),
       });
       return c.json(page, 200);
     });

@@ -119,10 +119,11 @@ export function memoryReaders(store: Store): Readers {
     order: find,
     record: find,
     orderOnceDecided: find,
-    list: async ({ customerId, status, limit, cursor }) =>
+    list: async ({ customerId, status, sku, from, to, limit, cursor }) =>
       pageOf(
         store.orders
           .filter((o) => (customerId === undefined || o.customerId === customerId) && (status === undefined || o.status === status))
+          .filter((o) => (sku === undefined || o.lines.some((line) => line.sku === sku)) && (from === undefined || Date.parse(o.createdAt) >= Date.parse(from)) && (to === undefined || Date.parse(o.createdAt) < Date.parse(to)))
           .reverse()
           .map(summary),
         limit,
