@@ -48,7 +48,8 @@ export function writeEvents<DB extends OrderDatabase>(db: QueryCreator<DB>, sour
     .columns(['order_id', 'type', 'actor', 'status', 'details'])
     .expression((eb) =>
       eb
-        .selectFrom([`${source} as changed` as 'changed', values(rows, 'e', { n: 'int', type: 'text', actor: 'text', status: 'text', details: 'text' })])
+        // The change's rows last: the join to the order's row binds to them.
+        .selectFrom([values(rows, 'e', { n: 'int', type: 'text', actor: 'text', status: 'text', details: 'text' }), `${source} as changed` as 'changed'])
         .leftJoin('orders as o', 'o.order_id', 'changed.order_id')
         .select([
           'changed.order_id',
