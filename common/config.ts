@@ -1,4 +1,5 @@
 import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { isLoopbackHost, type DevelopmentSetting } from './environment.js';
@@ -240,6 +241,36 @@ export const workflowEnv = z.object({
   /** How long after an order's first shipment the rest may still ship; what has not by then is cancelled: stock released, price refunded. */
   ORDER_FULFILMENT_WINDOW: duration.default('14d'),
 });
+
+/** A true/false setting: `true`/`false` (or `1`/`0`), so that "false" never reads as true. */
+const flag = z.enum(['true', 'false', '1', '0'], 'true or false').transform((value) => value === 'true' || value === '1');
+
+/** The notification worker's outbound webhooks (activities/notification/webhooks.ts, docs/webhooks.md). */
+export const webhookEnv = z
+  .object({
+    /** Development only: receivers on this machine's loopback (the local stack's, the tests'). Refused in production. */
+    WEBHOOK_ALLOW_LOOPBACK: flag.default(false),
+    /** The first backoff after a failed attempt; it doubles up to WEBHOOK_RETRY_MAX (a Retry-After overrides it). */
+    WEBHOOK_RETRY_INITIAL: duration.default('10s'),
+    WEBHOOK_RETRY_MAX: duration.default('1h'),
+    /** After this long since its first attempt, a delivery fails for good. */
+    WEBHOOK_GIVE_UP_AFTER: duration.default('24h'),
+    /** Attempts one notification process runs at once (the webhooks worker's activity slots; an attempt mostly waits). */
+    WEBHOOK_MAX_CONCURRENT_ATTEMPTS: z.coerce.number().int().min(1).max(10_000).default(200),
+  })
+  .refine((webhook) => msToNumber(webhook.WEBHOOK_RETRY_INITIAL) <= msToNumber(webhook.WEBHOOK_RETRY_MAX), {
+    path: ['WEBHOOK_RETRY_INITIAL'],
+    message: 'must not be longer than WEBHOOK_RETRY_MAX',
+  })
+  .refine((webhook) => msToNumber(webhook.WEBHOOK_RETRY_INITIAL) < msToNumber(webhook.WEBHOOK_GIVE_UP_AFTER), {
+    path: ['WEBHOOK_GIVE_UP_AFTER'],
+    message: 'must be longer than WEBHOOK_RETRY_INITIAL (or no delivery is ever retried)',
+  });
+export type WebhookConfig = z.infer<typeof webhookEnv>;
+
+export function webhookDevelopmentSettings(webhook: WebhookConfig): DevelopmentSetting[] {
+  return webhook.WEBHOOK_ALLOW_LOOPBACK ? [{ variable: 'WEBHOOK_ALLOW_LOOPBACK', problem: "lets webhook subscriptions call this machine's loopback (development receivers)" }] : [];
+}
 
 /**
  * Parses several groups of settings at once, so that every problem in any of them is reported

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { Client } from '@temporalio/client';
 import { ApplicationFailure, type DataConverter, type Next } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
 import { sql, type Kysely } from 'kysely';
@@ -68,6 +69,8 @@ const businessOutcomes = (log?: Logger): WorkerPlugin => ({
 
 export interface ServiceWorkerOptions {
   service: ServiceName;
+  /** Another task queue than the service's own (a second worker in the same process). */
+  taskQueue?: string;
   connection: NativeConnection;
   namespace: string;
   activities: object;
@@ -86,8 +89,9 @@ export interface ServiceWorkerOptions {
 }
 
 /** A worker polling only its own service's task queue. Used by the process entry points and by tests. */
-export function createServiceWorker({ service, connection, namespace, activities, workflowBundlePath, identity, dataConverter, registry = new Registry(), tracing, log, extra }: ServiceWorkerOptions): Promise<Worker> {
-  const stepDuration = createStepDuration(registry);
+export function createServiceWorker({ service, taskQueue, connection, namespace, activities, workflowBundlePath, identity, dataConverter, registry = new Registry(), tracing, log, extra }: ServiceWorkerOptions): Promise<Worker> {
+  // A process's workers share one histogram (a registry takes a name once).
+  const stepDuration = (registry.getSingleMetric('orderflow_saga_step_duration_seconds') as ReturnType<typeof createStepDuration> | undefined) ?? createStepDuration(registry);
   return Worker.create({
     // The tracing plugin's workflow interceptors are in the bundle already (workers/workflow-bundle.ts);
     // here it adds the activity interceptors and the sink that takes the workflow's spans.
@@ -95,7 +99,7 @@ export function createServiceWorker({ service, connection, namespace, activities
     connection,
     namespace,
     ...(dataConverter && { dataConverter }),
-    taskQueue: TASK_QUEUES[service],
+    taskQueue: taskQueue ?? TASK_QUEUES[service],
     activities,
     ...(workflowBundlePath && { workflowBundle: { codePath: workflowBundlePath } }),
     identity: identity ?? `${service}@${os.hostname()}:${process.pid}`,
@@ -121,9 +125,42 @@ export interface ServiceConfig<S extends z.ZodType> {
   developmentSettings: (config: z.infer<S>) => DevelopmentSetting[];
 }
 
+/** What a service's extra workers and start-up hooks get: a client on the worker's own connection. */
+export interface ServiceTemporal {
+  client: Client;
+}
+
+/** Another task queue the service's process polls, with a Worker of its own. */
+export interface ExtraTaskQueue {
+  taskQueue: string;
+  activities: object;
+  /** Also hosts the workflows, from WORKFLOW_BUNDLE_PATH (the order worker's bundle). */
+  workflows?: boolean;
+  extra?: Partial<WorkerOptions>;
+}
+
 export interface ServiceSetup {
   activities: object;
   dispose?: () => Promise<void> | void;
+  /** More task queues (built once Temporal is connected: their activities may need a client). */
+  moreTaskQueues?: (temporal: ServiceTemporal) => ExtraTaskQueue[];
+  /** Called once the workers poll, not awaited; `stopping` aborts at shutdown. */
+  started?: (temporal: ServiceTemporal & { stopping: AbortSignal }) => void;
+}
+
+/**
+ * Runs every worker of the process until all have stopped (SIGTERM drains each); one that fails
+ * stops the others, and its error is the process's.
+ */
+async function runWorkers(workers: Worker[]): Promise<void> {
+  const runs = workers.map((worker) =>
+    worker.run().catch((error: unknown) => {
+      for (const other of workers) if (other !== worker && other.getState() === 'RUNNING') other.shutdown();
+      throw error;
+    }),
+  );
+  const failed = (await Promise.allSettled(runs)).find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /**
@@ -165,7 +202,7 @@ export function runServiceWorker<DB, S extends z.ZodType = z.ZodObject>(
     const registry = new Registry();
     // Node's own (heap, GC, event loop lag), as the API serves them: a worker's memory is read from outside as RSS, and from here.
     collectDefaultMetrics({ register: registry, labels: { service } });
-    const { activities, dispose } = setup({ db, log, config: config.own as z.infer<S>, registry });
+    const { activities, dispose, moreTaskQueues, started } = setup({ db, log, config: config.own as z.infer<S>, registry });
     const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
     const observability =
       WORKER_METRICS_ADDRESS && sdkMetricsAddress
@@ -182,22 +219,24 @@ export function runServiceWorker<DB, S extends z.ZodType = z.ZodObject>(
         : undefined;
     // Only the order worker hosts workflows; its cache bounds its memory (parked orders beyond it are evicted, and replayed when they wake).
     const workflowCache = service === 'order' && { maxCachedWorkflows: WORKER_MAX_CACHED_WORKFLOWS };
+    const dataConverter = createDataConverter(createEncryptionCodec(payloads));
+    const stopping = new AbortController();
     try {
-      const worker = await createServiceWorker({
-        service,
-        connection,
-        namespace: temporal.TEMPORAL_NAMESPACE,
-        activities,
-        dataConverter: createDataConverter(createEncryptionCodec(payloads)),
-        registry,
-        tracing: telemetry.temporalPlugin,
-        log,
-        ...(workflowCache && { workflowBundlePath: WORKFLOW_BUNDLE_PATH, extra: workflowCache }),
-      });
-      log.info({ node: process.version, taskQueue: TASK_QUEUES[service], namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS, ...workflowCache }, 'worker started');
-      await worker.run();
+      const common = { service, connection, namespace: temporal.TEMPORAL_NAMESPACE, dataConverter, registry, tracing: telemetry.temporalPlugin, log };
+      const worker = await createServiceWorker({ ...common, activities, ...(workflowCache && { workflowBundlePath: WORKFLOW_BUNDLE_PATH, extra: workflowCache }) });
+      const client = moreTaskQueues || started ? new Client({ connection, namespace: temporal.TEMPORAL_NAMESPACE, dataConverter, plugins: [telemetry.temporalPlugin] }) : undefined;
+      const queues = client && moreTaskQueues ? moreTaskQueues({ client }) : [];
+      const extras = await Promise.all(
+        queues.map((queue) =>
+          createServiceWorker({ ...common, taskQueue: queue.taskQueue, activities: queue.activities, ...(queue.workflows && { workflowBundlePath: WORKFLOW_BUNDLE_PATH }), ...(queue.extra && { extra: queue.extra }) }),
+        ),
+      );
+      log.info({ node: process.version, taskQueue: [TASK_QUEUES[service], ...queues.map((queue) => queue.taskQueue)].join(','), namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS, ...workflowCache }, 'worker started');
+      if (client && started) started({ client, stopping: stopping.signal });
+      await runWorkers([worker, ...extras]);
       log.info('worker stopped');
     } finally {
+      stopping.abort();
       observability?.close();
       await connection.close();
       await dispose?.();

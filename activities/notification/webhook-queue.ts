@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { deliveriesQueued, deliverWebhooksWorkflowId, WEBHOOK_WORKFLOWS_TASK_QUEUE, type DeliverWebhooksInput, type QueuedDelivery } from '../../workflows/webhooks.contract.js';
+import type { Logger } from '../../common/logger.js';
+import { deliveriesQueued, deliverWebhooksWorkflowId, WEBHOOK_RELAY_WORKFLOW_ID, WEBHOOK_WORKFLOWS_TASK_QUEUE, type DeliverWebhooksInput, type QueuedDelivery } from '../../workflows/webhooks.contract.js';
 
 /** Hands a (subscription, order)'s deliveries, in event order, to whatever delivers them. */
 export interface WebhookQueue {
@@ -22,4 +23,34 @@ export function temporalWebhookQueue(client: Client): WebhookQueue {
       });
     },
   };
+}
+
+/**
+ * Makes sure the outbox relay runs (one run, WEBHOOK_RELAY_WORKFLOW_ID; "use existing", so every
+ * notification process may ask). Tries until Temporal answers or the process stops, backing off
+ * to 30 s: the workers poll meanwhile, a Temporal still starting holds nothing up.
+ */
+export async function ensureWebhookRelay(client: Client, log: Logger, stopping: AbortSignal): Promise<void> {
+  for (let pause = 1000; !stopping.aborted; pause = Math.min(pause * 2, 30_000)) {
+    try {
+      const handle = await client.workflow.start('WebhookRelay', {
+        workflowId: WEBHOOK_RELAY_WORKFLOW_ID,
+        taskQueue: WEBHOOK_WORKFLOWS_TASK_QUEUE,
+        args: [{}],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      log.info({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, 'webhook relay running');
+      return;
+    } catch (error) {
+      if (stopping.aborted) return;
+      log.warn({ err: error, retryInMs: pause }, 'could not start the webhook relay; trying again');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pause);
+        stopping.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      });
+    }
+  }
 }
