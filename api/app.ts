@@ -12,6 +12,7 @@ import { codecRoutes } from './routes/codec.js';
 import { fulfilmentRoutes } from './routes/fulfilment.js';
 import { healthRoutes } from './routes/health.js';
 import { inventoryRoutes } from './routes/inventory.js';
+import { orderEventRoutes } from './routes/order-events.js';
 import { orderRoutes } from './routes/orders.js';
 import { productRoutes } from './routes/products.js';
 import { traceRequests } from './tracing.js';
@@ -96,6 +97,7 @@ export function createApp(deps: ApiDeps) {
     .route('/inventory', inventoryRoutes(deps))
     .route('/orders', orderRoutes(deps))
     .route('/orders', fulfilmentRoutes(deps))
+    .route('/orders', orderEventRoutes(deps))
     .route('/codec', codecRoutes(deps));
 
   publishDocument(app);

@@ -4,6 +4,7 @@ import { EMAIL_KINDS } from '../activities/notification/contract.js';
 import { WEBHOOK_EVENT_TYPES, WEBHOOK_LIMITS, webhookUrlProblem } from '../activities/notification/webhooks.contract.js';
 import { ORDER_STATUSES } from '../activities/order/contract.js';
 import { FULFILMENT_LIMITS } from '../activities/order/fulfilment.contract.js';
+import type { OrderEventType } from '../activities/order/timeline.contract.js';
 import { isPaymentMethodToken, PAYMENT_METHOD_PATTERN, PAYMENT_STATUSES } from '../activities/payment/contract.js';
 import { MAX_PRICE_CENTS, SKU_PATTERN } from '../activities/product/contract.js';
 
@@ -239,6 +240,62 @@ export const NotificationSchema = z
     sentAt: Timestamp.nullable(),
   })
   .openapi('Notification');
+
+/** Who caused a change: the order's customer, a member of staff (their token's subject), or the system (`id` names the mechanism). */
+const ActorSchema = z
+  .object({
+    kind: z.enum(['customer', 'staff', 'system']),
+    id: z.string().openapi({ description: "The customer's or staff member's subject; for the system, `order-workflow`, `payment` (a lapsing authorisation) or `temporal` (cancelled through Temporal)" }),
+  })
+  .openapi('Actor');
+
+const Cents = z.number().int();
+/** What each event type records (activities/order/timeline.contract.ts, OrderEventDetails). */
+const ORDER_EVENT_DETAILS = {
+  'order.placed': { lines: z.array(FulfilmentLineSchema) },
+  'order.confirmed': { totalCents: Cents, currency: z.string() },
+  'order.rejected': { reason: z.string() },
+  'order.cancelled': { reason: z.string() },
+  'order.shipped': { shipmentId: z.uuid(), lines: z.array(FulfilmentLineSchema), carrier: z.string(), trackingNumber: z.string() },
+  'order.delivered': { shipmentId: z.uuid() },
+  'order.return_requested': { returnId: z.uuid(), lines: z.array(FulfilmentLineSchema), reason: z.string() },
+  'order.returned': { returnId: z.uuid(), restocked: z.boolean(), refundCents: Cents },
+  'order.unshipped_cancelled': { lines: z.array(FulfilmentLineSchema), refundCents: Cents },
+  'payment.captured': { amountCents: Cents, currency: z.string() },
+  'payment.refunded': { refundId: z.string().openapi({ description: 'The return\'s ID, or `unshipped` for units that never shipped' }), amountCents: Cents, currency: z.string() },
+} as const satisfies Record<OrderEventType, z.ZodRawShape>;
+
+/** One event type's entry, named for the document (`order.return_requested` is OrderReturnRequestedEvent). */
+function orderEventOf<T extends OrderEventType>(type: T) {
+  const name = `${type.split(/[._]/).map((word) => word[0]!.toUpperCase() + word.slice(1)).join('')}Event`;
+  return z
+    .object({
+      eventId: z.uuid().openapi({ description: 'Unique and stable: also the `webhook-id` of the webhook that delivers it' }),
+      type: z.literal(type),
+      at: Timestamp,
+      actor: ActorSchema,
+      status: OrderStatusSchema.openapi({ description: "The order's status right after the change" }),
+      details: z.object(ORDER_EVENT_DETAILS[type]),
+    })
+    .openapi(name);
+}
+
+/** An entry of an order's timeline: `details` as its `type` says. */
+export const OrderEventSchema = z
+  .discriminatedUnion('type', [
+    orderEventOf('order.placed'),
+    orderEventOf('order.confirmed'),
+    orderEventOf('order.rejected'),
+    orderEventOf('order.cancelled'),
+    orderEventOf('order.shipped'),
+    orderEventOf('order.delivered'),
+    orderEventOf('order.return_requested'),
+    orderEventOf('order.returned'),
+    orderEventOf('order.unshipped_cancelled'),
+    orderEventOf('payment.captured'),
+    orderEventOf('payment.refunded'),
+  ])
+  .openapi('OrderEvent');
 
 const ProductName = Text(200, { min: 1 });
 const ProductDescription = Text(4_000, { multiline: true });
