@@ -72,11 +72,19 @@ describe('production mode refuses development settings, naming each', () => {
     expect(stderr).toMatch(/^ {2}JWT_JWKS_URL: must be https/m);
   });
 
-  it('the notification worker: a dev- key and the .eml outbox with the development sender', async () => {
-    const { code, stderr } = await start('workers/notification.ts', { ORDERFLOW_ENV: 'production', PAYLOAD_ENCRYPTION_KEY: key(), PAYLOAD_ENCRYPTION_KEY_ID: 'dev-1a2b3c4d' });
+  it('the notification worker: a dev- key, the .eml outbox with the development sender, and webhooks to loopback', async () => {
+    const { code, stderr } = await start('workers/notification.ts', { ORDERFLOW_ENV: 'production', PAYLOAD_ENCRYPTION_KEY: key(), PAYLOAD_ENCRYPTION_KEY_ID: 'dev-1a2b3c4d', WEBHOOK_ALLOW_LOOPBACK: 'true' });
     expect(code).toBe(1);
     expect(stderr).toMatch(refusal);
-    for (const variable of ['PAYLOAD_ENCRYPTION_KEY_ID', 'SMTP_URL', 'MAIL_FROM']) expect(stderr).toMatch(new RegExp(`^  ${variable}: `, 'm'));
+    for (const variable of ['PAYLOAD_ENCRYPTION_KEY_ID', 'SMTP_URL', 'MAIL_FROM', 'WEBHOOK_ALLOW_LOOPBACK']) expect(stderr).toMatch(new RegExp(`^  ${variable}: `, 'm'));
+  });
+
+  it('the notification worker: WEBHOOK_ALLOW_LOOPBACK alone, in an otherwise production configuration', async () => {
+    const { code, stderr } = await start('workers/notification.ts', { ...production, WEBHOOK_ALLOW_LOOPBACK: 'true' });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(refusal);
+    expect(stderr).toMatch(/^ {2}WEBHOOK_ALLOW_LOOPBACK: .*loopback/m);
+    expect(stderr.match(/^ {2}[A-Z_]+: /gm)).toEqual(['  WEBHOOK_ALLOW_LOOPBACK: ']);
   });
 
   it('another worker: only what it uses (the payload key)', async () => {

@@ -71,6 +71,8 @@ runMain(async () => {
     ORDERFLOW_ENV: 'development',
     MAIL_OUTBOX_DIR: process.env.MAIL_OUTBOX_DIR ?? path.join(up.DATA_DIR, 'outbox'),
     WORKFLOW_BUNDLE_PATH: path.resolve(ROOT, workflow.WORKFLOW_BUNDLE_PATH),
+    // Webhook receivers you run next to the stack listen on loopback (production refuses this).
+    WEBHOOK_ALLOW_LOOPBACK: process.env.WEBHOOK_ALLOW_LOOPBACK ?? 'true',
     // The children write into pipes that end on this terminal: ask them for lines a person reads.
     ...(process.env.LOG_FORMAT === undefined && { LOG_FORMAT: logFormat(Boolean(process.stdout.isTTY)) }),
   };

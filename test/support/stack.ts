@@ -105,6 +105,8 @@ export class TestStack {
       WORKFLOW_BUNDLE_PATH: this.prepared.workflowBundlePath,
       ...this.prepared.secrets,
       ORDERFLOW_ENV: 'development',
+      // The suites' webhook receivers listen on 127.0.0.1.
+      WEBHOOK_ALLOW_LOOPBACK: 'true',
       API_METRICS_ADDRESS: `127.0.0.1:${ports.metrics}`,
       ...(options.webUi && { CODEC_CORS_ORIGINS: this.uiUrl }),
       ...options.temporal?.env,
