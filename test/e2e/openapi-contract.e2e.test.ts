@@ -257,6 +257,19 @@ const CASES: Record<string, () => Promise<void>> = {
     await call('listOrderNotifications', 400, { as: 'customer', params: { orderId: 'not-a-uuid' } });
   },
 
+  async listOrderEvents() {
+    const orderId = await confirmedOrder();
+    await asEachRole('listOrderEvents', { admin: 200, operator: 200, customer: 200, anonymous: 401 }, { params: { orderId } });
+    const first = await call('listOrderEvents', 200, { as: 'customer', params: { orderId }, query: 'limit=1' });
+    expect(first.body.items.map((event: { type: string }) => event.type)).toEqual(['order.placed']);
+    const rest = await call('listOrderEvents', 200, { as: 'customer', params: { orderId }, query: `cursor=${first.body.nextCursor}` });
+    expect(rest.body.items.map((event: { type: string }) => event.type)).toEqual(['order.confirmed']);
+    await call('listOrderEvents', 404, { as: 'other', params: { orderId } });
+    await call('listOrderEvents', 404, { as: 'customer', params: { orderId: randomUUID() } });
+    await call('listOrderEvents', 400, { as: 'customer', params: { orderId: 'not-a-uuid' } });
+    for (const query of ['limit=0', 'cursor=garbage']) await call('listOrderEvents', 400, { as: 'customer', params: { orderId }, query });
+  },
+
   async shipOrder() {
     const orderId = await confirmedOrder({ payment: { method: 'pm_card_visa' } });
     const body = { carrier: 'DHL', trackingNumber: `JD-${run}` };
