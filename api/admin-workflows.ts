@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { NewWebhookSubscription, WebhookRetryPolicy, WebhookSubscriptionChanges } from '../activities/notification/webhooks.contract.js';
 import type { ProductChanges } from '../activities/product/contract.js';
 import type { Outcome } from '../common/outcome.js';
 import { INTERACTIVE_PRIORITY } from '../common/task-priority.js';
 import { PLACE_ORDER } from '../workflows/place-order.contract.js';
 import type { AdjustStockInput, CreateProduct, CreateProductInput, UpdateProduct, AdjustStock } from '../workflows/catalog.js';
+import { deliveriesQueued, deliverWebhooksWorkflowId, WEBHOOK_WORKFLOWS_TASK_QUEUE, type QueuedDelivery } from '../workflows/webhooks.contract.js';
+import type { CreateWebhookSubscription, DeleteWebhookSubscription, DeliverWebhooks, UpdateWebhookSubscription } from '../workflows/webhooks.js';
 import { ApiError, conflict, refusalError } from './errors.js';
 import { idempotencyDigest, startOnce } from './idempotency.js';
 
@@ -83,4 +86,47 @@ export async function adjustStock(client: Client, input: Omit<AdjustStockInput, 
     { body: [input.delta, input.reason], keyed },
   );
   return resultWithin(handle.result(), `Adjusting stock of ${input.sku}`);
+}
+
+// Webhook subscriptions: the webhook workflows run on their own task queue, polled by the
+// notification process (workflows/webhooks.contract.ts), at INTERACTIVE_PRIORITY like the rest.
+
+const webhookChange = { taskQueue: WEBHOOK_WORKFLOWS_TASK_QUEUE, priority: INTERACTIVE_PRIORITY } as const;
+
+export function createWebhookSubscription(client: Client, input: NewWebhookSubscription) {
+  const result = client.workflow.execute<typeof CreateWebhookSubscription>('CreateWebhookSubscription', { ...webhookChange, workflowId: `webhook-subscription-create-${randomUUID()}`, args: [input] });
+  return resultWithin(result, 'Creating the webhook subscription');
+}
+
+export function updateWebhookSubscription(client: Client, subscriptionId: string, changes: WebhookSubscriptionChanges) {
+  const result = client.workflow.execute<typeof UpdateWebhookSubscription>('UpdateWebhookSubscription', {
+    ...webhookChange,
+    workflowId: `webhook-subscription-update-${subscriptionId}-${randomUUID()}`,
+    args: [{ subscriptionId, changes }],
+  });
+  return resultWithin(result, `Updating webhook subscription ${subscriptionId}`);
+}
+
+export function deleteWebhookSubscription(client: Client, subscriptionId: string) {
+  const result = client.workflow.execute<typeof DeleteWebhookSubscription>('DeleteWebhookSubscription', {
+    ...webhookChange,
+    workflowId: `webhook-subscription-delete-${subscriptionId}-${randomUUID()}`,
+    args: [{ subscriptionId }],
+  });
+  return resultWithin(result, `Deleting webhook subscription ${subscriptionId}`);
+}
+
+/**
+ * Sends a delivery again: queued on its (subscription, order)'s DeliverWebhooks run, started with it
+ * if none runs (signal-with-start, as the fan-out queues deliveries), behind what that run still has
+ * to deliver. Answered once queued; the attempt shows in the delivery log.
+ */
+export async function redeliverWebhook(client: Client, { subscriptionId, orderId, deliveryId, retry }: { subscriptionId: string; orderId: string; deliveryId: string; retry: WebhookRetryPolicy }) {
+  await client.workflow.signalWithStart<typeof DeliverWebhooks, [QueuedDelivery[]]>('DeliverWebhooks', {
+    ...webhookChange,
+    workflowId: deliverWebhooksWorkflowId(subscriptionId, orderId),
+    args: [{ subscriptionId, orderId, retry }],
+    signal: deliveriesQueued,
+    signalArgs: [[{ deliveryId, redeliver: true }]],
+  });
 }

@@ -15,6 +15,7 @@ import { inventoryRoutes } from './routes/inventory.js';
 import { orderEventRoutes } from './routes/order-events.js';
 import { orderRoutes } from './routes/orders.js';
 import { productRoutes } from './routes/products.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { traceRequests } from './tracing.js';
 
 /** The local Web UI's codec path is a secret: it never goes into a log line or a span. */
@@ -98,7 +99,8 @@ export function createApp(deps: ApiDeps) {
     .route('/orders', orderRoutes(deps))
     .route('/orders', fulfilmentRoutes(deps))
     .route('/orders', orderEventRoutes(deps))
-    .route('/codec', codecRoutes(deps));
+    .route('/codec', codecRoutes(deps))
+    .route('/webhooks', webhookRoutes(deps));
 
   publishDocument(app);
   const docs = docsHandlers();

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../common/config.js';
 import { fastApp, type FastApp, type FastResponse } from '../test/support/fast-app.js';
 import { newSigningKey, signWith, type SigningKey } from '../test/support/jwks-server.js';
-import { order, product, stockLevel } from '../test/support/memory-reads.js';
+import { order, product, stockLevel, webhookDelivery, webhookSubscription } from '../test/support/memory-reads.js';
 import { operationsOf, type OpenApiDocument } from '../test/support/openapi-contract.js';
 import { offlineDocument } from '../test/support/offline-app.js';
 
@@ -14,6 +14,8 @@ const ALICE_ORDER = '0b7f6f3e-5a43-4c3e-9d57-6a0c1b2d3e4f';
 const BOB_ORDER = '1c8a7b4f-6b54-4d4f-8e68-7b1d2c3e4f50';
 const SHIPMENT = '2d9b8c5a-7c65-4e5a-9f79-8c2e3d4f5a61';
 const RETURN = '3eac9d6b-8d76-4f6b-a08a-9d3f4e5a6b72';
+const WEBHOOK = '4fbdae7c-9e87-4a7c-b1ab-ae4f5a6b7c83';
+const DELIVERY = '5acebf8d-af98-4b8d-82bc-bf5a6b7c8d94';
 
 const PRINCIPALS = ['anonymous', 'invalidToken', 'expiredToken', 'customer', 'otherCustomer', 'operator', 'admin'] as const;
 type Caller = (typeof PRINCIPALS)[number];
@@ -31,7 +33,12 @@ function seededApp(): FastApp {
       return { ok: true, value: { product: product(created.sku), stock: stockLevel(created.sku, initialStock) } };
     })
     .resultOf('UpdateProduct', { ok: true, value: product(SKU, { description: 'changed' }) })
-    .resultOf('AdjustStock', { ok: true, value: stockLevel(SKU, 101) });
+    .resultOf('AdjustStock', { ok: true, value: stockLevel(SKU, 101) })
+    .resultOf('CreateWebhookSubscription', { ok: true, value: { ...webhookSubscription(WEBHOOK), secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' } })
+    .resultOf('UpdateWebhookSubscription', { ok: true, value: webhookSubscription(WEBHOOK, { enabled: false }) })
+    .resultOf('DeleteWebhookSubscription', { ok: true, value: { subscriptionId: WEBHOOK } });
+  app.store.webhookSubscriptions.push(webhookSubscription(WEBHOOK));
+  app.store.webhookDeliveries.push(webhookDelivery(DELIVERY, WEBHOOK));
   return app;
 }
 
@@ -100,6 +107,13 @@ const CASES: Record<string, Case> = {
   receiveReturn: { path: `/orders/${ALICE_ORDER}/returns/${RETURN}/receipt`, body: { restock: true }, expect: staff(200) },
   codecEncode: { path: '/codec/encode', body: { payloads: [] }, expect: staff(200) },
   codecDecode: { path: '/codec/decode', body: { payloads: [] }, expect: staff(200) },
+  listWebhooks: { path: '/webhooks', expect: admins(200) },
+  getWebhook: { path: `/webhooks/${WEBHOOK}`, expect: admins(200) },
+  createWebhook: { path: '/webhooks', body: { url: 'https://hooks.example.com/orders', events: ['order.confirmed'] }, expect: admins(201) },
+  updateWebhook: { path: `/webhooks/${WEBHOOK}`, body: { enabled: false }, expect: admins(200) },
+  deleteWebhook: { path: `/webhooks/${WEBHOOK}`, expect: admins(204) },
+  listWebhookDeliveries: { path: `/webhooks/${WEBHOOK}/deliveries`, expect: admins(200) },
+  redeliverWebhook: { path: `/webhooks/${WEBHOOK}/deliveries/${DELIVERY}/redeliver`, expect: admins(202) },
 };
 
 const CODES: Record<number, string> = { 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND' };

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Duration, PayloadCodec } from '@temporalio/common';
 import type { InventoryReads } from '../activities/inventory/reads.js';
 import type { NotificationReads } from '../activities/notification/reads.js';
+import type { WebhookRetryPolicy } from '../activities/notification/webhooks.contract.js';
 import type { OrderReads } from '../activities/order/reads.js';
 import type { PaymentReads } from '../activities/payment/reads.js';
 import type { ProductReads } from '../activities/product/reads.js';
@@ -33,6 +34,8 @@ export interface ApiDeps {
   returnWindow: Duration;
   /** How long after its first shipment the rest of an order may still ship (ORDER_FULFILMENT_WINDOW). */
   fulfilmentWindow: Duration;
+  /** How a manual redelivery's run retries, as the notification worker's deliveries do (WEBHOOK_RETRY_*). */
+  webhookRetry: WebhookRetryPolicy;
   /** `localPath`: the development-only unauthenticated codec path for the local Web UI. */
   codec: { codec: PayloadCodec; corsOrigins: string[]; localPath?: string };
   /** Each counts one request of a principal and throws 429 past its limit. */

@@ -6,6 +6,7 @@ import { dataErrorCode, isDatabaseUnavailable } from '../common/database-errors.
 import { INVENTORY_FAILURE } from '../activities/inventory/contract.js';
 import { ORDER_FAILURE } from '../activities/order/contract.js';
 import { PRODUCT_FAILURE } from '../activities/product/contract.js';
+import { WEBHOOK_FAILURE } from '../activities/notification/webhooks.contract.js';
 import { INVALID_DATA } from '../common/domain-error.js';
 import type { Logger } from '../common/logger.js';
 import { InvalidCursorError } from '../common/pagination.js';
@@ -106,6 +107,15 @@ const FAILURE_RESPONSES: Partial<Record<string, { status: ContentfulStatusCode; 
   [ORDER_FAILURE.unknownShipment]: { status: 404, code: 'NOT_FOUND' },
   [ORDER_FAILURE.unknownReturn]: { status: 404, code: 'NOT_FOUND' },
   [INVALID_DATA]: { status: 400, code: 'VALIDATION_FAILED', message: 'The request holds data that cannot be stored' },
+  // The failure's own message may name the address the host resolved to: nothing a client needs.
+  [WEBHOOK_FAILURE.targetRefused]: {
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    message: 'The webhook URL is refused: its host is, or resolves to, an address this deployment does not call (only public addresses are)',
+    path: 'url',
+  },
+  [WEBHOOK_FAILURE.notFound]: { status: 404, code: 'NOT_FOUND' },
+  [WEBHOOK_FAILURE.limitReached]: { status: 409, code: 'CONFLICT' },
 };
 
 /** A failure type as the client sees it, through the one table; undefined for a type it does not name. */

@@ -26,6 +26,7 @@ export const DOCUMENT = {
     { name: 'products', description: 'The catalog: public reads, admin writes (each write is a workflow)' },
     { name: 'inventory', description: 'Stock levels: public reads, admin adjustments recorded in a ledger' },
     { name: 'orders', description: 'Placing, reading and cancelling orders (the PlaceOrder workflow)' },
+    { name: 'webhooks', description: 'Outbound webhooks, admins only: subscriptions, their delivery log and redelivery (each change is a workflow)' },
     { name: 'operations', description: 'Probes, and the Temporal remote codec for operators' },
   ],
 };

@@ -17,6 +17,7 @@ import {
   SERVICES,
   serviceDatabaseUrl,
   temporalEnv,
+  webhookEnv,
   workflowEnv,
   type ServiceName,
 } from '../common/config.js';
@@ -42,12 +43,13 @@ import { createRateLimiter } from './rate-limit.js';
 runMain(async () => {
   const env = process.env;
   const config = parseConfig(
-    { log: logEnv, api: apiEnv, auth: authEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, payloads: payloadEnv, codec: codecEnv, limits: rateLimitEnv },
+    { log: logEnv, api: apiEnv, auth: authEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, payloads: payloadEnv, codec: codecEnv, limits: rateLimitEnv, webhook: webhookEnv },
     env,
   );
   const { api, auth, database, payloads, limits, codec: codecConfig, temporal: temporalConfig } = config;
   const { LOG_LEVEL } = config.log;
   const { ORDER_CANCELLATION_WINDOW, ORDER_RETURN_WINDOW, ORDER_FULFILMENT_WINDOW } = config.workflow;
+  const { WEBHOOK_RETRY_INITIAL, WEBHOOK_RETRY_MAX, WEBHOOK_GIVE_UP_AFTER } = config.webhook;
   checkEnvironment(env, [...authDevelopmentSettings(auth), ...payloadDevelopmentSettings(env), ...codecDevelopmentSettings(codecConfig, api.API_HOST), ...temporalDevelopmentSettings(temporalConfig)]);
   if (codecConfig.CODEC_LOCAL_PATH !== undefined && !isLoopbackHost(api.API_HOST)) {
     throw new ConfigError(`Invalid configuration:\n  CODEC_LOCAL_PATH: an unauthenticated codec path is only served on a loopback API_HOST (not ${api.API_HOST})`);
@@ -93,6 +95,8 @@ runMain(async () => {
     cancellationWindow: ORDER_CANCELLATION_WINDOW,
     returnWindow: ORDER_RETURN_WINDOW,
     fulfilmentWindow: ORDER_FULFILMENT_WINDOW,
+    // A redelivery retries as the notification worker's deliveries do: the same settings.
+    webhookRetry: { initialInterval: String(WEBHOOK_RETRY_INITIAL), maximumInterval: String(WEBHOOK_RETRY_MAX), giveUpAfter: String(WEBHOOK_GIVE_UP_AFTER) },
     codec: { codec, corsOrigins: codecConfig.CODEC_CORS_ORIGINS, ...(codecConfig.CODEC_LOCAL_PATH && { localPath: codecConfig.CODEC_LOCAL_PATH }) },
     rateLimits: {
       orders: createRateLimiter(ownPool, 'orders', { points: limits.RATE_LIMIT_ORDERS, windowSeconds: limits.RATE_LIMIT_ORDERS_WINDOW_SECONDS }, log),

@@ -2,9 +2,9 @@ import type { Client } from '@temporalio/client';
 import type { Priority } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 
-/** A workflow the API asked to start (`start`) or to run to its result (`execute`). */
+/** A workflow the API asked to start (`start`), to run to its result (`execute`), or to signal, started if need be (`signalWithStart`). */
 export interface StartedWorkflow {
-  call: 'start' | 'execute';
+  call: 'start' | 'execute' | 'signalWithStart';
   workflowType: string;
   workflowId: string;
   args: unknown[];
@@ -21,6 +21,13 @@ export interface SentUpdate {
   args: unknown[];
   /** Only when the API named the Update (a repeat of the same ID is answered with the first one's result). */
   updateId?: string;
+}
+
+/** A signal the API sent with signal-with-start. */
+export interface SentSignal {
+  workflowId: string;
+  signal: string;
+  args: unknown[];
 }
 
 /** What a scripted result or Update answers: a value, or an error it throws. */
@@ -49,6 +56,7 @@ interface Run {
 export class FakeTemporal {
   readonly started: StartedWorkflow[] = [];
   readonly updates: SentUpdate[] = [];
+  readonly signals: SentSignal[] = [];
   private readonly runs = new Map<string, Run>();
   private readonly results = new Map<string, Answer>();
   private readonly startFailures = new Map<string, Error>();
@@ -129,6 +137,12 @@ export class FakeTemporal {
         start: (workflowType: string, options: StartOptions) => start('start', workflowType, options),
         execute: async (workflowType: string, options: StartOptions) => (await start('execute', workflowType, options)).result(),
         getHandle: handle,
+        // As the server's: the run is started unless one is running, then signalled.
+        signalWithStart: async (workflowType: string, options: StartOptions & { signal: string | { name: string }; signalArgs?: unknown[] }) => {
+          const started = await start('signalWithStart', workflowType, { ...options, workflowIdConflictPolicy: 'USE_EXISTING' });
+          this.signals.push({ workflowId: options.workflowId, signal: typeof options.signal === 'string' ? options.signal : options.signal.name, args: options.signalArgs ?? [] });
+          return { ...started, signaledRunId: 'fake-run' };
+        },
       },
       withDeadline: <T>(_deadline: number | Date, fn: () => Promise<T>) => fn(),
       connection: {

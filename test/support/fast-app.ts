@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { JWTVerifyGetKey } from 'jose';
+import { DEFAULT_WEBHOOK_RETRY } from '../../activities/notification/webhooks.contract.js';
 import { createApp } from '../../api/app.js';
 import { ApiError } from '../../api/errors.js';
 import { createApiMetrics } from '../../api/metrics.js';
@@ -75,6 +76,7 @@ export function fastApp(options: FastAppOptions = {}) {
     cancellationWindow: '30m',
     returnWindow: '30d',
     fulfilmentWindow: '14d',
+    webhookRetry: DEFAULT_WEBHOOK_RETRY,
     codec: { codec: { encode: async (p) => p, decode: async (p) => p }, corsOrigins: [], ...(options.codecLocalPath && { localPath: options.codecLocalPath }) },
     rateLimits: { orders: options.rateLimits?.orders ?? noLimit, catalogWrites: options.rateLimits?.catalogWrites ?? noLimit },
   });

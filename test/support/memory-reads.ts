@@ -4,6 +4,7 @@ import type { InventoryReads } from '../../activities/inventory/reads.js';
 import type { StockLevel } from '../../activities/inventory/contract.js';
 import type { NotificationView } from '../../activities/notification/contract.js';
 import type { NotificationReads } from '../../activities/notification/reads.js';
+import type { WebhookDelivery, WebhookSubscription } from '../../activities/notification/webhooks.contract.js';
 import type { OrderSummary, OrderView } from '../../activities/order/contract.js';
 import type { OrderReads } from '../../activities/order/reads.js';
 import type { OrderEvent } from '../../activities/order/timeline.contract.js';
@@ -27,9 +28,13 @@ export interface Store {
   appliedAdjustments: Set<string>;
   /** Every order's timeline events, oldest first. */
   events: OrderEvent[];
+  /** Oldest first, as the port lists them (no secrets: the read port never sees one). */
+  webhookSubscriptions: WebhookSubscription[];
+  /** Every subscription's deliveries, oldest first; the log answers newest first. */
+  webhookDeliveries: WebhookDelivery[];
 }
 
-export const emptyStore = (): Store => ({ products: new Map(), stock: new Map(), orders: [], notifications: new Map(), payments: new Map(), appliedAdjustments: new Set(), events: [] });
+export const emptyStore = (): Store => ({ products: new Map(), stock: new Map(), orders: [], notifications: new Map(), payments: new Map(), appliedAdjustments: new Set(), events: [], webhookSubscriptions: [], webhookDeliveries: [] });
 
 const TIME = '2026-12-07T09:00:00.000Z';
 
@@ -73,6 +78,30 @@ export const orderEvent = (orderId: string, fields: Partial<OrderEvent> = {}): O
   details: { lines: [{ sku: 'LAMP-1', quantity: 1 }] },
   ...fields,
 }) as OrderEvent;
+
+export const webhookSubscription = (subscriptionId: string, fields: Partial<WebhookSubscription> = {}): WebhookSubscription => ({
+  subscriptionId,
+  url: 'https://hooks.example.com/orderflow',
+  events: ['order.confirmed'],
+  enabled: true,
+  description: null,
+  createdAt: TIME,
+  updatedAt: TIME,
+  ...fields,
+});
+
+export const webhookDelivery = (deliveryId: string, subscriptionId: string, fields: Partial<WebhookDelivery> = {}): WebhookDelivery => ({
+  deliveryId,
+  subscriptionId,
+  eventId: randomUUID(),
+  eventType: 'order.confirmed',
+  orderId: randomUUID(),
+  status: 'DELIVERED',
+  failure: null,
+  createdAt: TIME,
+  attempts: [{ attempt: 1, startedAt: TIME, finishedAt: TIME, statusCode: 200, latencyMs: 42, responseExcerpt: 'ok', error: null }],
+  ...fields,
+});
 
 export const payment = (orderId: string, fields: Partial<PaymentView> = {}): PaymentView => ({
   orderId,
@@ -138,11 +167,15 @@ export function memoryReaders(store: Store): Readers {
   };
   const notifications: NotificationReads = {
     forOrder: async (orderId) => store.notifications.get(orderId) ?? [],
-    // No webhooks in the memory store yet: the webhook routes' tests may seed their own.
-    webhookSubscriptions: async () => [],
-    webhookSubscription: async () => undefined,
-    webhookDeliveries: async () => ({ items: [], nextCursor: null }),
-    webhookDelivery: async () => undefined,
+    webhookSubscriptions: async () => [...store.webhookSubscriptions],
+    webhookSubscription: async (subscriptionId) => store.webhookSubscriptions.find((subscription) => subscription.subscriptionId === subscriptionId),
+    webhookDeliveries: async ({ subscriptionId, limit, cursor }) =>
+      pageOf(
+        store.webhookDeliveries.filter((delivery) => delivery.subscriptionId === subscriptionId).reverse(),
+        limit,
+        cursor,
+      ),
+    webhookDelivery: async (deliveryId) => store.webhookDeliveries.find((delivery) => delivery.deliveryId === deliveryId),
   };
   const payments: PaymentReads = { paymentOf: async (orderId) => store.payments.get(orderId) };
   return { products, inventory, orders, notifications, payments };
