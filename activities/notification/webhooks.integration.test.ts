@@ -226,6 +226,45 @@ describe('fanOutWebhookEvents', () => {
   });
 });
 
+describe('fanOutWebhookEvents, a full batch', () => {
+  it('100 events over 10 orders: every order\'s deliveries in event order, handed over at most queueConcurrency at once', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const handed: Array<{ subscriptionId: string; orderId: string; deliveryIds: string[] }> = [];
+    const queue: WebhookQueue = {
+      async enqueue({ subscriptionId, orderId, deliveries }) {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        // Yields, as a signal to Temporal does, so that the other lanes start meanwhile.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        handed.push({ subscriptionId, orderId, deliveryIds: deliveries.map((delivery) => delivery.deliveryId) });
+        inFlight -= 1;
+      },
+    };
+    const webhooks = createWebhookActivities({ db, log, queue, retry: DEFAULT_WEBHOOK_RETRY, allowLoopback: true, queueConcurrency: 4 });
+    const created = await run(webhooks.createWebhookSubscription, { url: 'http://127.0.0.1:9/batch', events: ['order.placed', 'order.confirmed', 'order.shipped', 'order.delivered'] });
+    if (!created.ok) throw new Error(created.message);
+    const orders = Array.from({ length: 10 }, () => randomUUID());
+    const types = ['order.placed', 'order.confirmed', 'order.shipped', 'order.delivered'] as const;
+    const events = Array.from({ length: 100 }, (_, index) => event(orders[index % 10]!, types[Math.floor(index / 10) % 4]!));
+
+    await run(webhooks.fanOutWebhookEvents, { events });
+
+    const stored = await db.selectFrom('webhook_deliveries').select(['delivery_id', 'event_id']).where('subscription_id', '=', created.value.subscriptionId).execute();
+    const deliveryOf = new Map(stored.map((row) => [row.event_id, row.delivery_id]));
+    // Other tests' subscriptions that want these types get theirs too: look at this one's.
+    const mine = handed.filter((group) => group.subscriptionId === created.value.subscriptionId);
+    expect(stored).toHaveLength(100);
+    expect(mine).toHaveLength(10);
+    for (const orderId of orders) {
+      const expected = events.filter((published) => published.orderId === orderId).map((published) => deliveryOf.get(published.eventId));
+      expect(mine.find((group) => group.orderId === orderId)!.deliveryIds).toEqual(expected);
+    }
+    expect(most).toBe(4);
+    await run(webhooks.deleteWebhookSubscription, { subscriptionId: created.value.subscriptionId });
+  });
+});
+
 describe('attemptWebhookDelivery', () => {
   it('signs per Standard Webhooks, the receiver verifies it, and the attempt is logged; once delivered, nothing more is sent', async () => {
     const at = await receiver();
