@@ -66,7 +66,7 @@ async function unsubscribe(subscriptionId: string): Promise<void> {
   expect(deleted.status, JSON.stringify(deleted.body)).toBeLessThan(300);
 }
 
-/** The order's timeline, oldest first, as staff read it. */
+/** The order's timeline, oldest first, as staff read it (every page). */
 async function timeline(orderId: string): Promise<OrderEvent[]> {
   const events: OrderEvent[] = [];
   let cursor: string | null = null;
@@ -74,7 +74,8 @@ async function timeline(orderId: string): Promise<OrderEvent[]> {
     const query: string = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
     const answer = await stack.request('GET', `/orders/${orderId}/events${query}`, { token: staff });
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-    events.push(...((answer.body.items ?? answer.body.events) as OrderEvent[]));
+    // The API's events leave out the order's ID (it is in the path): put it back, for the payloads' checks.
+    events.push(...((answer.body.items ?? answer.body.events) as Array<Omit<OrderEvent, 'orderId'>>).map((event) => ({ ...event, orderId }) as OrderEvent));
     cursor = answer.body.nextCursor ?? null;
   } while (cursor);
   return events;
