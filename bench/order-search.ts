@@ -15,7 +15,7 @@ import { seedOrders, skuOfRank, type SeedSize } from './support/order-search-see
 import { PAGE_SIZE, prng, searchBefore, SHAPES, type SeedFacts, type Shape } from './support/order-search-shapes.js';
 import { median, percentile } from './support/stats.js';
 
-const usage = `usage: npm run bench:search -- [--orders 1000000] [--runs 200] [--budget-s 20]
+const usage = `usage: npm run bench:search -- [--orders 1000000] [--runs 200] [--budget-s 20] [--keep]
 
 Order search (GET /orders's query, activities/order/search.ts) at --orders orders. Makes the scratch
 database ${'`orderflow_bench_order_search`'} (dropped and made again each run), runs the order service's
@@ -25,7 +25,7 @@ migrations up to 0004, seeds orders and lines in SQL, then measures each query s
   plain indexes   the same, plus (status, created_at) on orders and (sku) on order_lines
   after           migration 0005 applied (its time reported), the real searchOrders()
 p50/p99 per shape and arm, EXPLAIN (ANALYZE, BUFFERS) of one run per shape; Markdown, JSON and the
-plans as text to bench/results/order-search-*.`;
+plans as text to bench/results/order-search-*. --keep leaves the database for a look afterwards.`;
 
 const DATABASE = 'orderflow_bench_order_search';
 const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -44,6 +44,8 @@ interface ShapeResult {
   explainMs: number;
   buffers: string;
   samplesMs: number[];
+  /** The five slowest runs with their parameters: what the p99 is made of. */
+  slowest: Array<{ ms: number; query: ReturnType<Shape['query']> }>;
 }
 
 const databaseUrl = (name: string) => Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).toString();
@@ -97,6 +99,10 @@ async function measureArm(arm: Arm, db: Connections, facts: SeedFacts, runs: num
       samples.push(await searchOnce(arm, db, shape, query));
       if (performance.now() - started > budgetMs) break;
     }
+    const slowest = samples
+      .map((sampleMs, i) => ({ ms: sampleMs, query: queries[i]! }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 5);
     // The plan of the first question, run once more and explained as PostgreSQL ran it.
     await searchOnce(arm, db, shape, queries[0]!);
     const plan = await explain(db, db.lastQuery()!);
@@ -112,6 +118,7 @@ async function measureArm(arm: Arm, db: Connections, facts: SeedFacts, runs: num
       explainMs: Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1] ?? Number.NaN),
       buffers: /Buffers: ([^\n]+)/.exec(plan)?.[1] ?? '',
       samplesMs: samples,
+      slowest,
     };
     results.push(result);
     process.stdout.write(`${arm.padEnd(14)} ${shape.name.padEnd(28)} n=${String(result.runs).padStart(3)} p50 ${result.p50Ms.toFixed(2)} ms p99 ${result.p99Ms.toFixed(2)} ms  ${result.access.join(', ')}\n`);
@@ -146,11 +153,14 @@ function report(meta: Record<string, unknown>, results: ShapeResult[]): string {
     }
   }
   lines.push('', 'Shapes:', '', ...SHAPES.map((shape) => `- **${shape.name}**: ${shape.what}`), '');
+  lines.push('The slowest runs of each shape after migration 0005 (ms, parameters):', '');
+  for (const r of results.filter((result) => result.arm === 'after')) lines.push(`- ${r.shape}: ${r.slowest.map((run) => `${ms(run.ms)} ${JSON.stringify(run.query)}`).join('; ')}`);
+  lines.push('');
   return lines.join('\n');
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { orders: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '200' }, 'budget-s': { type: 'string', default: '20' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { orders: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '200' }, 'budget-s': { type: 'string', default: '20' }, keep: { type: 'boolean', default: false }, help: { type: 'boolean' } } });
   if (values.help) return void process.stdout.write(`${usage}\n`);
   const size: SeedSize = { orders: Number(values.orders), customers: 50_000, skus: 5_000 };
   const runs = Number(values.runs);
@@ -163,7 +173,7 @@ async function main() {
   const db = open(databaseUrl(DATABASE));
   const stop = stopOnInterrupt(async () => {
     await db.destroy();
-    await sql`DROP DATABASE IF EXISTS ${sql.id(DATABASE)} WITH (FORCE)`.execute(cluster);
+    if (!values.keep) await sql`DROP DATABASE IF EXISTS ${sql.id(DATABASE)} WITH (FORCE)`.execute(cluster);
     await cluster.destroy();
   });
   try {

@@ -8,6 +8,8 @@ export interface SeedSize {
 
 /** A SKU's name from its popularity rank (1 the most ordered). */
 export const skuOfRank = (rank: number) => `SKU-${String(rank).padStart(4, '0')}`;
+/** Popularity ranks of SKUs discontinued 540 days ago (each replaced by SKU-90xx): ordered a lot, but only in the oldest months. */
+export const DISCONTINUED_RANKS = [6, 10] as const;
 /** A customer's ID from its number (1 the most active). */
 export const customerOfNumber = (n: number) => `cust-${String(n).padStart(5, '0')}`;
 
@@ -17,7 +19,9 @@ export const customerOfNumber = (n: number) => `cust-${String(n).padStart(5, '0'
  * order, as a live table fills. Customers and SKUs are skewed: customer k orders about as often as
  * 1/√k (power(random, 2)), a SKU of rank r is on a line with probability about 1/r (Zipf: rank =
  * floor(skus^random), the top SKU on about 8 % of lines, the tail's on a few dozen). 1–4 lines of
- * distinct SKUs per order (half have one). Statuses follow age: the last hour PENDING or CONFIRMED,
+ * distinct SKUs per order (half have one). Five of the top ten SKUs were discontinued 540 days
+ * ago, replaced by new ones (DISCONTINUED_RANKS): popular by the statistics, absent from the recent
+ * orders a search walks first. Statuses follow age: the last hour PENDING or CONFIRMED,
  * the last days shipping, older ones delivered, with 5 % cancelled, 5 % rejected and 6 % returned.
  */
 export async function seedOrders(db: Kysely<unknown>, { orders, customers, skus }: SeedSize): Promise<void> {
@@ -52,8 +56,11 @@ export async function seedOrders(db: Kysely<unknown>, { orders, customers, skus 
     FROM (
       SELECT DISTINCT ON (seed.order_id, line.sku) seed.order_id, seed.created_at, line.sku, line.quantity
       FROM public.seed CROSS JOIN LATERAL (
-        SELECT 'SKU-' || lpad(floor(power(${skus}, random()))::int::text, 4, '0') AS sku, 1 + floor(random() * 3)::int AS quantity
-        FROM generate_series(1, seed.lines)
+        -- Ranks 6-10 were replaced 540 days ago by new versions (SKU-9006 ... SKU-9010): popular, but only long ago.
+        SELECT CASE WHEN rank BETWEEN ${DISCONTINUED_RANKS[0]} AND ${DISCONTINUED_RANKS[1]} AND seed.created_at > now() - interval '540 days' THEN 'SKU-' || (9000 + rank)
+                    ELSE 'SKU-' || lpad(rank::text, 4, '0') END AS sku,
+               quantity
+        FROM (SELECT floor(power(${skus}, random()))::int AS rank, 1 + floor(random() * 3)::int AS quantity FROM generate_series(1, seed.lines)) drawn
       ) line
     ) distinct_lines
     ORDER BY created_at, order_id`.execute(db);

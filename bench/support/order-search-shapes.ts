@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { OrderListQuery, OrderStatus } from '../../activities/order/contract.js';
 import type { OrderDatabase } from '../../activities/order/schema.js';
-import { customerOfNumber, skuOfRank, type SeedSize } from './order-search-seed.js';
+import { customerOfNumber, DISCONTINUED_RANKS, skuOfRank, type SeedSize } from './order-search-seed.js';
 
 const STATUSES: OrderStatus[] = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'PARTIALLY_SHIPPED', 'SHIPPED', 'DELIVERED', 'PARTIALLY_RETURNED', 'RETURNED'];
 const DAY_MS = 86_400_000;
@@ -37,7 +37,9 @@ export interface Shape {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const popularSku = (random: Random) => skuOfRank(random.int(1, 20));
+/** The 20 most ordered SKUs still sold (the discontinued ones left out). */
+const POPULAR = Array.from({ length: 25 }, (_, i) => i + 1).filter((rank) => rank < DISCONTINUED_RANKS[0] || rank > DISCONTINUED_RANKS[1]);
+const popularSku = (random: Random) => skuOfRank(random.pick(POPULAR));
 
 export const SHAPES: Shape[] = [
   { name: 'none', what: 'no filter (staff: every order)', query: () => ({}) },
@@ -52,7 +54,12 @@ export const SHAPES: Shape[] = [
       return { from: iso(from), to: iso(from + days * DAY_MS) };
     },
   },
-  { name: 'SKU, popular', what: 'one of the 20 most ordered SKUs (1.5–15 % of orders)', query: (random) => ({ sku: popularSku(random) }) },
+  { name: 'SKU, popular', what: 'one of the 20 most ordered SKUs still sold (1–15 % of orders)', query: (random) => ({ sku: popularSku(random) }) },
+  {
+    name: 'SKU, discontinued',
+    what: 'a top-10 SKU not sold for 540 days (popular by the statistics, absent from recent orders)',
+    query: (random) => ({ sku: skuOfRank(random.int(DISCONTINUED_RANKS[0], DISCONTINUED_RANKS[1])) }),
+  },
   { name: 'SKU, rare', what: 'a SKU of popularity rank 4,000–4,999 (a few dozen orders)', query: (random) => ({ sku: skuOfRank(random.int(4000, 4999)) }) },
   { name: 'SKU, never ordered', what: 'a catalogue SKU on no order (nothing to find)', query: (random) => ({ sku: `NEW-${random.int(1000, 9999)}` }) },
   { name: 'status + SKU', what: 'a popular SKU with any status', query: (random) => ({ sku: popularSku(random), status: random.pick(STATUSES) }) },
