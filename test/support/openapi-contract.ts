@@ -73,10 +73,11 @@ export class ContractValidator {
 
   constructor(readonly document: OpenApiDocument) {
     ajvFormats.default(this.ajv);
-    // OpenAPI's own schema keyword (an example value), and the document's top-level fields (the
+    // OpenAPI's own schema keywords (an example value; a oneOf's discriminator, a hint for
+    // generated clients: the oneOf itself is checked), and the document's top-level fields (the
     // whole document is the base that `#/components/schemas/...` references resolve against):
     // not JSON Schema keywords, nothing to check. Any other unknown keyword is an error (strict).
-    this.ajv.addVocabulary(['example', ...Object.keys(document).filter((key) => key !== '$schema')]);
+    this.ajv.addVocabulary(['example', 'discriminator', ...Object.keys(document).filter((key) => key !== '$schema')]);
     this.ajv.addSchema(document, DOCUMENT_ID);
   }
 
