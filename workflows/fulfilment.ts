@@ -57,10 +57,6 @@ export interface OrderSagaPort {
   readonly returnWindowMs: number;
 }
 
-// The refund of units that never shipped is UNSHIPPED_REFUND: one per order (the payment service's
-// refund ID, the email's reference, the timeline's payment.refunded).
-export { UNSHIPPED_REFUND };
-
 /** Who each record names in the order's timeline: staff ship, deliver and receive; the customer asks for a return. */
 const staff = (id: string): Actor => ({ kind: 'staff', id });
 const customer = (id: string): Actor => ({ kind: 'customer', id });

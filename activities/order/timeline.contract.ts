@@ -37,7 +37,10 @@ export interface Actor {
 /** The saga's own steps (confirm, reject, the fulfilment window closing). */
 export const SYSTEM_ACTOR: Actor = { kind: 'system', id: 'order-workflow' };
 
-/** The refund ID of units that never shipped: one such refund per order (a return's refund ID is the return's). */
+/**
+ * The refund of units that never shipped: one per order (the payment service's refund ID, the
+ * email's reference, payment.refunded's refundId); a return's refund ID is the return's.
+ */
 export const UNSHIPPED_REFUND = 'unshipped';
 
 /** What each event type records, besides the order's status after it. */
