@@ -6,6 +6,7 @@ import { registerProductCommands } from './commands/products.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerStockCommands } from './commands/stock.js';
 import { registerTokenCommands } from './commands/token.js';
+import { registerWebhookCommands } from './commands/webhooks.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, formatCliError } from './support/errors.js';
 
 const ENVIRONMENT_HELP = `
@@ -13,7 +14,7 @@ Environment:
   ORDERFLOW_API_URL        the API (default http://127.0.0.1:3000)
   ORDERFLOW_TOKEN          a bearer token; in development mode (ORDERFLOW_ENV unset or development)
                            the CLI mints a short-lived one from this install's development secrets
-                           when none is given: operator for orders, admin for catalog writes
+                           when none is given: operator for orders, admin for catalog writes and webhooks
   ORDERFLOW_ENV            production: a token is required, none is minted
   TEMPORAL_ADDRESS         Temporal gRPC for replay and history (default 127.0.0.1:7233)
   TEMPORAL_NAMESPACE       (default default)
@@ -24,6 +25,7 @@ Examples:
   npx orderflow orders cancel 6f1c0d2e-8a4b-4c1e-9d7a-2b5e3f4a1c90
   npx orderflow orders ship 6f1c0d2e-8a4b-4c1e-9d7a-2b5e3f4a1c90 --carrier DHL --tracking JD014600006281 --line TEE-BLK-M=1
   npx orderflow stock adjust TEE-BLK-M 10 --reason "delivery 1042"
+  npx orderflow webhooks create --url https://hooks.example.com/orderflow --event order.confirmed order.shipped
   npx orderflow replay --query "WorkflowType='PlaceOrder' AND ExecutionStatus='Running'"
   npx orderflow products list --json | jq '.items[].sku'`;
 
@@ -44,6 +46,7 @@ export function buildProgram(): Command {
   registerOrderCommands(program);
   registerProductCommands(program);
   registerStockCommands(program);
+  registerWebhookCommands(program);
   registerTokenCommands(program);
   registerReplayCommand(program);
   registerHistoryCommands(program);
