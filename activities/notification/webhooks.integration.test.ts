@@ -367,6 +367,26 @@ describe('attemptWebhookDelivery', () => {
     expect(await reads.webhookDelivery(deliveryId)).toMatchObject({ status: 'FAILED', failure: expect.stringMatching(/loopback/), attempts: [{ statusCode: null, error: expect.stringMatching(/^target refused: 127\.0\.0\.1 is loopback/) }] });
   });
 
+  it('connects to the address it checked: the host is resolved once an attempt, and never again by the HTTP client (a rebind cannot move it)', async () => {
+    const at = await receiver();
+    // A name only this resolver knows: were the client to look it up again, it would not resolve.
+    const lookups: string[] = [];
+    const resolve = async (host: string) => {
+      lookups.push(host);
+      return ['127.0.0.1'];
+    };
+    const webhooks = activities({ resolve });
+    const created = await run(webhooks.createWebhookSubscription, { url: `http://hooks.rebind.invalid:${at.port}/hooks`, events: ['order.delivered'] });
+    if (!created.ok) throw new Error(created.message);
+    at.secret = created.value.secret;
+    const { queued } = await run(webhooks.fanOutWebhookEvents, { events: [event(randomUUID(), 'order.delivered')] });
+    const deliveryId = queued.find((group) => group.subscriptionId === created.value.subscriptionId)!.deliveryIds[0]!;
+    expect(await run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: false })).toEqual({ status: 'DELIVERED' });
+    expect(lookups).toEqual(['hooks.rebind.invalid', 'hooks.rebind.invalid']); // the creation's check, the attempt's
+    expect(at.received.map((request) => [request.headers.host, request.verified])).toEqual([[`hooks.rebind.invalid:${at.port}`, true]]);
+    await run(webhooks.deleteWebhookSubscription, { subscriptionId: created.value.subscriptionId });
+  });
+
   it('a disabled subscription fails its delivery without a request; a deleted one leaves nothing to send', async () => {
     const at = await receiver();
     const webhooks = activities();
