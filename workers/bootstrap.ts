@@ -144,7 +144,7 @@ export interface ServiceSetup {
   dispose?: () => Promise<void> | void;
   /** More task queues (built once Temporal is connected: their activities may need a client). */
   moreTaskQueues?: (temporal: ServiceTemporal) => ExtraTaskQueue[];
-  /** Called once the workers poll, not awaited; `stopping` aborts at shutdown. */
+  /** Called as the workers start polling, not awaited (it must not hold them up); `stopping` aborts at shutdown. */
   started?: (temporal: ServiceTemporal & { stopping: AbortSignal }) => void;
 }
 
