@@ -100,6 +100,7 @@ const CASES: Record<string, Case> = {
   listOrders: { path: '/orders', expect: { ...ownerAndStaff(200), otherCustomer: 200 } },
   getOrder: { path: `/orders/${ALICE_ORDER}`, expect: ownerAndStaff(200) },
   listOrderNotifications: { path: `/orders/${ALICE_ORDER}/notifications`, expect: ownerAndStaff(200) },
+  listOrderEvents: { path: `/orders/${ALICE_ORDER}/events`, expect: ownerAndStaff(200) },
   cancelOrder: { path: `/orders/${ALICE_ORDER}/cancel`, expect: ownerAndStaff(200) },
   shipOrder: { path: `/orders/${ALICE_ORDER}/shipments`, body: { carrier: 'DHL', trackingNumber: 'JD0001' }, headers: { 'idempotency-key': 'ship-1' }, expect: staff(201) },
   deliverShipment: { path: `/orders/${ALICE_ORDER}/shipments/${SHIPMENT}/delivery`, expect: staff(200) },
