@@ -91,7 +91,7 @@ runMain(async () => {
     const twinClient = new Client({ connection: twinConnection, namespace: TWIN_NAMESPACE });
     await untilTwinsPoll(twinClient, twins);
 
-    const arms: Record<Exclude<ArmName, 'baseline' | 'dead-webhook'>, Arm> = {
+    const arms: Record<Exclude<ArmName, 'baseline' | 'dead-webhook' | 'live-webhook'>, Arm> = {
       real: realArm(stack),
       twin: twinArm('twin', 'PlaceOrder', twinClient, 'the real PlaceOrder code on no-op activities, bare workflow.start'),
       'twin-5': twinArm('twin-5', 'FiveActivityTwin', twinClient, 'the saga\'s shape of 2026-11-26 (five activities in a row) on no-op activities'),

@@ -6,7 +6,7 @@ import { orderWorkflowId, type PlaceOrderInput } from '../../workflows/place-ord
 import { CUSTOMER_ID, ORDER_STATUS } from '../../workflows/search-attributes.js';
 import type { TestStack } from '../../test/support/stack.js';
 
-export type ArmName = 'real' | 'twin' | 'twin-5' | 'baseline' | 'dead-webhook';
+export type ArmName = 'real' | 'twin' | 'twin-5' | 'baseline' | 'dead-webhook' | 'live-webhook';
 
 export interface Started {
   workflowId: string;

@@ -15,6 +15,8 @@ import { Webhook } from 'standardwebhooks';
 export interface ReceivedWebhook {
   /** Arrival order at this receiver, from 1. */
   seq: number;
+  /** When its body had arrived (epoch ms). */
+  receivedAt: number;
   /** `webhook-id`: the order event's ID, the same for every attempt and redelivery. */
   webhookId: string;
   /** `webhook-timestamp` (seconds since the epoch, as sent). */
@@ -193,6 +195,7 @@ export class WebhookReceiver {
     const fields = (payload ?? {}) as { id?: string; type?: string; version?: unknown; data?: { orderId?: string } };
     const received: ReceivedWebhook = {
       seq: this.requests.length + 1,
+      receivedAt: Date.now(),
       webhookId: headers['webhook-id'] ?? '',
       timestamp: headers['webhook-timestamp'] ?? '',
       type: fields.type,
