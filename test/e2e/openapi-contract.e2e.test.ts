@@ -6,7 +6,9 @@ import { uniqueSku } from '../support/databases.js';
 import { ContractValidator, operationsOf, type DocumentOperation, type ObservedResponse, type OpenApiDocument } from '../support/openapi-contract.js';
 import { createProduct } from '../support/shop.js';
 import { SmtpSink } from '../support/smtp-sink.js';
+import { WEBHOOK_LIMITS } from '../../activities/notification/webhooks.contract.js';
 import { TestStack } from '../support/stack.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 // Every operation of the document the API serves, exercised against the real processes as each
 // role (admin, operator, customer, anonymous) with valid and invalid requests; every answer is
@@ -19,6 +21,8 @@ const WRITES_PER_WINDOW = 25;
 const BODY_LIMIT = 8 * 1024;
 
 const smtp = new SmtpSink();
+/** Where the one enabled webhook subscription of this suite delivers (loopback: WEBHOOK_ALLOW_LOOPBACK). */
+const receiver = new WebhookReceiver();
 let stack: TestStack;
 let document: OpenApiDocument;
 let validator: ContractValidator;
@@ -32,6 +36,7 @@ const providerToken = [{ alg: 'RS256', typ: 'JWT' }, { sub: 'someone' }].map((pa
 
 beforeAll(async () => {
   await smtp.start();
+  await receiver.start();
   const [unreachable] = (await freePorts(1)) as [number];
   stack = await TestStack.start({
     name: 'openapi-contract',
@@ -44,6 +49,7 @@ beforeAll(async () => {
       API_BODY_LIMIT_BYTES: String(BODY_LIMIT),
       // Beside the development secret: tokens signed by an identity provider that is down.
       JWT_JWKS_URL: `http://127.0.0.1:${unreachable}/.well-known/jwks.json`,
+      WEBHOOK_ALLOW_LOOPBACK: 'true',
     },
   });
   const served = await fetch(`${stack.apiUrl}/openapi.json`);
@@ -51,13 +57,14 @@ beforeAll(async () => {
   document = (await served.json()) as OpenApiDocument;
   validator = new ContractValidator(document);
   operations = new Map(operationsOf(document).map((operation) => [operation.operationId, operation]));
-  for (const [name, roles] of Object.entries({ admin: ['admin'], operator: ['operator'], customer: ['customer'], other: ['customer'] } as const)) {
+  for (const [name, roles] of Object.entries({ admin: ['admin'], operator: ['operator'], customer: ['customer'], other: ['customer'], webhookAdmin: ['admin'] } as const)) {
     tokens[name] = await stack.token(`${name}-${run}`, [...roles]);
   }
 });
 
 afterAll(async () => {
   await stack?.stop();
+  await receiver.stop();
   await smtp.stop();
 });
 
@@ -129,6 +136,34 @@ async function bodyRules(operationId: string, as: As, params: Record<string, str
   await call(operationId, 415, { as, params, raw: { type: 'text/plain', text: 'hello' } });
   await call(operationId, 413, { as, params, raw: { type: 'application/json', text: JSON.stringify({ padding: 'x'.repeat(BODY_LIMIT) }) } });
   if (malformed) await call(operationId, 400, { as, params, raw: { type: 'application/json', text: '{"sku":' } });
+}
+
+/**
+ * The webhook cases' own writes go as another admin: catalog writes and webhook changes share a
+ * per-admin limit, and `admin` spends its share on the catalog cases.
+ */
+const webhookAdmin = (): As => ({ token: tokens.webhookAdmin! });
+
+/** A disabled subscription (nothing is delivered to it); its ID. */
+async function disabledWebhook(): Promise<string> {
+  const created = await call('createWebhook', 201, { as: webhookAdmin(), body: { url: receiver.url, events: ['order.placed'], enabled: false } });
+  return created.body.subscriptionId as string;
+}
+
+let enabledWebhook: Promise<{ id: string; deliveryId: string }> | undefined;
+
+/** The suite's one enabled subscription (order.confirmed, to the receiver) and a delivery it made: an order's confirmation. */
+function deliveredWebhook(): Promise<{ id: string; deliveryId: string }> {
+  enabledWebhook ??= (async () => {
+    const created = await call('createWebhook', 201, { as: webhookAdmin(), body: { url: receiver.url, events: ['order.confirmed'], description: 'contract suite' } });
+    const orderId = await confirmedOrder();
+    await receiver.until((requests) => requests.some((request) => request.orderId === orderId), 60_000, `the confirmation of ${orderId}`);
+    const log = await call('listWebhookDeliveries', 200, { as: webhookAdmin(), params: { id: created.body.subscriptionId }, query: 'limit=100' });
+    const delivery = (log.body.items as Array<{ deliveryId: string; orderId: string }>).find((item) => item.orderId === orderId);
+    expect(delivery, 'the delivery of the confirmation').toBeDefined();
+    return { id: created.body.subscriptionId as string, deliveryId: delivery!.deliveryId };
+  })();
+  return enabledWebhook;
 }
 
 const newProduct = (fields: Record<string, unknown> = {}) => createProduct(stack, 10, 'OAS', { priceCents: 4500, ...fields });
@@ -335,6 +370,82 @@ const CASES: Record<string, () => Promise<void>> = {
     await bodyRules('receiveReturn', 'operator', { orderId, returnId });
   },
 
+  async createWebhook() {
+    const body = () => ({ url: receiver.url, events: ['order.placed', 'order.shipped'], enabled: false, description: '  contract  ' });
+    const created = await call('createWebhook', 201, { as: webhookAdmin(), body: body() });
+    expect(created.headers.get('location')).toBe(`/webhooks/${created.body.subscriptionId}`);
+    expect(created.body).toMatchObject({ url: receiver.url, enabled: false, description: 'contract', secret: expect.stringMatching(/^whsec_/) });
+    for (const invalid of [
+      { ...body(), url: 'ftp://hooks.example.com/' },
+      { ...body(), url: 'https://me:pw@hooks.example.com/' },
+      { ...body(), events: [] },
+      { ...body(), events: ['order.exploded'] },
+      { ...body(), secret: 'whsec_mine' },
+    ]) {
+      await call('createWebhook', 400, { as: webhookAdmin(), body: invalid });
+    }
+    // An address this deployment never calls (cloud metadata), refused by the notification service.
+    const refused = await call('createWebhook', 400, { as: webhookAdmin(), body: { ...body(), url: 'http://169.254.169.254/latest/meta-data' } });
+    expect(refused.body.error.details).toEqual([expect.objectContaining({ path: 'url' })]);
+    await asEachRole('createWebhook', { admin: 201, operator: 403, customer: 403, anonymous: 401 }, { body: body() });
+    await bodyRules('createWebhook', 'admin');
+  },
+
+  async listWebhooks() {
+    await disabledWebhook();
+    await asEachRole('listWebhooks', { admin: 200, operator: 403, customer: 403, anonymous: 401 }, { query: 'limit=1' });
+    const page = await call('listWebhooks', 200, { as: webhookAdmin(), query: 'limit=1' });
+    expect(page.body.items[0].secret).toBeUndefined();
+    for (const query of ['limit=0', 'cursor=garbage']) await call('listWebhooks', 400, { as: webhookAdmin(), query });
+  },
+
+  async getWebhook() {
+    const id = await disabledWebhook();
+    await asEachRole('getWebhook', { admin: 200, operator: 403, customer: 403, anonymous: 401 }, { params: { id } });
+    await call('getWebhook', 404, { as: webhookAdmin(), params: { id: randomUUID() } });
+    await call('getWebhook', 400, { as: webhookAdmin(), params: { id: 'not-a-uuid' } });
+  },
+
+  async updateWebhook() {
+    const id = await disabledWebhook();
+    const changed = await call('updateWebhook', 200, { as: webhookAdmin(), params: { id }, body: { events: ['order.delivered'], description: null } });
+    expect(changed.body).toMatchObject({ subscriptionId: id, events: ['order.delivered'], description: null, enabled: false });
+    for (const invalid of [{}, { url: 'ftp://hooks.example.com/' }, { enabled: 'no' }, { secret: 'whsec_mine' }]) await call('updateWebhook', 400, { as: webhookAdmin(), params: { id }, body: invalid });
+    await call('updateWebhook', 400, { as: webhookAdmin(), params: { id: 'not-a-uuid' }, body: { enabled: false } });
+    await call('updateWebhook', 404, { as: webhookAdmin(), params: { id: randomUUID() }, body: { enabled: false } });
+    await asEachRole('updateWebhook', { admin: 200, operator: 403, customer: 403, anonymous: 401 }, { params: { id }, body: { description: 'changed' } });
+    await bodyRules('updateWebhook', 'admin', { id });
+  },
+
+  async deleteWebhook() {
+    const id = await disabledWebhook();
+    await call('deleteWebhook', 400, { as: webhookAdmin(), params: { id: 'not-a-uuid' } });
+    await asEachRole('deleteWebhook', { admin: 204, operator: 403, customer: 403, anonymous: 401 }, { params: { id } });
+    await call('deleteWebhook', 404, { as: webhookAdmin(), params: { id } });
+    await call('getWebhook', 404, { as: webhookAdmin(), params: { id } });
+  },
+
+  async listWebhookDeliveries() {
+    const { id, deliveryId } = await deliveredWebhook();
+    await asEachRole('listWebhookDeliveries', { admin: 200, operator: 403, customer: 403, anonymous: 401 }, { params: { id }, query: 'limit=1' });
+    const log = await call('listWebhookDeliveries', 200, { as: webhookAdmin(), params: { id }, query: 'limit=100' });
+    expect(log.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ deliveryId, subscriptionId: id, eventType: 'order.confirmed' })]));
+    await call('listWebhookDeliveries', 404, { as: webhookAdmin(), params: { id: randomUUID() } });
+    await call('listWebhookDeliveries', 400, { as: webhookAdmin(), params: { id: 'not-a-uuid' } });
+    for (const query of ['limit=0', 'cursor=garbage']) await call('listWebhookDeliveries', 400, { as: webhookAdmin(), params: { id }, query });
+  },
+
+  async redeliverWebhook() {
+    const { id, deliveryId } = await deliveredWebhook();
+    const queued = await call('redeliverWebhook', 202, { as: webhookAdmin(), params: { id, deliveryId } });
+    expect(queued.headers.get('location')).toBe(`/webhooks/${id}/deliveries`);
+    expect(queued.body).toMatchObject({ deliveryId, subscriptionId: id });
+    await asEachRole('redeliverWebhook', { admin: 202, operator: 403, customer: 403, anonymous: 401 }, { params: { id, deliveryId } });
+    await call('redeliverWebhook', 404, { as: webhookAdmin(), params: { id, deliveryId: randomUUID() } });
+    await call('redeliverWebhook', 404, { as: webhookAdmin(), params: { id: await disabledWebhook(), deliveryId } });
+    await call('redeliverWebhook', 400, { as: webhookAdmin(), params: { id, deliveryId: 'not-a-uuid' } });
+  },
+
   async codecEncode() {
     await asEachRole('codecEncode', { admin: 200, operator: 200, customer: 403, anonymous: 401 }, { body: { payloads: [plainPayload] } });
     await call('codecEncode', 400, { as: 'operator', body: { payloads: 'x' } });
@@ -385,6 +496,12 @@ describe('every operation of /openapi.json, held to the document', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     await call('createProduct', 429, { as: greedyAdmin, body: { sku: uniqueSku('OAS'), name: 'X', priceCents: 1, initialStock: 1 } });
     await call('adjustStock', 429, { as: greedyAdmin, params: { sku: none }, body: { delta: 1, reason: 'restock' } });
+    // Webhook changes and redeliveries share the admin's limit.
+    const webhook = randomUUID();
+    await call('createWebhook', 429, { as: greedyAdmin, body: { url: receiver.url, events: ['order.placed'], enabled: false } });
+    await call('updateWebhook', 429, { as: greedyAdmin, params: { id: webhook }, body: { enabled: false } });
+    await call('deleteWebhook', 429, { as: greedyAdmin, params: { id: webhook } });
+    await call('redeliverWebhook', 429, { as: greedyAdmin, params: { id: webhook, deliveryId: randomUUID() } });
 
     const greedyCustomer = { token: await stack.token(`greedy-customer-${run}`) };
     const placed = await call('placeOrder', 202, { as: greedyCustomer, body: { lines: [{ sku: await newProduct(), quantity: 1 }] } });
@@ -394,6 +511,30 @@ describe('every operation of /openapi.json, held to the document', () => {
     await call('placeOrder', 429, { as: greedyCustomer, body: { lines: [{ sku: dear, quantity: 1 }] } });
     // Returns share the limit: counted before the order's workflow is asked anything.
     await call('requestReturn', 429, { as: greedyCustomer, params: { orderId: placed.body.orderId }, body: { lines: [{ sku: dear, quantity: 1 }], reason: 'greedy' } });
+  });
+
+  it('answers 409 past the number of webhook subscriptions allowed', async () => {
+    const body = { url: receiver.url, events: ['order.placed'], enabled: false };
+    const { items } = (await call('listWebhooks', 200, { as: webhookAdmin(), query: 'limit=100' })).body as { items: unknown[] };
+    const fillers: string[] = [];
+    // Each admin may make WRITES_PER_WINDOW writes a window: a fresh admin per batch.
+    const batchAdmin = async (batch: number): Promise<As> => ({ token: await stack.token(`webhook-filler-${batch}-${run}`, ['admin']) });
+    try {
+      for (let batch = 0; items.length + fillers.length < WEBHOOK_LIMITS.subscriptions; batch++) {
+        const as = await batchAdmin(batch);
+        const size = Math.min(WRITES_PER_WINDOW - 1, WEBHOOK_LIMITS.subscriptions - items.length - fillers.length);
+        const made = await Promise.all(Array.from({ length: size }, () => call('createWebhook', 201, { as, body })));
+        fillers.push(...made.map((created) => created.body.subscriptionId as string));
+      }
+      const refused = await call('createWebhook', 409, { as: await batchAdmin(-1), body });
+      expect(refused.body.error.code).toBe('CONFLICT');
+    } finally {
+      // The e2e suites share a database: the next suite's subscriptions must fit.
+      for (let start = 0; start < fillers.length; start += WRITES_PER_WINDOW - 1) {
+        const as = await batchAdmin(1000 + start);
+        await Promise.all(fillers.slice(start, start + WRITES_PER_WINDOW - 1).map((id) => call('deleteWebhook', 204, { as, params: { id } })));
+      }
+    }
   });
 
   it('has exercised every operation of the document, and has no case for an operation it lacks', () => {
