@@ -119,8 +119,11 @@ const retriesRanOut = (failure: ActivityFailure) =>
 /** What the activity answers, value or refusal, is the workflow's result. */
 type ResultOf<K extends keyof WebhookActivities> = Awaited<ReturnType<WebhookActivities[K]>>;
 
+/** A URL's scheme and host: its path or query may hold the receiver's own secret, never shown in the Web UI. */
+const origin = (url: string) => /^[a-z]+:\/\/[^/?#]*/i.exec(url)?.[0] ?? 'a URL';
+
 export async function CreateWebhookSubscription(input: NewWebhookSubscription): Promise<ResultOf<'createWebhookSubscription'>> {
-  return webhooks.createWebhookSubscription.executeWithOptions({ summary: `subscribe ${input.url}` }, [input]);
+  return webhooks.createWebhookSubscription.executeWithOptions({ summary: `subscribe ${origin(input.url)}` }, [input]);
 }
 
 export async function UpdateWebhookSubscription(input: { subscriptionId: string; changes: WebhookSubscriptionChanges }): Promise<ResultOf<'updateWebhookSubscription'>> {
