@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { cliInMemory } from '../../test/support/cli-in-memory.js';
 import { fastApp, type FastApp } from '../../test/support/fast-app.js';
 import { order } from '../../test/support/memory-reads.js';
 import { runCli } from '../program.js';
@@ -12,8 +13,7 @@ const B2 = '00000000-0000-4000-8000-0000000000b2';
 const line = (sku: string) => ({ sku, name: sku, quantity: 1, unitPriceCents: 100, lineTotalCents: 100 });
 
 let app: FastApp;
-let stdout: string;
-let stderr: string;
+const output = cliInMemory(() => app);
 
 beforeEach(() => {
   app = fastApp();
@@ -22,17 +22,6 @@ beforeEach(() => {
     order(B1, 'bob', { lines: [line('MUG-2')], createdAt: '2026-11-15T10:00:00.000Z' }),
     order(B2, 'bob', { lines: [line('LAMP-1')], createdAt: '2026-12-02T10:00:00.000Z' }),
   );
-  stdout = '';
-  stderr = '';
-  vi.stubGlobal('fetch', (input: string | URL | Request, init?: RequestInit) => app.app.request(input instanceof Request ? input : String(input), init));
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
 });
 
 async function orderflow(...args: string[]): Promise<number> {
@@ -42,19 +31,19 @@ async function orderflow(...args: string[]): Promise<number> {
 
 describe('orderflow orders list', () => {
   it('passes --customer, --sku, --from and --to to the search', async () => {
-    expect(await orderflow('orders', 'list', '--customer', 'bob', '--sku', 'LAMP-1', '--from', '2026-12-01T00:00:00Z', '--to', '2026-12-03T00:00:00Z', '--json'), stderr).toBe(0);
-    expect((JSON.parse(stdout) as { items: Array<{ orderId: string }> }).items.map((o) => o.orderId)).toEqual([B2]);
+    expect(await orderflow('orders', 'list', '--customer', 'bob', '--sku', 'LAMP-1', '--from', '2026-12-01T00:00:00Z', '--to', '2026-12-03T00:00:00Z', '--json'), output.stderr).toBe(0);
+    expect((JSON.parse(output.stdout) as { items: Array<{ orderId: string }> }).items.map((o) => o.orderId)).toEqual([B2]);
   });
 
   it('prints the orders of one SKU as a table, newest first', async () => {
-    expect(await orderflow('orders', 'list', '--sku', 'LAMP-1'), stderr).toBe(0);
-    expect(stdout.indexOf(B2)).toBeGreaterThan(-1);
-    expect(stdout.indexOf(B2)).toBeLessThan(stdout.indexOf(A1));
-    expect(stdout).not.toContain(B1);
+    expect(await orderflow('orders', 'list', '--sku', 'LAMP-1'), output.stderr).toBe(0);
+    expect(output.stdout.indexOf(B2)).toBeGreaterThan(-1);
+    expect(output.stdout.indexOf(B2)).toBeLessThan(output.stdout.indexOf(A1));
+    expect(output.stdout).not.toContain(B1);
   });
 
   it("the API's refusal of --from after --to is a usage error naming it, exit 2", async () => {
     expect(await orderflow('orders', 'list', '--from', '2026-12-02T00:00:00Z', '--to', '2026-12-01T00:00:00Z')).toBe(2);
-    expect(stderr).toMatch(/^error: VALIDATION_FAILED: .*`from` must be before `to`/s);
+    expect(output.stderr).toMatch(/^error: VALIDATION_FAILED: .*`from` must be before `to`/s);
   });
 });

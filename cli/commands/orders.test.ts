@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../activities/order/timeline.contract.js';
+import { cliInMemory } from '../../test/support/cli-in-memory.js';
 import { fastApp, type FastApp } from '../../test/support/fast-app.js';
 import { order, orderEvent } from '../../test/support/memory-reads.js';
 import { runCli } from '../program.js';
@@ -10,23 +11,11 @@ const ORDER_ID = '0b7f6f3e-5a43-4c3e-9d57-6a0c1b2d3e4f';
 const SHIPMENT_ID = '2d9a8b5f-7c65-4e50-9f79-8c2e3d4f5061';
 
 let app: FastApp;
-let stdout: string;
-let stderr: string;
+const output = cliInMemory(() => app);
 
 beforeEach(() => {
   app = fastApp();
   app.store.orders.push(order(ORDER_ID, 'alice'));
-  stdout = '';
-  stderr = '';
-  vi.stubGlobal('fetch', (input: string | URL | Request, init?: RequestInit) => app.app.request(input instanceof Request ? input : String(input), init));
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
 });
 
 async function orderflow(...args: string[]): Promise<number> {
@@ -48,8 +37,8 @@ describe('orderflow orders show', () => {
       }),
       orderEvent(ORDER_ID, { type: 'payment.captured', at: '2026-12-07T10:00:00.000Z', actor: { kind: 'staff', id: 'ops' }, status: 'SHIPPED', details: { amountCents: 1_000, currency: 'EUR' } }),
     );
-    expect(await orderflow('orders', 'show', ORDER_ID), stderr).toBe(0);
-    const rows = stdout.split('\n').filter((line) => /(order|payment)\.\w+/.test(line));
+    expect(await orderflow('orders', 'show', ORDER_ID), output.stderr).toBe(0);
+    const rows = output.stdout.split('\n').filter((line) => /(order|payment)\.\w+/.test(line));
     expect(rows).toHaveLength(4);
     expect(rows[0]).toMatch(/2026-12-07 09:00:00Z.+order\.placed.+customer alice.+PENDING.+LAMP-1 ×1/);
     expect(rows[1]).toMatch(/order\.confirmed.+system order-workflow.+CONFIRMED.+€10\.00/);
@@ -60,14 +49,14 @@ describe('orderflow orders show', () => {
   it('reads every page of a long timeline; --json carries the events beside the order', async () => {
     const events = Array.from({ length: 130 }, (_, n) => orderEvent(ORDER_ID, { type: 'order.cancelled', status: 'CANCELLED', details: { reason: `reason ${n}` } }));
     app.store.events.push(...events);
-    expect(await orderflow('orders', 'show', ORDER_ID, '--json'), stderr).toBe(0);
-    const printed = JSON.parse(stdout);
+    expect(await orderflow('orders', 'show', ORDER_ID, '--json'), output.stderr).toBe(0);
+    const printed = JSON.parse(output.stdout);
     expect(printed).toMatchObject({ orderId: ORDER_ID, notifications: [] });
     expect(printed.events.map((event: { eventId: string }) => event.eventId)).toEqual(events.map((event) => event.eventId));
   });
 
   it('prints no timeline for an order with none yet', async () => {
-    expect(await orderflow('orders', 'show', ORDER_ID), stderr).toBe(0);
-    expect(stdout).not.toContain('event');
+    expect(await orderflow('orders', 'show', ORDER_ID), output.stderr).toBe(0);
+    expect(output.stdout).not.toContain('event');
   });
 });

@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { NewWebhookSubscription, WebhookSubscriptionChanges } from '../../activities/notification/webhooks.contract.js';
+import { cliInMemory } from '../../test/support/cli-in-memory.js';
 import { fastApp, type FastApp } from '../../test/support/fast-app.js';
 import { webhookDelivery, webhookSubscription } from '../../test/support/memory-reads.js';
 import { deliverWebhooksWorkflowId } from '../../workflows/webhooks.contract.js';
@@ -16,9 +17,8 @@ const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const API = 'http://orderflow.test';
 
 let app: FastApp;
+const output = cliInMemory(() => app);
 let admin: string;
-let stdout: string;
-let stderr: string;
 
 beforeEach(async () => {
   app = fastApp();
@@ -42,17 +42,6 @@ beforeEach(async () => {
     })
     .resultOf('DeleteWebhookSubscription', ([input]: unknown[]) => ({ ok: true, value: input }));
   admin = await app.token('root', ['admin']);
-  stdout = '';
-  stderr = '';
-  vi.stubGlobal('fetch', (input: string | URL | Request, init?: RequestInit) => app.app.request(input instanceof Request ? input : String(input), init));
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
 });
 
 /** Runs `orderflow --api-url … --token <admin> <args>`; the exit code it set (0 when none). */
@@ -64,67 +53,67 @@ async function orderflow(...args: string[]): Promise<number> {
 describe('orderflow webhooks create', () => {
   it('sends the URL, every --event, the description and --disabled; prints the subscription and its secret, once', async () => {
     const code = await orderflow('webhooks', 'create', '--url', 'https://hooks.example.com/o', '--event', 'order.placed', 'order.shipped', '--event', 'payment.captured', '--description', 'ERP', '--disabled');
-    expect(code, stderr).toBe(0);
+    expect(code, output.stderr).toBe(0);
     expect(app.temporal.started).toEqual([
       expect.objectContaining({ workflowType: 'CreateWebhookSubscription', args: [{ url: 'https://hooks.example.com/o', events: ['order.placed', 'order.shipped', 'payment.captured'], description: 'ERP', enabled: false }] }),
     ]);
-    expect(stdout).toMatch(new RegExp(`^subscription: +${NEW_ID}$`, 'm'));
-    expect(stdout).toMatch(/^enabled: +no$/m);
-    expect(stdout).toMatch(new RegExp(`^secret: +${SECRET}$`, 'm'));
-    expect(stderr).toContain('never shown again');
+    expect(output.stdout).toMatch(new RegExp(`^subscription: +${NEW_ID}$`, 'm'));
+    expect(output.stdout).toMatch(/^enabled: +no$/m);
+    expect(output.stdout).toMatch(new RegExp(`^secret: +${SECRET}$`, 'm'));
+    expect(output.stderr).toContain('never shown again');
   });
 
   it('an event type it does not know, or none, is a usage error that sends nothing', async () => {
     expect(await orderflow('webhooks', 'create', '--url', 'https://hooks.example.com/o', '--event', 'order.exploded')).toBe(2);
-    expect(stderr).toContain('order.exploded');
+    expect(output.stderr).toContain('order.exploded');
     expect(await orderflow('webhooks', 'create', '--url', 'https://hooks.example.com/o')).toBe(2);
     expect(app.temporal.untouched).toBe(true);
   });
 
   it("the API's refusal of the URL is an error line with its code, exit 2", async () => {
     expect(await orderflow('webhooks', 'create', '--url', 'https://me:pw@hooks.example.com/o', '--event', 'order.placed')).toBe(2);
-    expect(stderr).toMatch(/^error: VALIDATION_FAILED/);
+    expect(output.stderr).toMatch(/^error: VALIDATION_FAILED/);
     expect(app.temporal.untouched).toBe(true);
   });
 });
 
 describe('orderflow webhooks list, update, delete', () => {
   it('list prints a table of subscriptions; --json the page', async () => {
-    expect(await orderflow('webhooks', 'list'), stderr).toBe(0);
-    expect(stdout).toMatch(new RegExp(`${SUB}.+https://hooks\\.example\\.com/orderflow.+order\\.confirmed.+yes.+ERP`));
-    stdout = '';
+    expect(await orderflow('webhooks', 'list'), output.stderr).toBe(0);
+    expect(output.stdout).toMatch(new RegExp(`${SUB}.+https://hooks\\.example\\.com/orderflow.+order\\.confirmed.+yes.+ERP`));
+    output.stdout = '';
     expect(await orderflow('--json', 'webhooks', 'list')).toBe(0);
-    expect(JSON.parse(stdout)).toEqual({ items: [expect.objectContaining({ subscriptionId: SUB })], nextCursor: null });
+    expect(JSON.parse(output.stdout)).toEqual({ items: [expect.objectContaining({ subscriptionId: SUB })], nextCursor: null });
   });
 
   it('update sends only the changes given; none is a usage error', async () => {
-    expect(await orderflow('webhooks', 'update', SUB, '--disabled', '--event', 'order.shipped'), stderr).toBe(0);
+    expect(await orderflow('webhooks', 'update', SUB, '--disabled', '--event', 'order.shipped'), output.stderr).toBe(0);
     expect(app.temporal.started.at(-1)).toMatchObject({ workflowType: 'UpdateWebhookSubscription', args: [{ subscriptionId: SUB, changes: { events: ['order.shipped'], enabled: false } }] });
-    expect(stdout).toMatch(/^events: +order\.shipped$/m);
+    expect(output.stdout).toMatch(/^events: +order\.shipped$/m);
     expect(await orderflow('webhooks', 'update', SUB)).toBe(2);
-    expect(stderr).toContain('nothing to change');
+    expect(output.stderr).toContain('nothing to change');
     expect(await orderflow('webhooks', 'update', SUB, '--enabled', '--disabled')).toBe(2);
     expect(app.temporal.started).toHaveLength(1);
   });
 
   it('delete deletes it; an unknown one is NOT_FOUND, exit 1', async () => {
-    expect(await orderflow('webhooks', 'delete', SUB), stderr).toBe(0);
-    expect(stdout).toBe(`deleted ${SUB}\n`);
+    expect(await orderflow('webhooks', 'delete', SUB), output.stderr).toBe(0);
+    expect(output.stdout).toBe(`deleted ${SUB}\n`);
     expect(app.temporal.started).toEqual([expect.objectContaining({ workflowType: 'DeleteWebhookSubscription', args: [{ subscriptionId: SUB }] })]);
     expect(await orderflow('webhooks', 'delete', NEW_ID)).toBe(1);
-    expect(stderr).toMatch(new RegExp(`^error: NOT_FOUND: Webhook subscription ${NEW_ID} not found$`, 'm'));
+    expect(output.stderr).toMatch(new RegExp(`^error: NOT_FOUND: Webhook subscription ${NEW_ID} not found$`, 'm'));
   });
 });
 
 describe('orderflow webhooks deliveries and redeliver', () => {
   it("deliveries prints the log: each delivery's status, why it failed, its attempts and the last answer", async () => {
-    expect(await orderflow('webhooks', 'deliveries', SUB), stderr).toBe(0);
-    expect(stdout).toMatch(new RegExp(`${DELIVERY}.+order\\.confirmed.+${ORDER}.+FAILED \\(the receiver answered 410\\).+1.+410`));
+    expect(await orderflow('webhooks', 'deliveries', SUB), output.stderr).toBe(0);
+    expect(output.stdout).toMatch(new RegExp(`${DELIVERY}.+order\\.confirmed.+${ORDER}.+FAILED \\(the receiver answered 410\\).+1.+410`));
   });
 
   it("redeliver queues a redelivery on the pair's DeliverWebhooks run and says what it was", async () => {
-    expect(await orderflow('webhooks', 'redeliver', SUB, DELIVERY), stderr).toBe(0);
+    expect(await orderflow('webhooks', 'redeliver', SUB, DELIVERY), output.stderr).toBe(0);
     expect(app.temporal.signals).toEqual([{ workflowId: deliverWebhooksWorkflowId(SUB, ORDER), signal: 'deliveriesQueued', args: [[{ deliveryId: DELIVERY, redeliver: true }]] }]);
-    expect(stdout).toBe(`redelivery of ${DELIVERY} (order.confirmed, order ${ORDER}) queued; it was FAILED\n`);
+    expect(output.stdout).toBe(`redelivery of ${DELIVERY} (order.confirmed, order ${ORDER}) queued; it was FAILED\n`);
   });
 });
