@@ -4,6 +4,7 @@ import * as m0002 from './0002_add_send_lease.js';
 import * as m0003 from './0003_key_by_reference.js';
 import * as m0004 from './0004_drop_message_id_unique.js';
 import * as m0005 from './0005_add_webhooks.js';
+import * as m0006 from './0006_index_pending_deliveries.js';
 
 export const notificationMigrations: Record<string, Migration> = {
   '0001_create_notifications': m0001,
@@ -11,4 +12,5 @@ export const notificationMigrations: Record<string, Migration> = {
   '0003_key_by_reference': m0003,
   '0004_drop_message_id_unique': m0004,
   '0005_add_webhooks': m0005,
+  '0006_index_pending_deliveries': m0006,
 };
