@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { Counter, Registry } from 'prom-client';
 import { pendingBacklog, registerBacklogGauges } from '../backlog-gauges.js';
 import { REJECTION_REASONS } from './contract.js';
@@ -46,5 +47,26 @@ export type OrderMetrics = ReturnType<typeof createOrderMetrics>;
 export function registerOrderGauges(registry: Registry, db: OrderDb): void {
   registerBacklogGauges(registry, { count: 'orderflow_orders_pending', oldest: 'orderflow_orders_pending_oldest_seconds', what: 'orders in PENDING' }, () =>
     pendingBacklog(db, 'orders'),
+  );
+}
+
+/**
+ * The timeline's outbox: events the webhook relay has not published yet, and the oldest one's age
+ * (what the "webhook relay stalled" alert reads). `published_at IS NULL` is the predicate of the
+ * partial index order_events_unpublished_idx, so the query reads only the unpublished rows however
+ * long the timeline grows.
+ */
+export function registerOrderEventGauges(registry: Registry, db: OrderDb): void {
+  registerBacklogGauges(
+    registry,
+    { count: 'orderflow_order_events_unpublished', oldest: 'orderflow_order_events_unpublished_oldest_seconds', what: 'order events not yet published to webhooks' },
+    async () => {
+      const row = await db
+        .selectFrom('order_events')
+        .select([sql<string>`count(*)`.as('count'), sql<string | null>`extract(epoch from now() - min(at))`.as('oldest')])
+        .where('published_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      return { count: Number(row.count), oldestSeconds: Number(row.oldest ?? 0) };
+    },
   );
 }

@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { CancelledFailure, type Logger as SdkLogger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Client } from '@temporalio/client';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICE_SCHEMAS, serviceDatabaseUrl } from '../../common/config.js';
 import { createDatabase } from '../../common/database.js';
 import { silentLog } from '../../test/support/activity.js';
 import { ownDatabase } from '../../test/support/own-database.js';
 import { createOrderActivities } from './activities.js';
+import { registerOrderEventGauges } from './metrics.js';
 import type { NewOrder, OrderActivities } from './contract.js';
 import { createOrderReads } from './reads.js';
 import type { OrderDatabase } from './schema.js';
@@ -243,5 +245,25 @@ describe('the outbox', () => {
     expect(await inActivity(() => activities.unpublishedEvents({ limit: 10, waitMs: 0 }))).toEqual([]);
     expect(await inActivity(() => activities.markEventsPublished({ eventIds }))).toEqual({ marked: 0 });
     expect((await timeline(orderId)).map((one) => one.eventId)).toEqual(eventIds);
+  });
+
+  it('the outbox gauges count the unpublished events and the oldest one\'s age, and drop to 0 once published', async () => {
+    // A registry per scrape: the gauges answer a scrape within a second of the last from its sample.
+    const scrape = async () => {
+      const registry = new Registry();
+      registerOrderEventGauges(registry, db);
+      const value = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]!.value;
+      return { count: await value('orderflow_order_events_unpublished'), oldest: await value('orderflow_order_events_unpublished_oldest_seconds') };
+    };
+    await drain();
+    expect(await scrape()).toEqual({ count: 0, oldest: 0 });
+    await confirmedOrder();
+    await db.updateTable('order_events').set({ at: sql<Date>`now() - interval '90 seconds'` }).where('published_at', 'is', null).execute();
+    const backlog = await scrape();
+    expect(backlog.count).toBe(2);
+    expect(backlog.oldest).toBeGreaterThanOrEqual(90);
+    expect(backlog.oldest).toBeLessThan(120);
+    await drain();
+    expect(await scrape()).toEqual({ count: 0, oldest: 0 });
   });
 });
