@@ -2,7 +2,7 @@ import '../common/instrumentation.js'; // first: instruments pg before anything 
 import { z } from 'zod';
 import { createNotificationActivities } from '../activities/notification/activities.js';
 import { createMailer, mailDomain } from '../activities/notification/mailer.js';
-import { createNotificationMetrics, createWebhookMetrics, registerEmailBacklogGauges } from '../activities/notification/metrics.js';
+import { createNotificationMetrics, createWebhookMetrics, registerEmailBacklogGauges, registerWebhookBacklogGauges } from '../activities/notification/metrics.js';
 import type { NotificationDatabase } from '../activities/notification/schema.js';
 import { ensureWebhookRelay, temporalWebhookQueue } from '../activities/notification/webhook-queue.js';
 import { WEBHOOK_TASK_QUEUE } from '../activities/notification/webhooks.contract.js';
@@ -19,6 +19,7 @@ runServiceWorker<NotificationDatabase, typeof notificationEnv>(
   'notification',
   ({ db, log, config, registry }) => {
     registerEmailBacklogGauges(registry, db);
+    registerWebhookBacklogGauges(registry, db);
     const from = config.MAIL_FROM ?? DEVELOPMENT_MAIL_FROM;
     const mailer = createMailer({ smtpUrl: config.SMTP_URL, outboxDir: config.MAIL_OUTBOX_DIR, from });
     log.info({ transport: config.SMTP_URL ? 'smtp' : `outbox ${config.MAIL_OUTBOX_DIR}` }, 'mail transport');

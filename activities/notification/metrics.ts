@@ -32,6 +32,19 @@ export function registerEmailBacklogGauges(registry: Registry, db: NotificationD
   );
 }
 
+/**
+ * Webhook deliveries still PENDING (queued or being retried), and the oldest one's age. The partial
+ * index webhook_deliveries_pending (migration 0006) keeps this a read of the pending rows only: the
+ * delivery log itself is never pruned.
+ */
+export function registerWebhookBacklogGauges(registry: Registry, db: NotificationDb): void {
+  registerBacklogGauges(
+    registry,
+    { count: 'orderflow_webhook_deliveries_pending', oldest: 'orderflow_webhook_deliveries_pending_oldest_seconds', what: 'webhook deliveries not yet delivered or failed' },
+    () => pendingBacklog(db, 'webhook_deliveries'),
+  );
+}
+
 /** What one webhook attempt came to: delivered (2xx), refused (a 4xx, a redirect, a refused target: for good), failed (retried). */
 export const WEBHOOK_ATTEMPT_OUTCOMES = ['delivered', 'refused', 'failed'] as const;
 /** Why a delivery failed for good. */

@@ -3,12 +3,14 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { Webhook } from 'standardwebhooks';
+import { sql } from 'kysely';
+import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runActivity as run, silentLog as log } from '../../test/support/activity.js';
 import { serviceDatabases } from '../../test/support/databases.js';
 import type { DeliverWebhooksInput, QueuedDelivery } from '../../workflows/webhooks.contract.js';
 import { SYSTEM_ACTOR, type OrderEventType, type PublishedOrderEvent } from '../order/timeline.contract.js';
-import { createWebhookMetrics } from './metrics.js';
+import { createWebhookMetrics, registerWebhookBacklogGauges } from './metrics.js';
 import { createNotificationReads } from './reads.js';
 import type { WebhookQueue } from './webhook-queue.js';
 import { DEFAULT_WEBHOOK_RETRY, WEBHOOK_FAILURE, type WebhookEventType } from './webhooks.contract.js';
@@ -418,5 +420,26 @@ describe('giveUpWebhookDelivery and the delivery log', () => {
     expect(first.nextCursor).not.toBeNull();
     const rest = await reads.webhookDeliveries({ subscriptionId: subscription.subscriptionId, limit: 2, cursor: first.nextCursor! });
     expect(rest).toEqual({ items: [expect.objectContaining({ deliveryId, status: 'FAILED', attempts: [] })], nextCursor: null });
+  });
+});
+
+describe('the pending-deliveries gauges', () => {
+  it('count PENDING deliveries and the oldest one\'s age; a delivery given up no longer counts', async () => {
+    // Other suites share the table: a registry per scrape (the gauges answer a scrape within a second
+    // of the last from its sample), and bounds rather than exact counts.
+    const scrape = async () => {
+      const registry = new Registry();
+      registerWebhookBacklogGauges(registry, db);
+      const value = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]!.value;
+      return { count: await value('orderflow_webhook_deliveries_pending'), oldest: await value('orderflow_webhook_deliveries_pending_oldest_seconds') };
+    };
+    const twoDays = 2 * 24 * 3600;
+    const { deliveryId } = await subscribed(await receiver());
+    await db.updateTable('webhook_deliveries').set({ created_at: sql<Date>`now() - interval '2 days'` }).where('delivery_id', '=', deliveryId).execute();
+    const pending = await scrape();
+    expect(pending.count).toBeGreaterThanOrEqual(1);
+    expect(pending.oldest).toBeGreaterThanOrEqual(twoDays);
+    await run(activities().giveUpWebhookDelivery, { deliveryId, reason: 'no successful attempt within 24h' });
+    expect((await scrape()).oldest).toBeLessThan(twoDays);
   });
 });
