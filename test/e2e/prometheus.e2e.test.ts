@@ -70,7 +70,7 @@ describe('Prometheus against a running stack', () => {
   it('loads the alert rules, none firing on a healthy stack', async () => {
     const { groups } = await api<{ groups: Array<{ name: string; rules: Array<{ name: string; state: string }> }> }>('/api/v1/rules');
     const rules = groups.flatMap((group) => group.rules);
-    expect(rules.map((rule) => rule.name)).toEqual(expect.arrayContaining(['OrderflowOrdersStuckPending', 'OrderflowEmailBacklog', 'OrderflowPaymentsFailing', 'OrderflowPaymentDeclineSurge', 'OrderflowActivityFailureRate', 'OrderflowTargetDown']));
+    expect(rules.map((rule) => rule.name)).toEqual(expect.arrayContaining(['OrderflowOrdersStuckPending', 'OrderflowEmailBacklog', 'OrderflowWebhookRelayStalled', 'OrderflowWebhookDeliveriesFailing', 'OrderflowPaymentsFailing', 'OrderflowPaymentDeclineSurge', 'OrderflowActivityFailureRate', 'OrderflowTargetDown']));
     expect(rules.filter((rule) => rule.state === 'firing')).toEqual([]);
   });
 
