@@ -146,10 +146,14 @@ export const OrderSummarySchema = OrderSchema.pick({
   updatedAt: true,
 }).openapi('OrderSummary');
 
+/** What PostgreSQL's timestamptz cannot read (a 22008 or 22009): year 0000, an offset of 16 hours or more. */
+const unreadableInstant = /^0000-|[+-](?:1[6-9]|2\d):\d\d$/;
+
 /** An instant a client names (ISO 8601 with `Z` or an offset), as a search bound. */
 const Instant = (description: string) =>
   z.iso
     .datetime({ offset: true })
+    .refine((value) => !unreadableInstant.test(value), 'a year from 0001 and an offset under 16 hours')
     .optional()
     .openapi({ param: { description }, example: '2026-12-01T00:00:00Z' });
 
@@ -351,7 +355,7 @@ export const RequiredIdempotencyKeyHeader = IdempotencyKey.openapi({
 
 /**
  * A webhook receiver's URL: http(s) (lower case, as stored), no user name or password, no white
- * space, at most WEBHOOK_LIMITS.urlLength characters. Where its host resolves is the notification
+ * space or control character, not port 0, at most WEBHOOK_LIMITS.urlLength characters. Where its host resolves is the notification
  * service's check (WEBHOOK_TARGET_REFUSED, a 400 too).
  */
 const WEBHOOK_URL_PATTERN = '^https?://[^/?#@\\s]+([/?#]\\S*)?$';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** A cursor that this API did not hand out (or one tampered with): the client's mistake, a 400. */
 export class InvalidCursorError extends Error {
@@ -27,6 +27,12 @@ export function decodeCursor<S extends z.ZodType>(cursor: string, key: S): z.inf
   if (!parsed.success) throw new InvalidCursorError();
   return parsed.data;
 }
+
+/**
+ * A sort key's instant in a cursor, as the API writes it (UTC): one PostgreSQL can read, so year
+ * 0000 (which it has not) is not one.
+ */
+export const cursorInstant = () => z.iso.datetime().refine((value) => !value.startsWith('0000-'));
 
 export interface Page<T> {
   items: T[];

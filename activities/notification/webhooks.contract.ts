@@ -1,4 +1,5 @@
 import type { Outcome } from '../../common/outcome.js';
+import { CONTROLS } from '../../common/text-rules.js';
 import { ORDER_EVENT_TYPES, type PublishedOrderEvent } from '../order/timeline.contract.js';
 
 /**
@@ -115,12 +116,16 @@ export const WEBHOOK_LIMITS = {
 
 /**
  * What a subscription's URL must be before its host is even looked up: http(s), no user or
- * password in it, at most WEBHOOK_LIMITS.urlLength characters. Undefined when it is; otherwise
- * why not. The address it resolves to is checked after DNS, by the notification service, when the
- * subscription is made or changed and again at every attempt (only public unicast addresses).
+ * password in it, no control characters, not port 0, at most WEBHOOK_LIMITS.urlLength
+ * characters. Undefined when it is; otherwise why not. The address it resolves to is checked
+ * after DNS, by the notification service, when the subscription is made or changed and again at
+ * every attempt (only public unicast addresses).
  */
 export function webhookUrlProblem(url: string): string | undefined {
   if (url.length > WEBHOOK_LIMITS.urlLength) return `longer than ${WEBHOOK_LIMITS.urlLength} characters`;
+  // The URL parser would percent-encode these in a path or query, but the URL is stored as given:
+  // PostgreSQL refuses a NUL outright, and a lone surrogate would be stored as U+FFFD.
+  if (!url.isWellFormed() || CONTROLS.test(url)) return 'not plain text (a control character or invalid Unicode)';
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -130,6 +135,8 @@ export function webhookUrlProblem(url: string): string | undefined {
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'not an http(s) URL';
   if (parsed.username !== '' || parsed.password !== '') return 'carries a user name or password';
   if (parsed.hostname === '') return 'has no host';
+  // Nothing listens on port 0: every attempt would fail until the delivery gave up.
+  if (parsed.port === '0') return 'on port 0';
   return undefined;
 }
 

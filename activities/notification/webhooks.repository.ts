@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { decodeCursor, toPage, type Page } from '../../common/pagination.js';
+import { cursorInstant, decodeCursor, toPage, type Page } from '../../common/pagination.js';
 import type { DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookEventType, WebhookPayload, WebhookSubscription, WebhookSubscriptionChanges } from './webhooks.contract.js';
 import type { NotificationDb } from './schema.js';
 
@@ -196,7 +196,7 @@ export async function reopen(db: NotificationDb, deliveryId: string): Promise<vo
 
 // --- the delivery log ----------------------------------------------------------------------
 
-const DeliveryCursor = z.tuple([z.iso.datetime(), z.uuid()]);
+const DeliveryCursor = z.tuple([cursorInstant(), z.uuid()]);
 type Cursor = z.infer<typeof DeliveryCursor>;
 
 const DELIVERY_COLUMNS = ['delivery_id', 'subscription_id', 'event_id', 'event_type', 'order_id', 'status', 'failure', 'created_at'] as const;

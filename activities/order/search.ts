@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
-import { decodeCursor, toPage, type Page } from '../../common/pagination.js';
+import { cursorInstant, decodeCursor, toPage, type Page } from '../../common/pagination.js';
 import type { OrderListQuery, OrderSummary } from './contract.js';
 import type { OrderDatabase, OrderLineTable } from './schema.js';
 
@@ -14,7 +14,7 @@ import type { OrderDatabase, OrderLineTable } from './schema.js';
 type SearchDatabase = OrderDatabase & { order_lines: OrderLineTable & { order_created_at: Date } };
 type SearchDb = Kysely<SearchDatabase> | Transaction<SearchDatabase>;
 
-const OrderCursor = z.tuple([z.iso.datetime(), z.uuid()]);
+const OrderCursor = z.tuple([cursorInstant(), z.uuid()]);
 type Cursor = z.infer<typeof OrderCursor>;
 
 /**
