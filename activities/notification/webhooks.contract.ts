@@ -61,6 +61,15 @@ export type WebhookSubscriptionChanges = Partial<Pick<WebhookSubscription, 'url'
 /** `whsec_` + base64 of 32 random bytes: the form the `standardwebhooks` package takes. */
 export type CreatedWebhookSubscription = WebhookSubscription & { secret: string };
 
+/**
+ * The secret crosses Temporal sealed: the API passes a one-off public key (`sealTo`, SPKI PEM),
+ * the activity returns the secret encrypted to it (`sealedSecret`, common/sealed-secret.ts), and only
+ * the API, holding the private key, opens it for its answer. Temporal's payloads are encrypted too,
+ * but operators may decode those through the codec; they may not read signing secrets.
+ */
+export type NewSealedWebhookSubscription = NewWebhookSubscription & { sealTo: string };
+export type SealedWebhookSubscription = WebhookSubscription & { sealedSecret: string };
+
 export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
 
 /** One HTTP attempt of a delivery, as logged. `statusCode` null: no answer (refused, timed out, cut off). */
@@ -180,16 +189,17 @@ export interface QueuedDeliveries {
 /** What the notification worker does for webhooks, all on WEBHOOK_TASK_QUEUE. */
 export interface WebhookActivities {
   /** A URL whose host this deployment will not call (checked after DNS resolution) is a refusal, WEBHOOK_TARGET_REFUSED. */
-  createWebhookSubscription(input: NewWebhookSubscription): Promise<Outcome<CreatedWebhookSubscription, typeof WEBHOOK_FAILURE.targetRefused | typeof WEBHOOK_FAILURE.limitReached>>;
+  createWebhookSubscription(input: NewSealedWebhookSubscription): Promise<Outcome<SealedWebhookSubscription, typeof WEBHOOK_FAILURE.targetRefused | typeof WEBHOOK_FAILURE.limitReached>>;
   updateWebhookSubscription(input: { subscriptionId: string; changes: WebhookSubscriptionChanges }): Promise<Outcome<WebhookSubscription, typeof WEBHOOK_FAILURE.targetRefused | typeof WEBHOOK_FAILURE.notFound>>;
   /** Deleting stops future deliveries (queued ones end FAILED) and drops its delivery log with it. */
   deleteWebhookSubscription(input: { subscriptionId: string }): Promise<Outcome<{ subscriptionId: string }, typeof WEBHOOK_FAILURE.notFound>>;
   /**
    * Makes one delivery per (event, enabled subscription that wants its type), idempotent per
    * (subscription, event), and hands each (subscription, order)'s deliveries, in event order, to
-   * its DeliverWebhooks workflow (signal-with-start). Returns what it queued.
+   * its DeliverWebhooks workflow (signal-with-start). Returns counts only: a result listing every
+   * delivery would outgrow Temporal's payload limit at 100 subscriptions.
    */
-  fanOutWebhookEvents(input: { events: PublishedOrderEvent[] }): Promise<{ queued: QueuedDeliveries[] }>;
+  fanOutWebhookEvents(input: { events: PublishedOrderEvent[] }): Promise<{ deliveries: number; runs: number }>;
   /**
    * One attempt of one delivery: signs, POSTs (no redirects followed, the target checked again
    * after DNS), logs the attempt. 2xx: DELIVERED. A 4xx other than 408/429 or a refused target:
