@@ -1,6 +1,6 @@
 import { createRoute, type z } from '@hono/zod-openapi';
 import type { OrderEvent, OrderEventType } from '../../activities/order/timeline.contract.js';
-import { requireRole } from '../auth.js';
+import { isStaff, requireRole } from '../auth.js';
 import type { ApiDeps } from '../context.js';
 import { orderAnswers } from '../order-answers.js';
 import { createRouter } from '../router.js';
@@ -29,6 +29,10 @@ type OrderEventAnswer = z.infer<typeof OrderEventSchema>;
 /** An event as answered: its order is the path's. The timeline contract pairs each type with its details. */
 const answerOf = ({ orderId: _orderId, ...event }: OrderEvent): OrderEventAnswer => event as { [T in OrderEventType]: Omit<OrderEvent<T>, 'orderId'> }[OrderEventType];
 
+/** A customer sees that staff acted, not which member of staff: their subjects are the shop's own business. */
+const STAFF_AS_SEEN_BY_CUSTOMERS = { kind: 'staff', id: 'staff' } as const;
+const forCustomer = (event: OrderEvent): OrderEvent => (event.actor.kind === 'staff' ? { ...event, actor: STAFF_AS_SEEN_BY_CUSTOMERS } : event);
+
 export function orderEventRoutes({ readers }: ApiDeps) {
   const { visibleOrder } = orderAnswers(readers);
 
@@ -40,6 +44,7 @@ export function orderEventRoutes({ readers }: ApiDeps) {
     // Another customer's order is a 404, as GET /orders/{orderId} answers it.
     await visibleOrder(principal, orderId);
     const page = await readers.orders.events(orderId, { limit, ...(cursor && { cursor }) });
-    return c.json({ items: page.items.map(answerOf), nextCursor: page.nextCursor }, 200);
+    const seen = isStaff(principal) ? page.items : page.items.map(forCustomer);
+    return c.json({ items: seen.map(answerOf), nextCursor: page.nextCursor }, 200);
   });
 }
