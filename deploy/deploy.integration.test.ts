@@ -28,6 +28,8 @@ import {
   serviceDatabaseUrl,
   smtpEnv,
   temporalEnv,
+  webhookDevelopmentSettings,
+  webhookEnv,
   workerEnv,
   workflowEnv,
   type SchemaOwner,
@@ -304,19 +306,19 @@ describe('environment variables', () => {
 });
 
 describe('the configuration each container gets is a valid production configuration', () => {
-  /** Parses a process's environment the way its entry point does (api/server.ts, workers/bootstrap.ts, workers/notification.ts, workers/payment.ts). */
+  /** Parses a process's environment the way its entry point does (api/server.ts, workers/bootstrap.ts, workers/notification.ts, workers/payment.ts): the webhook settings too (the API's redeliveries, the notification worker's retries; WEBHOOK_ALLOW_LOOPBACK refused). */
   function checkProcess(command: string, env: Env) {
     if (command === 'api') {
-      const config = parseConfig({ log: logEnv, api: apiEnv, auth: authEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, payloads: payloadEnv, codec: codecEnv, limits: rateLimitEnv }, env);
+      const config = parseConfig({ log: logEnv, api: apiEnv, auth: authEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, payloads: payloadEnv, codec: codecEnv, limits: rateLimitEnv, webhook: webhookEnv }, env);
       expect(checkEnvironment(env, [...authDevelopmentSettings(config.auth), ...payloadDevelopmentSettings(env), ...codecDevelopmentSettings(config.codec, config.api.API_HOST), ...temporalDevelopmentSettings(config.temporal)])).toBe('production');
       return;
     }
     if (command.startsWith('worker:')) {
-      const { temporal, smtp, payment } = parseConfig({ log: logEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, worker: workerEnv, payloads: payloadEnv, smtp: smtpEnv, payment: paymentEnv }, env);
+      const { temporal, smtp, payment, webhook } = parseConfig({ log: logEnv, temporal: temporalEnv, database: databaseEnv, workflow: workflowEnv, worker: workerEnv, payloads: payloadEnv, smtp: smtpEnv, payment: paymentEnv, webhook: webhookEnv }, env);
       const settings = [
         ...payloadDevelopmentSettings(env),
         ...temporalDevelopmentSettings(temporal),
-        ...(command === 'worker:notification' ? mailDevelopmentSettings(smtp) : []),
+        ...(command === 'worker:notification' ? [...mailDevelopmentSettings(smtp), ...webhookDevelopmentSettings(webhook)] : []),
         ...(command === 'worker:payment' ? paymentDevelopmentSettings(payment) : []),
       ];
       expect(checkEnvironment(env, settings)).toBe('production');
@@ -615,6 +617,37 @@ describe('processes, ports and probes', () => {
     expect(SERVICES.filter((service) => appProcessEnv(service).NODE_OPTIONS.includes('--max-old-space-size'))).toEqual(['order']);
     const sizes = [envValue(appContainer(byArgs(objects, 'worker:order')[0]!), 'WORKER_MAX_CACHED_WORKFLOWS'), environment(byCommand(model, 'worker:order')[0]![1]).WORKER_MAX_CACHED_WORKFLOWS];
     for (const size of sizes) expect(parseConfig({ worker: workerEnv }, { WORKER_MAX_CACHED_WORKFLOWS: size }).worker.WORKER_MAX_CACHED_WORKFLOWS).toBe(Number(size));
+  });
+
+  it('the notification worker hosts the webhook workflows: the image\'s prebuilt bundle, attempt slots within the schema, the same WEBHOOK_RETRY_* as the API (one shared place), no loopback, the order worker\'s memory limit', async () => {
+    const image = dockerfileEnv(runtimeStage());
+    expect(image.WORKFLOW_BUNDLE_PATH).toBe('/app/dist/workflow-bundle.js');
+    const retry = ['WEBHOOK_RETRY_INITIAL', 'WEBHOOK_RETRY_MAX', 'WEBHOOK_GIVE_UP_AFTER'] as const;
+    const objects = await k8s();
+    const { model } = await composeApp();
+    const secret = () => 'unused';
+    const k8sEnv = (script: string) => ({ ...image, ...containerEnv(objects, appContainer(byArgs(objects, script)[0]!), secret) });
+    const composeEnv = (script: string) => ({ ...image, ...environment(byCommand(model, script)[0]![1]) });
+    for (const [where, envOf] of [['Kubernetes', k8sEnv], ['compose', composeEnv]] as const) {
+      const notification = envOf('worker:notification');
+      const api = envOf('api');
+      // Neither overrides the image's bundle (the one `npm run build:workflows` writes into it).
+      expect(notification.WORKFLOW_BUNDLE_PATH, where).toBe(image.WORKFLOW_BUNDLE_PATH);
+      const parsed = parseConfig({ webhook: webhookEnv }, notification).webhook;
+      expect(Number(notification.WEBHOOK_MAX_CONCURRENT_ATTEMPTS), where).toBe(parsed.WEBHOOK_MAX_CONCURRENT_ATTEMPTS);
+      for (const name of retry) {
+        expect(notification[name], `${where} ${name}`).toBeDefined();
+        expect(api[name], `${where} ${name}: the API starts redeliveries with the worker's retry policy`).toBe(notification[name]);
+      }
+      for (const env of [notification, api]) expect(env.WEBHOOK_ALLOW_LOOPBACK, where).toBeUndefined();
+    }
+    // One shared place: the ConfigMap every app pod reads, and compose's x-env anchor both services merge.
+    const shared = configMaps(objects).get('orderflow-config')!;
+    for (const name of retry) expect(shared[name], name).toBeDefined();
+    for (const script of ['api', 'worker:notification']) for (const name of retry) expect(envValue(appContainer(byArgs(objects, script)[0]!), name), `${script} ${name}`).toBeUndefined();
+    expect(read('docker-compose.yml')).toMatch(/^ {2}webhook: &webhook-env$/m);
+    const limit = (script: string) => appContainer(byArgs(objects, script)[0]!).resources?.limits?.memory;
+    expect(limit('worker:notification')).toBe(limit('worker:order'));
   });
 
   it('the API: compose and a Deployment of 2 with a PodDisruptionBudget; its reader roles and its own', async () => {
