@@ -6,11 +6,19 @@ import type { OrderActivities } from './contract.js';
 import { createOrderMetrics, type OrderMetrics } from './metrics.js';
 import { cancelOrder, confirmOrder, insertOrder, recordDelivery, recordReturn, recordReturnReceipt, recordShipment, recordUnshippedCancelled, rejectOrder } from './repository.js';
 import type { OrderDatabase } from './schema.js';
-import { TIMELINE_LIMITS } from './timeline.contract.js';
+import { TIMELINE_LIMITS, type Actor } from './timeline.contract.js';
 import { findUnpublishedEvents, markPublished } from './timeline.js';
 
 /** How often a relay waiting on an empty outbox looks again: an event waits at most this long to be seen. */
 const OUTBOX_POLL_MS = 250;
+
+/**
+ * An activity task scheduled by workflow code from before the timeline, still in flight (or retrying)
+ * when the new worker takes it, carries no actor: recorded as unknown rather than refused, which
+ * would fail its order. Goes once no order worker of before the timeline has run for a retention period.
+ */
+const ACTOR_BEFORE_TIMELINE: Actor = { kind: 'system', id: 'unrecorded' };
+const withActor = <T extends { actor: Actor }>(input: T): T => (input.actor ? input : { ...input, actor: ACTOR_BEFORE_TIMELINE });
 
 export interface OrderActivityDeps {
   db: Kysely<OrderDatabase>;
@@ -42,7 +50,7 @@ export function createOrderActivities({ db, log, metrics = createOrderMetrics() 
     },
 
     async cancelOrder(input) {
-      const result = await cancelOrder(db, input);
+      const result = await cancelOrder(db, withActor(input));
       if (result.changed) metrics.ordersDecided.inc({ outcome: 'cancelled', reason: '' });
       activityLogger(log, { orderId: input.orderId }).info({ ...result, actor: input.actor }, 'order cancelled');
       return result;
@@ -50,28 +58,28 @@ export function createOrderActivities({ db, log, metrics = createOrderMetrics() 
 
     // The fulfilment records: counted and logged as recorded only when this attempt recorded them.
     async recordShipment(input) {
-      const result = await recordShipment(db, input);
+      const result = await recordShipment(db, withActor(input));
       if (result.changed) metrics.shipments.inc();
       activityLogger(log, { orderId: input.orderId }).info({ ...result, shipmentId: input.shipment.shipmentId, status: input.status }, 'shipment recorded');
       return result;
     },
 
     async recordDelivery(input) {
-      const result = await recordDelivery(db, input);
+      const result = await recordDelivery(db, withActor(input));
       if (result.changed) metrics.deliveries.inc();
       activityLogger(log, { orderId: input.orderId }).info({ ...result, shipmentId: input.shipmentId, status: input.status }, 'delivery recorded');
       return result;
     },
 
     async recordReturn(input) {
-      const result = await recordReturn(db, input);
+      const result = await recordReturn(db, withActor(input));
       if (result.changed) metrics.returnsRequested.inc();
       activityLogger(log, { orderId: input.orderId }).info({ ...result, returnId: input.returnId }, 'return recorded');
       return result;
     },
 
     async recordReturnReceipt(input) {
-      const result = await recordReturnReceipt(db, input);
+      const result = await recordReturnReceipt(db, withActor(input));
       if (result.changed) metrics.returnsReceived.inc({ restocked: String(input.restocked) });
       activityLogger(log, { orderId: input.orderId }).info({ ...result, returnId: input.returnId, refundCents: input.refundCents, status: input.status }, 'return received');
       return result;

@@ -159,6 +159,13 @@ describe('every change writes its event, once', () => {
     expect((await timeline(orderId)).slice(2)).toEqual([event(orderId, 'order.cancelled', system, 'CANCELLED', { reason: 'the payment authorisation lapses' })]);
   });
 
+  it('a change asked for by workflow code from before the timeline (no actor) is recorded, with the actor unrecorded', async () => {
+    const { orderId } = await confirmedOrder();
+    const before = { orderId, reason: 'cancelled by alice' } as Parameters<typeof activities.cancelOrder>[0];
+    await inActivity(() => activities.cancelOrder(before));
+    expect((await timeline(orderId)).slice(2)).toEqual([event(orderId, 'order.cancelled', { kind: 'system', id: 'unrecorded' }, 'CANCELLED', { reason: 'cancelled by alice' })]);
+  });
+
   it('units that never ship: one order.unshipped_cancelled and its refund (refund ID unshipped), however many attempts race', async () => {
     const { orderId } = await confirmedOrder();
     await inActivity(() =>
