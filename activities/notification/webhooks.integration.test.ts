@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { Webhook } from 'standardwebhooks';
 import { sql } from 'kysely';
+import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sealingKey, unseal } from '../../common/sealed-secret.js';
 import { runActivity as run, silentLog as log } from '../../test/support/activity.js';
 import { serviceDatabases } from '../../test/support/databases.js';
 import type { DeliverWebhooksInput, QueuedDelivery } from '../../workflows/webhooks.contract.js';
@@ -21,6 +23,9 @@ const dbs = serviceDatabases();
 const readers = serviceDatabases('reader');
 const db = dbs.notification;
 const reads = createNotificationReads(readers.notification);
+/** The API's one-off key: subscriptions are created sealed to it, and only it opens their secrets. */
+const key = sealingKey();
+const sealTo = key.publicKey;
 
 type Answer = { status: number; headers?: Record<string, string>; body?: string } | 'never';
 interface Received {
@@ -120,9 +125,9 @@ afterAll(async () => {
 /** A subscription to `at`'s URL that its receiver verifies with, and one delivery of a fresh event for it. */
 async function subscribed(at: Receiver, events: WebhookEventType[] = ['order.confirmed'], path?: string) {
   const webhooks = activities();
-  const created = await run(webhooks.createWebhookSubscription, { url: at.url(path), events });
+  const created = await run(webhooks.createWebhookSubscription, { sealTo, url: at.url(path), events });
   if (!created.ok) throw new Error(created.message);
-  at.secret = created.value.secret;
+  at.secret = unseal(created.value.sealedSecret, key);
   const orderId = randomUUID();
   const published = event(orderId, 'order.confirmed');
   await run(webhooks.fanOutWebhookEvents, { events: [published] });
@@ -140,13 +145,23 @@ async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
 }
 
 describe('subscriptions', () => {
-  it('create answers the secret once; the reads never carry it, and the reader role cannot read it', async () => {
-    const webhooks = activities();
-    const created = await run(webhooks.createWebhookSubscription, { url: 'http://127.0.0.1:9/hooks', events: ['order.placed', 'order.placed'], description: 'ERP' });
-    expect(created).toMatchObject({ ok: true, value: { url: 'http://127.0.0.1:9/hooks', events: ['order.placed'], enabled: true, description: 'ERP', secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/) } });
+  it('create answers the secret once, sealed to the key it was given; nothing logged or answered carries it in the clear; the reader role cannot read it', async () => {
+    const lines: string[] = [];
+    const capture = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const webhooks = activities({ log: capture });
+    const created = await run(webhooks.createWebhookSubscription, { sealTo, url: 'http://127.0.0.1:9/hooks', events: ['order.placed', 'order.placed'], description: 'ERP' });
+    expect(created).toMatchObject({ ok: true, value: { url: 'http://127.0.0.1:9/hooks', events: ['order.placed'], enabled: true, description: 'ERP', sealedSecret: expect.any(String) } });
     if (!created.ok) return;
-    const { secret, ...view } = created.value;
+    const { sealedSecret, ...view } = created.value;
+    expect(Object.keys(created.value)).not.toContain('secret');
+    const secret = unseal(sealedSecret, key);
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(Buffer.from(secret.slice('whsec_'.length), 'base64')).toHaveLength(32);
+    expect(() => unseal(sealedSecret, sealingKey())).toThrow();
+    const secretBytes = secret.slice('whsec_'.length);
+    expect(JSON.stringify(created)).not.toContain(secretBytes);
+    expect(lines.join('')).toContain('webhook subscription created');
+    expect(lines.join('')).not.toContain(secretBytes);
     expect(await reads.webhookSubscription(view.subscriptionId)).toEqual(view);
     expect(await reads.webhookSubscriptions()).toContainEqual(view);
     expect(JSON.stringify(await reads.webhookSubscriptions())).not.toContain(secret);
@@ -154,23 +169,30 @@ describe('subscriptions', () => {
     expect(await db.selectFrom('webhook_secrets').select('secret').where('subscription_id', '=', view.subscriptionId).executeTakeFirst()).toEqual({ secret });
   });
 
+  it('a sealTo that is not a public key is the input\'s fault: non-retryable, and nothing is stored', async () => {
+    const url = `http://127.0.0.1:9/not-a-key-${randomUUID()}`;
+    const refused = await run(activities().createWebhookSubscription, { sealTo: 'not a key', url, events: ['order.placed'] }).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ message: expect.stringMatching(/sealTo/) });
+    expect(await db.selectFrom('webhook_subscriptions').select('subscription_id').where('url', '=', url).execute()).toEqual([]);
+  });
+
   it('refuses targets that are not public unicast addresses, after DNS, as results', async () => {
     const strict = activities({ allowLoopback: false });
     const at = await receiver();
     for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://127.0.0.1/', 'http://10.0.0.1/', `http://localhost:${at.port}/`, 'http://[::ffff:127.0.0.1]/', 'ftp://example.com/']) {
-      const refused = await run(strict.createWebhookSubscription, { url, events: ['order.placed'] });
+      const refused = await run(strict.createWebhookSubscription, { sealTo, url, events: ['order.placed'] });
       expect(refused, url).toMatchObject({ ok: false, reason: WEBHOOK_FAILURE.targetRefused });
     }
     // A hostname that resolves to loopback is refused as its address, and named.
-    expect(await run(strict.createWebhookSubscription, { url: `http://localhost:${at.port}/`, events: ['order.placed'] })).toMatchObject({ message: expect.stringMatching(/localhost: .*loopback/) });
+    expect(await run(strict.createWebhookSubscription, { sealTo, url: `http://localhost:${at.port}/`, events: ['order.placed'] })).toMatchObject({ message: expect.stringMatching(/localhost: .*loopback/) });
     // Loopback only with WEBHOOK_ALLOW_LOOPBACK; never the metadata endpoint.
-    expect(await run(activities().createWebhookSubscription, { url: `http://localhost:${at.port}/`, events: ['order.placed'] })).toMatchObject({ ok: true });
-    expect(await run(activities().createWebhookSubscription, { url: 'http://169.254.169.254/', events: ['order.placed'] })).toMatchObject({ ok: false });
+    expect(await run(activities().createWebhookSubscription, { sealTo, url: `http://localhost:${at.port}/`, events: ['order.placed'] })).toMatchObject({ ok: true });
+    expect(await run(activities().createWebhookSubscription, { sealTo, url: 'http://169.254.169.254/', events: ['order.placed'] })).toMatchObject({ ok: false });
   });
 
   it('update checks a new URL the same way; update and delete of an unknown ID are refusals', async () => {
     const webhooks = activities({ allowLoopback: false });
-    const created = await run(activities().createWebhookSubscription, { url: 'https://93.184.215.14/hooks', events: ['order.placed'] });
+    const created = await run(activities().createWebhookSubscription, { sealTo, url: 'https://93.184.215.14/hooks', events: ['order.placed'] });
     if (!created.ok) throw new Error(created.message);
     const { subscriptionId } = created.value;
     expect(await run(webhooks.updateWebhookSubscription, { subscriptionId, changes: { url: 'http://192.168.1.1/' } })).toMatchObject({ ok: false, reason: WEBHOOK_FAILURE.targetRefused });
@@ -192,7 +214,7 @@ describe('fanOutWebhookEvents', () => {
   it('makes one delivery per (subscription, event) even when run twice, queued per (subscription, order) in event order; skips disabled subscriptions and unwanted types', async () => {
     const webhooks = activities();
     const subscribe = async (events: WebhookEventType[], enabled = true) => {
-      const created = await run(webhooks.createWebhookSubscription, { url: 'http://127.0.0.1:9/', events, enabled });
+      const created = await run(webhooks.createWebhookSubscription, { sealTo, url: 'http://127.0.0.1:9/', events, enabled });
       if (!created.ok) throw new Error(created.message);
       return created.value.subscriptionId;
     };
@@ -244,7 +266,7 @@ describe('fanOutWebhookEvents, a full batch', () => {
       },
     };
     const webhooks = createWebhookActivities({ db, log, queue, retry: DEFAULT_WEBHOOK_RETRY, allowLoopback: true, queueConcurrency: 4 });
-    const created = await run(webhooks.createWebhookSubscription, { url: 'http://127.0.0.1:9/batch', events: ['order.placed', 'order.confirmed', 'order.shipped', 'order.delivered'] });
+    const created = await run(webhooks.createWebhookSubscription, { sealTo, url: 'http://127.0.0.1:9/batch', events: ['order.placed', 'order.confirmed', 'order.shipped', 'order.delivered'] });
     if (!created.ok) throw new Error(created.message);
     const orders = Array.from({ length: 10 }, () => randomUUID());
     const types = ['order.placed', 'order.confirmed', 'order.shipped', 'order.delivered'] as const;
@@ -378,9 +400,9 @@ describe('attemptWebhookDelivery', () => {
       return ['127.0.0.1'];
     };
     const webhooks = activities({ resolve });
-    const created = await run(webhooks.createWebhookSubscription, { url: `http://hooks.rebind.invalid:${at.port}/hooks`, events: ['order.delivered'] });
+    const created = await run(webhooks.createWebhookSubscription, { sealTo, url: `http://hooks.rebind.invalid:${at.port}/hooks`, events: ['order.delivered'] });
     if (!created.ok) throw new Error(created.message);
-    at.secret = created.value.secret;
+    at.secret = unseal(created.value.sealedSecret, key);
     const { queued } = await run(webhooks.fanOutWebhookEvents, { events: [event(randomUUID(), 'order.delivered')] });
     const deliveryId = queued.find((group) => group.subscriptionId === created.value.subscriptionId)!.deliveryIds[0]!;
     expect(await run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: false })).toEqual({ status: 'DELIVERED' });

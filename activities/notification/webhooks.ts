@@ -6,6 +6,7 @@ import { activityLogger } from '../../common/activity-logger.js';
 import { DomainError, INVALID_DATA } from '../../common/domain-error.js';
 import type { Logger } from '../../common/logger.js';
 import { refusalAsResult } from '../../common/outcome.js';
+import { seal } from '../../common/sealed-secret.js';
 import type { QueuedDelivery } from '../../workflows/webhooks.contract.js';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
 import type { NotificationDb } from './schema.js';
@@ -67,6 +68,15 @@ const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 /** The body as sent and signed: the envelope's fields in their documented order (jsonb keeps its own). */
 export const webhookBody = (payload: WebhookPayload) =>
   JSON.stringify({ id: payload.id, type: payload.type, version: payload.version, timestamp: payload.timestamp, data: payload.data });
+
+/** The secret sealed to the API's one-off key; a key that is not one is the input's fault (not retried). */
+function sealed(secret: string, sealTo: string): string {
+  try {
+    return seal(secret, sealTo);
+  } catch {
+    throw new DomainError(INVALID_DATA, 'sealTo is not an RSA public key (SPKI PEM)');
+  }
+}
 
 function checkedEvents(events: readonly string[]): WebhookEventType[] {
   const unknown = events.filter((type) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(type));
@@ -137,12 +147,15 @@ export function createWebhookActivities({
         const events = checkedEvents(input.events);
         await refuseUnsafeTarget(input.url);
         const secret = newSecret();
+        // Sealed before anything is stored: a key the API did not give cannot leave a secret behind.
+        const sealedSecret = sealed(secret, input.sealTo);
         const subscription = { subscriptionId: randomUUID(), url: input.url, events, enabled: input.enabled ?? true, description: input.description ?? null, secret };
         const created = await insertSubscription(db, subscription, WEBHOOK_LIMITS.subscriptions);
         if (!created) throw new DomainError(WEBHOOK_FAILURE.limitReached, `at most ${WEBHOOK_LIMITS.subscriptions} webhook subscriptions`);
         // Never the secret, nor the URL's path and query (receivers put tokens there): its host.
         activityLogger(log, { subscriptionId: created.subscriptionId }).info({ host: new URL(created.url).host, events }, 'webhook subscription created');
-        return { ...created, secret };
+        // The secret crosses Temporal only sealed to the API's one-off key (the codec cannot open it).
+        return { ...created, sealedSecret };
       });
     },
 
