@@ -48,7 +48,7 @@ export function registerWebhookBacklogGauges(registry: Registry, db: Notificatio
 /** What one webhook attempt came to: delivered (2xx), refused (a 4xx, a redirect, a refused target: for good), failed (retried). */
 export const WEBHOOK_ATTEMPT_OUTCOMES = ['delivered', 'refused', 'failed'] as const;
 /** Why a delivery failed for good. */
-export const WEBHOOK_FAILURE_CAUSES = ['receiver_refused', 'target_refused', 'gave_up', 'subscription_disabled'] as const;
+export const WEBHOOK_FAILURE_CAUSES = ['receiver_refused', 'target_refused', 'gave_up', 'subscription_disabled', 'subscription_unsubscribed'] as const;
 
 /** Webhooks in numbers: attempts by outcome, their latency, deliveries that failed for good. */
 export function createWebhookMetrics(registry: Registry = new Registry()) {

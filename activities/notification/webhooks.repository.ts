@@ -108,20 +108,20 @@ export interface NewDelivery {
   payload: WebhookPayload;
 }
 
-export interface DeliveryKey {
+/** A PENDING delivery, as a fan-out queues it. */
+export interface PendingDelivery {
   deliveryId: string;
   subscriptionId: string;
   eventId: string;
-  status: DeliveryStatus;
+  orderId: string;
 }
 
 /**
  * Records the deliveries that do not exist yet (one per (subscription, event): a fan-out run again
- * adds nothing), then answers every one of them, new or made before: one statement each, whatever
- * the batch's size (arrays unnested, not one parameter a value).
+ * adds nothing): one statement, whatever the batch's size (arrays unnested, not one parameter a value).
  */
-export async function recordDeliveries(db: NotificationDb, deliveries: NewDelivery[]): Promise<DeliveryKey[]> {
-  if (deliveries.length === 0) return [];
+export async function recordDeliveries(db: NotificationDb, deliveries: NewDelivery[]): Promise<void> {
+  if (deliveries.length === 0) return;
   const column = <K extends keyof NewDelivery>(key: K) => deliveries.map((delivery) => delivery[key]);
   await sql`
     INSERT INTO notification.webhook_deliveries (delivery_id, subscription_id, event_id, event_type, order_id, payload)
@@ -130,12 +130,22 @@ export async function recordDeliveries(db: NotificationDb, deliveries: NewDelive
                 ${column('eventType')}::text[], ${column('orderId')}::uuid[], ${deliveries.map((delivery) => JSON.stringify(delivery.payload))}::text[])
       AS d(delivery_id, subscription_id, event_id, event_type, order_id, payload)
     ON CONFLICT (subscription_id, event_id) DO NOTHING`.execute(db);
-  const rows = await sql<{ delivery_id: string; subscription_id: string; event_id: string; status: DeliveryStatus }>`
-    SELECT d.delivery_id, d.subscription_id, d.event_id, d.status
-    FROM notification.webhook_deliveries d
-    JOIN unnest(${column('subscriptionId')}::uuid[], ${column('eventId')}::text[]) AS k(subscription_id, event_id)
-      ON d.subscription_id = k.subscription_id AND d.event_id = k.event_id`.execute(db);
-  return rows.rows.map((row) => ({ deliveryId: row.delivery_id, subscriptionId: row.subscription_id, eventId: row.event_id, status: row.status }));
+}
+
+/**
+ * Every PENDING delivery of these events, whichever subscription it is for and whatever that
+ * subscription is now (disabled, or no longer wanting the type: the attempt settles those). Read
+ * per subscription (at most WEBHOOK_LIMITS.subscriptions) over the unique (subscription_id,
+ * event_id) index, not by scanning the never-pruned log for the event IDs.
+ */
+export async function pendingDeliveries(db: NotificationDb, eventIds: string[]): Promise<PendingDelivery[]> {
+  if (eventIds.length === 0) return [];
+  const rows = await sql<{ delivery_id: string; subscription_id: string; event_id: string; order_id: string }>`
+    SELECT d.delivery_id, d.subscription_id, d.event_id, d.order_id
+    FROM notification.webhook_subscriptions s
+    JOIN notification.webhook_deliveries d ON d.subscription_id = s.subscription_id AND d.event_id = ANY(${eventIds}::text[])
+    WHERE d.status = 'PENDING'`.execute(db);
+  return rows.rows.map((row) => ({ deliveryId: row.delivery_id, subscriptionId: row.subscription_id, eventId: row.event_id, orderId: row.order_id }));
 }
 
 // --- attempts ------------------------------------------------------------------------------
@@ -146,7 +156,7 @@ export async function deliveryToAttempt(db: NotificationDb, deliveryId: string) 
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_subscriptions as s', 's.subscription_id', 'd.subscription_id')
     .innerJoin('webhook_secrets as k', 'k.subscription_id', 'd.subscription_id')
-    .select(['d.delivery_id', 'd.subscription_id', 'd.event_id', 'd.event_type', 'd.order_id', 'd.payload', 'd.status', 's.url', 's.enabled', 'k.secret'])
+    .select(['d.delivery_id', 'd.subscription_id', 'd.event_id', 'd.event_type', 'd.order_id', 'd.payload', 'd.status', 's.url', 's.enabled', 's.events', 'k.secret'])
     .where('d.delivery_id', '=', deliveryId)
     .executeTakeFirst();
 }

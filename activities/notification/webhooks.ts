@@ -34,6 +34,7 @@ import {
   insertSubscription,
   markDelivered,
   markFailed,
+  pendingDeliveries,
   recordDeliveries,
   reopen,
   startAttempt,
@@ -180,7 +181,7 @@ export function createWebhookActivities({
 
     async fanOutWebhookEvents({ events }) {
       const subscriptions = await subscriptionsWanting(db, [...new Set(events.map((event) => event.type))]);
-      // One per (subscription, event), in event order; an event given twice counts once.
+      // One per (subscription, event); an event given twice counts once.
       const wanted = new Map<string, NewDelivery>();
       for (const event of events) {
         for (const subscription of subscriptions) {
@@ -189,23 +190,33 @@ export function createWebhookActivities({
           wanted.set(key, { deliveryId: randomUUID(), subscriptionId: subscription.subscriptionId, eventId: event.eventId, eventType: event.type, orderId: event.orderId, payload: webhookPayload(event) });
         }
       }
-      // New or recorded by an earlier run of this fan-out (it crashed before queueing): both are queued.
-      const recorded = new Map((await recordDeliveries(db, [...wanted.values()])).map((delivery) => [`${delivery.subscriptionId}/${delivery.eventId}`, delivery]));
+      await recordDeliveries(db, [...wanted.values()]);
+      // Every PENDING delivery of these events is queued, not only those the subscriptions want now:
+      // a fan-out retried after a crash between recording and queueing must hand over what the first
+      // try recorded, even for a subscription disabled, or no longer wanting the type, meanwhile (the
+      // attempt fails those at once); otherwise they would stay PENDING for good.
+      const position = new Map<string, number>();
+      events.forEach((event, index) => position.has(event.eventId) || position.set(event.eventId, index));
+      const pending = (await pendingDeliveries(db, [...position.keys()])).sort(
+        (a, b) => position.get(a.eventId)! - position.get(b.eventId)! || a.subscriptionId.localeCompare(b.subscriptionId),
+      );
       const groups = new Map<string, QueuedDeliveries>();
-      for (const [key, delivery] of wanted) {
-        const stored = recorded.get(key);
-        if (stored?.status !== 'PENDING') continue; // delivered or failed already: nothing to do
+      for (const delivery of pending) {
         const groupKey = `${delivery.subscriptionId}/${delivery.orderId}`;
         const group = groups.get(groupKey) ?? { subscriptionId: delivery.subscriptionId, orderId: delivery.orderId, deliveryIds: [] };
-        group.deliveryIds.push(stored.deliveryId);
+        group.deliveryIds.push(delivery.deliveryId);
         groups.set(groupKey, group);
       }
       const queued = [...groups.values()];
-      await eachLimited(queued, queueConcurrency, ({ subscriptionId, orderId, deliveryIds }) =>
-        queue.enqueue({ subscriptionId, orderId, retry, deliveries: deliveryIds.map((deliveryId): QueuedDelivery => ({ deliveryId, redeliver: false })) }),
-      );
-      if (queued.length > 0) activityLogger(log).info({ events: events.length, deliveries: queued.reduce((sum, group) => sum + group.deliveryIds.length, 0), runs: queued.length }, 'webhook deliveries queued');
-      return { queued };
+      // Heartbeats as it signals: a long fan-out under a slow Temporal is not timed out and begun again.
+      const context = Context.current();
+      await eachLimited(queued, queueConcurrency, async ({ subscriptionId, orderId, deliveryIds }) => {
+        await queue.enqueue({ subscriptionId, orderId, retry, deliveries: deliveryIds.map((deliveryId): QueuedDelivery => ({ deliveryId, redeliver: false })) });
+        context.heartbeat();
+      });
+      const counts = { deliveries: pending.length, runs: queued.length };
+      if (queued.length > 0) activityLogger(log).info({ events: events.length, ...counts }, 'webhook deliveries queued');
+      return counts;
     },
 
     async attemptWebhookDelivery({ deliveryId, redeliver }) {
@@ -220,6 +231,14 @@ export function createWebhookActivities({
         await markFailed(db, deliveryId, 'the subscription is disabled');
         metrics.failedForGood.inc({ cause: 'subscription_disabled' });
         alog.info({ subscriptionId: delivery.subscription_id }, 'webhook delivery failed: subscription disabled');
+        return { status: 'FAILED' };
+      }
+      // The subscription dropped this event type after the delivery was made: the receiver asked not
+      // to get it any more, so it is not sent (nor retried for a day).
+      if (!delivery.events.includes(delivery.event_type)) {
+        await markFailed(db, deliveryId, `the subscription no longer wants ${delivery.event_type}`);
+        metrics.failedForGood.inc({ cause: 'subscription_unsubscribed' });
+        alog.info({ subscriptionId: delivery.subscription_id, eventType: delivery.event_type }, 'webhook delivery failed: event type unsubscribed');
         return { status: 'FAILED' };
       }
       if (redeliver) await reopen(db, deliveryId);
