@@ -25,6 +25,8 @@ export interface OrderLineTable {
   line_total_cents: number | null;
   /** Units that will never ship (the fulfilment window closed on them). */
   cancelled_quantity: Generated<number>;
+  /** The order's created_at, for search by SKU newest first (a foreign key keeps the two equal; see search.ts). */
+  order_created_at: Generated<Date>;
 }
 
 export interface ShipmentTable {

@@ -2,17 +2,13 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { cursorInstant, decodeCursor, toPage, type Page } from '../../common/pagination.js';
 import type { OrderListQuery, OrderSummary } from './contract.js';
-import type { OrderDatabase, OrderLineTable } from './schema.js';
+import type { OrderDb } from './schema.js';
 
 /**
  * Order search (GET /orders): by customer, status, creation time and SKU, newest first, keyset
  * paged. The indexes and the lines' copy of their order's creation time come from migration
  * 0005_add_search_indexes; bench/order-search.ts measures every shape at a million orders.
  */
-
-/** The column migration 0005 adds: a line carries its order's created_at (a foreign key keeps the two equal). */
-type SearchDatabase = OrderDatabase & { order_lines: OrderLineTable & { order_created_at: Date } };
-type SearchDb = Kysely<SearchDatabase> | Transaction<SearchDatabase>;
 
 const OrderCursor = z.tuple([cursorInstant(), z.uuid()]);
 type Cursor = z.infer<typeof OrderCursor>;
@@ -24,7 +20,7 @@ type Cursor = z.infer<typeof OrderCursor>;
  * walks an index of orders (recent, by status or by customer) the same way.
  */
 export async function searchOrders<DB>(connection: Kysely<DB> | Transaction<DB>, query: OrderListQuery): Promise<Page<OrderSummary>> {
-  const db = connection as unknown as SearchDb;
+  const db = connection as unknown as OrderDb;
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, OrderCursor);
   // The sort key's columns on the table that drives the query: range and cursor conditions must
   // name them for its index to take them (PostgreSQL carries equalities across a join, not ranges).

@@ -31,10 +31,10 @@ async function seededApp() {
 }
 
 /** An event as the API answers it to staff: the stored event less its order (the path's). */
-const answered = ({ orderId: _orderId, ...event }: { orderId: string }) => event;
+const answered = <E extends { orderId: string }>({ orderId: _orderId, ...event }: E) => event;
 
 /** As a customer sees it: staff acted, not which member of staff. */
-const seenByCustomer = (event: { orderId: string; actor: { kind: string } }) => answered(event.actor.kind === 'staff' ? { ...event, actor: { kind: 'staff', id: 'staff' } } : event);
+const seenByCustomer = <E extends { orderId: string; actor: { kind: string; id: string } }>(event: E) => answered(event.actor.kind === 'staff' ? { ...event, actor: { kind: 'staff', id: 'staff' } } : event);
 
 describe('GET /orders/{orderId}/events', () => {
   it("answers the order's own events, oldest first, each with its actor (staff unnamed to the customer), status and details", async () => {
