@@ -17,7 +17,7 @@ import { createWebhookMetrics, registerWebhookBacklogGauges } from './metrics.js
 import { createNotificationReads } from './reads.js';
 import type { WebhookQueue } from './webhook-queue.js';
 import { DEFAULT_WEBHOOK_RETRY, WEBHOOK_FAILURE, type WebhookEventType } from './webhooks.contract.js';
-import { insertSubscription } from './webhooks.repository.js';
+import { finishAttempt, insertSubscription, markFailed, startAttempt } from './webhooks.repository.js';
 import { createWebhookActivities, type WebhookActivityDeps } from './webhooks.js';
 
 const dbs = serviceDatabases();
@@ -415,6 +415,32 @@ describe('attemptWebhookDelivery', () => {
     at.answer = () => ({ status: 204 });
     expect(await run(activities().attemptWebhookDelivery, { deliveryId, redeliver: false })).toEqual({ status: 'DELIVERED' });
     expect((await reads.webhookDelivery(deliveryId))!.attempts.map((attempt) => [attempt.attempt, attempt.statusCode])).toEqual([[1, 503], [2, 204]]);
+  });
+
+  it.each([200, 500])('a %i whose body holds NUL characters is logged without them (PostgreSQL refuses them), and settles the delivery as usual', async (status) => {
+    const at = await receiver();
+    at.answer = () => ({ status, body: 'ok\u0000 then \u0000\u0000NUL' });
+    const { deliveryId } = await subscribed(at);
+    const attempt = run(activities().attemptWebhookDelivery, { deliveryId, redeliver: false });
+    if (status === 200) expect(await attempt).toEqual({ status: 'DELIVERED' });
+    else expect(await failure(attempt)).toMatchObject({ type: WEBHOOK_FAILURE.receiverFailed, nonRetryable: false });
+    expect(await reads.webhookDelivery(deliveryId)).toMatchObject({
+      status: status === 200 ? 'DELIVERED' : 'PENDING',
+      attempts: [{ attempt: 1, statusCode: status, finishedAt: expect.any(String), responseExcerpt: 'ok then NUL', error: null }],
+    });
+  });
+
+  it('an error or failure text with NUL characters or a lone surrogate is stored without them', async () => {
+    const at = await receiver();
+    const { deliveryId } = await subscribed(at);
+    const attempt = await startAttempt(db, deliveryId);
+    await finishAttempt(db, deliveryId, attempt, { statusCode: null, latencyMs: 1, responseExcerpt: 'a\u0000b\ud800', error: 'ECONNRESET: \u0000reset\udc00' });
+    await markFailed(db, deliveryId, 'the receiver answered \u0000');
+    expect(await reads.webhookDelivery(deliveryId)).toMatchObject({
+      status: 'FAILED',
+      failure: 'the receiver answered ',
+      attempts: [{ responseExcerpt: 'ab\ufffd', error: 'ECONNRESET: reset\ufffd' }],
+    });
   });
 
   it('302: the redirect is not followed, and the delivery FAILED', async () => {

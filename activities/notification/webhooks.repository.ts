@@ -181,10 +181,25 @@ export interface AttemptResult {
   error: string | null;
 }
 
+/**
+ * Text a receiver (or the network) made, as PostgreSQL will store it: without NUL characters, which
+ * a text column refuses outright (SQLSTATE 22021: the attempt could not be logged, and the delivery
+ * stayed PENDING for good), and with no lone surrogate (an excerpt cut inside a pair).
+ */
+export const storableText = (text: string) => text.replaceAll('\u0000', '').toWellFormed();
+
+const storableOrNull = (text: string | null, chars: number) => (text === null ? null : storableText(text).slice(0, chars).toWellFormed());
+
 export async function finishAttempt(db: NotificationDb, deliveryId: string, attempt: number, result: AttemptResult): Promise<void> {
   await db
     .updateTable('webhook_attempts')
-    .set({ finished_at: sql<Date>`now()`, status_code: result.statusCode, latency_ms: result.latencyMs, response_excerpt: result.responseExcerpt, error: result.error?.slice(0, 1000) ?? null })
+    .set({
+      finished_at: sql<Date>`now()`,
+      status_code: result.statusCode,
+      latency_ms: result.latencyMs,
+      response_excerpt: result.responseExcerpt === null ? null : storableText(result.responseExcerpt),
+      error: storableOrNull(result.error, 1000),
+    })
     .where('delivery_id', '=', deliveryId)
     .where('attempt', '=', attempt)
     .execute();
@@ -196,7 +211,7 @@ export async function markDelivered(db: NotificationDb, deliveryId: string): Pro
 
 /** FAILED with its reason; run again, the same. */
 export async function markFailed(db: NotificationDb, deliveryId: string, failure: string): Promise<void> {
-  await db.updateTable('webhook_deliveries').set({ status: 'FAILED', failure: failure.slice(0, 1000) }).where('delivery_id', '=', deliveryId).execute();
+  await db.updateTable('webhook_deliveries').set({ status: 'FAILED', failure: storableText(failure).slice(0, 1000).toWellFormed() }).where('delivery_id', '=', deliveryId).execute();
 }
 
 /** A redelivery opens the delivery again: its outcome is the redelivery's. */
