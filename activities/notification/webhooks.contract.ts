@@ -1,3 +1,5 @@
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { Outcome } from '../../common/outcome.js';
 import { CONTROLS } from '../../common/text-rules.js';
 import { ORDER_EVENT_TYPES, type PublishedOrderEvent } from '../order/timeline.contract.js';
@@ -119,7 +121,7 @@ export const WEBHOOK_LIMITS = {
   responseExcerpt: 500,
   /** One attempt's whole HTTP exchange. */
   attemptTimeoutMs: 10_000,
-  /** A Retry-After longer than this is capped to it (a receiver cannot park a delivery for days). */
+  /** A Retry-After longer than this (or than the retry policy's maximum interval) is capped to it: a receiver cannot park a delivery for days. */
   maxRetryAfterMs: 60 * 60 * 1000,
 } as const;
 
@@ -156,16 +158,36 @@ export function isRetryableStatus(status: number): boolean {
 
 export const isSuccessStatus = (status: number) => status >= 200 && status < 300;
 
+/** HTTP-date's three forms (RFC 9110 5.6.7): IMF-fixdate, the obsolete RFC 850 and asctime. */
+const IMF_FIXDATE = /^[a-z]{3}, \d{2} [a-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/i;
+const RFC_850_DATE = /^[a-z]{6,9}, \d{2}-[a-z]{3}-\d{2} \d{2}:\d{2}:\d{2} GMT$/i;
+const ASCTIME_DATE = /^[a-z]{3} [a-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/i;
+
+function httpDate(value: string): number {
+  if (IMF_FIXDATE.test(value) || RFC_850_DATE.test(value)) return Date.parse(value);
+  // asctime carries no zone, and means GMT (Date.parse would read it as local time).
+  if (ASCTIME_DATE.test(value)) return Date.parse(`${value} GMT`);
+  return Number.NaN;
+}
+
 /**
- * A Retry-After header (seconds, or an HTTP date) as a delay in ms from `now`, capped at
- * WEBHOOK_LIMITS.maxRetryAfterMs; undefined when absent or unreadable.
+ * A Retry-After header (seconds, or an HTTP date) as the next attempt's delay in ms from `now`;
+ * undefined (the retry policy's own backoff) when absent, unreadable, zero or in the past: a delay
+ * of 0 would reach Temporal as "none", which it replaces by the policy's maximum interval. A delay
+ * is floored at the policy's initial interval (a `Retry-After: 1` must not make an attempt a second
+ * for a day) and capped at the lower of WEBHOOK_LIMITS.maxRetryAfterMs and the policy's maximum
+ * interval (a receiver cannot park a delivery for days).
  */
-export function retryAfterMs(header: string | null | undefined, now: Date): number | undefined {
-  if (header == null || header.trim() === '') return undefined;
+export function retryAfterMs(header: string | null | undefined, now: Date, retry: Pick<WebhookRetryPolicy, 'initialInterval' | 'maximumInterval'>): number | undefined {
+  if (header == null) return undefined;
   const value = header.trim();
-  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now.getTime();
-  if (!Number.isFinite(ms)) return undefined;
-  return Math.min(Math.max(ms, 0), WEBHOOK_LIMITS.maxRetryAfterMs);
+  if (value === '') return undefined;
+  // Seconds too many for a number are still "later than the cap".
+  const ms = /^\d+$/.test(value) ? (Number.isFinite(Number(value)) ? Number(value) * 1000 : Number.POSITIVE_INFINITY) : httpDate(value) - now.getTime();
+  if (Number.isNaN(ms) || ms <= 0) return undefined;
+  const floor = msToNumber(retry.initialInterval as Duration);
+  const cap = Math.min(WEBHOOK_LIMITS.maxRetryAfterMs, msToNumber(retry.maximumInterval as Duration));
+  return Math.min(Math.max(ms, floor), cap);
 }
 
 /** How a delivery is retried (workflow input, from the notification worker's config). */

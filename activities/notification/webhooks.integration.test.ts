@@ -406,15 +406,31 @@ describe('attemptWebhookDelivery', () => {
     expect(delivery!.attempts[0]!.responseExcerpt).toBe('x'.repeat(500));
   });
 
-  it('503 with Retry-After: 7: the next attempt in 7 s; the next attempt is numbered 2', async () => {
+  it('503 with Retry-After: 70: the next attempt in 70 s; the next attempt is numbered 2', async () => {
     const at = await receiver();
-    at.answer = () => ({ status: 503, headers: { 'retry-after': '7' } });
+    at.answer = () => ({ status: 503, headers: { 'retry-after': '70' } });
     const { deliveryId } = await subscribed(at);
     const failed = await failure(run(activities().attemptWebhookDelivery, { deliveryId, redeliver: false }));
-    expect(failed).toMatchObject({ type: WEBHOOK_FAILURE.receiverFailed, nonRetryable: false, nextRetryDelay: 7000 });
+    expect(failed).toMatchObject({ type: WEBHOOK_FAILURE.receiverFailed, nonRetryable: false, nextRetryDelay: 70_000 });
     at.answer = () => ({ status: 204 });
     expect(await run(activities().attemptWebhookDelivery, { deliveryId, redeliver: false })).toEqual({ status: 'DELIVERED' });
     expect((await reads.webhookDelivery(deliveryId))!.attempts.map((attempt) => [attempt.attempt, attempt.statusCode])).toEqual([[1, 503], [2, 204]]);
+  });
+
+  it('Retry-After within the worker\'s retry policy: 0 or a past date is the normal backoff; 1 s is floored at the initial interval, a day capped at the maximum', async () => {
+    const at = await receiver();
+    let retryAfter = '0';
+    at.answer = () => ({ status: 503, headers: { 'retry-after': retryAfter } });
+    const { deliveryId } = await subscribed(at);
+    const webhooks = activities({ retry: { initialInterval: '30s', maximumInterval: '5m', giveUpAfter: '1h' } });
+    const next = async (header: string) => {
+      retryAfter = header;
+      return (await failure(run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: false }))).nextRetryDelay;
+    };
+    expect(await next('0')).toBeUndefined();
+    expect(await next('Sun, 06 Nov 1994 08:49:37 GMT')).toBeUndefined();
+    expect(await next('1')).toBe(30_000);
+    expect(await next('86400')).toBe(300_000);
   });
 
   it.each([200, 500])('a %i whose body holds NUL characters is logged without them (PostgreSQL refuses them), and settles the delivery as usual', async (status) => {

@@ -296,7 +296,7 @@ export function createWebhookActivities({
         await settle('refused', { statusCode, latencyMs, responseExcerpt: excerpt || null, error: null });
         return failForGood('receiver_refused', WEBHOOK_FAILURE.receiverRefused, `the receiver answered ${statusCode}`);
       }
-      const nextRetryDelay = retryAfterMs(retryAfter, new Date());
+      const nextRetryDelay = retryAfterMs(retryAfter, new Date(), retry);
       await settle('failed', { statusCode, latencyMs, responseExcerpt: excerpt || null, error: null });
       alog.info({ ...context, statusCode, nextRetryDelayMs: nextRetryDelay }, 'webhook attempt failed; retried');
       throw ApplicationFailure.create({ type: WEBHOOK_FAILURE.receiverFailed, message: `the receiver answered ${statusCode}`, ...(nextRetryDelay !== undefined && { nextRetryDelay }) });
