@@ -18,28 +18,39 @@ export interface WebhookPost {
   /** Ends the exchange: the attempt's timeout, or the activity's cancellation. */
   signal: AbortSignal;
   excerptChars: number;
+  /**
+   * How long to read the body once the status line and headers are in: the answer is what counts,
+   * and a receiver whose body is slow or never ends has answered all the same (treated as no
+   * answer, a 2xx would be sent again, and the receiver would get the event twice).
+   */
+  bodyWaitMs: number;
 }
 
 /**
  * One POST to a checked target: connected to the checked addresses only (pinned lookup), a fresh
  * connection each time (no pooled socket outlives its check), redirects never followed (node:http
- * follows none), and at most a few KiB of the answer read. Rejects when there is no answer.
+ * follows none), and at most a few KiB of the answer read, for at most `bodyWaitMs`. Rejects when
+ * there is no answer; once the status line and headers are in, it resolves, whatever the body does
+ * (slow, endless, cut off, or the attempt's time running out while it is read).
  */
-export function postWebhook({ target, headers, body, signal, excerptChars }: WebhookPost): Promise<WebhookAnswer> {
+export function postWebhook({ target, headers, body, signal, excerptChars, bodyWaitMs }: WebhookPost): Promise<WebhookAnswer> {
   const transport = target.url.protocol === 'https:' ? https : http;
   // UTF-8 takes at most 4 bytes a character: this many bytes hold the excerpt.
   const maxBytes = excerptChars * 4;
   return new Promise((resolve, reject) => {
+    let answered = false;
     const request = transport.request(
       target.url,
       { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: false, lookup: pinnedLookup(target.addresses), signal },
       (response) => {
+        answered = true;
         const chunks: Buffer[] = [];
         let size = 0;
         let done = false;
         const finish = () => {
           if (done) return;
           done = true;
+          clearTimeout(bodyTimer);
           const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
           resolve({
             statusCode: response.statusCode ?? 0,
@@ -54,13 +65,17 @@ export function postWebhook({ target, headers, body, signal, excerptChars }: Web
           size += chunk.length;
           if (size >= maxBytes) finish();
         });
+        const bodyTimer = setTimeout(finish, bodyWaitMs);
         response.on('end', finish);
-        response.on('error', (error) => {
-          if (!done) reject(error);
-        });
+        // The answer is in: a body cut off (reset, the attempt's time up) ends the excerpt, not the answer.
+        response.on('error', finish);
+        response.on('close', finish);
       },
     );
-    request.on('error', reject);
+    // Once answered, an abort or reset of the request ends the body's read (finish), not the answer.
+    request.on('error', (error) => {
+      if (!answered) reject(error);
+    });
     request.end(body);
   });
 }

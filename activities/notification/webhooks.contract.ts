@@ -121,6 +121,8 @@ export const WEBHOOK_LIMITS = {
   responseExcerpt: 500,
   /** One attempt's whole HTTP exchange. */
   attemptTimeoutMs: 10_000,
+  /** Reading the body once the status line and headers are in (the excerpt only): the answer counts, not its body. */
+  answerBodyWaitMs: 1_000,
   /** A Retry-After longer than this (or than the retry policy's maximum interval) is capped to it: a receiver cannot park a delivery for days. */
   maxRetryAfterMs: 60 * 60 * 1000,
 } as const;

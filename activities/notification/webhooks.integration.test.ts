@@ -28,7 +28,8 @@ const reads = createNotificationReads(readers.notification);
 const key = sealingKey();
 const sealTo = key.publicKey;
 
-type Answer = { status: number; headers?: Record<string, string>; body?: string } | 'never';
+/** `endless`: the status line, headers and `body` sent, and the body never ended. */
+type Answer = { status: number; headers?: Record<string, string>; body?: string; endless?: boolean } | 'never';
 interface Received {
   path: string;
   headers: IncomingHttpHeaders;
@@ -58,6 +59,11 @@ class Receiver {
       this.received.push(received);
       const answer = this.answer(received);
       if (answer === 'never') return;
+      if (answer.endless) {
+        response.writeHead(answer.status, answer.headers).flushHeaders();
+        if (answer.body) response.write(answer.body);
+        return;
+      }
       response.writeHead(answer.status, answer.headers).end(answer.body ?? '');
     });
   });
@@ -494,6 +500,31 @@ describe('attemptWebhookDelivery', () => {
     expect(failed).toMatchObject({ type: WEBHOOK_FAILURE.receiverFailed, nonRetryable: false, message: 'no answer: no answer within 300 ms' });
     expect(await reads.webhookDelivery(deliveryId)).toMatchObject({ status: 'PENDING', attempts: [{ statusCode: null, finishedAt: expect.any(String), error: 'no answer within 300 ms' }] });
     expect(at.received).toHaveLength(1);
+  });
+
+  it.each([
+    ['a body that never ends', 'accepted, more to come'],
+    ['no body at all, never ended', undefined],
+  ])('a 2xx with %s is delivered once its head is in: the body is read for the excerpt only, briefly', async (_, body) => {
+    const at = await receiver();
+    at.answer = () => ({ status: 200, body, endless: true });
+    const { deliveryId } = await subscribed(at);
+    // The attempt's time is far longer than the body's: it is the body's bound that ends the read.
+    const webhooks = activities({ attemptTimeoutMs: 5_000, answerBodyWaitMs: 50 });
+    expect(await run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: false })).toEqual({ status: 'DELIVERED' });
+    const delivery = await reads.webhookDelivery(deliveryId);
+    expect(delivery).toMatchObject({ status: 'DELIVERED', attempts: [{ attempt: 1, statusCode: 200, responseExcerpt: body ?? null, error: null }] });
+    expect(delivery!.attempts[0]!.latencyMs).toBeLessThan(5_000);
+    expect(at.received).toHaveLength(1);
+  });
+
+  it('a 2xx whose body is still coming when the attempt\'s time runs out is delivered too', async () => {
+    const at = await receiver();
+    at.answer = () => ({ status: 202, body: 'slow', endless: true });
+    const { deliveryId } = await subscribed(at);
+    const webhooks = activities({ attemptTimeoutMs: 100, answerBodyWaitMs: 60_000 });
+    expect(await run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: false })).toEqual({ status: 'DELIVERED' });
+    expect(await reads.webhookDelivery(deliveryId)).toMatchObject({ status: 'DELIVERED', attempts: [{ statusCode: 202, responseExcerpt: 'slow' }] });
   });
 
   it('checks the target again at every attempt: a loopback receiver is refused for good where loopback is not allowed', async () => {

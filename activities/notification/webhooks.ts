@@ -57,6 +57,8 @@ export interface WebhookActivityDeps {
   resolve?: Resolve;
   /** One attempt's whole exchange; tests make it short. */
   attemptTimeoutMs?: number;
+  /** How long the body is read once the answer's head is in (for the excerpt); tests make it short. */
+  answerBodyWaitMs?: number;
   /** Signal-with-starts at once during a fan-out. */
   queueConcurrency?: number;
 }
@@ -117,6 +119,7 @@ export function createWebhookActivities({
   metrics = createWebhookMetrics(),
   resolve = resolveWithDns,
   attemptTimeoutMs = WEBHOOK_LIMITS.attemptTimeoutMs,
+  answerBodyWaitMs = WEBHOOK_LIMITS.answerBodyWaitMs,
   queueConcurrency = 16,
 }: WebhookActivityDeps): WebhookActivities {
   const rules: TargetRules = { allowLoopback };
@@ -131,7 +134,7 @@ export function createWebhookActivities({
     try {
       const check = await untilAborted(checkWebhookTarget(url, rules, resolve), signal);
       if (!check.ok) return check.refused ? { kind: 'targetRefused', problem: check.problem } : { kind: 'noAnswer', error: check.problem };
-      return { kind: 'answered', answer: await postWebhook({ target: check.target, headers, body, signal, excerptChars: WEBHOOK_LIMITS.responseExcerpt }) };
+      return { kind: 'answered', answer: await postWebhook({ target: check.target, headers, body, signal, excerptChars: WEBHOOK_LIMITS.responseExcerpt, bodyWaitMs: answerBodyWaitMs }) };
     } catch (error) {
       if (signal.aborted) {
         const timedOut = (signal.reason as Error | undefined)?.name === 'TimeoutError';
