@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { NewWebhookSubscription, WebhookRetryPolicy, WebhookSubscriptionChanges } from '../activities/notification/webhooks.contract.js';
+import type { CreatedWebhookSubscription, NewWebhookSubscription, WebhookRetryPolicy, WebhookSubscriptionChanges } from '../activities/notification/webhooks.contract.js';
 import type { ProductChanges } from '../activities/product/contract.js';
 import type { Outcome } from '../common/outcome.js';
+import { sealingKey, unseal } from '../common/sealed-secret.js';
 import { INTERACTIVE_PRIORITY } from '../common/task-priority.js';
 import { PLACE_ORDER } from '../workflows/place-order.contract.js';
 import type { AdjustStockInput, CreateProduct, CreateProductInput, UpdateProduct, AdjustStock } from '../workflows/catalog.js';
@@ -93,9 +94,21 @@ export async function adjustStock(client: Client, input: Omit<AdjustStockInput, 
 
 const webhookChange = { taskQueue: WEBHOOK_WORKFLOWS_TASK_QUEUE, priority: INTERACTIVE_PRIORITY } as const;
 
-export function createWebhookSubscription(client: Client, input: NewWebhookSubscription) {
-  const result = client.workflow.execute<typeof CreateWebhookSubscription>('CreateWebhookSubscription', { ...webhookChange, workflowId: `webhook-subscription-create-${randomUUID()}`, args: [input] });
-  return resultWithin(result, 'Creating the webhook subscription');
+/**
+ * The subscription and its secret, to answer once. The secret never crosses Temporal in the clear
+ * (operators may decode its payloads through the codec): the workflow gets a one-off public key
+ * (`sealTo`), the notification activity answers the secret sealed to it, and only this request,
+ * holding the private key, opens it. The key lives as long as the request.
+ */
+export async function createWebhookSubscription(client: Client, input: NewWebhookSubscription): Promise<CreatedWebhookSubscription> {
+  const key = sealingKey();
+  const result = client.workflow.execute<typeof CreateWebhookSubscription>('CreateWebhookSubscription', {
+    ...webhookChange,
+    workflowId: `webhook-subscription-create-${randomUUID()}`,
+    args: [{ ...input, sealTo: key.publicKey }],
+  });
+  const { sealedSecret, ...subscription } = await resultWithin(result, 'Creating the webhook subscription');
+  return { ...subscription, secret: unseal(sealedSecret, key) };
 }
 
 export function updateWebhookSubscription(client: Client, subscriptionId: string, changes: WebhookSubscriptionChanges) {

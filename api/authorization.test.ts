@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../common/config.js';
 import { fastApp, type FastApp, type FastResponse } from '../test/support/fast-app.js';
 import { newSigningKey, signWith, type SigningKey } from '../test/support/jwks-server.js';
-import { order, product, stockLevel, webhookDelivery, webhookSubscription } from '../test/support/memory-reads.js';
+import { order, product, sealedSubscription, stockLevel, webhookDelivery, webhookSubscription } from '../test/support/memory-reads.js';
 import { operationsOf, type OpenApiDocument } from '../test/support/openapi-contract.js';
 import { offlineDocument } from '../test/support/offline-app.js';
 
@@ -34,7 +34,7 @@ function seededApp(): FastApp {
     })
     .resultOf('UpdateProduct', { ok: true, value: product(SKU, { description: 'changed' }) })
     .resultOf('AdjustStock', { ok: true, value: stockLevel(SKU, 101) })
-    .resultOf('CreateWebhookSubscription', { ok: true, value: { ...webhookSubscription(WEBHOOK), secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' } })
+    .resultOf('CreateWebhookSubscription', ([input]: unknown[]) => ({ ok: true, value: sealedSubscription(input, webhookSubscription(WEBHOOK), 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw') }))
     .resultOf('UpdateWebhookSubscription', { ok: true, value: webhookSubscription(WEBHOOK, { enabled: false }) })
     .resultOf('DeleteWebhookSubscription', { ok: true, value: { subscriptionId: WEBHOOK } });
   app.store.webhookSubscriptions.push(webhookSubscription(WEBHOOK));

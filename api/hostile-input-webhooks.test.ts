@@ -7,7 +7,7 @@ import { searchOrders } from '../activities/order/search.js';
 import { listOrderEvents } from '../activities/order/timeline.js';
 import { encodeCursor, InvalidCursorError } from '../common/pagination.js';
 import { BODY_LIMIT_BYTES, fastApp, type FastApp, type FastResponse, type RequestOptions } from '../test/support/fast-app.js';
-import { order, webhookDelivery, webhookSubscription } from '../test/support/memory-reads.js';
+import { order, sealedSubscription, webhookDelivery, webhookSubscription } from '../test/support/memory-reads.js';
 
 // The hostile-input sweep of the newer endpoints (an order's events, order search, the admin
 // webhooks API), as api/hostile-input.test.ts does it for the older ones: every refusal is a 4xx
@@ -28,7 +28,10 @@ async function seededApp(): Promise<FastApp & Record<Exclude<Who, 'anonymous'>, 
   app.store.webhookSubscriptions.push(webhookSubscription(SUB), webhookSubscription(OTHER_SUB));
   app.store.webhookDeliveries.push(webhookDelivery(DELIVERY, SUB, { orderId: ORDER_ID }), webhookDelivery(OTHER_DELIVERY, OTHER_SUB, { orderId: ORDER_ID }));
   // What the notification service answers a valid subscription with (its target check is its own, below).
-  app.temporal.resultOf('CreateWebhookSubscription', ([input]: unknown[]) => ({ ok: true, value: { ...webhookSubscription(NEW_ID, input as NewWebhookSubscription), secret: 'whsec_x' } }));
+  app.temporal.resultOf('CreateWebhookSubscription', ([input]: unknown[]) => {
+    const { url, events, enabled, description } = input as NewWebhookSubscription;
+    return { ok: true, value: sealedSubscription(input, webhookSubscription(NEW_ID, { url, events, enabled: enabled ?? true, description: description ?? null }), 'whsec_x') };
+  });
   app.temporal.resultOf('UpdateWebhookSubscription', () => ({ ok: true, value: webhookSubscription(SUB) }));
   return Object.assign(app, { admin: await app.token('root', ['admin']), operator: await app.token('ops', ['operator']), customer: await app.token('alice', ['customer']) });
 }
@@ -170,7 +173,7 @@ describe('webhook URLs', () => {
     ['a public IPv4 literal', 'https://1.1.1.1/hooks'],
   ])('a URL with %s is handed, as given, to the notification service (whose target check decides)', async (_name, url) => {
     const { app } = await expectAccepted('POST', '/webhooks', { ...NEW, url }, 201);
-    expect(app.temporal.started[0]!.args).toEqual([{ ...NEW, url }]);
+    expect(app.temporal.started[0]!.args).toEqual([{ ...NEW, url, sealTo: expect.any(String) }]);
     expect(url.length).toBeLessThanOrEqual(WEBHOOK_LIMITS.urlLength);
   });
 

@@ -9,6 +9,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { WEBHOOK_FAILURE, WEBHOOK_TASK_QUEUE, type WebhookActivities, type WebhookRetryPolicy } from '../activities/notification/webhooks.contract.js';
+import { seal, sealingKey, unseal } from '../common/sealed-secret.js';
 import type { OrderActivities } from '../activities/order/contract.js';
 import type { PublishedOrderEvent } from '../activities/order/timeline.contract.js';
 import { decodeHistoryPayloads } from '../cli/decode-history.js';
@@ -42,12 +43,15 @@ let outbox: PublishedOrderEvent[][];
 let pollWatch: { count: number; reached: () => void } | undefined;
 let polls: number;
 
+/** The secret the fake subscription change makes, sealed to the start's key as the real one is. */
+const SECRET = 'whsec_dGVzdC1zZWNyZXQtb2YtMzItYnl0ZXMtbG9uZyE=';
+
 const webhookActivities: WebhookActivities = {
   async createWebhookSubscription(input) {
     calls.push(`create ${input.url}`);
     if (input.url.includes('refused')) return { ok: false, reason: WEBHOOK_FAILURE.targetRefused, message: `${input.url} resolves to an address this deployment does not call` };
     const at = '2026-12-07T09:00:00.000Z';
-    return { ok: true, value: { subscriptionId: randomUUID(), url: input.url, events: input.events, enabled: input.enabled ?? true, description: input.description ?? null, createdAt: at, updatedAt: at, secret: 'whsec_dGVzdA==' } };
+    return { ok: true, value: { subscriptionId: randomUUID(), url: input.url, events: input.events, enabled: input.enabled ?? true, description: input.description ?? null, createdAt: at, updatedAt: at, sealedSecret: seal(SECRET, input.sealTo) } };
   },
   async updateWebhookSubscription({ subscriptionId }) {
     calls.push(`update ${subscriptionId}`);
@@ -59,7 +63,7 @@ const webhookActivities: WebhookActivities = {
   },
   async fanOutWebhookEvents({ events }) {
     calls.push(`fan out ${events.map((event) => event.eventId).join(',')}`);
-    return { queued: [] };
+    return { deliveries: events.length, runs: events.length };
   },
   async attemptWebhookDelivery({ deliveryId, redeliver }) {
     const { attempt } = Context.current().info;
@@ -273,17 +277,35 @@ describe('WebhookRelay', () => {
   });
 });
 
+/** Every payload's data in a decoded history, as text: what an operator reads through the codec. */
+function payloadTexts(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(payloadTexts);
+  if (node === null || typeof node !== 'object') return [];
+  const record = node as Record<string, unknown>;
+  if (typeof record.data === 'string' && typeof record.metadata === 'object') return [Buffer.from(record.data, 'base64').toString('utf8')];
+  return Object.values(record).flatMap(payloadTexts);
+}
+
 describe('subscription changes: one activity each, refusals are results (the run ends Completed)', () => {
   const start = (type: string, args: unknown[]) => env.client.workflow.start(type, { taskQueue: WEBHOOK_TASK_QUEUE, workflowId: `test-${type}-${randomUUID()}`, args });
 
-  it('CreateWebhookSubscription answers the subscription with its secret', async () => {
-    const handle = await start('CreateWebhookSubscription', [{ url: 'https://hooks.example.com/orders', events: ['order.confirmed'] }]);
-    expect(await handle.result()).toMatchObject({ ok: true, value: { url: 'https://hooks.example.com/orders', events: ['order.confirmed'], enabled: true, secret: expect.stringMatching(/^whsec_/) } });
+  it('CreateWebhookSubscription answers the subscription with its secret sealed to the key it was given; the plaintext is nowhere in its history', async () => {
+    const key = sealingKey();
+    const handle = await start('CreateWebhookSubscription', [{ url: 'https://hooks.example.com/orders', events: ['order.confirmed'], sealTo: key.publicKey }]);
+    const result = (await handle.result()) as { ok: true; value: { sealedSecret: string } };
+    expect(result).toMatchObject({ ok: true, value: { url: 'https://hooks.example.com/orders', events: ['order.confirmed'], enabled: true, sealedSecret: expect.any(String) } });
+    expect(result.value).not.toHaveProperty('secret');
+    expect(unseal(result.value.sealedSecret, key)).toBe(SECRET);
+    // Decoded as an operator would through the codec: no secret in it.
+    const decoded = payloadTexts(await decodeHistoryPayloads(JSON.parse(historyToJSON(await handle.fetchHistory())), codec)).join('\n');
+    expect(decoded).toContain('sealedSecret');
+    expect(decoded).not.toContain(SECRET);
+    expect(decoded).not.toContain('whsec_');
     await endRecorded(handle, 'create-webhook-subscription');
   });
 
   it('CreateWebhookSubscription refuses a target this deployment does not call (WEBHOOK_TARGET_REFUSED)', async () => {
-    const handle = await start('CreateWebhookSubscription', [{ url: 'https://refused.example.com/', events: ['order.placed'] }]);
+    const handle = await start('CreateWebhookSubscription', [{ url: 'https://refused.example.com/', events: ['order.placed'], sealTo: sealingKey().publicKey }]);
     expect(await handle.result()).toMatchObject({ ok: false, reason: WEBHOOK_FAILURE.targetRefused });
     await endRecorded(handle, 'create-webhook-subscription-refused');
   });

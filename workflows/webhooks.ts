@@ -1,6 +1,6 @@
 import { RetryState, TimeoutType } from '@temporalio/common';
 import { ActivityFailure, TimeoutFailure, allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { NewWebhookSubscription, WebhookActivities, WebhookRetryPolicy, WebhookSubscriptionChanges } from '../activities/notification/webhooks.contract.js';
+import type { NewSealedWebhookSubscription, WebhookActivities, WebhookRetryPolicy, WebhookSubscriptionChanges } from '../activities/notification/webhooks.contract.js';
 import type { OrderActivities } from '../activities/order/contract.js';
 import { TIMELINE_LIMITS } from '../activities/order/timeline.contract.js';
 import { orderActivityOptions, outboxPollActivityOptions, webhookActivityOptions, webhookAttemptOptions } from './activity-options.js';
@@ -122,7 +122,11 @@ type ResultOf<K extends keyof WebhookActivities> = Awaited<ReturnType<WebhookAct
 /** A URL's scheme and host: its path or query may hold the receiver's own secret, never shown in the Web UI. */
 const origin = (url: string) => /^[a-z]+:\/\/[^/?#]*/i.exec(url)?.[0] ?? 'a URL';
 
-export async function CreateWebhookSubscription(input: NewWebhookSubscription): Promise<ResultOf<'createWebhookSubscription'>> {
+/**
+ * `sealTo` is the API's one-off public key: the activity answers the secret sealed to it
+ * (`sealedSecret`), so neither the input nor the result holds the plaintext secret.
+ */
+export async function CreateWebhookSubscription(input: NewSealedWebhookSubscription): Promise<ResultOf<'createWebhookSubscription'>> {
   return webhooks.createWebhookSubscription.executeWithOptions({ summary: `subscribe ${origin(input.url)}` }, [input]);
 }
 

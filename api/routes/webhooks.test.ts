@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_WEBHOOK_RETRY, WEBHOOK_LIMITS, type NewWebhookSubscription, type WebhookSubscriptionChanges } from '../../activities/notification/webhooks.contract.js';
 import { fastApp, limitAfter, type FastAppOptions } from '../../test/support/fast-app.js';
-import { webhookDelivery, webhookSubscription } from '../../test/support/memory-reads.js';
+import { sealedSubscription, webhookDelivery, webhookSubscription } from '../../test/support/memory-reads.js';
+import { sealingKey } from '../../common/sealed-secret.js';
 import { INTERACTIVE_PRIORITY } from '../../common/task-priority.js';
 import { deliverWebhooksWorkflowId } from '../../workflows/webhooks.contract.js';
 
@@ -26,7 +27,7 @@ async function seededApp(options: FastAppOptions = {}) {
       if (new URL(url).hostname.endsWith('.internal')) return { ok: false, reason: 'WEBHOOK_TARGET_REFUSED', message: `${url} resolves to 10.0.0.7` };
       const created = webhookSubscription(NEW_ID, { url, events, enabled: enabled ?? true, description: description ?? null });
       app.store.webhookSubscriptions.push(created);
-      return { ok: true, value: { ...created, secret: SECRET } };
+      return { ok: true, value: sealedSubscription(input, created, SECRET) };
     })
     .resultOf('UpdateWebhookSubscription', ([input]: unknown[]) => {
       const { subscriptionId, changes } = input as { subscriptionId: string; changes: WebhookSubscriptionChanges };
@@ -78,8 +79,34 @@ describe('POST /webhooks', () => {
     expect(response.headers.get('location')).toBe(`/webhooks/${NEW_ID}`);
     expect(response.body).toMatchObject({ subscriptionId: NEW_ID, url: NEW.url, events: NEW.events, enabled: false, description: 'ERP sync', secret: SECRET });
     expect(app.temporal.started).toEqual([
-      expect.objectContaining({ call: 'execute', workflowType: 'CreateWebhookSubscription', args: [{ ...NEW, enabled: false, description: 'ERP sync' }], priority: INTERACTIVE_PRIORITY }),
+      expect.objectContaining({ call: 'execute', workflowType: 'CreateWebhookSubscription', args: [{ ...NEW, enabled: false, description: 'ERP sync', sealTo: expect.stringMatching(/^-----BEGIN PUBLIC KEY-----\n/) }], priority: INTERACTIVE_PRIORITY }),
     ]);
+    expect(Object.keys(response.body).sort()).toEqual(['createdAt', 'description', 'enabled', 'events', 'secret', 'subscriptionId', 'updatedAt', 'url']);
+  });
+
+  it('the secret crosses Temporal sealed: a one-off key per request, opened by the API alone', async () => {
+    const app = await seededApp();
+    let answered: unknown;
+    // Keep what the workflow answered, as Temporal would hold it in the run's history.
+    app.temporal.resultOf('CreateWebhookSubscription', ([input]: unknown[]) => {
+      const { url, events } = input as NewWebhookSubscription;
+      answered = { ok: true, value: sealedSubscription(input, webhookSubscription(NEW_ID, { url, events }), SECRET) };
+      return answered;
+    });
+    expect((await create(app, NEW)).body.secret).toBe(SECRET);
+    expect((await create(app, NEW)).body.secret).toBe(SECRET);
+    const [first, second] = app.temporal.started.map((started) => (started.args[0] as { sealTo: string }).sealTo);
+    expect(first).not.toBe(second);
+    expect(JSON.stringify(app.temporal.started)).not.toContain('whsec_');
+    expect(JSON.stringify(answered)).not.toContain('whsec_');
+  });
+
+  it('a sealed secret the API cannot open (not sealed to its key) is a 500, with no secret answered', async () => {
+    const app = await seededApp();
+    app.temporal.resultOf('CreateWebhookSubscription', () => ({ ok: true, value: sealedSubscription({ sealTo: sealingKey().publicKey }, webhookSubscription(NEW_ID), SECRET) }));
+    const response = await create(app, NEW);
+    expect(response.status).toBe(500);
+    expect(response.text).not.toContain('whsec_');
   });
 
   it('the secret is in the create answer only: never in a read of the subscription or the list', async () => {

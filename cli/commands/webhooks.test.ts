@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { NewWebhookSubscription, WebhookSubscriptionChanges } from '../../activities/notification/webhooks.contract.js';
 import { cliInMemory } from '../../test/support/cli-in-memory.js';
 import { fastApp, type FastApp } from '../../test/support/fast-app.js';
-import { webhookDelivery, webhookSubscription } from '../../test/support/memory-reads.js';
+import { sealedSubscription, webhookDelivery, webhookSubscription } from '../../test/support/memory-reads.js';
 import { deliverWebhooksWorkflowId } from '../../workflows/webhooks.contract.js';
 import { runCli } from '../program.js';
 
@@ -34,7 +34,7 @@ beforeEach(async () => {
   app.temporal
     .resultOf('CreateWebhookSubscription', ([input]: unknown[]) => {
       const { url, events, enabled, description } = input as NewWebhookSubscription;
-      return { ok: true, value: { ...webhookSubscription(NEW_ID, { url, events, enabled: enabled ?? true, description: description ?? null }), secret: SECRET } };
+      return { ok: true, value: sealedSubscription(input, webhookSubscription(NEW_ID, { url, events, enabled: enabled ?? true, description: description ?? null }), SECRET) };
     })
     .resultOf('UpdateWebhookSubscription', ([input]: unknown[]) => {
       const { subscriptionId, changes } = input as { subscriptionId: string; changes: WebhookSubscriptionChanges };
@@ -55,7 +55,7 @@ describe('orderflow webhooks create', () => {
     const code = await orderflow('webhooks', 'create', '--url', 'https://hooks.example.com/o', '--event', 'order.placed', 'order.shipped', '--event', 'payment.captured', '--description', 'ERP', '--disabled');
     expect(code, output.stderr).toBe(0);
     expect(app.temporal.started).toEqual([
-      expect.objectContaining({ workflowType: 'CreateWebhookSubscription', args: [{ url: 'https://hooks.example.com/o', events: ['order.placed', 'order.shipped', 'payment.captured'], description: 'ERP', enabled: false }] }),
+      expect.objectContaining({ workflowType: 'CreateWebhookSubscription', args: [{ url: 'https://hooks.example.com/o', events: ['order.placed', 'order.shipped', 'payment.captured'], description: 'ERP', enabled: false, sealTo: expect.any(String) }] }),
     ]);
     expect(output.stdout).toMatch(new RegExp(`^subscription: +${NEW_ID}$`, 'm'));
     expect(output.stdout).toMatch(/^enabled: +no$/m);

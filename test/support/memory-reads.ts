@@ -4,7 +4,7 @@ import type { InventoryReads } from '../../activities/inventory/reads.js';
 import type { StockLevel } from '../../activities/inventory/contract.js';
 import type { NotificationView } from '../../activities/notification/contract.js';
 import type { NotificationReads } from '../../activities/notification/reads.js';
-import type { WebhookDelivery, WebhookSubscription } from '../../activities/notification/webhooks.contract.js';
+import type { NewSealedWebhookSubscription, SealedWebhookSubscription, WebhookDelivery, WebhookSubscription } from '../../activities/notification/webhooks.contract.js';
 import type { OrderSummary, OrderView } from '../../activities/order/contract.js';
 import type { OrderReads } from '../../activities/order/reads.js';
 import type { OrderEvent } from '../../activities/order/timeline.contract.js';
@@ -14,6 +14,7 @@ import type { Product } from '../../activities/product/contract.js';
 import type { ProductReads } from '../../activities/product/reads.js';
 import type { Readers } from '../../api/context.js';
 import { decodeCursor, encodeCursor, type Page } from '../../common/pagination.js';
+import { seal } from '../../common/sealed-secret.js';
 
 /** What the services' schemas hold, as a test seeds it. */
 export interface Store {
@@ -89,6 +90,14 @@ export const webhookSubscription = (subscriptionId: string, fields: Partial<Webh
   updatedAt: TIME,
   ...fields,
 });
+
+/**
+ * What CreateWebhookSubscription answers for a subscription made with `secret`, as the notification
+ * activity does: the secret sealed to the start's `sealTo` key (the API opens it for its answer).
+ */
+export function sealedSubscription(startInput: unknown, subscription: WebhookSubscription, secret: string): SealedWebhookSubscription {
+  return { ...subscription, sealedSecret: seal(secret, (startInput as NewSealedWebhookSubscription).sealTo) };
+}
 
 export const webhookDelivery = (deliveryId: string, subscriptionId: string, fields: Partial<WebhookDelivery> = {}): WebhookDelivery => ({
   deliveryId,
