@@ -19,3 +19,9 @@ import type { Priority } from '@temporalio/common';
  * order cancelled). Orders run at the default key, 3, which needs no setting.
  */
 export const INTERACTIVE_PRIORITY = { priorityKey: 1 } as const satisfies Priority;
+
+/**
+ * The key a task without one runs at, named for where it is set on purpose: a webhook delivery's
+ * attempts, which stay behind the webhook steps at INTERACTIVE_PRIORITY even in a run started at it.
+ */
+export const DEFAULT_PRIORITY = { priorityKey: 3 } as const satisfies Priority;

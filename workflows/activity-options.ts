@@ -6,6 +6,7 @@ import { ORDER_TASK_QUEUE } from '../activities/order/contract.js';
 import { PAYMENT_TASK_QUEUE } from '../activities/payment/contract.js';
 import { PRODUCT_TASK_QUEUE } from '../activities/product/contract.js';
 import { WEBHOOK_LIMITS, WEBHOOK_TASK_QUEUE, type WebhookRetryPolicy } from '../activities/notification/webhooks.contract.js';
+import { DEFAULT_PRIORITY, INTERACTIVE_PRIORITY } from '../common/task-priority.js';
 
 /**
  * Infrastructure faults (database or SMTP down, worker crash) retry with backoff for as long
@@ -75,17 +76,24 @@ export const outboxPollActivityOptions = (waitMs: number): ActivityOptions => ({
   startToCloseTimeout: waitMs + 10_000,
   heartbeatTimeout: '10s',
   retry: retryForever,
+  priority: INTERACTIVE_PRIORITY,
 });
 
 /**
  * The webhook steps that must happen (fan-out, giving up, an admin's subscription change), on the
  * notification process's webhooks queue. A fan-out signals one workflow per (subscription, order)
  * of up to a batch of events, hence its minute; a subscription's URL is checked through DNS.
+ *
+ * At INTERACTIVE_PRIORITY: the webhooks queue also holds every delivery attempt, and a dead
+ * receiver's attempts (up to WEBHOOK_MAX_CONCURRENT_ATTEMPTS at a time, each taking its 10 s) can
+ * backlog it; these steps go ahead of them, so the relay keeps publishing, a delivery is given up
+ * on time and an admin's change is answered (attempts run at the default key, webhookAttemptOptions).
  */
 export const webhookActivityOptions: ActivityOptions = {
   taskQueue: WEBHOOK_TASK_QUEUE,
   startToCloseTimeout: '60s',
   retry: retryForever,
+  priority: INTERACTIVE_PRIORITY,
 };
 
 /**
@@ -100,4 +108,7 @@ export const webhookAttemptOptions = (retry: WebhookRetryPolicy): ActivityOption
   // Duration strings, checked where the policy is configured (common/config.ts).
   scheduleToCloseTimeout: retry.giveUpAfter as Duration,
   retry: { initialInterval: retry.initialInterval as Duration, backoffCoefficient: 2, maximumInterval: retry.maximumInterval as Duration },
+  // The default key, even in a run a redelivery started at INTERACTIVE_PRIORITY: a dead receiver's
+  // attempts never go ahead of, or level with, the relay's steps (webhookActivityOptions).
+  priority: DEFAULT_PRIORITY,
 });

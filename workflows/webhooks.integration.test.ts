@@ -10,6 +10,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { WEBHOOK_FAILURE, WEBHOOK_TASK_QUEUE, type WebhookActivities, type WebhookRetryPolicy } from '../activities/notification/webhooks.contract.js';
 import { seal, sealingKey, unseal } from '../common/sealed-secret.js';
+import { DEFAULT_PRIORITY, INTERACTIVE_PRIORITY } from '../common/task-priority.js';
 import type { OrderActivities } from '../activities/order/contract.js';
 import type { PublishedOrderEvent } from '../activities/order/timeline.contract.js';
 import { decodeHistoryPayloads } from '../cli/decode-history.js';
@@ -149,6 +150,14 @@ function queueDeliveries({ subscriptionId, orderId }: { subscriptionId: string; 
   });
 }
 
+/** Each activity the run scheduled, with the priority key it was scheduled at (undefined: none set). */
+async function scheduledPriorities(handle: WorkflowHandle): Promise<Array<[string, number | undefined]>> {
+  const history = JSON.parse(historyToJSON(await handle.fetchHistory())) as {
+    events: Array<{ activityTaskScheduledEventAttributes?: { activityType: { name: string }; priority?: { priorityKey?: number } } }>;
+  };
+  return history.events.flatMap(({ activityTaskScheduledEventAttributes: scheduled }) => (scheduled ? [[scheduled.activityType.name, scheduled.priority?.priorityKey] as [string, number | undefined]] : []));
+}
+
 /** The run's end, its history recorded as the replay gate's fixture for this path. */
 async function endRecorded(handle: WorkflowHandle, fixture: string): Promise<void> {
   await handle.result();
@@ -197,6 +206,28 @@ describe('DeliverWebhooks', () => {
     const attemptsOfD1 = calls.filter((call) => call.startsWith(`deliver ${d1} `));
     expect(attemptsOfD1.length).toBeGreaterThan(1);
     expect(calls).toEqual([...attemptsOfD1, `give up ${d1}: no successful attempt within 2s`, `deliver ${d2} #1`]);
+  });
+
+  it('gives up at INTERACTIVE_PRIORITY, ahead of attempts, which stay at the default key even in a run started at INTERACTIVE_PRIORITY (a redelivery)', async () => {
+    const run = pair();
+    const [d1, d2] = run.ids(2) as [string, string];
+    attemptScript.set(d1, async () => {
+      throw ApplicationFailure.retryable('no answer', WEBHOOK_FAILURE.receiverFailed);
+    });
+    const handle = await env.client.workflow.signalWithStart<typeof DeliverWebhooks, [QueuedDelivery[]]>('DeliverWebhooks', {
+      taskQueue: WEBHOOK_TASK_QUEUE,
+      workflowId: deliverWebhooksWorkflowId(run.subscriptionId, run.orderId),
+      args: [{ subscriptionId: run.subscriptionId, orderId: run.orderId, retry: { initialInterval: '200ms', maximumInterval: '200ms', giveUpAfter: '500ms' } }],
+      signal: deliveriesQueued,
+      signalArgs: [queued(d1, d2)],
+      priority: INTERACTIVE_PRIORITY,
+    });
+    await handle.result();
+    expect(await scheduledPriorities(handle)).toEqual([
+      ['attemptWebhookDelivery', DEFAULT_PRIORITY.priorityKey],
+      ['giveUpWebhookDelivery', INTERACTIVE_PRIORITY.priorityKey],
+      ['attemptWebhookDelivery', DEFAULT_PRIORITY.priorityKey],
+    ]);
   });
 
   it('goes on at once after a failure no retry can change (the attempt marked it FAILED), without giving it up', async () => {
@@ -273,6 +304,10 @@ describe('WebhookRelay', () => {
     expect((await handle.describe()).status.name).toBe('RUNNING');
     await handle.terminate('test over');
     expect(calls.slice(0, 8)).toEqual(['poll', `fan out ${e1},${e2}`, `mark ${e1},${e2}`, 'poll', `fan out ${e3}`, `mark ${e3}`, 'poll', 'poll']);
+    // Every step at INTERACTIVE_PRIORITY (the run itself started at the default): none waits behind a dead receiver's attempts.
+    const firstRunSteps = await scheduledPriorities(env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId));
+    expect(new Set(firstRunSteps.map(([type]) => type))).toEqual(new Set(['unpublishedEvents', 'fanOutWebhookEvents', 'markEventsPublished']));
+    expect(firstRunSteps.every(([, key]) => key === INTERACTIVE_PRIORITY.priorityKey)).toBe(true);
     await recordRunFixture(workflowId, handle.firstExecutionRunId, 'webhook-relay-continued-as-new');
   });
 });
@@ -302,6 +337,12 @@ describe('subscription changes: one activity each, refusals are results (the run
     expect(decoded).not.toContain(SECRET);
     expect(decoded).not.toContain('whsec_');
     await endRecorded(handle, 'create-webhook-subscription');
+  });
+
+  it('runs its activity at INTERACTIVE_PRIORITY whatever the run was started at', async () => {
+    const handle = await start('DeleteWebhookSubscription', [{ subscriptionId: randomUUID() }]);
+    await handle.result();
+    expect(await scheduledPriorities(handle)).toEqual([['deleteWebhookSubscription', INTERACTIVE_PRIORITY.priorityKey]]);
   });
 
   it('CreateWebhookSubscription refuses a target this deployment does not call (WEBHOOK_TARGET_REFUSED)', async () => {

@@ -3,10 +3,12 @@ import { ActivityFailure, TimeoutFailure, allHandlersFinished, condition, contin
 import type { NewSealedWebhookSubscription, WebhookActivities, WebhookRetryPolicy, WebhookSubscriptionChanges } from '../activities/notification/webhooks.contract.js';
 import type { OrderActivities } from '../activities/order/contract.js';
 import { TIMELINE_LIMITS } from '../activities/order/timeline.contract.js';
+import { INTERACTIVE_PRIORITY } from '../common/task-priority.js';
 import { orderActivityOptions, outboxPollActivityOptions, webhookActivityOptions, webhookAttemptOptions } from './activity-options.js';
 import { deliveriesQueued, type DeliverWebhooksInput, type QueuedDelivery, type WebhookRelayInput } from './webhooks.contract.js';
 
-const order = proxyActivities<OrderActivities>(orderActivityOptions);
+/** The relay's order steps (polling aside) at INTERACTIVE_PRIORITY, as all its steps: see webhookActivityOptions. */
+const order = proxyActivities<OrderActivities>({ ...orderActivityOptions, priority: INTERACTIVE_PRIORITY });
 const webhooks = proxyActivities<WebhookActivities>(webhookActivityOptions);
 
 /** How long one poll of the outbox waits for an event, unless the input says otherwise. */
@@ -29,6 +31,7 @@ const eventCount = (n: number) => `${n} event${n === 1 ? '' : 's'}`;
  *   then again; continue as new when the server suggests it or after loopsPerRun polls.
  * A relay that stops between 2 and 3 fans the same events out again: the fan-out is idempotent per
  * (subscription, event). Every step retries until done: the relay never fails on a business outcome.
+ * All its activities run at INTERACTIVE_PRIORITY, ahead of a dead receiver's attempts.
  */
 export async function WebhookRelay(input: WebhookRelayInput = {}): Promise<never> {
   const waitMs = input.pollWaitMs ?? DEFAULT_POLL_WAIT_MS;
