@@ -63,6 +63,16 @@ export function createWebhookMetrics(registry: Registry = new Registry()) {
       registers,
     }),
     failedForGood: new Counter({ name: 'orderflow_webhook_deliveries_failed_total', help: 'Webhook deliveries that failed for good, by cause', labelNames: ['cause'] as const, registers }),
+    breakerOpened: new Counter({
+      name: 'orderflow_webhook_circuit_opened_total',
+      help: 'Times a webhook subscription\'s circuit breaker opened (its receiver failed too many attempts in a row, or a probe failed)',
+      registers,
+    }),
+    shortCircuited: new Counter({
+      name: 'orderflow_webhook_attempts_short_circuited_total',
+      help: 'Webhook attempts not made, no request sent, because their subscription\'s circuit breaker was open (retried when its cool-down ends)',
+      registers,
+    }),
   };
   for (const outcome of WEBHOOK_ATTEMPT_OUTCOMES) metrics.attempts.inc({ outcome }, 0);
   for (const cause of WEBHOOK_FAILURE_CAUSES) metrics.failedForGood.inc({ cause }, 0);

@@ -27,6 +27,9 @@ export interface WebhookSubscriptionTable {
   description: string | null;
   created_at: Generated<Date>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+  /** The circuit breaker (migration 0007): failed attempts in a row, and until when none is made. */
+  consecutive_failures: Generated<number>;
+  open_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** Readable by the owner role only (row-level security, no policy): see migration 0005. */

@@ -109,6 +109,11 @@ export const WEBHOOK_FAILURE = {
   /** The receiver did not answer 2xx (5xx, 408, 429, no answer): retried. */
   receiverFailed: 'WEBHOOK_RECEIVER_FAILED',
   notFound: 'WEBHOOK_NOT_FOUND',
+  /**
+   * No attempt made: the subscription's circuit breaker is open (its receiver failed too many
+   * attempts in a row); retried when its cool-down ends (nextRetryDelay).
+   */
+  circuitOpen: 'WEBHOOK_CIRCUIT_OPEN',
   /** WEBHOOK_LIMITS.subscriptions exist already. */
   limitReached: 'WEBHOOK_LIMIT_REACHED',
 } as const;
@@ -191,6 +196,14 @@ export function retryAfterMs(header: string | null | undefined, now: Date, retry
   const cap = Math.min(WEBHOOK_LIMITS.maxRetryAfterMs, msToNumber(retry.maximumInterval as Duration));
   return Math.min(Math.max(ms, floor), cap);
 }
+
+/**
+ * A subscription's circuit breaker, per receiver: after `threshold` failed attempts in a row (no
+ * answer, 5xx, 408, 429) its deliveries make no request until a cool-down has passed, coolDownMs
+ * doubling at each failed probe up to the retry policy's maximum interval; then one attempt probes,
+ * and an answer closes it. A dead receiver thus stops taking attempt slots from live ones.
+ */
+export const WEBHOOK_BREAKER = { threshold: 5, coolDownMs: 30_000 } as const;
 
 /** How a delivery is retried (workflow input, from the notification worker's config). */
 export interface WebhookRetryPolicy {

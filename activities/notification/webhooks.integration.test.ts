@@ -321,7 +321,7 @@ describe('fanOutWebhookEvents, retried after a crash between recording and queue
     const environment = new MockActivityEnvironment(undefined, { logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop } });
     let heartbeats = 0;
     environment.on('heartbeat', () => void (heartbeats += 1));
-    const counts = await environment.run(webhooks.fanOutWebhookEvents, { events });
+    const counts = (await environment.run(webhooks.fanOutWebhookEvents, { events })) as { deliveries: number; runs: number };
     expect(counts.runs).toBeGreaterThanOrEqual(5);
     expect(heartbeats).toBe(counts.runs);
     await run(webhooks.deleteWebhookSubscription, { subscriptionId: created.value.subscriptionId });
@@ -567,6 +567,110 @@ describe('attemptWebhookDelivery', () => {
     expect(await reads.webhookDelivery(deliveryId)).toBeUndefined();
     expect(await run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: true })).toEqual({ status: 'FAILED' });
     expect(at.received).toHaveLength(0);
+  });
+});
+
+describe('the circuit breaker', () => {
+  const breakerOf = (subscriptionId: string) =>
+    db.selectFrom('webhook_subscriptions').select(['consecutive_failures', 'open_until']).where('subscription_id', '=', subscriptionId).executeTakeFirstOrThrow();
+  /** The cool-down passes (the clock injected as the breaker's state, not waited for). */
+  const coolDownPasses = (subscriptionId: string) =>
+    db.updateTable('webhook_subscriptions').set({ open_until: sql<Date>`now() - interval '1 second'` }).where('subscription_id', '=', subscriptionId).execute();
+  /** Another delivery for the subscription, of a fresh order's event. */
+  async function anotherDelivery(subscriptionId: string): Promise<string> {
+    const webhooks = activities();
+    await run(webhooks.fanOutWebhookEvents, { events: [event(randomUUID(), 'order.confirmed')] });
+    return webhooks.queue.enqueued.find((queued) => queued.subscriptionId === subscriptionId)!.deliveries[0]!.deliveryId;
+  }
+
+  it('5 failed attempts in a row open it: the next makes no request and is retried when the cool-down ends; a failed probe doubles the cool-down; a success closes it', async () => {
+    const at = await receiver();
+    at.answer = () => 'never';
+    const { subscription, deliveryId } = await subscribed(at);
+    const { subscriptionId } = subscription;
+    const metrics = createWebhookMetrics();
+    const webhooks = activities({ attemptTimeoutMs: 100, metrics });
+    const attempt = (id = deliveryId) => failure(run(webhooks.attemptWebhookDelivery, { deliveryId: id, redeliver: false }));
+
+    for (let n = 1; n <= 4; n++) {
+      expect(await attempt()).toMatchObject({ type: WEBHOOK_FAILURE.receiverFailed });
+      expect(await breakerOf(subscriptionId)).toEqual({ consecutive_failures: n, open_until: null });
+    }
+    expect(await attempt()).toMatchObject({ type: WEBHOOK_FAILURE.receiverFailed });
+    expect((await breakerOf(subscriptionId)).consecutive_failures).toBe(5);
+    expect((await metrics.breakerOpened.get()).values[0]!.value).toBe(1);
+    expect(at.received).toHaveLength(5);
+
+    // Open: at once, no request, not logged as an attempt; retried when the 30 s cool-down ends.
+    const started = performance.now();
+    const open = await attempt(await anotherDelivery(subscriptionId));
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(open).toMatchObject({ type: WEBHOOK_FAILURE.circuitOpen, nonRetryable: false, message: expect.stringMatching(/^circuit open/) });
+    expect(open.nextRetryDelay).toBeGreaterThan(28_000);
+    expect(open.nextRetryDelay).toBeLessThanOrEqual(30_000);
+    expect(at.received).toHaveLength(5);
+    expect((await reads.webhookDelivery(deliveryId))!.attempts).toHaveLength(5);
+    expect((await metrics.shortCircuited.get()).values[0]!.value).toBe(1);
+    expect((await metrics.attempts.get()).values.find((value) => value.labels.outcome === 'failed')!.value).toBe(5);
+
+    // The cool-down passes: one probe goes; it fails, and the breaker opens for twice as long.
+    await coolDownPasses(subscriptionId);
+    expect(await attempt()).toMatchObject({ type: WEBHOOK_FAILURE.receiverFailed });
+    expect(at.received).toHaveLength(6);
+    expect((await breakerOf(subscriptionId)).consecutive_failures).toBe(6);
+    expect((await attempt()).nextRetryDelay).toBeGreaterThan(58_000);
+    expect(at.received).toHaveLength(6);
+
+    // The receiver is back: the next probe delivers, and the breaker is closed.
+    await coolDownPasses(subscriptionId);
+    at.answer = () => ({ status: 200 });
+    expect(await run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: false })).toEqual({ status: 'DELIVERED' });
+    expect(await breakerOf(subscriptionId)).toEqual({ consecutive_failures: 0, open_until: null });
+    expect(await run(webhooks.attemptWebhookDelivery, { deliveryId: await anotherDelivery(subscriptionId), redeliver: false })).toEqual({ status: 'DELIVERED' });
+    expect(at.received).toHaveLength(8);
+  });
+
+  it('one probe at a time: while it is under way, another delivery of the subscription waits for it without a request', async () => {
+    const at = await receiver();
+    const { subscription, deliveryId } = await subscribed(at);
+    const { subscriptionId } = subscription;
+    await db.updateTable('webhook_subscriptions').set({ consecutive_failures: 5, open_until: sql<Date>`now() - interval '1 second'` }).where('subscription_id', '=', subscriptionId).execute();
+    let arrived!: () => void;
+    const probeArrived = new Promise<void>((resolve) => (arrived = resolve));
+    at.answer = () => {
+      arrived();
+      return 'never';
+    };
+    const webhooks = activities({ attemptTimeoutMs: 2_000 });
+    const probe = failure(run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: false }));
+    await probeArrived;
+    const waiting = await failure(run(webhooks.attemptWebhookDelivery, { deliveryId: await anotherDelivery(subscriptionId), redeliver: false }));
+    // The probe holds the breaker for its attempt's time and Temporal's margin.
+    expect(waiting).toMatchObject({ type: WEBHOOK_FAILURE.circuitOpen });
+    expect(waiting.nextRetryDelay).toBeGreaterThan(5_000);
+    expect(waiting.nextRetryDelay).toBeLessThanOrEqual(7_000);
+    expect(at.received).toHaveLength(1);
+    expect(await probe).toMatchObject({ type: WEBHOOK_FAILURE.receiverFailed });
+    expect((await breakerOf(subscriptionId)).consecutive_failures).toBe(6);
+  });
+
+  it('an answer that is a refusal (a 4xx) shows the receiver alive: it closes the breaker too; an attempt that started before it opened does not prolong it', async () => {
+    const at = await receiver();
+    at.answer = () => ({ status: 503 });
+    const { subscription, deliveryId } = await subscribed(at);
+    const { subscriptionId } = subscription;
+    const webhooks = activities();
+    for (let n = 1; n <= 5; n++) await failure(run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: false }));
+    const opened = await breakerOf(subscriptionId);
+    expect(opened.open_until).not.toBeNull();
+    // An attempt begun before the breaker opened, finishing now: counted neither as a failure nor as a probe.
+    const late = await startAttempt(db, deliveryId);
+    await finishAttempt(db, deliveryId, late, { statusCode: 503, latencyMs: 1, responseExcerpt: null, error: null }, { receiver: 'down', probe: false, rules: { threshold: 5, coolDownMs: 30_000, maxCoolDownMs: 3_600_000 } });
+    expect(await breakerOf(subscriptionId)).toEqual(opened);
+    await coolDownPasses(subscriptionId);
+    at.answer = () => ({ status: 410 });
+    await failure(run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: false }));
+    expect(await breakerOf(subscriptionId)).toEqual({ consecutive_failures: 0, open_until: null });
   });
 });
 

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import { cursorInstant, decodeCursor, toPage, type Page } from '../../common/pagination.js';
 import type { DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookEventType, WebhookPayload, WebhookSubscription, WebhookSubscriptionChanges } from './webhooks.contract.js';
@@ -157,6 +157,8 @@ export async function deliveryToAttempt(db: NotificationDb, deliveryId: string) 
     .innerJoin('webhook_subscriptions as s', 's.subscription_id', 'd.subscription_id')
     .innerJoin('webhook_secrets as k', 'k.subscription_id', 'd.subscription_id')
     .select(['d.delivery_id', 'd.subscription_id', 'd.event_id', 'd.event_type', 'd.order_id', 'd.payload', 'd.status', 's.url', 's.enabled', 's.events', 'k.secret'])
+    // The circuit breaker: null closed; above 0, open for that many ms more; else its cool-down is over (probe).
+    .select(sql<number | null>`ceil(extract(epoch from s.open_until - now()) * 1000)::float8`.as('open_for_ms'))
     .where('d.delivery_id', '=', deliveryId)
     .executeTakeFirst();
 }
@@ -190,19 +192,80 @@ export const storableText = (text: string) => text.replaceAll('\u0000', '').toWe
 
 const storableOrNull = (text: string | null, chars: number) => (text === null ? null : storableText(text).slice(0, chars).toWellFormed());
 
-export async function finishAttempt(db: NotificationDb, deliveryId: string, attempt: number, result: AttemptResult): Promise<void> {
-  await db
-    .updateTable('webhook_attempts')
-    .set({
-      finished_at: sql<Date>`now()`,
-      status_code: result.statusCode,
-      latency_ms: result.latencyMs,
-      response_excerpt: result.responseExcerpt === null ? null : storableText(result.responseExcerpt),
-      error: storableOrNull(result.error, 1000),
-    })
-    .where('delivery_id', '=', deliveryId)
-    .where('attempt', '=', attempt)
-    .execute();
+/** A subscription's circuit breaker: how many failed attempts in a row open it, and for how long. */
+export interface BreakerRules {
+  /** Failed attempts in a row (no answer, 5xx, 408, 429) that open it. */
+  threshold: number;
+  /** The first cool-down; each failed probe doubles it, up to maxCoolDownMs. */
+  coolDownMs: number;
+  maxCoolDownMs: number;
+}
+
+/** What an attempt tells the breaker: the receiver answered (up; any answer but 5xx, 408, 429) or not (down). */
+export interface BreakerUpdate {
+  receiver: 'up' | 'down';
+  /** The attempt was the probe after a cool-down (claimProbe). */
+  probe: boolean;
+  rules: BreakerRules;
+}
+
+/**
+ * Logs an attempt's end and, in the same statement, updates its subscription's breaker: an answer
+ * closes it (failures back to 0); a failure counts, and at `threshold` in a row (or a failed probe)
+ * opens it for coolDownMs * 2^(failures - threshold), at most maxCoolDownMs. An attempt that started
+ * before the breaker opened and fails after changes nothing (the breaker is open already). Answers
+ * for how long this very statement opened the breaker, if it did.
+ */
+export async function finishAttempt(db: NotificationDb, deliveryId: string, attempt: number, result: AttemptResult, breaker?: BreakerUpdate): Promise<{ openedForMs: number | undefined }> {
+  const responseExcerpt = result.responseExcerpt === null ? null : storableText(result.responseExcerpt);
+  const error = storableOrNull(result.error, 1000);
+  const finish = sql`
+    UPDATE notification.webhook_attempts
+    SET finished_at = now(), status_code = ${result.statusCode}::int, latency_ms = ${result.latencyMs}::int, response_excerpt = ${responseExcerpt}::text, error = ${error}::text
+    WHERE delivery_id = ${deliveryId}::uuid AND attempt = ${attempt}::int`;
+  if (!breaker) {
+    await finish.execute(db);
+    return { openedForMs: undefined };
+  }
+  const { threshold, coolDownMs, maxCoolDownMs } = breaker.rules;
+  const up = breaker.receiver === 'up';
+  const coolDown = (failures: RawBuilder<unknown>) =>
+    sql`least(${coolDownMs}::float8 * power(2, least(greatest(${failures} - ${threshold}::int, 0), 30)), ${maxCoolDownMs}::float8) * interval '1 millisecond'`;
+  // Still open from before, and this attempt is no probe: it started before the breaker opened.
+  const openAlready = sql`(NOT ${breaker.probe}::boolean AND s.open_until > now())`;
+  const rows = await sql<{ opened: boolean; open_for_ms: number | null }>`
+    WITH finished AS (${finish})
+    UPDATE notification.webhook_subscriptions s SET
+      consecutive_failures = CASE WHEN ${up}::boolean THEN 0 WHEN ${openAlready} THEN s.consecutive_failures ELSE s.consecutive_failures + 1 END,
+      open_until = CASE
+        WHEN ${up}::boolean THEN NULL
+        WHEN ${openAlready} THEN s.open_until
+        WHEN ${breaker.probe}::boolean OR s.consecutive_failures + 1 >= ${threshold}::int THEN now() + ${coolDown(sql`s.consecutive_failures + 1`)}
+        ELSE s.open_until END
+    FROM notification.webhook_deliveries d
+    WHERE d.delivery_id = ${deliveryId}::uuid AND s.subscription_id = d.subscription_id
+    RETURNING coalesce(s.open_until = now() + ${coolDown(sql`s.consecutive_failures`)}, false) AS opened,
+              ceil(extract(epoch from s.open_until - now()) * 1000)::float8 AS open_for_ms`.execute(db);
+  const row = rows.rows[0];
+  return { openedForMs: row?.opened ? (row.open_for_ms ?? undefined) : undefined };
+}
+
+/**
+ * The breaker's cool-down is over: this attempt probes, unless another claimed the probe first. The
+ * claim keeps the breaker open for `windowMs` (the probe's time), so that one attempt probes, not
+ * every delivery waiting on it; a probe whose worker died frees it when the window passes.
+ */
+export async function claimProbe(db: NotificationDb, subscriptionId: string, windowMs: number): Promise<{ probe: true } | { probe: false; openForMs: number | null }> {
+  const claimed = await sql`
+    UPDATE notification.webhook_subscriptions SET open_until = now() + ${windowMs}::float8 * interval '1 millisecond'
+    WHERE subscription_id = ${subscriptionId}::uuid AND open_until <= now()`.execute(db);
+  if (claimed.numAffectedRows === 1n) return { probe: true };
+  const row = await db
+    .selectFrom('webhook_subscriptions')
+    .select(sql<number | null>`ceil(extract(epoch from open_until - now()) * 1000)::float8`.as('open_for_ms'))
+    .where('subscription_id', '=', subscriptionId)
+    .executeTakeFirst();
+  return { probe: false, openForMs: row?.open_for_ms ?? null };
 }
 
 export async function markDelivered(db: NotificationDb, deliveryId: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import { Webhook } from 'standardwebhooks';
 import { activityLogger } from '../../common/activity-logger.js';
 import { DomainError, INVALID_DATA } from '../../common/domain-error.js';
@@ -17,6 +18,7 @@ import {
   isRetryableStatus,
   isSuccessStatus,
   retryAfterMs,
+  WEBHOOK_BREAKER,
   WEBHOOK_EVENT_TYPES,
   WEBHOOK_FAILURE,
   WEBHOOK_LIMITS,
@@ -28,6 +30,7 @@ import {
   type WebhookRetryPolicy,
 } from './webhooks.contract.js';
 import {
+  claimProbe,
   deleteSubscription,
   deliveryToAttempt,
   finishAttempt,
@@ -40,6 +43,8 @@ import {
   startAttempt,
   subscriptionsWanting,
   updateSubscription,
+  type AttemptResult,
+  type BreakerRules,
   type NewDelivery,
 } from './webhooks.repository.js';
 
@@ -61,6 +66,8 @@ export interface WebhookActivityDeps {
   answerBodyWaitMs?: number;
   /** Signal-with-starts at once during a fan-out. */
   queueConcurrency?: number;
+  /** The circuit breaker's threshold and first cool-down (WEBHOOK_BREAKER); its longest is retry.maximumInterval. */
+  breaker?: { threshold: number; coolDownMs: number };
 }
 
 export const WEBHOOK_USER_AGENT = 'orderflow-webhooks/1 (+https://www.standardwebhooks.com)';
@@ -108,7 +115,7 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-type Exchange = { kind: 'answered'; answer: WebhookAnswer } | { kind: 'targetRefused'; problem: string } | { kind: 'noAnswer'; error: string };
+type Exchange = { kind: 'answered'; answer: WebhookAnswer } | { kind: 'targetRefused'; problem: string } | { kind: 'noAnswer'; error: string; cancelled?: boolean };
 
 export function createWebhookActivities({
   db,
@@ -121,8 +128,30 @@ export function createWebhookActivities({
   attemptTimeoutMs = WEBHOOK_LIMITS.attemptTimeoutMs,
   answerBodyWaitMs = WEBHOOK_LIMITS.answerBodyWaitMs,
   queueConcurrency = 16,
+  breaker = WEBHOOK_BREAKER,
 }: WebhookActivityDeps): WebhookActivities {
   const rules: TargetRules = { allowLoopback };
+  const breakerRules: BreakerRules = { ...breaker, maxCoolDownMs: Math.max(breaker.coolDownMs, msToNumber(retry.maximumInterval as Duration)) };
+  /** How long a probe holds the breaker (its attempt's time, and the margin Temporal gives it). */
+  const probeWindowMs = attemptTimeoutMs + 5_000;
+
+  /**
+   * Whether this attempt may make its request, and as a probe or not; a retryable failure with the
+   * time until the cool-down ends when the breaker is open. No attempt is logged for it.
+   */
+  async function passBreaker(subscriptionId: string, openForMs: number | null): Promise<{ probe: boolean }> {
+    if (openForMs === null) return { probe: false };
+    let waitMs = openForMs;
+    if (openForMs <= 0) {
+      const claim = await claimProbe(db, subscriptionId, probeWindowMs);
+      if (claim.probe || claim.openForMs === null) return { probe: claim.probe };
+      waitMs = claim.openForMs;
+    }
+    metrics.shortCircuited.inc();
+    // At least a second: a delay of 0 would reach Temporal as none (its maximum interval).
+    const nextRetryDelay = Math.max(waitMs, 1000);
+    throw ApplicationFailure.create({ type: WEBHOOK_FAILURE.circuitOpen, message: `circuit open: the receiver failed ${breakerRules.threshold} attempts in a row; next try in ${Math.ceil(nextRetryDelay / 1000)} s`, nextRetryDelay });
+  }
 
   async function refuseUnsafeTarget(url: string): Promise<void> {
     const check = await checkWebhookTarget(url, rules, resolve);
@@ -138,7 +167,7 @@ export function createWebhookActivities({
     } catch (error) {
       if (signal.aborted) {
         const timedOut = (signal.reason as Error | undefined)?.name === 'TimeoutError';
-        return { kind: 'noAnswer', error: timedOut ? `no answer within ${attemptTimeoutMs} ms` : 'attempt cancelled' };
+        return timedOut ? { kind: 'noAnswer', error: `no answer within ${attemptTimeoutMs} ms` } : { kind: 'noAnswer', error: 'attempt cancelled', cancelled: true };
       }
       const failure = error as NodeJS.ErrnoException;
       return { kind: 'noAnswer', error: failure.code ? `${failure.code}: ${failure.message}` : failure.message };
@@ -245,6 +274,7 @@ export function createWebhookActivities({
         return { status: 'FAILED' };
       }
       if (redeliver) await reopen(db, deliveryId);
+      const { probe } = await passBreaker(delivery.subscription_id, delivery.open_for_ms);
 
       const attempt = await startAttempt(db, deliveryId);
       const body = webhookBody(delivery.payload);
@@ -260,12 +290,17 @@ export function createWebhookActivities({
       const started = performance.now();
       const result = await exchange(delivery.url, headers, body, signal);
       const latencyMs = Math.round(performance.now() - started);
-      const context = { subscriptionId: delivery.subscription_id, host: new URL(delivery.url).host, attempt, latencyMs };
+      const context = { subscriptionId: delivery.subscription_id, host: new URL(delivery.url).host, attempt, latencyMs, ...(probe && { probe }) };
 
-      const settle = async (outcome: 'delivered' | 'refused' | 'failed', logged: Parameters<typeof finishAttempt>[3]) => {
-        await finishAttempt(db, deliveryId, attempt, logged);
+      /** Logs the attempt's end; `receiver` (up: it answered, down: it did not, or 5xx/408/429) moves the breaker. */
+      const settle = async (outcome: 'delivered' | 'refused' | 'failed', logged: AttemptResult, receiver?: 'up' | 'down') => {
+        const { openedForMs } = await finishAttempt(db, deliveryId, attempt, logged, receiver && { receiver, probe, rules: breakerRules });
         metrics.attempts.inc({ outcome });
         metrics.latency.observe({ outcome }, latencyMs / 1000);
+        if (openedForMs !== undefined) {
+          metrics.breakerOpened.inc();
+          alog.warn({ ...context, openForMs: openedForMs }, 'webhook circuit breaker opened: no attempt to this subscription until its cool-down ends');
+        }
       };
       const failForGood = async (cause: 'receiver_refused' | 'target_refused', type: string, failure: string) => {
         await markFailed(db, deliveryId, failure);
@@ -279,28 +314,29 @@ export function createWebhookActivities({
         return failForGood('target_refused', WEBHOOK_FAILURE.targetRefused, `target refused: this deployment does not call ${result.problem}`);
       }
       if (result.kind === 'noAnswer') {
-        await settle('failed', { statusCode: null, latencyMs, responseExcerpt: null, error: result.error });
+        // A cancelled attempt (the worker stopping) says nothing of the receiver.
+        await settle('failed', { statusCode: null, latencyMs, responseExcerpt: null, error: result.error }, result.cancelled ? undefined : 'down');
         alog.info({ ...context, error: result.error }, 'webhook attempt got no answer; retried');
         throw ApplicationFailure.create({ type: WEBHOOK_FAILURE.receiverFailed, message: `no answer: ${result.error}` });
       }
       const { statusCode, excerpt, location, retryAfter } = result.answer;
       if (isSuccessStatus(statusCode)) {
-        await settle('delivered', { statusCode, latencyMs, responseExcerpt: excerpt || null, error: null });
+        await settle('delivered', { statusCode, latencyMs, responseExcerpt: excerpt || null, error: null }, 'up');
         await markDelivered(db, deliveryId);
         alog.info({ ...context, statusCode, redeliver }, 'webhook delivered');
         return { status: 'DELIVERED' };
       }
       if (statusCode >= 300 && statusCode < 400) {
         const failure = `the receiver answered ${statusCode}, a redirect${location ? ` to ${location}` : ''}: redirects are not followed`;
-        await settle('refused', { statusCode, latencyMs, responseExcerpt: excerpt || null, error: 'redirect not followed' });
+        await settle('refused', { statusCode, latencyMs, responseExcerpt: excerpt || null, error: 'redirect not followed' }, 'up');
         return failForGood('receiver_refused', WEBHOOK_FAILURE.receiverRefused, failure);
       }
       if (!isRetryableStatus(statusCode)) {
-        await settle('refused', { statusCode, latencyMs, responseExcerpt: excerpt || null, error: null });
+        await settle('refused', { statusCode, latencyMs, responseExcerpt: excerpt || null, error: null }, 'up');
         return failForGood('receiver_refused', WEBHOOK_FAILURE.receiverRefused, `the receiver answered ${statusCode}`);
       }
       const nextRetryDelay = retryAfterMs(retryAfter, new Date(), retry);
-      await settle('failed', { statusCode, latencyMs, responseExcerpt: excerpt || null, error: null });
+      await settle('failed', { statusCode, latencyMs, responseExcerpt: excerpt || null, error: null }, 'down');
       alog.info({ ...context, statusCode, nextRetryDelayMs: nextRetryDelay }, 'webhook attempt failed; retried');
       throw ApplicationFailure.create({ type: WEBHOOK_FAILURE.receiverFailed, message: `the receiver answered ${statusCode}`, ...(nextRetryDelay !== undefined && { nextRetryDelay }) });
     },
