@@ -70,13 +70,13 @@ export interface WebhookActivityDeps {
   breaker?: { threshold: number; coolDownMs: number };
 }
 
-export const WEBHOOK_USER_AGENT = 'orderflow-webhooks/1 (+https://www.standardwebhooks.com)';
+const WEBHOOK_USER_AGENT = 'orderflow-webhooks/1 (+https://www.standardwebhooks.com)';
 
 /** `whsec_` + base64 of 32 random bytes: the form `standardwebhooks` takes. */
 const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
 /** The body as sent and signed: the envelope's fields in their documented order (jsonb keeps its own). */
-export const webhookBody = (payload: WebhookPayload) =>
+const webhookBody = (payload: WebhookPayload) =>
   JSON.stringify({ id: payload.id, type: payload.type, version: payload.version, timestamp: payload.timestamp, data: payload.data });
 
 /** The secret sealed to the API's one-off key; a key that is not one is the input's fault (not retried). */

@@ -22,8 +22,6 @@ export const ORDER_EVENT_TYPES = [
 ] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 
-export const isOrderEventType = (type: string): type is OrderEventType => (ORDER_EVENT_TYPES as readonly string[]).includes(type);
-
 /**
  * Who caused a change: the customer or a member of staff (their token's subject), or the system
  * itself (`id` names the mechanism: `order-workflow` for the saga's own steps, `payment` for a
