@@ -81,8 +81,7 @@ export const outboxPollActivityOptions = (waitMs: number): ActivityOptions => ({
 
 /**
  * The webhook steps that must happen (fan-out, giving up, an admin's subscription change), on the
- * notification process's webhooks queue. A fan-out signals one workflow per (subscription, order)
- * of up to a batch of events, hence its minute; a subscription's URL is checked through DNS.
+ * notification process's webhooks queue. A subscription's URL is checked through DNS.
  *
  * At INTERACTIVE_PRIORITY: the webhooks queue also holds every delivery attempt, and a dead
  * receiver's attempts (up to WEBHOOK_MAX_CONCURRENT_ATTEMPTS at a time, each taking its 10 s) can
@@ -94,6 +93,17 @@ export const webhookActivityOptions: ActivityOptions = {
   startToCloseTimeout: '60s',
   retry: retryForever,
   priority: INTERACTIVE_PRIORITY,
+};
+
+/**
+ * The relay's fan-out: signals one DeliverWebhooks run per (subscription, order) of a batch (up to
+ * WEBHOOK_RELAY_BATCH events x WEBHOOK_LIMITS.subscriptions), hence its minute. It heartbeats as it
+ * goes, so a worker that dies mid-fan-out is noticed within the heartbeat timeout, not at the end of
+ * the minute; the fan-out is idempotent, so the retry redoes it harmlessly.
+ */
+export const webhookFanOutOptions: ActivityOptions = {
+  ...webhookActivityOptions,
+  heartbeatTimeout: '20s',
 };
 
 /**

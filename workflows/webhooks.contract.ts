@@ -38,4 +38,11 @@ export interface WebhookRelayInput {
   pollWaitMs?: number;
   /** Polls before the run continues as new (sooner when the server suggests it); tests make it small. */
   loopsPerRun?: number;
+  /**
+   * After a step fails for good (a non-retryable activity failure), the relay waits this long (ms)
+   * before it polls again, doubling with each failure in a row up to failureBackoffMaxMs; tests make
+   * it small. Defaults: 30 s, 10 min.
+   */
+  failureBackoffMs?: number;
+  failureBackoffMaxMs?: number;
 }

@@ -9,6 +9,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { WEBHOOK_FAILURE, WEBHOOK_TASK_QUEUE, type WebhookActivities, type WebhookRetryPolicy } from '../activities/notification/webhooks.contract.js';
+import { INVALID_DATA } from '../common/domain-error.js';
 import { seal, sealingKey, unseal } from '../common/sealed-secret.js';
 import { DEFAULT_PRIORITY, INTERACTIVE_PRIORITY } from '../common/task-priority.js';
 import type { OrderActivities } from '../activities/order/contract.js';
@@ -43,6 +44,11 @@ let outbox: PublishedOrderEvent[][];
 /** Resolved once the outbox has been polled `count` times. */
 let pollWatch: { count: number; reached: () => void } | undefined;
 let polls: number;
+/** What the fan-out does per call (1, 2, …) before it answers (the default: nothing). */
+let fanOutScript: ((call: number) => void) | undefined;
+let fanOuts: number;
+/** What the workflows logged at warn and error, through the worker's workflow logger sink. */
+let workflowLogs: Array<{ level: 'warn' | 'error'; message: string; attrs: Record<string, unknown> | undefined }>;
 
 /** The secret the fake subscription change makes, sealed to the start's key as the real one is. */
 const SECRET = 'whsec_dGVzdC1zZWNyZXQtb2YtMzItYnl0ZXMtbG9uZyE=';
@@ -63,7 +69,9 @@ const webhookActivities: WebhookActivities = {
     return { ok: true, value: { subscriptionId } };
   },
   async fanOutWebhookEvents({ events }) {
+    fanOuts += 1;
     calls.push(`fan out ${events.map((event) => event.eventId).join(',')}`);
+    fanOutScript?.(fanOuts);
     return { deliveries: events.length, runs: events.length };
   },
   async attemptWebhookDelivery({ deliveryId, redeliver }) {
@@ -94,6 +102,11 @@ const orderActivities: Pick<OrderActivities, 'unpublishedEvents' | 'markEventsPu
   },
 };
 
+/** The worker's workflow logger sink, keeping warn and error lines (not called on replay). */
+const keep = (level: 'warn' | 'error') => ({ fn: (_info: unknown, message: string, attrs?: Record<string, unknown>) => void workflowLogs.push({ level, message, attrs }) });
+const ignore = { fn: () => {} };
+const workflowLogSink = { trace: ignore, debug: ignore, info: ignore, warn: keep('warn'), error: keep('error') };
+
 let env: TestWorkflowEnvironment;
 let workers: RunningWorkers;
 
@@ -102,7 +115,7 @@ beforeAll(async () => {
   const common = { connection: env.nativeConnection, namespace: env.namespace ?? 'default', dataConverter: testDataConverter };
   const all = await Promise.all([
     // The notification process's second worker: the webhook workflows and attempts.
-    createServiceWorker({ ...common, service: 'notification', activities: webhookActivities, workflowBundlePath: inject('workflowBundlePath'), extra: { taskQueue: WEBHOOK_TASK_QUEUE } }),
+    createServiceWorker({ ...common, service: 'notification', activities: webhookActivities, workflowBundlePath: inject('workflowBundlePath'), extra: { taskQueue: WEBHOOK_TASK_QUEUE, sinks: { defaultWorkerLogger: workflowLogSink } } }),
     createServiceWorker({ ...common, service: 'order', activities: orderActivities }),
   ]);
   const running = Promise.all(all.map((worker) => worker.run()));
@@ -126,6 +139,9 @@ beforeEach(() => {
   outbox = [];
   pollWatch = undefined;
   polls = 0;
+  fanOutScript = undefined;
+  fanOuts = 0;
+  workflowLogs = [];
 });
 
 const QUICK_RETRY: WebhookRetryPolicy = { initialInterval: '100ms', maximumInterval: '200ms', giveUpAfter: '1m' };
@@ -309,6 +325,64 @@ describe('WebhookRelay', () => {
     expect(new Set(firstRunSteps.map(([type]) => type))).toEqual(new Set(['unpublishedEvents', 'fanOutWebhookEvents', 'markEventsPublished']));
     expect(firstRunSteps.every(([, key]) => key === INTERACTIVE_PRIORITY.priorityKey)).toBe(true);
     await recordRunFixture(workflowId, handle.firstExecutionRunId, 'webhook-relay-continued-as-new');
+  });
+});
+
+describe('WebhookRelay, when a step fails for good', () => {
+  it('never fails: logs the failure with its type, waits (a durable timer), polls the same batch again and publishes it once the step succeeds', async () => {
+    const e1 = randomUUID();
+    // The outbox keeps an event until it is marked published: the failed batch comes back.
+    outbox = [[event(e1)], [event(e1)]];
+    fanOutScript = (call) => {
+      if (call === 1) throw ApplicationFailure.nonRetryable('PostgreSQL refused the data (SQLSTATE 22P05)', INVALID_DATA);
+    };
+    const published = gate();
+    pollWatch = { count: 3, reached: published.open };
+    const workflowId = `test-webhook-relay-${randomUUID()}`;
+    const handle = await env.client.workflow.start<typeof WebhookRelay>('WebhookRelay', {
+      taskQueue: WEBHOOK_TASK_QUEUE,
+      workflowId,
+      args: [{ pollWaitMs: 50, loopsPerRun: 10, failureBackoffMs: 100, failureBackoffMaxMs: 200 }],
+    });
+    await published.opened;
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    await handle.terminate('test over');
+    expect(calls.slice(0, 6)).toEqual(['poll', `fan out ${e1}`, 'poll', `fan out ${e1}`, `mark ${e1}`, 'poll']);
+    expect(workflowLogs).toEqual([
+      {
+        level: 'error',
+        message: 'webhook relay step failed for good; polling the same batch again after a backoff',
+        attrs: expect.objectContaining({ activityType: 'fanOutWebhookEvents', failureType: INVALID_DATA, message: 'PostgreSQL refused the data (SQLSTATE 22P05)', failuresInARow: 1, retryInMs: 100 }),
+      },
+    ]);
+    // The wait is a durable timer, between the failed fan-out and the next poll.
+    const history = JSON.parse(historyToJSON(await handle.fetchHistory())) as { events: Array<{ eventType: string }> };
+    const types = history.events.map(({ eventType }) => eventType).filter((type) => /ACTIVITY_TASK_SCHEDULED|TIMER_STARTED/.test(type));
+    expect(types.slice(0, 4)).toEqual(['EVENT_TYPE_ACTIVITY_TASK_SCHEDULED', 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED', 'EVENT_TYPE_TIMER_STARTED', 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED']);
+    await recordRunFixture(workflowId, handle.firstExecutionRunId, 'webhook-relay-step-failed');
+  });
+
+  it('backs off doubling up to its maximum while the step keeps failing', async () => {
+    const e1 = randomUUID();
+    outbox = [[event(e1)], [event(e1)], [event(e1)], [event(e1)]];
+    fanOutScript = (call) => {
+      if (call < 4) throw ApplicationFailure.nonRetryable('too big', 'SOMETHING_ELSE');
+    };
+    const published = gate();
+    pollWatch = { count: 5, reached: published.open };
+    const handle = await env.client.workflow.start<typeof WebhookRelay>('WebhookRelay', {
+      taskQueue: WEBHOOK_TASK_QUEUE,
+      workflowId: `test-webhook-relay-${randomUUID()}`,
+      args: [{ pollWaitMs: 50, loopsPerRun: 20, failureBackoffMs: 20, failureBackoffMaxMs: 50 }],
+    });
+    await published.opened;
+    await handle.terminate('test over');
+    expect(workflowLogs.map(({ attrs }) => [attrs?.failuresInARow, attrs?.retryInMs])).toEqual([
+      [1, 20],
+      [2, 40],
+      [3, 50],
+    ]);
+    expect(calls.slice(0, 9)).toEqual(['poll', `fan out ${e1}`, 'poll', `fan out ${e1}`, 'poll', `fan out ${e1}`, 'poll', `fan out ${e1}`, `mark ${e1}`]);
   });
 });
 

@@ -1,15 +1,27 @@
-import { RetryState, TimeoutType } from '@temporalio/common';
-import { ActivityFailure, TimeoutFailure, allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, RetryState, TimeoutType } from '@temporalio/common';
+import {
+  ActivityFailure,
+  TimeoutFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { NewSealedWebhookSubscription, WebhookActivities, WebhookRetryPolicy, WebhookSubscriptionChanges } from '../activities/notification/webhooks.contract.js';
 import type { OrderActivities } from '../activities/order/contract.js';
-import { TIMELINE_LIMITS } from '../activities/order/timeline.contract.js';
 import { INTERACTIVE_PRIORITY } from '../common/task-priority.js';
-import { orderActivityOptions, outboxPollActivityOptions, webhookActivityOptions, webhookAttemptOptions } from './activity-options.js';
+import { orderActivityOptions, outboxPollActivityOptions, webhookActivityOptions, webhookAttemptOptions, webhookFanOutOptions } from './activity-options.js';
 import { deliveriesQueued, type DeliverWebhooksInput, type QueuedDelivery, type WebhookRelayInput } from './webhooks.contract.js';
 
 /** The relay's order steps (polling aside) at INTERACTIVE_PRIORITY, as all its steps: see webhookActivityOptions. */
 const order = proxyActivities<OrderActivities>({ ...orderActivityOptions, priority: INTERACTIVE_PRIORITY });
 const webhooks = proxyActivities<WebhookActivities>(webhookActivityOptions);
+const fanOut = proxyActivities<WebhookActivities>(webhookFanOutOptions);
 
 /** How long one poll of the outbox waits for an event, unless the input says otherwise. */
 export const DEFAULT_POLL_WAIT_MS = 20_000;
@@ -20,28 +32,69 @@ export const DEFAULT_POLL_WAIT_MS = 20_000;
  */
 export const DEFAULT_LOOPS_PER_RUN = 500;
 
+/**
+ * Events the relay takes a poll, below the outbox's own cap (TIMELINE_LIMITS.publishBatch, 100). A
+ * batch's work is its events times the subscriptions that want them: at 100 events and
+ * WEBHOOK_LIMITS.subscriptions (100) that is 10,000 deliveries written and signalled in one fan-out
+ * attempt, bounded at a minute, and a batch the fan-out cannot finish in time is retried whole. At 25
+ * it is at most 2,500, and a batch that fails for good holds up 25 events, not 100. The relay costs
+ * three activities a batch whatever its size; at 25 it still publishes far faster than orders make
+ * events (a burst of 100 orders is some 300 events: a dozen batches).
+ */
+export const WEBHOOK_RELAY_BATCH = 25;
+
+/** The wait after a step of the relay fails for good, doubling with each failure in a row, unless the input says otherwise. */
+export const DEFAULT_FAILURE_BACKOFF_MS = 30_000;
+export const DEFAULT_FAILURE_BACKOFF_MAX_MS = 10 * 60_000;
+
 const eventCount = (n: number) => `${n} event${n === 1 ? '' : 's'}`;
+
+/** The failure's type (an ApplicationFailure's, INVALID_DATA for instance) and message, as the activity raised it. */
+function failureOf(failure: ActivityFailure): { type: string | undefined; message: string } {
+  const cause = failure.cause;
+  return { type: cause instanceof ApplicationFailure ? (cause.type ?? undefined) : cause?.name, message: cause?.message || failure.message };
+}
 
 /**
  * The outbox relay: one run at a time (WEBHOOK_RELAY_WORKFLOW_ID), for good.
- *   1. poll     the order timeline's unpublished events, oldest first, waiting up to pollWaitMs   (order)
+ *   1. poll     the order timeline's unpublished events, oldest first (WEBHOOK_RELAY_BATCH at most),
+ *               waiting up to pollWaitMs                                                          (order)
  *   2. fan out  one delivery per (event, subscription that wants it), each (subscription, order)'s
  *               handed to its DeliverWebhooks run                                                   (webhooks)
  *   3. mark     the events published                                                                (order)
  *   then again; continue as new when the server suggests it or after loopsPerRun polls.
  * A relay that stops between 2 and 3 fans the same events out again: the fan-out is idempotent per
- * (subscription, event). Every step retries until done: the relay never fails on a business outcome.
+ * (subscription, event). Every step retries infrastructure faults until done. A step that fails for
+ * good (a non-retryable failure: INVALID_DATA from PostgreSQL, say) never fails the run: it is
+ * logged (log.error, with the failure's type), the relay waits (failureBackoffMs, doubling to
+ * failureBackoffMaxMs, a durable timer) and polls again, taking the same batch. A batch that keeps
+ * failing keeps the outbox's oldest unpublished event ageing
+ * (orderflow_order_events_unpublished_oldest_seconds), which OrderflowWebhookRelayStalled pages on.
  * All its activities run at INTERACTIVE_PRIORITY, ahead of a dead receiver's attempts.
  */
 export async function WebhookRelay(input: WebhookRelayInput = {}): Promise<never> {
   const waitMs = input.pollWaitMs ?? DEFAULT_POLL_WAIT_MS;
   const loops = input.loopsPerRun ?? DEFAULT_LOOPS_PER_RUN;
+  const backoffMs = input.failureBackoffMs ?? DEFAULT_FAILURE_BACKOFF_MS;
+  const backoffMaxMs = input.failureBackoffMaxMs ?? DEFAULT_FAILURE_BACKOFF_MAX_MS;
   const outbox = proxyActivities<OrderActivities>(outboxPollActivityOptions(waitMs));
+  let failuresInARow = 0;
   for (let loop = 0; loop < loops && !workflowInfo().continueAsNewSuggested; loop++) {
-    const events = await outbox.unpublishedEvents.executeWithOptions({ summary: `poll the outbox (up to ${waitMs} ms)` }, [{ limit: TIMELINE_LIMITS.publishBatch, waitMs }]);
-    if (events.length === 0) continue;
-    await webhooks.fanOutWebhookEvents.executeWithOptions({ summary: `fan out ${eventCount(events.length)}` }, [{ events }]);
-    await order.markEventsPublished.executeWithOptions({ summary: `mark ${eventCount(events.length)} published` }, [{ eventIds: events.map((event) => event.eventId) }]);
+    try {
+      const events = await outbox.unpublishedEvents.executeWithOptions({ summary: `poll the outbox (up to ${waitMs} ms)` }, [{ limit: WEBHOOK_RELAY_BATCH, waitMs }]);
+      if (events.length > 0) {
+        await fanOut.fanOutWebhookEvents.executeWithOptions({ summary: `fan out ${eventCount(events.length)}` }, [{ events }]);
+        await order.markEventsPublished.executeWithOptions({ summary: `mark ${eventCount(events.length)} published` }, [{ eventIds: events.map((event) => event.eventId) }]);
+      }
+      failuresInARow = 0;
+    } catch (error) {
+      if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
+      const retryInMs = Math.min(backoffMs * 2 ** failuresInARow, backoffMaxMs);
+      failuresInARow += 1;
+      const { type, message } = failureOf(error);
+      log.error('webhook relay step failed for good; polling the same batch again after a backoff', { activityType: error.activityType, failureType: type, message, failuresInARow, retryInMs });
+      await sleep(retryInMs);
+    }
   }
   return continueAsNew<typeof WebhookRelay>(input);
 }
