@@ -256,6 +256,37 @@ describe('DeliverWebhooks', () => {
     expect(calls).toEqual([`deliver ${d1} #1`, `deliver ${d2} #1`]);
   });
 
+  it('gives a delivery up with its message after a failure for good the attempt did not record (INVALID_DATA), then goes on', async () => {
+    const run = pair();
+    const [d1, d2] = run.ids(2) as [string, string];
+    attemptScript.set(d1, async () => {
+      throw ApplicationFailure.nonRetryable('PostgreSQL refused the data (SQLSTATE 22P05)', INVALID_DATA);
+    });
+    await endRecorded(await queueDeliveries(run, queued(d1, d2)), 'deliver-webhooks-failed-unexpectedly');
+    expect(calls).toEqual([`deliver ${d1} #1`, `give up ${d1}: PostgreSQL refused the data (SQLSTATE 22P05)`, `deliver ${d2} #1`]);
+    expect(workflowLogs).toContainEqual({ level: 'warn', message: 'webhook delivery failed for good; giving it up', attrs: expect.objectContaining({ deliveryId: d1, failureType: INVALID_DATA }) });
+  });
+
+  it('cancelled, gives up the delivery in hand and every one queued ("cancelled"), then ends Cancelled', async () => {
+    const run = pair();
+    const [d1, d2, d3] = run.ids(3) as [string, string, string];
+    const inFlight = gate();
+    const release = gate();
+    attemptScript.set(d1, async () => {
+      inFlight.open();
+      await release.opened;
+    });
+    const handle = await queueDeliveries(run, queued(d1));
+    await inFlight.opened;
+    await queueDeliveries(run, queued(d2, d3));
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow();
+    release.open();
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    expect(calls).toEqual([`deliver ${d1} #1`, `give up ${d1}: cancelled`, `give up ${d2}: cancelled`, `give up ${d3}: cancelled`]);
+    await recordFixture(handle, 'deliver-webhooks-cancelled', codec);
+  });
+
   it('re-sends a redelivery of one already made, in this run or in a new one', async () => {
     const run = pair();
     const [d1, d2] = run.ids(2) as [string, string];

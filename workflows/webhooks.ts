@@ -1,6 +1,7 @@
 import { ApplicationFailure, RetryState, TimeoutType } from '@temporalio/common';
 import {
   ActivityFailure,
+  CancellationScope,
   TimeoutFailure,
   allHandlersFinished,
   condition,
@@ -12,7 +13,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { NewSealedWebhookSubscription, WebhookActivities, WebhookRetryPolicy, WebhookSubscriptionChanges } from '../activities/notification/webhooks.contract.js';
+import { WEBHOOK_FAILURE, type NewSealedWebhookSubscription, type WebhookActivities, type WebhookRetryPolicy, type WebhookSubscriptionChanges } from '../activities/notification/webhooks.contract.js';
 import type { OrderActivities } from '../activities/order/contract.js';
 import { INTERACTIVE_PRIORITY } from '../common/task-priority.js';
 import { orderActivityOptions, outboxPollActivityOptions, webhookActivityOptions, webhookAttemptOptions, webhookFanOutOptions } from './activity-options.js';
@@ -116,6 +117,11 @@ class DeliveryQueue {
     }
   }
 
+  /** Every delivery still waiting, taken out of the queue. */
+  drain(): QueuedDelivery[] {
+    return this.waiting.splice(0);
+  }
+
   /** The next delivery to make, now counted as made; undefined once drained. */
   next(): QueuedDelivery | undefined {
     const delivery = this.waiting.shift();
@@ -130,34 +136,61 @@ class DeliveryQueue {
  *   deliver   one delivery at a time, in the order queued: attempts with backoff   (webhooks)
  *             - delivered, or refused for good (the activity marked it FAILED)  -> the next one
  *             - retries ran out (giveUpAfter)  -> give it up (FAILED)           -> the next one
+ *             - any other failure for good (INVALID_DATA, say)  -> give it up with its message -> the next one
  *   end       once drained. A signal that arrives as the run completes is not lost: the server
  *             refuses the completion, and the run sees the signal and goes on.
+ *   cancelled the delivery in hand and every one queued are given up ("cancelled"), whatever
+ *             cancels it, then the run ends Cancelled: none is left PENDING with no run to make it.
  * A delivery waits for the one before it, so a receiver gets an order's events in order; a dead
  * receiver holds up only its own deliveries.
  */
 export async function DeliverWebhooks({ subscriptionId, orderId, retry }: DeliverWebhooksInput): Promise<void> {
   const queue = new DeliveryQueue();
   setHandler(deliveriesQueued, (deliveries) => queue.add(deliveries));
-  for (let delivery = queue.next(); delivery; delivery = queue.next()) {
-    await deliver(delivery, retry);
+  let inHand: QueuedDelivery | undefined;
+  try {
+    for (inHand = queue.next(); inHand; inHand = queue.next()) {
+      await deliver(inHand, retry);
+    }
+    await condition(allHandlersFinished);
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    const held = [...(inHand ? [inHand] : []), ...queue.drain()];
+    log.warn('deliveries cancelled; giving up what the run held', { subscriptionId, orderId, deliveries: held.length });
+    await CancellationScope.nonCancellable(async () => {
+      for (const { deliveryId } of held) await giveUp(deliveryId, CANCELLED);
+    });
+    throw error;
   }
-  await condition(allHandlersFinished);
   log.info('deliveries drained', { subscriptionId, orderId });
 }
+
+/** Why a cancelled run's deliveries failed. */
+export const CANCELLED = 'cancelled';
+
+/**
+ * The failure types with which attemptWebhookDelivery ends a delivery it has itself marked FAILED
+ * (WebhookActivities.attemptWebhookDelivery): a receiver's refusal (a 4xx, a redirect) and a refused
+ * target. Any other failure for good left the delivery PENDING, and the run gives it up.
+ */
+const RECORDED_AS_FAILED: ReadonlySet<string> = new Set([WEBHOOK_FAILURE.receiverRefused, WEBHOOK_FAILURE.targetRefused]);
+
+const giveUp = (deliveryId: string, reason: string) => webhooks.giveUpWebhookDelivery.executeWithOptions({ summary: `give up ${deliveryId} (${reason})` }, [{ deliveryId, reason }]);
 
 async function deliver({ deliveryId, redeliver }: QueuedDelivery, retry: WebhookRetryPolicy): Promise<void> {
   const attempt = proxyActivities<WebhookActivities>(webhookAttemptOptions(retry));
   try {
     await attempt.attemptWebhookDelivery.executeWithOptions({ summary: `${redeliver ? 'redeliver' : 'deliver'} ${deliveryId}` }, [{ deliveryId, redeliver }]);
   } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
-    if (!retriesRanOut(error)) {
-      // Refused for good (a 4xx, a refused target): the attempt marked it FAILED already.
-      if (error.retryState === RetryState.NON_RETRYABLE_FAILURE) return;
-      throw error;
-    }
-    const reason = `no successful attempt within ${retry.giveUpAfter}`;
-    await webhooks.giveUpWebhookDelivery.executeWithOptions({ summary: `give up ${deliveryId} (${reason})` }, [{ deliveryId, reason }]);
+    // A cancellation (of the run) is DeliverWebhooks' to handle.
+    if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
+    if (retriesRanOut(error)) return giveUp(deliveryId, `no successful attempt within ${retry.giveUpAfter}`);
+    const { type, message } = failureOf(error);
+    // Refused for good (a 4xx, a refused target): the attempt marked it FAILED already.
+    if (error.retryState === RetryState.NON_RETRYABLE_FAILURE && type !== undefined && RECORDED_AS_FAILED.has(type)) return;
+    // Anything else no retry will change (INVALID_DATA, say) left it PENDING: FAILED, with why.
+    log.warn('webhook delivery failed for good; giving it up', { deliveryId, failureType: type, retryState: error.retryState, message });
+    await giveUp(deliveryId, message);
   }
 }
 
