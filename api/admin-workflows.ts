@@ -13,9 +13,10 @@ import { ApiError, conflict, refusalError } from './errors.js';
 import { idempotencyDigest, startOnce } from './idempotency.js';
 
 /**
- * The order worker hosts every workflow, the admin ones too. They start at INTERACTIVE_PRIORITY: staff
- * wait for them at the API, so on a busy queue their workflow tasks, and their activities (which
- * inherit it), go ahead of a burst's orders.
+ * The order worker hosts the catalog's admin workflows (the webhook ones run on the notification
+ * process's webhooks worker, below). They start at INTERACTIVE_PRIORITY: staff wait for them at the
+ * API, so on a busy queue their workflow tasks, and their activities (which inherit it), go ahead of
+ * a burst's orders.
  */
 const ADMIN_TASK_QUEUE = PLACE_ORDER.taskQueue;
 

@@ -34,8 +34,9 @@ export const workerEnv = z.object({
   /** Loopback port where the Temporal SDK's own exporter listens inside the process (served on through WORKER_METRICS_ADDRESS); unset: any free port. */
   WORKER_SDK_METRICS_PORT: port.optional(),
   /**
-   * How many workflow runs the order worker keeps in memory between their tasks (the SDK's sticky
-   * cache, least recently used evicted first). The bound on its memory: a run evicted while it
+   * How many workflow runs each worker that hosts workflows (the order worker, the notification
+   * process's webhooks worker) keeps in memory between their tasks (the SDK's sticky cache, least
+   * recently used evicted first). The bound on its memory: a run evicted while it
    * waits (an order parked in its cancellation window) is replayed from its history when its
    * timer fires or a cancel arrives. Size it from the worker's memory (docs/performance.md).
    */

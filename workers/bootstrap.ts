@@ -74,7 +74,7 @@ export interface ServiceWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   activities: object;
-  /** Only the order worker hosts workflows, from the prebuilt bundle. */
+  /** Hosts workflows from the prebuilt bundle: the order worker, and the notification process's webhooks worker. */
   workflowBundlePath?: string;
   identity?: string;
   /** Encrypts payloads; must match the clients' (see common/payload-codec.ts). */
@@ -134,9 +134,17 @@ export interface ServiceTemporal {
 export interface ExtraTaskQueue {
   taskQueue: string;
   activities: object;
-  /** Also hosts the workflows, from WORKFLOW_BUNDLE_PATH (the order worker's bundle). */
+  /** Also hosts the workflows, from WORKFLOW_BUNDLE_PATH (the order worker's bundle), with the same bounded cache (WORKER_MAX_CACHED_WORKFLOWS). */
   workflows?: boolean;
   extra?: Partial<WorkerOptions>;
+}
+
+/**
+ * The worker options of another task queue: one that hosts workflows gets the bounded workflow cache
+ * the order worker has (WORKER_MAX_CACHED_WORKFLOWS), unless the queue sets its own.
+ */
+export function extraQueueWorkerOptions(queue: Pick<ExtraTaskQueue, 'workflows' | 'extra'>, maxCachedWorkflows: number): Partial<WorkerOptions> {
+  return { ...(queue.workflows && { maxCachedWorkflows }), ...queue.extra };
 }
 
 export interface ServiceSetup {
@@ -217,21 +225,31 @@ export function runServiceWorker<DB, S extends z.ZodType = z.ZodObject>(
             log,
           })
         : undefined;
-    // Only the order worker hosts workflows; its cache bounds its memory (parked orders beyond it are evicted, and replayed when they wake).
-    const workflowCache = service === 'order' && { maxCachedWorkflows: WORKER_MAX_CACHED_WORKFLOWS };
+    // Every worker that hosts workflows (the order worker; the notification process's webhooks
+    // worker, an ExtraTaskQueue with `workflows`) bounds its memory with the same cache: runs beyond
+    // it (parked orders, DeliverWebhooks runs waiting on a retry) are evicted, and replayed when they wake.
+    const workflowCache = { maxCachedWorkflows: WORKER_MAX_CACHED_WORKFLOWS };
+    const hostsWorkflows = service === 'order';
     const dataConverter = createDataConverter(createEncryptionCodec(payloads));
     const stopping = new AbortController();
     try {
       const common = { service, connection, namespace: temporal.TEMPORAL_NAMESPACE, dataConverter, registry, tracing: telemetry.temporalPlugin, log };
-      const worker = await createServiceWorker({ ...common, activities, ...(workflowCache && { workflowBundlePath: WORKFLOW_BUNDLE_PATH, extra: workflowCache }) });
+      const worker = await createServiceWorker({ ...common, activities, ...(hostsWorkflows && { workflowBundlePath: WORKFLOW_BUNDLE_PATH, extra: workflowCache }) });
       const client = moreTaskQueues || started ? new Client({ connection, namespace: temporal.TEMPORAL_NAMESPACE, dataConverter, plugins: [telemetry.temporalPlugin] }) : undefined;
       const queues = client && moreTaskQueues ? moreTaskQueues({ client }) : [];
       const extras = await Promise.all(
         queues.map((queue) =>
-          createServiceWorker({ ...common, taskQueue: queue.taskQueue, activities: queue.activities, ...(queue.workflows && { workflowBundlePath: WORKFLOW_BUNDLE_PATH }), ...(queue.extra && { extra: queue.extra }) }),
+          createServiceWorker({
+            ...common,
+            taskQueue: queue.taskQueue,
+            activities: queue.activities,
+            ...(queue.workflows && { workflowBundlePath: WORKFLOW_BUNDLE_PATH }),
+            extra: extraQueueWorkerOptions(queue, WORKER_MAX_CACHED_WORKFLOWS),
+          }),
         ),
       );
-      log.info({ node: process.version, taskQueue: [TASK_QUEUES[service], ...queues.map((queue) => queue.taskQueue)].join(','), namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS, ...workflowCache }, 'worker started');
+      const hostingWorkflows = hostsWorkflows || queues.some((queue) => queue.workflows);
+      log.info({ node: process.version, taskQueue: [TASK_QUEUES[service], ...queues.map((queue) => queue.taskQueue)].join(','), namespace: temporal.TEMPORAL_NAMESPACE, address: temporal.TEMPORAL_ADDRESS, ...(hostingWorkflows && workflowCache) }, 'worker started');
       if (client && started) started({ client, stopping: stopping.signal });
       await runWorkers([worker, ...extras]);
       log.info('worker stopped');
