@@ -630,6 +630,26 @@ describe('the circuit breaker', () => {
     expect(at.received).toHaveLength(8);
   });
 
+  it('a new URL closes the breaker: the old receiver\'s failures are not the new one\'s', async () => {
+    const at = await receiver();
+    const { subscription, deliveryId } = await subscribed(at);
+    const { subscriptionId } = subscription;
+    await db.updateTable('webhook_subscriptions').set({ consecutive_failures: 7, open_until: sql<Date>`now() + interval '10 minutes'` }).where('subscription_id', '=', subscriptionId).execute();
+    const webhooks = activities();
+    expect(await failure(run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: false }))).toMatchObject({ type: WEBHOOK_FAILURE.circuitOpen });
+    await run(webhooks.updateWebhookSubscription, { subscriptionId, changes: { description: 'same receiver' } });
+    expect((await breakerOf(subscriptionId)).consecutive_failures).toBe(7);
+    await run(webhooks.updateWebhookSubscription, { subscriptionId, changes: { url: at.url('/new') } });
+    expect(await breakerOf(subscriptionId)).toEqual({ consecutive_failures: 0, open_until: null });
+    expect(await run(webhooks.attemptWebhookDelivery, { deliveryId, redeliver: false })).toEqual({ status: 'DELIVERED' });
+    expect(at.received.map((request) => request.path)).toEqual(['/new']);
+    // A closed breaker's successes write nothing to the subscription's row (no lock taken, no dead tuple).
+    const version = () => db.selectFrom('webhook_subscriptions').select(sql<string>`xmin::text`.as('xmin')).where('subscription_id', '=', subscriptionId).executeTakeFirstOrThrow();
+    const before = await version();
+    expect(await run(webhooks.attemptWebhookDelivery, { deliveryId: await anotherDelivery(subscriptionId), redeliver: false })).toEqual({ status: 'DELIVERED' });
+    expect(await version()).toEqual(before);
+  });
+
   it('one probe at a time: while it is under way, another delivery of the subscription waits for it without a request', async () => {
     const at = await receiver();
     const { subscription, deliveryId } = await subscribed(at);

@@ -60,6 +60,8 @@ export async function updateSubscription(db: NotificationDb, subscriptionId: str
       ...(changes.events !== undefined && { events: changes.events }),
       ...(changes.enabled !== undefined && { enabled: changes.enabled }),
       ...(changes.description !== undefined && { description: changes.description }),
+      // A new URL is a new receiver: what the old one's failures opened, it starts without.
+      ...(changes.url !== undefined && { consecutive_failures: 0, open_until: null }),
       updated_at: sql<Date>`now()`,
     })
     .where('subscription_id', '=', subscriptionId)
@@ -232,7 +234,7 @@ export async function finishAttempt(db: NotificationDb, deliveryId: string, atte
   const coolDown = (failures: RawBuilder<unknown>) =>
     sql`least(${coolDownMs}::float8 * power(2, least(greatest(${failures} - ${threshold}::int, 0), 30)), ${maxCoolDownMs}::float8) * interval '1 millisecond'`;
   // Still open from before, and this attempt is no probe: it started before the breaker opened.
-  const openAlready = sql`(NOT ${breaker.probe}::boolean AND s.open_until > now())`;
+  const openAlready = sql`(NOT ${breaker.probe}::boolean AND coalesce(s.open_until > now(), false))`;
   const rows = await sql<{ opened: boolean; open_for_ms: number | null }>`
     WITH finished AS (${finish})
     UPDATE notification.webhook_subscriptions s SET
@@ -244,6 +246,8 @@ export async function finishAttempt(db: NotificationDb, deliveryId: string, atte
         ELSE s.open_until END
     FROM notification.webhook_deliveries d
     WHERE d.delivery_id = ${deliveryId}::uuid AND s.subscription_id = d.subscription_id
+      -- Only a change is written: a closed breaker's successes, and an open one's late failures, leave the row alone.
+      AND CASE WHEN ${up}::boolean THEN s.consecutive_failures <> 0 OR s.open_until IS NOT NULL ELSE NOT ${openAlready} END
     RETURNING coalesce(s.open_until = now() + ${coolDown(sql`s.consecutive_failures`)}, false) AS opened,
               ceil(extract(epoch from s.open_until - now()) * 1000)::float8 AS open_for_ms`.execute(db);
   const row = rows.rows[0];
