@@ -233,16 +233,21 @@ export interface WebhookActivities {
   /**
    * Makes one delivery per (event, enabled subscription that wants its type), idempotent per
    * (subscription, event), and hands each (subscription, order)'s deliveries, in event order, to
-   * its DeliverWebhooks workflow (signal-with-start). Returns counts only: a result listing every
-   * delivery would outgrow Temporal's payload limit at 100 subscriptions.
+   * its DeliverWebhooks workflow (signal-with-start), heartbeating as it goes. Run again (a retry
+   * after a crash), it queues every PENDING delivery of these events, whatever its subscription has
+   * become since. Returns counts only: a result listing every delivery would outgrow Temporal's
+   * payload limit at 100 subscriptions.
    */
   fanOutWebhookEvents(input: { events: PublishedOrderEvent[] }): Promise<{ deliveries: number; runs: number }>;
   /**
    * One attempt of one delivery: signs, POSTs (no redirects followed, the target checked again
    * after DNS), logs the attempt. 2xx: DELIVERED. A 4xx other than 408/429 or a refused target:
-   * FAILED, non-retryable failure. Otherwise a retryable failure, with Retry-After as the next
-   * delay. `redeliver`: sent even if DELIVERED already (a manual redelivery); otherwise a
-   * delivery already DELIVERED or FAILED is not sent again.
+   * FAILED, non-retryable failure. Otherwise a retryable failure, with Retry-After (retryAfterMs)
+   * as the next delay. A subscription disabled, or no longer wanting the event's type: FAILED at
+   * once, no request. Its circuit breaker open (WEBHOOK_BREAKER): no request, not logged, a
+   * retryable WEBHOOK_CIRCUIT_OPEN with the rest of the cool-down as the next delay. `redeliver`:
+   * sent even if DELIVERED already (a manual redelivery); otherwise a delivery already DELIVERED or
+   * FAILED is not sent again.
    */
   attemptWebhookDelivery(input: { deliveryId: string; redeliver: boolean }): Promise<{ status: DeliveryStatus }>;
   /** Retries ran out (giveUpAfter): the delivery is FAILED with that reason. */
