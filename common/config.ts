@@ -251,7 +251,7 @@ export const webhookEnv = z
   .object({
     /** Development only: receivers on this machine's loopback (the local stack's, the tests'). Refused in production. */
     WEBHOOK_ALLOW_LOOPBACK: flag.default(false),
-    /** The first backoff after a failed attempt; it doubles up to WEBHOOK_RETRY_MAX (a Retry-After overrides it). */
+    /** The first backoff after a failed attempt; it doubles up to WEBHOOK_RETRY_MAX. A Retry-After within [this, WEBHOOK_RETRY_MAX] replaces one backoff. */
     WEBHOOK_RETRY_INITIAL: duration.default('10s'),
     WEBHOOK_RETRY_MAX: duration.default('1h'),
     /** After this long since its first attempt, a delivery fails for good. */

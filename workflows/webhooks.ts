@@ -31,7 +31,7 @@ export const DEFAULT_POLL_WAIT_MS = 20_000;
  * Polls per run before it continues as new (sooner when the server suggests it): an idle relay's
  * history grows by one activity a poll, and a busy one's by three.
  */
-export const DEFAULT_LOOPS_PER_RUN = 500;
+const DEFAULT_LOOPS_PER_RUN = 500;
 
 /**
  * Events the relay takes a poll, below the outbox's own cap (TIMELINE_LIMITS.publishBatch, 100). A
