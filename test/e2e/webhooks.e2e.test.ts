@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEBHOOK_EVENT_TYPES, WEBHOOK_PAYLOAD_VERSION, type WebhookDelivery } from '../../activities/notification/webhooks.contract.js';
 import type { OrderEvent } from '../../activities/order/timeline.contract.js';
 import { TEST_PAYMENT_METHODS } from '../../activities/payment/contract.js';
+import { waitForHttp } from '../../dev/stack.js';
 import { deliverWebhooksWorkflowId } from '../../workflows/webhooks.contract.js';
 import { countBy } from '../support/invariants.js';
 import { askReturn, deliver, people, placePaid, receive, ship } from '../support/payment-e2e.js';
@@ -30,6 +31,8 @@ beforeAll(async () => {
     name: 'webhooks',
     smtpUrl: smtp.url,
     env: { WEBHOOK_ALLOW_LOOPBACK: 'true', WEBHOOK_RETRY_INITIAL: '200ms', WEBHOOK_RETRY_MAX: '1s' },
+    // /readyz tells when a restarted notification worker is up (target safety's case).
+    workerEndpoints: true,
   });
   admin = await stack.token('webhook-admin', ['admin']);
   staff = await stack.token('warehouse', ['operator']);
@@ -375,7 +378,9 @@ describe('target safety', () => {
     await current.stop();
     const { WEBHOOK_ALLOW_LOOPBACK: _allowed, ...withoutLoopback } = current.env;
     stack.app.workers.set(current.name, { ...current, env: withoutLoopback });
-    stack.startWorker('notification', 1);
+    const restarted = stack.startWorker('notification', 1);
+    // Up before the first request (POST /webhooks waits 20 s for its workflow, then answers 503).
+    await waitForHttp(`${stack.workerUrl('notification-1')}/readyz`, 60_000, restarted.exited);
 
     const urls = ['http://169.254.169.254/latest/meta-data/', 'http://127.0.0.1/', 'http://10.0.0.1/', receiver.url, `http://localhost:${receiver.port}/hooks`];
     for (const url of urls) expect((await refused(url)).error.code).toMatch(/WEBHOOK_TARGET_REFUSED|VALIDATION/);
