@@ -8,7 +8,7 @@ import { createProduct } from '../support/shop.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { WEBHOOK_LIMITS } from '../../activities/notification/webhooks.contract.js';
 import { TestStack } from '../support/stack.js';
-import { WebhookReceiver } from '../support/webhook-receiver.js';
+import { deleteEveryWebhook, WebhookReceiver } from '../support/webhook-receiver.js';
 
 // Every operation of the document the API serves, exercised against the real processes as each
 // role (admin, operator, customer, anonymous) with valid and invalid requests; every answer is
@@ -63,6 +63,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (stack) await deleteEveryWebhook(stack);
   await stack?.stop();
   await receiver.stop();
   await smtp.stop();
@@ -267,11 +268,17 @@ const CASES: Record<string, () => Promise<void>> = {
   },
 
   async listOrders() {
-    await confirmedOrder();
+    const orderId = await confirmedOrder();
     await asEachRole('listOrders', { admin: 200, operator: 200, customer: 200, anonymous: 401 }, { query: 'limit=1' });
     const page = await call('listOrders', 200, { as: 'customer', query: 'status=CONFIRMED&limit=1' });
     expect(page.body.items).toHaveLength(1);
     for (const query of ['status=LOST', 'limit=0', 'cursor=garbage']) await call('listOrders', 400, { as: 'customer', query });
+    // Staff search: by customer, SKU (the order's product is its own) and time; `customer` is staff's alone.
+    const { customerId, lines } = (await call('getOrder', 200, { as: 'customer', params: { orderId } })).body as { customerId: string; lines: Array<{ sku: string }> };
+    const search = await call('listOrders', 200, { as: 'operator', query: `customer=${customerId}&sku=${lines[0]!.sku}&from=2000-01-01T00:00:00Z&to=2999-01-01T00:00:00Z` });
+    expect(search.body.items.map((item: { orderId: string }) => item.orderId)).toEqual([orderId]);
+    await call('listOrders', 400, { as: 'operator', query: 'from=2026-12-07T00:00:00Z&to=2026-12-06T00:00:00Z' });
+    await call('listOrders', 403, { as: 'customer', query: `customer=${customerId}` });
   },
 
   async cancelOrder() {

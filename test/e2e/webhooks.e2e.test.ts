@@ -10,7 +10,7 @@ import { askReturn, deliver, people, placePaid, receive, ship } from '../support
 import { createProduct } from '../support/shop.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 import { TestStack } from '../support/stack.js';
-import { answers, WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver.js';
+import { answers, deleteEveryWebhook, WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver.js';
 
 // Outbound webhooks through the whole system: the API, the five workers (the notification
 // process's webhooks worker delivering), the dev server, SMTP and the payment sandbox, with real
@@ -39,6 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (stack) await deleteEveryWebhook(stack);
   await stack?.stop();
   await Promise.all(receivers.map((receiver) => receiver.stop()));
   await smtp.stop();

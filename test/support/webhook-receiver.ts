@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import type { TestStack } from './stack.js';
 
 /**
  * A webhook receiver on loopback, as a customer's endpoint would be: node:http on 127.0.0.1 (port
@@ -231,6 +232,29 @@ export class WebhookReceiver {
         this.waiters = this.waiters.filter((other) => other !== waiter);
         waiter.resolve();
       }
+    }
+  }
+}
+
+/** A catalog-write budget's worth of deletions per admin subject (the API rate-limits them per subject). */
+const DELETES_PER_ADMIN = 20;
+
+/**
+ * Deletes every webhook subscription through the API, for a suite's afterAll, before its stack
+ * stops: the e2e suites share one database, and a subscription left behind would take the next
+ * suites' order events to a receiver that has stopped (failed attempts, an open circuit, warnings
+ * in logs those suites hold to be quiet).
+ */
+export async function deleteEveryWebhook(stack: TestStack): Promise<void> {
+  for (let round = 0; ; round++) {
+    const admin = await stack.token(`webhook-cleanup-${round}`, ['admin']);
+    const page = await stack.request('GET', `/webhooks?limit=${DELETES_PER_ADMIN}`, { token: admin });
+    if (page.status !== 200) throw new Error(`GET /webhooks answered ${page.status}`);
+    const subscriptions = page.body.items as Array<{ subscriptionId: string }>;
+    if (subscriptions.length === 0) return;
+    for (const { subscriptionId } of subscriptions) {
+      const deleted = await stack.request('DELETE', `/webhooks/${subscriptionId}`, { token: admin });
+      if (deleted.status !== 204 && deleted.status !== 404) throw new Error(`DELETE /webhooks/${subscriptionId} answered ${deleted.status}`);
     }
   }
 }
