@@ -6,7 +6,8 @@ import { listDeliveries } from '../activities/notification/webhooks.repository.j
 import { searchOrders } from '../activities/order/search.js';
 import { listOrderEvents } from '../activities/order/timeline.js';
 import { encodeCursor, InvalidCursorError } from '../common/pagination.js';
-import { BODY_LIMIT_BYTES, fastApp, type FastApp, type FastResponse, type RequestOptions } from '../test/support/fast-app.js';
+import { expect4xx } from '../test/support/api-refusal.js';
+import { BODY_LIMIT_BYTES, fastApp, type FastApp, type RequestOptions } from '../test/support/fast-app.js';
 import { order, sealedSubscription, webhookDelivery, webhookSubscription } from '../test/support/memory-reads.js';
 
 // The hostile-input sweep of the newer endpoints (an order's events, order search, the admin
@@ -34,12 +35,6 @@ async function seededApp(): Promise<FastApp & Record<Exclude<Who, 'anonymous'>, 
   });
   app.temporal.resultOf('UpdateWebhookSubscription', () => ({ ok: true, value: webhookSubscription(SUB) }));
   return Object.assign(app, { admin: await app.token('root', ['admin']), operator: await app.token('ops', ['operator']), customer: await app.token('alice', ['customer']) });
-}
-
-function expect4xx(response: FastResponse, status: number, code: string) {
-  expect(response.status, response.text).toBe(status);
-  expect(response.body).toEqual({ error: { code, message: expect.any(String), details: expect.any(Array) } });
-  expect(response.text).not.toMatch(/SQLSTATE|at .+\.ts:\d+|postgres|127\.0\.0\.1|::1/i);
 }
 
 /** Sends a request as `as` (admin by default) and expects it refused, with nothing started, signalled or updated. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { orderIdFor } from './order-workflows.js';
 import { encodeCursor } from '../common/pagination.js';
-import { BODY_LIMIT_BYTES, fastApp, type FastApp, type FastResponse, type RequestOptions } from '../test/support/fast-app.js';
+import { expect4xx } from '../test/support/api-refusal.js';
+import { BODY_LIMIT_BYTES, fastApp, type FastApp, type RequestOptions } from '../test/support/fast-app.js';
 import { order, product, stockLevel } from '../test/support/memory-reads.js';
 
 // Input as an attacker or a careless client sends it, refused by the HTTP layer: every refusal
@@ -19,12 +20,6 @@ async function seededApp(): Promise<FastApp & { admin: string; customer: string 
   app.store.stock.set(SKU, stockLevel(SKU, 100));
   app.store.orders.push(order(ORDER_ID, 'alice'));
   return Object.assign(app, { admin: await app.token('root', ['admin']), customer: await app.token('alice', ['customer']) });
-}
-
-function expect4xx(response: FastResponse, status = 400, code = 'VALIDATION_FAILED') {
-  expect(response.status, response.text).toBe(status);
-  expect(response.body).toEqual({ error: { code, message: expect.any(String), details: expect.any(Array) } });
-  expect(response.text).not.toMatch(/SQLSTATE|at .+\.ts:\d+|postgres/i);
 }
 
 /** Sends a request as `who` and expects it refused with nothing started or updated. */
