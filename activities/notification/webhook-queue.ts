@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../../common/logger.js';
 import { deliveriesQueued, deliverWebhooksWorkflowId, WEBHOOK_RELAY_WORKFLOW_ID, WEBHOOK_WORKFLOWS_TASK_QUEUE, type DeliverWebhooksInput, type QueuedDelivery } from '../../workflows/webhooks.contract.js';
@@ -44,13 +45,8 @@ export async function ensureWebhookRelay(client: Client, log: Logger, stopping: 
     } catch (error) {
       if (stopping.aborted) return;
       log.warn({ err: error, retryInMs: pause }, 'could not start the webhook relay; trying again');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pause);
-        stopping.addEventListener('abort', () => {
-          clearTimeout(timer);
-          resolve();
-        }, { once: true });
-      });
+      // Cut short by shutdown (an abort rejects it): the loop's condition then ends the tries.
+      await sleep(pause, undefined, { signal: stopping }).catch(() => undefined);
     }
   }
 }
