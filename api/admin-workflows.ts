@@ -102,7 +102,7 @@ const webhookChange = { taskQueue: WEBHOOK_WORKFLOWS_TASK_QUEUE, priority: INTER
  * holding the private key, opens it. The key lives as long as the request.
  */
 export async function createWebhookSubscription(client: Client, input: NewWebhookSubscription): Promise<CreatedWebhookSubscription> {
-  const key = sealingKey();
+  const key = await sealingKey();
   const result = client.workflow.execute<typeof CreateWebhookSubscription>('CreateWebhookSubscription', {
     ...webhookChange,
     workflowId: `webhook-subscription-create-${randomUUID()}`,

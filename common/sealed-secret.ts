@@ -1,4 +1,5 @@
-import { constants, generateKeyPairSync, privateDecrypt, publicEncrypt, type KeyObject } from 'node:crypto';
+import { constants, generateKeyPair, privateDecrypt, publicEncrypt, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 
 /**
  * A secret sealed to a one-off key pair, so that it can cross a system that others may read (a
@@ -11,8 +12,9 @@ export interface SealingKey {
   privateKey: KeyObject;
 }
 
-export function sealingKey(): SealingKey {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+/** Made off the event loop (libuv's pool): an RSA key takes tens of ms, which would stall every request the API serves meanwhile. */
+export async function sealingKey(): Promise<SealingKey> {
+  const { publicKey, privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
   return { publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKey };
 }
 

@@ -430,7 +430,7 @@ describe('subscription changes: one activity each, refusals are results (the run
   const start = (type: string, args: unknown[]) => env.client.workflow.start(type, { taskQueue: WEBHOOK_TASK_QUEUE, workflowId: `test-${type}-${randomUUID()}`, args });
 
   it('CreateWebhookSubscription answers the subscription with its secret sealed to the key it was given; the plaintext is nowhere in its history', async () => {
-    const key = sealingKey();
+    const key = await sealingKey();
     const handle = await start('CreateWebhookSubscription', [{ url: 'https://hooks.example.com/orders', events: ['order.confirmed'], sealTo: key.publicKey }]);
     const result = (await handle.result()) as { ok: true; value: { sealedSecret: string } };
     expect(result).toMatchObject({ ok: true, value: { url: 'https://hooks.example.com/orders', events: ['order.confirmed'], enabled: true, sealedSecret: expect.any(String) } });
@@ -451,7 +451,7 @@ describe('subscription changes: one activity each, refusals are results (the run
   });
 
   it('CreateWebhookSubscription refuses a target this deployment does not call (WEBHOOK_TARGET_REFUSED)', async () => {
-    const handle = await start('CreateWebhookSubscription', [{ url: 'https://refused.example.com/', events: ['order.placed'], sealTo: sealingKey().publicKey }]);
+    const handle = await start('CreateWebhookSubscription', [{ url: 'https://refused.example.com/', events: ['order.placed'], sealTo: (await sealingKey()).publicKey }]);
     expect(await handle.result()).toMatchObject({ ok: false, reason: WEBHOOK_FAILURE.targetRefused });
     await endRecorded(handle, 'create-webhook-subscription-refused');
   });

@@ -25,7 +25,7 @@ const readers = serviceDatabases('reader');
 const db = dbs.notification;
 const reads = createNotificationReads(readers.notification);
 /** The API's one-off key: subscriptions are created sealed to it, and only it opens their secrets. */
-const key = sealingKey();
+const key = await sealingKey();
 const sealTo = key.publicKey;
 
 /** `endless`: the status line, headers and `body` sent, and the body never ended. */
@@ -164,7 +164,8 @@ describe('subscriptions', () => {
     const secret = unseal(sealedSecret, key);
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(Buffer.from(secret.slice('whsec_'.length), 'base64')).toHaveLength(32);
-    expect(() => unseal(sealedSecret, sealingKey())).toThrow();
+    const another = await sealingKey();
+    expect(() => unseal(sealedSecret, another)).toThrow();
     const secretBytes = secret.slice('whsec_'.length);
     expect(JSON.stringify(created)).not.toContain(secretBytes);
     expect(lines.join('')).toContain('webhook subscription created');

@@ -103,7 +103,8 @@ describe('POST /webhooks', () => {
 
   it('a sealed secret the API cannot open (not sealed to its key) is a 500, with no secret answered', async () => {
     const app = await seededApp();
-    app.temporal.resultOf('CreateWebhookSubscription', () => ({ ok: true, value: sealedSubscription({ sealTo: sealingKey().publicKey }, webhookSubscription(NEW_ID), SECRET) }));
+    const another = await sealingKey();
+    app.temporal.resultOf('CreateWebhookSubscription', () => ({ ok: true, value: sealedSubscription({ sealTo: another.publicKey }, webhookSubscription(NEW_ID), SECRET) }));
     const response = await create(app, NEW);
     expect(response.status).toBe(500);
     expect(response.text).not.toContain('whsec_');
